@@ -1,0 +1,56 @@
+"""The exceptions inconcert raises: one base class, a few precise kinds.
+
+The CLI maps every :class:`InconcertError` to a one-line message and exit code 2; anything
+else is a bug and shows a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["InconcertError", "InputError", "ParameterError"]
+
+
+class InconcertError(Exception):
+    """Base class of every error inconcert raises on purpose."""
+
+
+class ParameterError(InconcertError, ValueError):
+    """A parameter is outside its documented range.
+
+    The message always has one shape: "The 'window' parameter must be ... Got -1 instead."
+    """
+
+    def __init__(self, name: str, constraint: str, value: object) -> None:
+        self.name = name
+        self.constraint = constraint
+        self.value = value
+        super().__init__(f"The {name!r} parameter must be {constraint}. Got {value!r} instead.")
+
+
+class InputError(InconcertError):
+    """An input file cannot be read as a whole.
+
+    Names the file, the line (1-based, the header being line 1 for CSV) or record where
+    known, what is wrong, and, where there is one, how to fix it.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        problem: str,
+        *,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.problem = problem
+        self.hint = hint
+        where = self.path or "<input>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        message = f"{where}: {problem}"
+        if hint:
+            message = f"{message} ({hint})"
+        super().__init__(message)

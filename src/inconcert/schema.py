@@ -1,0 +1,124 @@
+"""The canonical schemas every stage speaks, and the glossary.
+
+Glossary (one word for one idea, used in code, columns, CLI flags and the report):
+
+account
+    Who posts: a user, page, channel, site or author (``account_id``).
+post
+    One message, article, repost or reply published by an account (``post_id``).
+action
+    One thing an account did in a post, of one *kind*, on one *object*, at one time: "account A
+    shared URL u at 12:00:03 in post p". A post yields zero or more actions.
+kind
+    The type of an action: ``repost``, ``reply``, ``quote``, ``url``, ``domain``, ``hashtag``,
+    ``mention``, ``text``, ``image`` (and ``object`` for ready-made actions with no kind).
+object
+    What an action is about: the reposted post, the canonical URL, the domain, the hashtag,
+    the normalised text's hash, the image hash (``object_id``).
+window
+    The largest time difference, in seconds and inclusive, between two actions that still
+    counts as acting together.
+co-action
+    Two actions of the same kind on the same object by two different accounts with
+    ``|Δt| <= window``.
+edge
+    An unordered pair of accounts with at least one co-action, carrying counts, weight and times.
+group
+    A connected component of the kept network (``group_id``); a *community* is a Leiden
+    community inside it (``community_id``).
+
+Post schema (what readers produce)
+----------------------------------
+=============== ======================= ==========================================================
+column          type                    meaning
+=============== ======================= ==========================================================
+post_id         string, required        unique id of the post within the input
+account_id      string, required        who published it
+timestamp       timestamp[us, UTC],     when; ISO 8601 with or without zone (naive means UTC),
+                required                epoch seconds, epoch milliseconds or a timestamp type
+platform        string                  free text: "twitter", "telegram", "web", ...
+text            string                  the body text
+urls            list<string>            links in the post (CSV: JSON array or whitespace-separated)
+hashtags        list<string>            hashtags, with or without "#" (taken from text if absent)
+mentions        list<string>            mentioned accounts, with or without "@" (idem)
+image_hashes    list<string>            perceptual hashes (or ids) of attached images
+repost_of       string                  id of the post this one reposts (retweet, forward, share)
+reply_to        string                  id of the post this one replies to
+quote_of        string                  id of the post this one quotes
+=============== ======================= ==========================================================
+
+Action schema (what the actions stage produces, and what a ready-made actions table maps to)
+---------------------------------------------------------------------------------------------
+``account_id, kind, object_id, timestamp, post_id``: one row per (post, kind, object), never
+repeated. CooRTweet's ``object_id, account_id, content_id, timestamp_share`` is accepted as is.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+__all__ = [
+    "ACTION_SCHEMA",
+    "ALL_KINDS",
+    "DEFAULT_KINDS",
+    "LIST_COLUMNS",
+    "OPTIONAL_POST_COLUMNS",
+    "POST_SCHEMA",
+    "REFERENCE_COLUMNS",
+    "REQUIRED_POST_COLUMNS",
+    "TIMESTAMP_TYPE",
+]
+
+TIMESTAMP_TYPE = pa.timestamp("us", tz="UTC")
+
+POST_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("timestamp", TIMESTAMP_TYPE, nullable=False),
+        pa.field("platform", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("urls", pa.list_(pa.string())),
+        pa.field("hashtags", pa.list_(pa.string())),
+        pa.field("mentions", pa.list_(pa.string())),
+        pa.field("image_hashes", pa.list_(pa.string())),
+        pa.field("repost_of", pa.string()),
+        pa.field("reply_to", pa.string()),
+        pa.field("quote_of", pa.string()),
+    ]
+)
+
+REQUIRED_POST_COLUMNS: tuple[str, ...] = ("post_id", "account_id", "timestamp")
+OPTIONAL_POST_COLUMNS: tuple[str, ...] = tuple(
+    f.name for f in POST_SCHEMA if f.name not in REQUIRED_POST_COLUMNS
+)
+LIST_COLUMNS: tuple[str, ...] = ("urls", "hashtags", "mentions", "image_hashes")
+REFERENCE_COLUMNS: tuple[str, ...] = ("repost_of", "reply_to", "quote_of")
+
+ACTION_SCHEMA = pa.schema(
+    [
+        pa.field("account_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("object_id", pa.string(), nullable=False),
+        pa.field("timestamp", TIMESTAMP_TYPE, nullable=False),
+        pa.field("post_id", pa.string(), nullable=False),
+    ]
+)
+
+#: Every kind of action, in the order outputs list them.
+ALL_KINDS: tuple[str, ...] = (
+    "repost",
+    "reply",
+    "quote",
+    "url",
+    "domain",
+    "hashtag",
+    "mention",
+    "text",
+    "image",
+    "object",
+)
+
+#: Kinds used when the user does not choose. ``domain`` and ``mention`` are left out because
+#: popular domains and mentions of public figures link ordinary accounts; ask for them explicitly.
+DEFAULT_KINDS: tuple[str, ...] = ("repost", "quote", "url", "hashtag", "text", "image", "object")
