@@ -1,0 +1,1 @@
+"""Compatibility with peer tools: their exact semantics, for parity and migration."""
