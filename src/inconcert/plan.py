@@ -161,7 +161,9 @@ def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
     per_kind = []
     for kind in kinds:
         k = quote(kind)
-        per_kind.append(f"SUM(CASE WHEN kind = {k} THEN 1 ELSE 0 END) AS {kind}_coactions")
+        per_kind.append(
+            f"CAST(SUM(CASE WHEN kind = {k} THEN 1 ELSE 0 END) AS BIGINT) AS {kind}_coactions"
+        )
         per_kind.append(
             f"COUNT(DISTINCT CASE WHEN kind = {k} THEN object_id END) AS {kind}_objects"
         )

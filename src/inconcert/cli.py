@@ -1,0 +1,269 @@
+"""The command line: a thin layer over the library. Each command parses options, calls one
+public function, prints with Rich, and maps inconcert's errors to a message and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import InconcertError, ParameterError
+
+app = typer.Typer(
+    name="inconcert",
+    help="Find accounts acting in concert: co-action networks with the evidence behind every "
+    "edge. Coordination is evidence for review, not proof of inauthenticity or of who is "
+    "behind it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+
+def _fail(err: Exception) -> None:
+    console.print(f"[bold red]error:[/] {err}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+class _RichProgress:
+    """A progress callback that draws one line per stage."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn(),
+            console=console, disable=not enabled, transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: float, total: float | None) -> None:
+        task = self.tasks.get(stage)
+        if task is None:
+            task = self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(task, completed=done, total=total)
+
+    def __enter__(self) -> _RichProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _split(values: list[str] | None) -> list[str]:
+    items: list[str] = []
+    for v in values or []:
+        items.extend(x.strip() for x in v.split(",") if x.strip())
+    return items
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"inconcert {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """inconcert: find accounts acting in concert."""
+
+
+@app.command()
+def detect(
+    inputs: Annotated[list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or "
+                                                 "folders of them.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
+    kinds: Annotated[list[str] | None, typer.Option(
+        "--kinds", "-k", help="Kinds of action to compare, comma-separated: repost, reply, "
+        "quote, url, domain, hashtag, mention, text, image, object. Default: repost, quote, url, "
+        "hashtag, text, image, object.")] = None,
+    window: Annotated[float, typer.Option(help="Seconds, inclusive: actions at most this far "
+                                          "apart co-act.")] = 60.0,
+    window_for: Annotated[list[str] | None, typer.Option(
+        "--window-for", help="Per-kind window, e.g. text=300 (repeatable).")] = None,
+    min_participation: Annotated[int, typer.Option(
+        help="Minimum actions per account, and coordinated posts per network account.")] = 2,
+    min_weight: Annotated[int, typer.Option(
+        help="Minimum co-actions per kept edge.")] = 2,
+    edge_weight: Annotated[float | None, typer.Option(
+        help="Keep only edges with weight strictly above this quantile of all weights "
+        "(CooRTweet's edge_weight, e.g. 0.5).")] = None,
+    max_burst: Annotated[int, typer.Option(
+        help="Leave out actions with more than this many others on the same object within the "
+        "window (viral moments); 0 = no cap.")] = 1000,
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
+        "or comma-separated).")] = None,
+    objects: Annotated[list[str] | None, typer.Option(
+        "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
+    )] = None,
+    shape: Annotated[str, typer.Option(help="Input shape: auto, posts or actions.")] = "auto",
+    community: Annotated[str, typer.Option(help="Leiden objective: modularity or cpm.")] =
+        "modularity",
+    resolution: Annotated[float, typer.Option(help="Leiden resolution γ.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
+    compat: Annotated[str | None, typer.Option(
+        help="'coortweet': reproduce CooRTweet's detect_groups + generate_coordinated_network."
+    )] = None,
+    rejects: Annotated[Path | None, typer.Option(
+        help="Write rejected input rows (file, line, reason, record) to this CSV.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace earlier results in --out.")] = False,
+    memory_limit: Annotated[str | None, typer.Option(
+        help="DuckDB memory limit, e.g. 8GB (spills to disk past it).")] = None,
+    threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] =
+        False,
+) -> None:
+    """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
+    accounts, groups, evidence, GraphML/GEXF and a manifest into --out."""
+    from .detect import detect as run_detect
+    from .ingest import parse_assignments
+    from .options import DetectOptions
+    from .outputs import write_rejects, write_result
+
+    try:
+        windows = {k: float(v) for k, v in
+                   parse_assignments(_split(window_for), option="--window-for").items()}
+    except ValueError as err:
+        _fail(ParameterError("--window-for", "kind=seconds", window_for))
+        raise AssertionError from err
+    try:
+        chosen = _split(kinds)
+        defaults = DetectOptions()
+        options = DetectOptions(
+            kinds=tuple(chosen) if chosen else defaults.kinds,
+            window=window, windows=windows, min_participation=min_participation,
+            min_weight=min_weight, edge_quantile=edge_weight,
+            max_burst=None if max_burst == 0 else max_burst, community=community,
+            resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
+            threads=threads,
+        )
+        mapping = parse_assignments(_split(map_), option="--map") if map_ else None
+        obj = parse_assignments(_split(objects), option="--objects") if objects else None
+        with _RichProgress(not quiet) as progress:
+            result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
+                                shape=shape, progress=progress)
+            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv)
+        if rejects is not None and result.ingested is not None:
+            write_rejects(result.ingested.rejects, rejects)
+    except InconcertError as err:
+        _fail(err)
+        return
+    if not quiet:
+        _print_summary(result, out_dir)
+
+
+def _print_summary(result: object, out_dir: Path) -> None:
+    from .detect import DetectResult
+
+    assert isinstance(result, DetectResult)
+    ing = result.ingested
+    if ing is not None:
+        rejected = sum(ing.rejected.values())
+        out.print(f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}"
+                  + (f" ({', '.join(f'{k}: {v:,}' for k, v in sorted(ing.rejected.items()))})"
+                     if rejected else ""))
+    s = result.summary
+    out.print(f"{s.get('edges', 0):,} edges, {s.get('accounts', 0):,} accounts in "
+              f"{s.get('groups', 0):,} groups")
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    groups = result.groups
+    if groups.num_rows:
+        table = Table(title="Top groups", show_lines=False)
+        for col in ("group", "accounts", "edges", "density", "co-actions", "kinds",
+                    "median Δt (s)", "span (h)"):
+            table.add_column(col, justify="left" if col == "kinds" else "right")
+        for row in groups.slice(0, 10).to_pylist():
+            table.add_row(
+                str(row["group_id"]), f"{row['size']:,}", f"{row['edges']:,}",
+                f"{row['density']:.2f}", f"{row['coactions']:,}", row["kinds"],
+                f"{row['median_dt_s']:.1f}", f"{row['span_hours']:.1f}",
+            )
+        out.print(table)
+    out.print(f"results in {out_dir}/ (edges.csv, accounts.csv, groups.csv, evidence.parquet, "
+              "network.graphml, network.gexf, manifest.json)")
+    out.print("Coordination is evidence for review, not proof of inauthenticity or of who is "
+              "behind it.", style="dim")
+
+
+@app.command()
+def simulate(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for posts and truth.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    organic: Annotated[int | None, typer.Option(help="Number of organic accounts.")] = None,
+    groups: Annotated[int | None, typer.Option(help="Number of planted groups.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days of activity.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+) -> None:
+    """Write synthetic posts with planted coordinated groups among organic accounts
+    (posts.csv.gz, posts.parquet) and the truth (truth.csv)."""
+    from .simulate import simulate as run_simulate
+    from .simulate import write_simulation
+
+    overrides: dict[str, int] = {"seed": seed}
+    if organic is not None:
+        overrides["n_organic"] = organic
+    if groups is not None:
+        overrides["n_groups"] = groups
+    if days is not None:
+        overrides["days"] = days
+    try:
+        sim = run_simulate(**overrides)  # type: ignore[arg-type]
+        paths = write_simulation(sim, out_dir, overwrite=overwrite)
+    except InconcertError as err:
+        _fail(err)
+        return
+    truth = sim.truth.to_pylist()
+    planted = sum(1 for r in truth if r["group_id"] is not None)
+    n_groups = len({r["group_id"] for r in truth if r["group_id"] is not None})
+    out.print(f"{sim.posts.num_rows:,} posts by {len(truth):,} accounts; {planted:,} planted "
+              f"accounts in {n_groups} groups")
+    for name, path in sorted(paths.items()):
+        out.print(f"  {name}: {path}")
+
+
+@app.command()
+def evaluate(
+    truth: Annotated[Path, typer.Argument(help="truth.csv: account_id, group_id (empty = "
+                                          "organic).")],
+    result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
+    by: Annotated[str, typer.Option(help="Score groups (group_id) or communities "
+                                    "(community_id).")] = "group_id",
+) -> None:
+    """Score a result against planted truth: pair precision/recall/F1, planted-account recall,
+    organic accounts flagged."""
+    from .evaluate import evaluate_dir
+
+    if by not in ("group_id", "community_id"):
+        _fail(ParameterError("by", "'group_id' or 'community_id'", by))
+    try:
+        ev = evaluate_dir(truth, result_dir, group_column=by)
+    except InconcertError as err:
+        _fail(err)
+        return
+    table = Table(title=f"Evaluation ({by})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for k, v in ev.as_dict().items():
+        table.add_row(k, f"{v:.4f}" if isinstance(v, float) else f"{v:,}")
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,542 @@
+"""The detection run: actions → co-actions → edges → groups → evidence.
+
+:func:`detect_actions` is the core on an actions table; :func:`detect` reads inputs first.
+Every relational step is SQL from :mod:`inconcert.plan` run by an engine; the graph step runs in
+igraph; the results are Arrow tables ready for :mod:`inconcert.outputs`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import plan
+from .actions import ActionStats, posts_to_actions
+from .compat import coortweet
+from .engine import Engine, open_engine
+from .network import edge_groups, partition
+from .options import DetectOptions
+from .progress import Progress, null_progress
+from .schema import ACTION_SCHEMA, TIMESTAMP_TYPE
+
+if TYPE_CHECKING:
+    from .ingest import Ingested
+
+__all__ = ["DetectResult", "detect", "detect_actions"]
+
+MICROS = plan.MICROS
+TOP_OBJECTS = 5
+
+
+@dataclass
+class DetectResult:
+    """Everything a run produced (see the README for every column).
+
+    ``edges``: kept edges; ``accounts``: one row per account in the network; ``groups``: one
+    row per group, ranked; ``evidence``: every co-action behind every kept edge; ``summary``:
+    counts for the manifest; ``warnings``: plain-language notes (burst cap applied, ...).
+    """
+
+    options: DetectOptions
+    edges: pa.Table
+    accounts: pa.Table
+    groups: pa.Table
+    evidence: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    ingested: Ingested | None = None
+
+
+class _Timer:
+    def __init__(self, progress: Progress) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    def stage(self, name: str) -> _Stage:
+        return _Stage(self, name)
+
+
+class _Stage:
+    def __init__(self, timer: _Timer, name: str) -> None:
+        self.timer, self.name = timer, name
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+        self.timer.progress(self.name, 0, 1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.timings[self.name] = round(time.perf_counter() - self.start, 4)
+        self.timer.progress(self.name, 1, 1)
+
+
+def detect(
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    options: DetectOptions | None = None,
+    mapping: Mapping[str, str] | None = None,
+    objects: Mapping[str, str] | None = None,
+    shape: str = "auto",
+    progress: Progress = null_progress,
+    engine: Engine | None = None,
+) -> DetectResult:
+    """Read posts or actions from files and find accounts acting in concert.
+
+    Parameters
+    ----------
+    inputs:
+        CSV (plain or .gz), JSON Lines (plain or .gz) or Parquet files, or folders of them.
+    options:
+        :class:`inconcert.DetectOptions`; the defaults suit a first look.
+    mapping, objects, shape:
+        Passed to :func:`inconcert.ingest.read_inputs` (rename columns; wide object columns).
+    progress:
+        Called as ``progress(stage, done, total)``.
+    """
+    from .ingest import read_inputs
+
+    options = options or DetectOptions()
+    timer = _Timer(progress)
+    with timer.stage("read"):
+        ingested = read_inputs(inputs, mapping=mapping, objects=objects, shape=shape,
+                               progress=progress)
+    posts = ingested.table if ingested.shape == "posts" else None
+    stats = ActionStats()
+    with timer.stage("actions"):
+        if posts is not None:
+            actions, stats = posts_to_actions(
+                posts, options.kinds, min_text_chars=options.min_text_chars,
+                strip_hashtags=options.strip_hashtags,
+            )
+        else:
+            actions = ingested.table
+            present = set(pc.unique(actions.column("kind")).to_pylist())
+            wanted = set(options.kinds) if _kinds_chosen(options) else present
+            actions = actions.filter(pc.is_in(actions.column("kind"), pa.array(sorted(wanted))))
+            stats.posts = len(pc.unique(actions.column("post_id")))
+            stats.posts_with_actions = stats.posts
+            counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
+            stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
+    result = detect_actions(actions, options=options, posts=posts, progress=progress,
+                            engine=engine, _timer=timer)
+    result.ingested = ingested
+    result.summary["actions"] = stats.as_dict()
+    return result
+
+
+def _kinds_chosen(options: DetectOptions) -> bool:
+    return options.kinds != DetectOptions().kinds
+
+
+def detect_actions(
+    actions: pa.Table,
+    *,
+    options: DetectOptions | None = None,
+    posts: pa.Table | None = None,
+    progress: Progress = null_progress,
+    engine: Engine | None = None,
+    _timer: _Timer | None = None,
+) -> DetectResult:
+    """Find accounts acting in concert from an actions table (:data:`ACTION_SCHEMA`).
+
+    ``posts``, when given, adds each post's text to the evidence.
+    """
+    options = options or DetectOptions()
+    timer = _timer or _Timer(progress)
+    own = engine is None
+    eng = engine or open_engine("duckdb", memory_limit=options.memory_limit,
+                                threads=options.threads)
+    warnings: list[str] = []
+    summary: dict[str, Any] = {}
+    try:
+        actions = actions.select(ACTION_SCHEMA.names).cast(ACTION_SCHEMA)
+        with timer.stage("co-actions"):
+            if options.compat == "coortweet":
+                compat_rows = _coortweet_coactions(eng, actions, options)
+            else:
+                _coactions(eng, actions, options, warnings, summary)
+        with timer.stage("edges"):
+            if options.compat == "coortweet":
+                edges = _coortweet_edges(compat_rows, options)
+            else:
+                edges = eng.fetch(
+                    "SELECT * FROM ("
+                    + plan.edges_sql("ic_coactions", options.kinds, eng.dialect)
+                    + ") e ORDER BY account_a, account_b"
+                )
+                edges = _finish_edges(edges)
+            summary["edges_before_threshold"] = edges.num_rows
+            edges = _threshold(edges, options)
+            summary["edges"] = edges.num_rows
+        with timer.stage("groups"):
+            part = partition(edges, method=options.community, resolution=options.resolution,
+                             seed=options.seed)
+            group, community = edge_groups(edges, part.accounts)
+            edges = _put_first(edges, {"group_id": group, "community_id": community})
+        with timer.stage("evidence"):
+            evidence = _evidence(eng, edges, posts)
+            accounts = _accounts(eng, part.accounts, evidence)
+            groups = _groups(eng, edges, accounts, evidence)
+        summary["accounts"] = accounts.num_rows
+        summary["groups"] = groups.num_rows
+        summary["coactions_in_evidence"] = evidence.num_rows
+        return DetectResult(options=options, edges=edges, accounts=accounts, groups=groups,
+                            evidence=evidence, summary=summary, warnings=warnings,
+                            timings=timer.timings)
+    finally:
+        if own:
+            eng.close()
+
+
+def _with_time(actions: pa.Table) -> pa.Table:
+    t = pc.cast(pc.cast(actions.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
+    return pa.table(
+        {
+            "action_id": pa.array(np.arange(actions.num_rows, dtype=np.int64)),
+            "account_id": actions.column("account_id"),
+            "kind": actions.column("kind"),
+            "object_id": actions.column("object_id"),
+            "post_id": actions.column("post_id"),
+            "t": t,
+        }
+    )
+
+
+def _coactions(
+    eng: Engine, actions: pa.Table, options: DetectOptions, warnings: list[str],
+    summary: dict[str, Any],
+) -> None:
+    """Build ``ic_coactions`` in the engine (inconcert's semantics)."""
+    eng.load("ic_actions", _with_time(actions))
+    kinds = sorted(set(pc.unique(actions.column("kind")).to_pylist()))
+    windows_us = {k: round(options.window_for(k) * MICROS) for k in kinds}
+    default_us = round(options.window * MICROS)
+    mp = options.min_participation
+    summary["actions"] = actions.num_rows
+    n = eng.create(
+        "ic_acts",
+        f"""
+SELECT a.*, {plan.window_case_sql(windows_us, default_us, "a.kind")} AS w
+FROM ic_actions a
+JOIN (SELECT account_id FROM ic_actions GROUP BY account_id HAVING COUNT(*) >= {mp}) k
+  ON a.account_id = k.account_id
+""",
+    )
+    summary["actions_after_min_participation"] = n
+    src = "ic_acts"
+    if options.max_burst is not None:
+        dense = eng.create(
+            "ic_dense",
+            f"SELECT action_id FROM "
+            f"({plan.burst_counts_sql('ic_acts', list(windows_us.values()))}) b "
+            f"WHERE n_near - 1 > {int(options.max_burst)}",
+        )
+        summary["actions_in_bursts"] = dense
+        if dense:
+            top = eng.fetch(
+                """
+SELECT a.kind, a.object_id, COUNT(*) AS n FROM ic_acts a
+JOIN ic_dense d ON a.action_id = d.action_id
+GROUP BY a.kind, a.object_id ORDER BY n DESC, a.kind, a.object_id LIMIT 3
+"""
+            ).to_pylist()
+            examples = ", ".join(f"{r['kind']} {r['object_id']!r} ({r['n']})" for r in top)
+            warnings.append(
+                f"{dense:,} actions in dense bursts (more than {options.max_burst:,} other "
+                f"actions on the same object within the window) were left out of pairing, "
+                f"e.g. {examples}. Raise --max-burst to include them (cost grows with the "
+                f"square of a burst's size)."
+            )
+            eng.create(
+                "ic_src",
+                "SELECT a.* FROM ic_acts a "
+                "WHERE a.action_id NOT IN (SELECT action_id FROM ic_dense)",
+            )
+            src = "ic_src"
+    pairs = eng.create("ic_pairs", plan.pairs_sql(src, eng.dialect, distinct_accounts=True))
+    summary["coactions_before_min_participation"] = pairs
+    eng.create("ic_co", plan.coactions_sql("ic_pairs"))
+    eng.drop("ic_pairs")
+    eng.create("ic_part", plan.participation_sql("ic_co", mp))
+    n_co = eng.create(
+        "ic_coactions",
+        """
+SELECT c.* FROM ic_co c
+WHERE c.account_a IN (SELECT account_id FROM ic_part)
+  AND c.account_b IN (SELECT account_id FROM ic_part)
+""",
+    )
+    summary["coactions"] = n_co
+    eng.drop("ic_co")
+
+
+def _finish_edges(edges: pa.Table) -> pa.Table:
+    """Seconds and timestamps for the µs columns; the per-account symmetry score."""
+    pa_ = edges.column("posts_a").to_numpy().astype(np.float64)
+    pb_ = edges.column("posts_b").to_numpy().astype(np.float64)
+    sym = np.where(np.maximum(pa_, pb_) > 0, np.minimum(pa_, pb_) / np.maximum(pa_, pb_), 0.0)
+    out = {}
+    for name in edges.column_names:
+        col = edges.column(name)
+        if name in ("mean_dt", "min_dt", "max_dt"):
+            out[f"{name}_s"] = pc.divide(pc.cast(col, pa.float64()), float(MICROS))
+        elif name in ("first_t", "last_t"):
+            out[name.replace("_t", "_time")] = pc.cast(col, TIMESTAMP_TYPE)
+        else:
+            out[name] = col
+        if name == "posts_b":
+            out["edge_symmetry_score"] = pa.array(sym, pa.float64())
+    return pa.table(out)
+
+
+def _utc(table: pa.Table) -> pa.Table:
+    """Every timestamp column as timestamp[us, UTC] (engines name the zone differently)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            table = table.set_column(i, f.name, pc.cast(table.column(i), TIMESTAMP_TYPE))
+    return table
+
+
+def _threshold(edges: pa.Table, options: DetectOptions) -> pa.Table:
+    if edges.num_rows == 0:
+        return edges
+    if options.compat == "coortweet":
+        if options.edge_quantile is None:
+            return edges
+        return edges.filter(pc.equal(edges.column("weight_threshold"), 1))
+    keep = pc.greater_equal(edges.column("weight"), options.min_weight)
+    if options.edge_quantile is not None:
+        cut = coortweet.quantile_type7(edges.column("weight").to_numpy(), options.edge_quantile)
+        keep = pc.and_(keep, pc.greater(edges.column("weight"), cut))
+    return edges.filter(keep)
+
+
+def _put_first(table: pa.Table, columns: Mapping[str, pa.Array]) -> pa.Table:
+    names = ["account_a", "account_b"]
+    data: dict[str, Any] = {n: table.column(n) for n in names}
+    data.update(columns)
+    for n in table.column_names:
+        if n not in data:
+            data[n] = table.column(n)
+    return pa.table(data)
+
+
+def _evidence(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Table:
+    """Every co-action behind every kept edge, with both posts' times and texts."""
+    eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
+    text_join = ""
+    text_cols = ""
+    if posts is not None and "text" in posts.column_names:
+        eng.load("ic_posts", posts.select(["post_id", "text"]))
+        text_join = (
+            "LEFT JOIN ic_posts pa ON c.post_a = pa.post_id "
+            "LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
+        )
+        text_cols = ", pa.text AS text_a, pb.text AS text_b"
+    table = eng.fetch(
+        f"""
+SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
+       c.post_a, c.post_b, c.t_a, c.t_b, c.dt{text_cols}
+FROM ic_coactions c
+JOIN ic_kept k ON c.account_a = k.account_a AND c.account_b = k.account_b
+{text_join}
+ORDER BY k.group_id, c.account_a, c.account_b,
+         CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
+"""
+    )
+    out: dict[str, Any] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if name in ("t_a", "t_b"):
+            out[name.replace("t_", "time_")] = pc.cast(col, TIMESTAMP_TYPE)
+        elif name == "dt":
+            out["dt_s"] = pc.divide(pc.cast(col, pa.float64()), float(MICROS))
+        else:
+            out[name] = col
+    return pa.table(out)
+
+
+def _accounts(eng: Engine, assignments: pa.Table, evidence: pa.Table) -> pa.Table:
+    """One row per account of the network, with its posts and coordinated posts."""
+    eng.load("ic_assign", assignments)
+    eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
+    return eng.fetch(
+        """
+WITH posts AS (
+    SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM ic_actions GROUP BY account_id
+), coord AS (
+    SELECT account_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
+        SELECT account_a AS account_id, post_a AS post_id FROM ic_evidence
+        UNION ALL
+        SELECT account_b AS account_id, post_b AS post_id FROM ic_evidence
+    ) e GROUP BY account_id
+)
+SELECT s.account_id, s.group_id, s.community_id, s.degree, s.strength,
+       COALESCE(p.posts, 0) AS posts, COALESCE(c.coordinated_posts, 0) AS coordinated_posts
+FROM ic_assign s
+LEFT JOIN posts p ON s.account_id = p.account_id
+LEFT JOIN coord c ON s.account_id = c.account_id
+ORDER BY s.group_id, s.community_id, s.account_id
+"""
+    )
+
+
+def _groups(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table) -> pa.Table:
+    """One row per group (connected component), ranked by total weight."""
+    eng.load("ic_gedges", edges.select(["group_id", "weight"]))
+    eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
+                                        "object_id", "post_a", "post_b", "time_a", "time_b",
+                                        "dt_s"]))
+    table = eng.fetch(
+        """
+WITH members AS (
+    SELECT group_id, COUNT(*) AS size, COUNT(DISTINCT community_id) AS communities
+    FROM ic_assign GROUP BY group_id
+), e AS (
+    SELECT group_id, COUNT(*) AS edges, CAST(SUM(weight) AS BIGINT) AS weight
+    FROM ic_gedges GROUP BY group_id
+), ev AS (
+    SELECT group_id, COUNT(*) AS coactions,
+           COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
+           MIN(CASE WHEN time_a < time_b THEN time_a ELSE time_b END) AS first_time,
+           MAX(CASE WHEN time_a > time_b THEN time_a ELSE time_b END) AS last_time,
+           AVG(dt_s) AS mean_dt_s, MEDIAN(dt_s) AS median_dt_s
+    FROM ic_gev GROUP BY group_id
+), posts AS (
+    SELECT group_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
+        SELECT group_id, post_a AS post_id FROM ic_gev
+        UNION ALL SELECT group_id, post_b AS post_id FROM ic_gev
+    ) p GROUP BY group_id
+)
+SELECT m.group_id, m.size, e.edges,
+       CASE WHEN m.size > 1 THEN 2.0 * e.edges / (m.size * (m.size - 1)) ELSE 0 END AS density,
+       e.weight, m.communities, ev.coactions, ev.objects, p.coordinated_posts,
+       ev.first_time, ev.last_time, ev.mean_dt_s, ev.median_dt_s
+FROM members m JOIN e ON m.group_id = e.group_id
+JOIN ev ON m.group_id = ev.group_id
+JOIN posts p ON m.group_id = p.group_id
+ORDER BY m.group_id
+"""
+    )
+    kinds = eng.fetch(
+        """
+SELECT group_id, kind, COUNT(*) AS n FROM ic_gev GROUP BY group_id, kind
+ORDER BY group_id, n DESC, kind
+"""
+    ).to_pylist()
+    tops = eng.fetch(
+        f"""
+SELECT group_id, kind, object_id, n FROM (
+    SELECT group_id, kind, object_id, COUNT(*) AS n,
+           ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY COUNT(*) DESC, kind, object_id) AS r
+    FROM ic_gev GROUP BY group_id, kind, object_id
+) x WHERE r <= {TOP_OBJECTS} ORDER BY group_id, r
+"""
+    ).to_pylist()
+    by_group_kinds: dict[int, list[str]] = {}
+    for r in kinds:
+        by_group_kinds.setdefault(r["group_id"], []).append(f"{r['kind']}:{r['n']}")
+    by_group_tops: dict[int, list[str]] = {}
+    for r in tops:
+        by_group_tops.setdefault(r["group_id"], []).append(
+            f"{r['kind']}:{r['object_id']} ({r['n']})"
+        )
+    members: dict[int, list[str]] = {}
+    for acc, gid in zip(accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
+                                          ("account_id", "ascending")]).column("account_id")
+                        .to_pylist(),
+                        accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
+                                          ("account_id", "ascending")]).column("group_id")
+                        .to_pylist(), strict=True):
+        members.setdefault(gid, []).append(acc)
+    table = _utc(table)
+    gids = table.column("group_id").to_pylist()
+    span = pc.divide(
+        pc.cast(pc.subtract(pc.cast(table.column("last_time"), pa.int64()),
+                            pc.cast(table.column("first_time"), pa.int64())), pa.float64()),
+        3600.0 * MICROS,
+    )
+    table = table.append_column("span_hours", span)
+    table = table.append_column(
+        "kinds", pa.array([", ".join(by_group_kinds.get(g, [])) for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "top_objects", pa.array([" | ".join(by_group_tops.get(g, [])) for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "members", pa.array([" ".join(members.get(g, [])[:20]) for g in gids], pa.string())
+    )
+    return table
+
+
+# -- CooRTweet compatibility --------------------------------------------------------------
+
+
+def _coortweet_coactions(eng: Engine, actions: pa.Table, options: DetectOptions) -> pa.Table:
+    """CooRTweet's detect_groups per kind (as its vignette runs one call per modality)."""
+    eng.load("ic_actions", _with_time(actions))
+    parts = []
+    kinds = [k for k in options.kinds if k in set(pc.unique(actions.column("kind")).to_pylist())]
+    for kind in kinds:
+        sub = actions.filter(pc.equal(actions.column("kind"), kind))
+        x = pa.table({
+            "object_id": sub.column("object_id"),
+            "account_id": sub.column("account_id"),
+            "content_id": sub.column("post_id"),
+            "timestamp_share": sub.column("timestamp"),
+        })
+        res = coortweet.detect_groups(
+            x, time_window=options.window_for(kind),
+            min_participation=options.min_participation, engine=eng,
+        )
+        parts.append(res.append_column("kind", pa.array([kind] * res.num_rows, pa.string())))
+    if parts:
+        result = pa.concat_tables(parts)
+    else:
+        result = pa.table({c: pa.array([], pa.float64() if c == "time_delta" else pa.string())
+                           for c in (*coortweet.RESULT_COLUMNS, "kind")})
+    eng.load("ct_result_all", result)
+    # The evidence side keeps CooRTweet's orientation of posts but puts accounts in byte order,
+    # like every edge.
+    eng.create(
+        "ic_coactions",
+        """
+SELECT r.kind, r.object_id,
+    CASE WHEN r.account_id < r.account_id_y THEN r.account_id ELSE r.account_id_y END AS account_a,
+    CASE WHEN r.account_id < r.account_id_y THEN r.content_id ELSE r.content_id_y END AS post_a,
+    CASE WHEN r.account_id < r.account_id_y THEN ta.t ELSE tb.t END AS t_a,
+    CASE WHEN r.account_id < r.account_id_y THEN r.account_id_y ELSE r.account_id END AS account_b,
+    CASE WHEN r.account_id < r.account_id_y THEN r.content_id_y ELSE r.content_id END AS post_b,
+    CASE WHEN r.account_id < r.account_id_y THEN tb.t ELSE ta.t END AS t_b,
+    CAST(ROUND(r.time_delta * 1000000) AS BIGINT) AS dt
+FROM ct_result_all r
+JOIN (SELECT DISTINCT post_id, t FROM ic_actions) ta ON r.content_id = ta.post_id
+JOIN (SELECT DISTINCT post_id, t FROM ic_actions) tb ON r.content_id_y = tb.post_id
+""",
+    )
+    return result
+
+
+def _coortweet_edges(result: pa.Table, options: DetectOptions) -> pa.Table:
+    # Object ids are prefixed with their kind, as CooRTweet's vignette does by hand, so that
+    # object_ids stay unambiguous across kinds.
+    labelled = result.set_column(
+        result.column_names.index("object_id"), "object_id",
+        pc.binary_join_element_wise(result.column("kind"), result.column("object_id"), "_"),
+    ).drop_columns(["kind"])
+    net = coortweet.generate_coordinated_network(
+        labelled,
+        edge_weight=0.5 if options.edge_quantile is None else options.edge_quantile,
+        objects=True,
+    )
+    edges = net.edges.rename_columns(
+        ["account_a", "account_b", *net.edges.column_names[2:]]
+    )
+    return edges.sort_by([("account_a", "ascending"), ("account_b", "ascending")])

@@ -1,0 +1,135 @@
+"""Parameters of a detection run, validated once at the public boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+from .errors import ParameterError
+from .network import COMMUNITY_METHODS
+from .normalize import MIN_TEXT_CHARS
+from .schema import ALL_KINDS, DEFAULT_KINDS
+
+__all__ = ["COMPAT_MODES", "DetectOptions"]
+
+COMPAT_MODES = ("coortweet",)
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    """Every parameter of :func:`inconcert.detect`, with the defaults a first run should use.
+
+    Attributes
+    ----------
+    kinds:
+        Which kinds of action to compare (see :mod:`inconcert.actions`). Default: repost, quote,
+        url, hashtag, text, image, object.
+    window:
+        Seconds, inclusive: two actions on the same object at most this far apart co-act.
+        60 s is the usual choice for "at the same time" on social media; campaigns that
+        schedule posts may need less (10 s), slower manual ones more (several minutes).
+    windows:
+        Per-kind windows in seconds overriding ``window``, e.g. ``{"text": 300}``.
+    min_participation:
+        An account needs at least this many actions to be considered, and at least this many
+        distinct posts in co-actions to stay in the network (both accounts of a co-action must
+        qualify). CooRTweet's value is 2.
+    min_weight:
+        An edge is kept when its weight (number of co-actions) is at least this. 2 means "more
+        than once": a single coincidence links nobody.
+    edge_quantile:
+        Also keep only edges whose weight is strictly above this quantile (R type 7) of all edge
+        weights, as CooRTweet's ``edge_weight``; ``None`` (default) applies no quantile.
+    max_burst:
+        An action with more than this many other actions on the same object within ±window is
+        left out of pairing (viral moments make innocent pairs and quadratic work); counted and
+        reported. Must exceed the largest group you want to catch. ``None`` disables the cap.
+    community:
+        Leiden objective: ``"modularity"`` or ``"cpm"``; ``resolution`` is its γ.
+    seed:
+        Seed of every random step (Leiden).
+    min_text_chars / strip_hashtags:
+        Options of the ``text`` kind (see :func:`inconcert.normalize.text_key`).
+    compat:
+        ``"coortweet"`` reproduces CooRTweet's ``detect_groups`` + ``generate_coordinated_network``
+        exactly (per kind, then combined); ``window`` is its ``time_window`` and
+        ``edge_quantile`` its ``edge_weight`` (default 0.5 there, edges kept only when given).
+    memory_limit / threads:
+        DuckDB's memory limit (e.g. "8GB"; it spills to disk past it) and worker threads.
+    """
+
+    kinds: tuple[str, ...] = DEFAULT_KINDS
+    window: float = 60.0
+    windows: Mapping[str, float] = field(default_factory=dict)
+    min_participation: int = 2
+    min_weight: int = 2
+    edge_quantile: float | None = None
+    max_burst: int | None = 1000
+    community: str = "modularity"
+    resolution: float = 1.0
+    seed: int = 0
+    min_text_chars: int = MIN_TEXT_CHARS
+    strip_hashtags: bool = False
+    compat: str | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        kinds = tuple(self.kinds)
+        unknown = [k for k in kinds if k not in ALL_KINDS]
+        if not kinds or unknown:
+            raise ParameterError("kinds", f"a non-empty list of {', '.join(ALL_KINDS)}", kinds)
+        object.__setattr__(self, "kinds", tuple(k for k in ALL_KINDS if k in set(kinds)))
+        _number("window", self.window, minimum=0)
+        for kind, w in self.windows.items():
+            if kind not in ALL_KINDS:
+                raise ParameterError("windows", f"keyed by kinds ({', '.join(ALL_KINDS)})", kind)
+            _number(f"windows[{kind}]", w, minimum=0)
+        object.__setattr__(self, "windows", dict(sorted(self.windows.items())))
+        _whole("min_participation", self.min_participation, minimum=0)
+        _whole("min_weight", self.min_weight, minimum=1)
+        if self.edge_quantile is not None:
+            _number("edge_quantile", self.edge_quantile, minimum=0, maximum=1)
+        if self.max_burst is not None:
+            _whole("max_burst", self.max_burst, minimum=1)
+        if self.community not in COMMUNITY_METHODS:
+            raise ParameterError("community", f"one of {', '.join(COMMUNITY_METHODS)}",
+                                 self.community)
+        _number("resolution", self.resolution, minimum=0, strict=True)
+        _whole("seed", self.seed, minimum=0)
+        _whole("min_text_chars", self.min_text_chars, minimum=1)
+        if self.compat is not None and self.compat not in COMPAT_MODES:
+            raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None",
+                                 self.compat)
+        if self.threads is not None:
+            _whole("threads", self.threads, minimum=1)
+
+    def window_for(self, kind: str) -> float:
+        """The window of one kind, in seconds."""
+        return float(self.windows.get(kind, self.window))
+
+    def as_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["kinds"] = list(self.kinds)
+        d["windows"] = dict(self.windows)
+        return d
+
+
+def _number(
+    name: str, value: object, *, minimum: float, maximum: float | None = None,
+    strict: bool = False,
+) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = (v > minimum if strict else v >= minimum) and (maximum is None or v <= maximum)
+        ok = ok and v == v  # not NaN
+    if not ok:
+        low = f"> {minimum:g}" if strict else f">= {minimum:g}"
+        rng = f"in [{minimum:g}, {maximum:g}]" if maximum is not None else low
+        raise ParameterError(name, f"a number {rng}", value)
+
+
+def _whole(name: str, value: object, *, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ParameterError(name, f"a whole number >= {minimum}", value)

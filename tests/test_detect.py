@@ -1,0 +1,211 @@
+"""The core on hand-made actions: window edge, self-pairs, participation, weights, determinism."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inconcert.actions import dedupe_actions
+from inconcert.detect import detect_actions
+from inconcert.errors import ParameterError
+from inconcert.options import DetectOptions
+
+from .helpers import actions, brute_force_coactions
+
+LOOSE = DetectOptions(kinds=("url", "hashtag", "object"), min_participation=1, min_weight=1,
+                      max_burst=None)
+
+
+def _evidence_set(result) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    return {
+        (r["kind"], r["object_id"], r["account_a"], r["post_a"], r["account_b"], r["post_b"])
+        for r in result.evidence.to_pylist()
+    }
+
+
+def test_window_edge_is_inclusive() -> None:
+    acts = actions([
+        ("a", "url", "u1", 0, "p1"),
+        ("b", "url", "u1", 60, "p2"),   # exactly at the window: co-acts with a
+        ("c", "url", "u1", 121, "p3"),  # 61 s after b: co-acts with nobody
+    ])
+    result = detect_actions(acts, options=LOOSE)
+    assert _evidence_set(result) == {("url", "u1", "a", "p1", "b", "p2")}
+    assert result.evidence.column("dt_s").to_pylist() == [60.0]
+
+
+def test_one_second_past_the_window() -> None:
+    acts = actions([("a", "url", "u1", 0, "p1"), ("b", "url", "u1", 61, "p2")])
+    result = detect_actions(acts, options=LOOSE)
+    assert result.edges.num_rows == 0
+    assert result.groups.num_rows == 0
+    assert result.accounts.num_rows == 0
+
+
+def test_window_zero_means_same_instant() -> None:
+    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 0, "p2"),
+                    ("c", "url", "u", 1, "p3")])
+    opts = DetectOptions(kinds=("url",), window=0, min_participation=1, min_weight=1)
+    assert _evidence_set(detect_actions(acts, options=opts)) == {("url", "u", "a", "p1", "b", "p2")}
+
+
+def test_sub_second_times() -> None:
+    acts = actions([("a", "url", "u", 0.0, "p1"), ("b", "url", "u", 0.5, "p2"),
+                    ("c", "url", "u", 1.6, "p3")])
+    opts = DetectOptions(kinds=("url",), window=1, min_participation=1, min_weight=1)
+    assert _evidence_set(detect_actions(acts, options=opts)) == {
+        ("url", "u", "a", "p1", "b", "p2")}
+
+
+def test_self_pairs_are_not_coactions() -> None:
+    acts = actions([("a", "url", "u1", 0, "p1"), ("a", "url", "u1", 5, "p2"),
+                    ("a", "url", "u1", 6, "p3")])
+    assert detect_actions(acts, options=LOOSE).evidence.num_rows == 0
+
+
+def test_kinds_and_objects_do_not_mix() -> None:
+    acts = actions([("a", "url", "x", 0, "p1"), ("b", "hashtag", "x", 1, "p2"),
+                    ("c", "url", "y", 1, "p3")])
+    assert detect_actions(acts, options=LOOSE).evidence.num_rows == 0
+
+
+def test_duplicate_rows_are_one_action() -> None:
+    acts = actions([("a", "url", "u", 0, "p1"), ("a", "url", "u", 0, "p1"),
+                    ("b", "url", "u", 3, "p2")])
+    assert dedupe_actions(acts).num_rows == 2
+    result = detect_actions(dedupe_actions(acts), options=LOOSE)
+    assert result.edges.column("weight").to_pylist() == [1]
+
+
+def test_per_kind_window() -> None:
+    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 100, "p2"),
+                    ("a", "hashtag", "h", 0, "p1"), ("b", "hashtag", "h", 100, "p2")])
+    opts = DetectOptions(kinds=("url", "hashtag"), window=60, windows={"hashtag": 100},
+                         min_participation=1, min_weight=1)
+    assert _evidence_set(detect_actions(acts, options=opts)) == {
+        ("hashtag", "h", "a", "p1", "b", "p2")}
+
+
+def test_edge_columns_and_weights() -> None:
+    # a and b co-share u1 on two days and u2 once; c joins once.
+    day = 86_400
+    acts = actions([
+        ("a", "url", "u1", 0, "a1"), ("b", "url", "u1", 4, "b1"),
+        ("a", "url", "u1", day, "a2"), ("b", "url", "u1", day + 2, "b2"),
+        ("a", "url", "u2", 2 * day, "a3"), ("b", "url", "u2", 2 * day + 10, "b3"),
+        ("c", "url", "u2", 2 * day + 30, "c1"),
+    ])
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1)
+    result = detect_actions(acts, options=opts)
+    edges = {(r["account_a"], r["account_b"]): r for r in result.edges.to_pylist()}
+    ab = edges[("a", "b")]
+    assert ab["weight"] == 3 and ab["objects"] == 2 and ab["url_coactions"] == 3
+    assert ab["url_objects"] == 2 and ab["days"] == 3
+    assert ab["posts_a"] == 3 and ab["posts_b"] == 3 and ab["edge_symmetry_score"] == 1.0
+    assert ab["min_dt_s"] == 2.0 and ab["max_dt_s"] == 10.0
+    assert ab["mean_dt_s"] == pytest.approx(16 / 3)
+    assert edges[("a", "c")]["weight"] == 1 and edges[("b", "c")]["weight"] == 1
+    groups = result.groups.to_pylist()
+    assert len(groups) == 1 and groups[0]["size"] == 3 and groups[0]["edges"] == 3
+    assert groups[0]["density"] == 1.0
+    # min_weight 2 keeps only a-b
+    strict = detect_actions(acts, options=DetectOptions(kinds=("url",), min_participation=1))
+    assert [(r["account_a"], r["account_b"]) for r in strict.edges.to_pylist()] == [("a", "b")]
+
+
+def test_min_participation_needs_both_accounts() -> None:
+    # a and b coordinate twice; c coordinates with a once (one post) -> with mp=2, c is out.
+    acts = actions([
+        ("a", "url", "u1", 0, "a1"), ("b", "url", "u1", 1, "b1"), ("c", "url", "u1", 2, "c1"),
+        ("a", "url", "u2", 500, "a2"), ("b", "url", "u2", 501, "b2"),
+        ("c", "url", "zz", 900, "c2"),
+    ])
+    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1)
+    result = detect_actions(acts, options=opts)
+    assert result.accounts.column("account_id").to_pylist() == ["a", "b"]
+
+
+def test_min_participation_prefilter_counts_actions() -> None:
+    acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
+                    ("a", "url", "v", 100, "a2")])
+    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1)
+    assert detect_actions(acts, options=opts).edges.num_rows == 0  # b has one action
+
+
+def test_burst_cap_leaves_out_dense_moments_and_warns() -> None:
+    rows = [(f"v{i:03d}", "url", "viral", i * 0.1, f"pv{i}") for i in range(30)]
+    rows += [("a", "url", "calm", 0, "a1"), ("b", "url", "calm", 5, "b1")]
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, max_burst=10)
+    result = detect_actions(actions(rows), options=opts)
+    assert _evidence_set(result) == {("url", "calm", "a", "a1", "b", "b1")}
+    assert result.summary["actions_in_bursts"] == 30
+    assert any("dense bursts" in w and "viral" in w for w in result.warnings)
+    uncapped = detect_actions(actions(rows), options=DetectOptions(
+        kinds=("url",), min_participation=1, min_weight=1, max_burst=None))
+    assert uncapped.evidence.num_rows == 30 * 29 // 2 + 1
+
+
+def test_groups_and_communities() -> None:
+    rows = []
+    for k, members in enumerate((["a", "b", "c"], ["x", "y"])):
+        for day in range(3):
+            for j, m in enumerate(members):
+                rows.append((m, "url", f"o{k}-{day}", day * 1000 + j, f"{m}{day}"))
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
+    acc = {r["account_id"]: r for r in result.accounts.to_pylist()}
+    assert acc["a"]["group_id"] == acc["b"]["group_id"] == acc["c"]["group_id"] == 1
+    assert acc["x"]["group_id"] == acc["y"]["group_id"] == 2
+    assert acc["a"]["coordinated_posts"] == 3 and acc["a"]["posts"] == 3
+    assert acc["a"]["degree"] == 2
+    assert result.groups.column("size").to_pylist() == [3, 2]
+
+
+def test_deterministic() -> None:
+    rows = [(f"acc{i % 7}", "url", f"u{i % 5}", (i * 37) % 200, f"p{i}") for i in range(120)]
+    r1 = detect_actions(actions(rows), options=LOOSE)
+    r2 = detect_actions(actions(list(reversed(rows))), options=LOOSE)
+    for name in ("edges", "accounts", "groups", "evidence"):
+        assert getattr(r1, name).equals(getattr(r2, name)), name
+
+
+def test_bad_parameters() -> None:
+    with pytest.raises(ParameterError, match="'window' parameter must be a number >= 0"):
+        DetectOptions(window=-1)
+    with pytest.raises(ParameterError, match="'kinds'"):
+        DetectOptions(kinds=("urls",))
+    with pytest.raises(ParameterError, match="'edge_quantile'"):
+        DetectOptions(edge_quantile=1.5)
+    with pytest.raises(ParameterError, match="'min_weight'"):
+        DetectOptions(min_weight=0)
+
+
+_row = st.tuples(
+    st.sampled_from(["a", "b", "c", "d"]),
+    st.sampled_from(["url", "hashtag"]),
+    st.sampled_from(["x", "y"]),
+    st.integers(min_value=-200, max_value=400),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(_row, min_size=0, max_size=40), window=st.integers(0, 120))
+def test_matches_brute_force_and_wider_window_keeps_everything(
+    rows: list[tuple[str, str, str, int]], window: int
+) -> None:
+    table = actions([(a, k, o, s, f"p{i}") for i, (a, k, o, s) in enumerate(rows)])
+    opts = DetectOptions(kinds=("url", "hashtag"), window=window, min_participation=1,
+                         min_weight=1, max_burst=None)
+    got = _evidence_set(detect_actions(table, options=opts))
+    assert got == brute_force_coactions(table, window)
+    wider = DetectOptions(kinds=("url", "hashtag"), window=window + 30, min_participation=1,
+                          min_weight=1, max_burst=None)
+    assert got <= _evidence_set(detect_actions(table, options=wider))
+
+
+def test_empty_input() -> None:
+    empty = actions([])
+    result = detect_actions(empty, options=LOOSE)
+    assert result.edges.num_rows == result.groups.num_rows == result.evidence.num_rows == 0
+    assert isinstance(result.accounts, pa.Table)
