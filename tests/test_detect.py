@@ -209,3 +209,15 @@ def test_empty_input() -> None:
     result = detect_actions(empty, options=LOOSE)
     assert result.edges.num_rows == result.groups.num_rows == result.evidence.num_rows == 0
     assert isinstance(result.accounts, pa.Table)
+
+
+def test_weight_counts_post_pairs_not_matching_features() -> None:
+    # One moment where a's post and b's post share a link and a hashtag: one event, 2 co-actions.
+    acts = actions([("a", "url", "u", 0, "a1"), ("a", "hashtag", "h", 0, "a1"),
+                    ("b", "url", "u", 3, "b1"), ("b", "hashtag", "h", 3, "b1")])
+    result = detect_actions(acts, options=LOOSE)
+    (edge,) = result.edges.to_pylist()
+    assert edge["weight"] == 1 and edge["coactions"] == 2
+    assert edge["url_coactions"] == 1 and edge["hashtag_coactions"] == 1
+    assert detect_actions(acts, options=DetectOptions(
+        kinds=("url", "hashtag"), min_participation=1, min_weight=2)).edges.num_rows == 0

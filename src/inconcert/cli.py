@@ -94,7 +94,8 @@ def detect(
     min_participation: Annotated[int, typer.Option(
         help="Minimum actions per account, and coordinated posts per network account.")] = 2,
     min_weight: Annotated[int, typer.Option(
-        help="Minimum co-actions per kept edge.")] = 2,
+        help="Minimum weight of a kept edge: co-posting events (distinct pairs of posts acting "
+        "on a same object within the window).")] = 3,
     edge_weight: Annotated[float | None, typer.Option(
         help="Keep only edges with weight strictly above this quantile of all weights "
         "(CooRTweet's edge_weight, e.g. 0.5).")] = None,

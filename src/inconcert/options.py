@@ -35,8 +35,11 @@ class DetectOptions:
         distinct posts in co-actions to stay in the network (both accounts of a co-action must
         qualify). CooRTweet's value is 2.
     min_weight:
-        An edge is kept when its weight (number of co-actions) is at least this. 2 means "more
-        than once": a single coincidence links nobody.
+        An edge is kept when its weight is at least this. The weight counts co-posting events:
+        distinct pairs of posts, one by each account, that acted on a same object within the
+        window (a post sharing the same link *and* hashtag as another counts once). The default
+        3 asks for a pattern: in a busy month two ordinary accounts can meet twice by chance in
+        viral moments and breaking news (the simulator's hard negatives do), rarely three times.
     edge_quantile:
         Also keep only edges whose weight is strictly above this quantile (R type 7) of all edge
         weights, as CooRTweet's ``edge_weight``; ``None`` (default) applies no quantile.
@@ -62,7 +65,7 @@ class DetectOptions:
     window: float = 60.0
     windows: Mapping[str, float] = field(default_factory=dict)
     min_participation: int = 2
-    min_weight: int = 2
+    min_weight: int = 3
     edge_quantile: float | None = None
     max_burst: int | None = 1000
     community: str = "modularity"

@@ -153,7 +153,10 @@ HAVING COUNT(*) >= {int(min_participation)}
 def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
     """One row per account pair: counts per kind, weight, posts per side, times.
 
-    ``weight`` is the number of co-actions; ``objects`` the number of distinct (kind, object);
+    ``weight`` is the number of distinct post pairs (one post of each account acting on at least
+    one same object within the window: a co-posting *event*; a post carrying the same link and
+    hashtag as the other counts once); ``coactions`` the number of co-actions (per kind too);
+    ``objects`` the number of distinct (kind, object);
     ``posts_a``/``posts_b`` the distinct posts of each account on the edge; the symmetry score
     is ``min(posts_a, posts_b) / max(posts_a, posts_b)``; ``days`` counts distinct UTC days with
     a co-action. Times are µs since the epoch.
@@ -172,7 +175,8 @@ def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
     return f"""
 SELECT
     account_a, account_b,
-    COUNT(*) AS weight,
+    COUNT(DISTINCT post_a || chr(31) || post_b) AS weight,
+    COUNT(*) AS coactions,
     COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
     {per_kind_sql},
     COUNT(DISTINCT post_a) AS posts_a,
