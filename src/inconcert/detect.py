@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,10 +21,11 @@ from . import plan
 from .actions import ActionStats, posts_to_actions
 from .compat import coortweet
 from .engine import Engine, open_engine
+from .errors import InputError
 from .network import edge_groups, partition
 from .options import DetectOptions
 from .progress import Progress, null_progress
-from .schema import ACTION_SCHEMA, TIMESTAMP_TYPE
+from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 
 if TYPE_CHECKING:
     from .ingest import Ingested
@@ -118,8 +119,19 @@ def detect(
         else:
             actions = ingested.table
             present = set(pc.unique(actions.column("kind")).to_pylist())
-            wanted = set(options.kinds) if _kinds_chosen(options) else present
-            actions = actions.filter(pc.is_in(actions.column("kind"), pa.array(sorted(wanted))))
+            unknown = sorted(present - set(ALL_KINDS))
+            if unknown:
+                raise InputError(
+                    ingested.files[0].path if len(ingested.files) == 1 else None,
+                    f"unknown kind(s) in the actions table: {', '.join(map(repr, unknown))}",
+                    hint=f"kinds are {', '.join(ALL_KINDS)}",
+                )
+            if not _kinds_chosen(options):
+                # A ready-made actions table brings its own kinds: compare all of them.
+                options = replace(options, kinds=tuple(sorted(present)) or options.kinds)
+            wanted = sorted(set(options.kinds) & present)
+            actions = actions.filter(pc.is_in(actions.column("kind"), pa.array(wanted,
+                                                                            pa.string())))
             stats.posts = len(pc.unique(actions.column("post_id")))
             stats.posts_with_actions = stats.posts
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()

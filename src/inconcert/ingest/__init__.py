@@ -1,0 +1,323 @@
+"""Readers: turn CSV, JSON Lines and Parquet files into the canonical posts or actions table.
+
+The one entry point is :func:`read_inputs`. It reads every file, maps its columns to the
+canonical names, converts and checks every row, and returns an :class:`Ingested`: the table
+(exactly :data:`~inconcert.schema.POST_SCHEMA` or :data:`~inconcert.schema.ACTION_SCHEMA`), a
+:class:`FileReport` per file, and a table of the rejected rows with the reason for each.
+
+Formats, chosen by file suffix (case-insensitive)
+    ``.csv``, ``.csv.gz`` (comma), ``.tsv``, ``.tsv.gz`` (tab): a header line, then records;
+    double quotes may enclose fields (``""`` inside is a quote, newlines allowed). Every
+    column is read as text, so ids such as ``007`` keep their zeros. A cell that is empty or
+    is one of ``NA``, ``N/A``, ``NaN``, ``nan``, ``NULL``, ``null``, ``None`` is missing.
+    ``.jsonl``, ``.ndjson`` (and ``.gz``): one JSON object per line; blank lines are skipped.
+    ``.parquet``, ``.pq``: any Parquet file.
+    A folder stands for every supported file inside it, recursively, sorted by relative path
+    (hidden files and folders, whose name starts with ".", are skipped).
+
+Line numbers (in rejects and errors)
+    CSV: the physical line where the record starts, the header being line 1 (records with
+    quoted newlines and blank lines are accounted for). JSON Lines: the line. Parquet: the
+    1-based row number.
+
+Every input row is either used or rejected with one reason; see :data:`REJECT_REASONS`.
+For each file ``rows_read == rows_used + sum(rejected.values())``. A blank line in a CSV file
+is a record (rejected as ``empty_row``); blank lines in JSON Lines are skipped, not counted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from inconcert.errors import InputError, ParameterError
+from inconcert.ingest._build import (
+    MAPPABLE_FIELDS,
+    REJECT_REASONS,
+    REJECTS_SCHEMA,
+    FilePart,
+    assemble,
+    convert_file,
+    decide_shape,
+    resolve,
+)
+from inconcert.ingest._files import SUPPORTED_SUFFIXES, expand_paths, read_raw
+from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD
+from inconcert.progress import Progress, null_progress
+from inconcert.schema import ALL_KINDS
+
+__all__ = [
+    "EPOCH_MAX",
+    "EPOCH_MS_THRESHOLD",
+    "MAPPABLE_FIELDS",
+    "REJECTS_SCHEMA",
+    "REJECT_REASONS",
+    "SUPPORTED_SUFFIXES",
+    "FileReport",
+    "Ingested",
+    "parse_assignments",
+    "read_inputs",
+]
+
+_SHAPES = ("auto", "posts", "actions")
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one input file.
+
+    Attributes
+    ----------
+    path
+        The file, as given by the user (files found in a folder: folder path + relative path).
+    sha256
+        Hex digest of the raw file bytes (compressed bytes for ``.gz``).
+    format
+        ``"csv"`` (also TSV), ``"jsonl"`` or ``"parquet"``.
+    rows_read
+        Records in the file (CSV: data records, including those with a wrong field count).
+    rows_used
+        Rows that made it into the table. Wide actions table: rows that gave at least one
+        action.
+    rejected
+        Reason -> number of rows rejected for it, sorted by reason. Reasons are the keys of
+        :data:`REJECT_REASONS`. ``rows_read == rows_used + sum(rejected.values())``.
+    """
+
+    path: str
+    sha256: str
+    format: str
+    rows_read: int
+    rows_used: int
+    rejected: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """The result of :func:`read_inputs`.
+
+    Attributes
+    ----------
+    shape
+        ``"posts"`` or ``"actions"``.
+    table
+        Exactly :data:`~inconcert.schema.POST_SCHEMA` (posts) or
+        :data:`~inconcert.schema.ACTION_SCHEMA` (actions); rows in file order, then row order
+        (wide actions table: then in the order of the ``objects`` mapping).
+    files
+        One :class:`FileReport` per file, in reading order.
+    rejects
+        One row per rejected input row (:data:`REJECTS_SCHEMA`): ``file``, ``line``,
+        ``reason``, ``detail`` (what exactly is wrong, e.g. the unreadable value or where the
+        first copy of a duplicate is) and ``record`` (the input row as JSON text, truncated to
+        2,000 characters; for a CSV record with a wrong field count, its raw text as a JSON
+        string). In file order, then line order.
+    """
+
+    shape: str
+    table: pa.Table
+    files: tuple[FileReport, ...]
+    rejects: pa.Table
+
+    @property
+    def rows_read(self) -> int:
+        """Records read, over all files."""
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_used(self) -> int:
+        """Rows used, over all files."""
+        return sum(f.rows_used for f in self.files)
+
+    @property
+    def rejected(self) -> dict[str, int]:
+        """Reason -> rows rejected for it, over all files, sorted by reason."""
+        total: dict[str, int] = {}
+        for report in self.files:
+            for reason, count in report.rejected.items():
+                total[reason] = total.get(reason, 0) + count
+        return dict(sorted(total.items()))
+
+
+def parse_assignments(items: Sequence[str], *, option: str) -> dict[str, str]:
+    """Parse command-line values such as ``["a=b", "c=d,e=f"]`` into ``{"a": "b", ...}``.
+
+    Each item holds one or more comma-separated ``name=value`` pairs; spaces around names and
+    values are removed; the value may contain ``=`` (only the first one splits). A name given
+    twice with different values is an error (twice with the same value is fine).
+
+    Parameters
+    ----------
+    items
+        The values given to the option, one per occurrence.
+    option
+        The option's name as the user typed it (``"--map"``), used in error messages.
+
+    Raises
+    ------
+    ParameterError
+        Naming the option and the malformed item.
+    """
+    if isinstance(items, str):
+        items = [items]
+    result: dict[str, str] = {}
+    shape = "comma-separated name=value pairs, e.g. 'post_id=id,timestamp=created_at'"
+    for item in items:
+        for pair in item.split(","):
+            name, sep, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or not value:
+                raise ParameterError(option, shape, item)
+            if result.get(name, value) != value:
+                raise ParameterError(option, f"{shape}, each name at most once", item)
+            result[name] = value
+    return result
+
+
+def _check_parameters(shape: str, mapping: Mapping[str, str], objects: Mapping[str, str]) -> None:
+    if shape not in _SHAPES:
+        raise ParameterError("shape", "one of 'auto', 'posts', 'actions'", shape)
+    unknown = [field for field in mapping if field not in MAPPABLE_FIELDS]
+    if unknown:
+        raise ParameterError(
+            "mapping",
+            "a mapping from canonical fields (" + ", ".join(MAPPABLE_FIELDS) + ") to columns",
+            dict(mapping),
+        )
+    bad_kinds = [kind for kind in objects.values() if kind not in ALL_KINDS]
+    if bad_kinds:
+        raise ParameterError(
+            "objects",
+            "a mapping from column to kind, kinds being " + ", ".join(ALL_KINDS),
+            dict(objects),
+        )
+    if objects and shape == "posts":
+        raise ParameterError("shape", "'actions' or 'auto' when objects are given", shape)
+
+
+def read_inputs(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    objects: Mapping[str, str] | None = None,
+    shape: str = "auto",
+    progress: Progress = null_progress,
+) -> Ingested:
+    """Read posts or actions from files and folders into one canonical table.
+
+    Parameters
+    ----------
+    paths
+        Files and folders (a folder means every supported file in it, recursively, sorted).
+    mapping
+        Canonical field -> input column name (CLI ``--map post_id=id``), for every file.
+        Fields are the :data:`~inconcert.schema.POST_SCHEMA` columns plus ``object_id`` and
+        ``kind``. Without a mapping a field is read from the column of the same name.
+    objects
+        Wide actions table: input column -> kind (CLI ``--objects url_id=url,domain_id=domain``).
+        Each non-empty cell of those columns becomes one action of that kind, with the row's
+        ``account_id``, ``post_id`` and ``timestamp`` (an ``object_id`` or ``kind`` column is
+        then ignored). Kinds must be among :data:`~inconcert.schema.ALL_KINDS`.
+    shape
+        ``"posts"``, ``"actions"``, or ``"auto"``: actions when ``objects`` is given or a file
+        has an ``object_id`` column (after mapping), posts otherwise. All files must agree.
+    progress
+        Called as ``progress("read", files_done, files_total)``.
+
+    Returns
+    -------
+    Ingested
+        The table, a report per file, and the rejected rows.
+
+    Notes
+    -----
+    **Posts** need ``post_id``, ``account_id`` and ``timestamp``; the other
+    :data:`~inconcert.schema.POST_SCHEMA` columns are optional and null when absent.
+    ``hashtags`` and ``mentions`` are *not* taken from ``text`` here: when their columns are
+    absent they stay null and the actions stage extracts them from the text. List columns
+    (``urls``, ``hashtags``, ``mentions``, ``image_hashes``) are real lists in Parquet and
+    JSON, and in CSV either a JSON array (``["a", "b"]``) or whitespace-separated items; an
+    empty cell is a null list; null and empty items are dropped. A post_id seen again (in any
+    file) is rejected as ``duplicate_row`` when every column equals the first copy, else as
+    ``duplicate_post_id``; the first copy is kept.
+
+    **Actions** come as ``account_id, object_id, timestamp, post_id`` with an optional
+    ``kind`` (blank or absent: ``"object"``; other values are kept as given), as CooRTweet's
+    ``object_id, account_id, content_id, timestamp_share`` (``content_id`` is the post_id,
+    ``timestamp_share`` the timestamp), or as a wide table with ``objects``. The same
+    ``(post_id, kind, object_id)`` seen again is rejected as ``duplicate_action``. In a wide
+    table the verdict is per input row: a row is used when it gives at least one new action,
+    rejected as ``no_object`` when all its object cells are empty and as
+    ``duplicate_action`` when all its actions were seen before (repeated actions of a row
+    that also gives new ones are dropped without being counted).
+
+    **Ids** (post_id, account_id, object_id, kind, platform, repost_of, reply_to, quote_of)
+    are text, numbers written in full (``129235``), with surrounding whitespace removed.
+
+    **Timestamps** become ``timestamp[us, tz=UTC]``: an Arrow timestamp or date (naive means
+    UTC); an epoch number, as number or text, in seconds when its absolute value is below
+    1e11 (:data:`EPOCH_MS_THRESHOLD`) and in milliseconds from 1e11 to 1e14
+    (:data:`EPOCH_MAX`) (so epoch milliseconds before March 1973 are misread as seconds);
+    ISO 8601 with or without zone (naive means UTC; ``Z``, ``+02:00``, fractional seconds);
+    Twitter's ``Wed Oct 10 20:19:24 +0000 2018``; RFC 2822.
+
+    **Empty files**: a 0-byte file (or a JSON Lines file with only blank lines) raises
+    :class:`~inconcert.errors.InputError`; a CSV with a header and no rows gives zero rows
+    and a report.
+
+    Raises
+    ------
+    InputError
+        A file cannot be read as a whole: not found, unsupported suffix, empty, not UTF-8,
+        invalid JSON, unreadable Parquet or gzip, required columns missing, a mapped column
+        absent, files of different shapes, a folder without supported files. The message
+        names the file, the line where known, and a fix.
+    ParameterError
+        ``shape``, ``mapping`` or ``objects`` is malformed.
+    """
+    mapping = dict(mapping or {})
+    objects = dict(objects or {})
+    _check_parameters(shape, mapping, objects)
+    sources = expand_paths(paths)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        parts: list[FilePart] = []
+        chosen: str | None = None
+        progress("read", 0, len(sources))
+        for done, source in enumerate(sources, start=1):
+            raw = read_raw(source)
+            file_shape = decide_shape(raw.table.column_names, shape, mapping, objects)
+            if chosen is None:
+                chosen = file_shape
+            elif file_shape != chosen:
+                raise InputError(
+                    source.display,
+                    f"looks like a table of {file_shape} but {sources[0].display} looks like "
+                    f"a table of {chosen}",
+                    hint="read them separately, or pass the shape explicitly",
+                )
+            plan = resolve(raw, chosen, mapping, objects)
+            parts.append(convert_file(raw, chosen, plan, con))
+            progress("read", done, len(sources))
+        assert chosen is not None
+        assembled = assemble(parts, chosen, con)
+    finally:
+        con.close()
+    reports = tuple(
+        FileReport(
+            path=part.raw.source.display,
+            sha256=part.raw.sha256,
+            format=part.raw.source.fmt.name,
+            rows_read=part.raw.rows_read,
+            rows_used=part.raw.rows_read - sum(counts.values()),
+            rejected=counts,
+        )
+        for part, counts in zip(parts, assembled.counts, strict=True)
+    )
+    return Ingested(chosen, assembled.table, reports, assembled.rejects)

@@ -1,0 +1,637 @@
+"""From raw files to the canonical table: column resolution, per-row checks, duplicates.
+
+Each file is converted on its own (``convert_file``); then ``assemble`` puts the accepted rows
+of every file together in file order, removes duplicates across the whole input, and builds
+the file reports and the rejects table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from inconcert.errors import InputError
+from inconcert.ingest._files import RawFile
+from inconcert.ingest._values import (
+    ColumnTypeError,
+    arrow_of,
+    as_text,
+    clean_ids,
+    parse_lists,
+    parse_timestamps,
+)
+from inconcert.schema import (
+    ACTION_SCHEMA,
+    LIST_COLUMNS,
+    POST_SCHEMA,
+    REQUIRED_POST_COLUMNS,
+    TIMESTAMP_TYPE,
+)
+
+__all__ = [
+    "MAPPABLE_FIELDS",
+    "REJECTS_SCHEMA",
+    "REJECT_REASONS",
+    "Assembled",
+    "FilePart",
+    "Plan",
+    "assemble",
+    "convert_file",
+    "decide_shape",
+    "resolve",
+]
+
+#: Every reason a row can be rejected for, in the order they are checked (a row gets the first
+#: that applies), with what it means.
+REJECT_REASONS: dict[str, str] = {
+    "wrong_field_count": "CSV record with more or fewer fields than the header has columns",
+    "empty_row": "every field of the row is empty (a blank line in CSV, {} in JSON Lines)",
+    "missing_post_id": "post_id is null or blank",
+    "missing_account_id": "account_id is null or blank",
+    "missing_object_id": "object_id is null or blank (ready-made actions table)",
+    "missing_timestamp": "timestamp is null or blank",
+    "bad_timestamp": "timestamp cannot be read as a time, or is an epoch number >= 1e14",
+    "bad_list": "a list cell starts with '[' but is not a valid JSON array",
+    "no_object": "wide actions table: every object column of the row is empty",
+    "duplicate_row": "posts: post_id seen before, with identical values in every column",
+    "duplicate_post_id": "posts: post_id seen before, with different values (first one kept)",
+    "duplicate_action": (
+        "actions: (post_id, kind, object_id) seen before; in a wide table, a row all of whose "
+        "actions were seen before"
+    ),
+}
+_CODES: dict[str, int] = {reason: code for code, reason in enumerate(REJECT_REASONS, start=1)}
+_NAMES = np.array(["", *list(REJECT_REASONS)], dtype=object)
+
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("file", pa.string()),
+        pa.field("line", pa.int64()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("record", pa.string()),
+    ]
+)
+
+_ACTION_FIELDS: tuple[str, ...] = ("account_id", "object_id", "timestamp", "post_id", "kind")
+#: Fields a mapping may name: every post column plus the actions-only ones.
+MAPPABLE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys((*POST_SCHEMA.names, *_ACTION_FIELDS)))
+#: CooRTweet's column names, accepted in the actions shape when the canonical one is absent.
+_ALIASES: dict[str, str] = {"post_id": "content_id", "timestamp": "timestamp_share"}
+_USUAL_NAMES: dict[str, tuple[str, ...]] = {
+    "post_id": ("id", "tweet_id", "status_id", "message_id", "content_id", "post"),
+    "account_id": ("user_id", "author_id", "author", "username", "screen_name", "user", "account"),
+    "timestamp": ("created_at", "timestamp_share", "date", "datetime", "time", "published_at"),
+    "object_id": ("object", "url", "hashtag", "referenced_tweet_id"),
+}
+_RECORD_LIMIT = 2000
+_WIDE_PREFIX = "_object_"
+
+
+# ---------------------------------------------------------------------------------------------
+# Shape and columns
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which input column feeds each canonical field, for one file."""
+
+    sources: dict[str, str]
+    objects: tuple[tuple[str, str], ...]  # wide table: (column, kind), in the user's order
+
+
+def decide_shape(
+    names: Sequence[str], requested: str, mapping: Mapping[str, str], objects: Mapping[str, str]
+) -> str:
+    """The shape of one file: as requested, else "actions" when ``objects`` is given or an
+    ``object_id`` column exists (after mapping), else "posts"."""
+    if requested != "auto":
+        return requested
+    if objects or "object_id" in mapping or "object_id" in names:
+        return "actions"
+    return "posts"
+
+
+def _quoted(names: Sequence[str], limit: int = 30) -> str:
+    shown = ", ".join(repr(name) for name in names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "") or "(none)"
+
+
+def _suggestion(field: str, names: Sequence[str]) -> str | None:
+    lowered = {name.lower().strip(): name for name in names}
+    for usual in (field, *_USUAL_NAMES.get(field, ())):
+        if usual in lowered:
+            return lowered[usual]
+    close = difflib.get_close_matches(field, list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+def _missing_columns_error(raw: RawFile, missing: list[str], shape: str, wide: bool) -> InputError:
+    names = raw.table.column_names
+    fixes = [f"--map {field}={_suggestion(field, names) or '<column>'}" for field in missing]
+    hint = "use " + " ".join(fixes) + " to name the column that holds each field"
+    if shape == "actions" and "object_id" in missing and not wide:
+        hint += ", or --objects COLUMN=KIND,... for a table with one column per kind of object"
+    if len(names) == 1:
+        for mark, label in ((";", "';'"), ("\t", "a tab"), ("|", "'|'"), (",", "','")):
+            if mark in names[0] and mark != raw.source.fmt.delimiter:
+                read_as = "tab" if raw.source.fmt.delimiter == "\t" else "comma"
+                hint = (
+                    f"the header is a single column containing {label}: the file looks "
+                    f"delimited by {label}, but this file is read as {read_as}-separated "
+                    "(.csv and .csv.gz are read as comma-separated, .tsv and .tsv.gz as "
+                    "tab-separated); convert or rename the file"
+                )
+                break
+    plural = "s" if len(missing) > 1 else ""
+    return InputError(
+        raw.source.display,
+        f"missing required column{plural} {', '.join(missing)} for the {shape} shape; "
+        f"columns found: {_quoted(names)}",
+        hint=hint,
+    )
+
+
+def resolve(
+    raw: RawFile, shape: str, mapping: Mapping[str, str], objects: Mapping[str, str]
+) -> Plan:
+    """Decide the input column of every canonical field of one file, or raise InputError."""
+    names = raw.table.column_names
+    display = raw.source.display
+    for field, column in mapping.items():
+        if column not in names:
+            raise InputError(
+                display,
+                f"the mapping {field}={column} names column {column!r}, which is not in the file",
+                hint=f"columns found: {_quoted(names)}",
+            )
+    fields = POST_SCHEMA.names if shape == "posts" else _ACTION_FIELDS
+    sources: dict[str, str] = {}
+    for field in fields:
+        if field in mapping:
+            sources[field] = mapping[field]
+        elif field in names:
+            sources[field] = field
+        elif shape == "actions" and field in _ALIASES and _ALIASES[field] in names:
+            sources[field] = _ALIASES[field]
+    wide = shape == "actions" and bool(objects)
+    if shape == "posts":
+        required: tuple[str, ...] = REQUIRED_POST_COLUMNS
+    elif wide:
+        required = ("account_id", "timestamp", "post_id")
+        sources.pop("object_id", None)
+        sources.pop("kind", None)
+    else:
+        required = ("account_id", "object_id", "timestamp", "post_id")
+    missing = [field for field in required if field not in sources]
+    if missing:
+        raise _missing_columns_error(raw, missing, shape, wide)
+    absent = [column for column in objects if column not in names] if wide else []
+    if absent:
+        raise InputError(
+            display,
+            f"the --objects column{'s' if len(absent) > 1 else ''} {_quoted(absent)} "
+            "not in the file",
+            hint=f"columns found: {_quoted(names)}",
+        )
+    used = [*sources.values(), *(objects if wide else ())]
+    for column in dict.fromkeys(used):
+        count = names.count(column)
+        if count > 1:
+            raise InputError(
+                display,
+                f"column {column!r} appears {count} times in the header",
+                hint="rename the copies so each column name is unique",
+            )
+    return Plan(sources, tuple(objects.items()) if wide else ())
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-row verdicts
+# ---------------------------------------------------------------------------------------------
+
+#: A reject detail: one text for every row, one text per row, or a function of the rows.
+Detail = str | list[str] | Callable[[np.ndarray], list[str]]
+
+
+class Verdicts:
+    """The first reject reason of every row of one file (code 0 = accepted) and its detail."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int8)
+        self._rows: list[np.ndarray] = []
+        self._details: list[list[str]] = []
+
+    def reject(self, reason: str, mask: np.ndarray, detail: Detail) -> None:
+        """Reject the rows of ``mask`` that no earlier check rejected."""
+        self.reject_rows(np.flatnonzero(mask & (self.code == 0)), reason, detail)
+
+    def reject_rows(self, rows: np.ndarray, reason: str, detail: Detail) -> None:
+        """Reject these (still accepted) rows."""
+        if len(rows) == 0:
+            return
+        self.code[rows] = _CODES[reason]
+        self._rows.append(rows)
+        if isinstance(detail, str):
+            texts = [detail] * len(rows)
+        elif isinstance(detail, list):
+            texts = detail
+        else:
+            texts = detail(rows)
+        self._details.append(texts)
+
+    def rejected(self) -> tuple[np.ndarray, list[str], list[str]]:
+        """Rejected rows in row order, with their reasons and details."""
+        if not self._rows:
+            return np.zeros(0, dtype=np.int64), [], []
+        rows = np.concatenate(self._rows)
+        details = [d for part in self._details for d in part]
+        order = np.argsort(rows, kind="stable")
+        rows = rows[order]
+        return rows, list(_NAMES[self.code[rows]]), [details[i] for i in order]
+
+
+@dataclass
+class FilePart:
+    """One file converted: canonical columns for every row, and the verdict on each row."""
+
+    raw: RawFile
+    plan: Plan
+    table: pa.Table
+    verdicts: Verdicts
+
+
+def _texts(array: pa.Array, rows: np.ndarray) -> list[str]:
+    return ["" if v is None else str(v) for v in array.take(pa.array(rows)).to_pylist()]
+
+
+def _short(value: str, limit: int = 120) -> str:
+    return value if len(value) <= limit else value[: limit - 3] + "..."
+
+
+def convert_file(raw: RawFile, shape: str, plan: Plan, con: duckdb.DuckDBPyConnection) -> FilePart:
+    """Convert every column the shape needs and check every row (see REJECT_REASONS)."""
+    table = raw.table
+    n = table.num_rows
+    verdicts = Verdicts(n)
+    try:
+        if table.num_columns and n:
+            all_null = np.ones(n, dtype=bool)
+            for column in table.columns:
+                all_null &= np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            verdicts.reject("empty_row", all_null, "every field is empty")
+        columns = _convert_columns(table, shape, plan, verdicts, con)
+    except ColumnTypeError as exc:
+        raise InputError(raw.source.display, str(exc)) from exc
+    return FilePart(raw, plan, columns, verdicts)
+
+
+def _convert_columns(
+    table: pa.Table, shape: str, plan: Plan, verdicts: Verdicts, con: duckdb.DuckDBPyConnection
+) -> pa.Table:
+    n = table.num_rows
+    src = plan.sources
+    out: dict[str, pa.Array] = {}
+    required_ids = ["post_id", "account_id"]
+    if shape == "actions" and not plan.objects:
+        required_ids.append("object_id")
+    for field in required_ids:
+        out[field] = clean_ids(as_text(table.column(src[field]), src[field]))
+        verdicts.reject(
+            f"missing_{field}",
+            np.asarray(out[field].is_null().to_numpy(zero_copy_only=False), dtype=bool),
+            f"{field} (column {src[field]!r}) is empty",
+        )
+    stamp_column = table.column(src["timestamp"])
+    stamps = parse_timestamps(stamp_column, src["timestamp"], con)
+    verdicts.reject(
+        "missing_timestamp", stamps.missing, f"timestamp (column {src['timestamp']!r}) is empty"
+    )
+    verdicts.reject(
+        "bad_timestamp",
+        stamps.bad,
+        lambda rows: [
+            f"cannot read {_short(v)!r} (column {src['timestamp']!r}) as a time"
+            for v in _texts(as_text(stamp_column, src["timestamp"]), rows)
+        ],
+    )
+    out["timestamp"] = stamps.values
+    if shape == "posts":
+        return _post_columns(table, plan, out, verdicts, con)
+    if plan.objects:
+        return _wide_columns(table, plan, out, verdicts)
+    if "kind" in src:
+        kind = clean_ids(as_text(table.column(src["kind"]), src["kind"])).fill_null("object")
+    else:
+        kind = pa.array(np.full(n, "object", dtype=object), type=pa.string())
+    out["kind"] = kind
+    return pa.Table.from_arrays([out[name] for name in ACTION_SCHEMA.names], schema=ACTION_SCHEMA)
+
+
+def _bad_list_details(
+    table: pa.Table, field: str, column: str
+) -> Callable[[np.ndarray], list[str]]:
+    def details(rows: np.ndarray) -> list[str]:
+        return [
+            f"{field} (column {column!r}) is not a valid JSON array: {_short(v)!r}"
+            for v in _texts(as_text(table.column(column), column), rows)
+        ]
+
+    return details
+
+
+def _post_columns(
+    table: pa.Table,
+    plan: Plan,
+    out: dict[str, pa.Array],
+    verdicts: Verdicts,
+    con: duckdb.DuckDBPyConnection,
+) -> pa.Table:
+    n = table.num_rows
+    src = plan.sources
+    for field in ("platform", "repost_of", "reply_to", "quote_of"):
+        if field in src:
+            out[field] = clean_ids(as_text(table.column(src[field]), src[field]))
+    if "text" in src:
+        out["text"] = as_text(table.column(src["text"]), src["text"])
+    for field in LIST_COLUMNS:
+        if field not in src:
+            continue
+        column = src[field]
+        lists, bad = parse_lists(table.column(column), column, con)
+        out[field] = lists
+        verdicts.reject("bad_list", bad, _bad_list_details(table, field, column))
+    arrays = [out.get(f.name, pa.nulls(n, f.type)) for f in POST_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=POST_SCHEMA)
+
+
+def _wide_columns(
+    table: pa.Table, plan: Plan, out: dict[str, pa.Array], verdicts: Verdicts
+) -> pa.Table:
+    n = table.num_rows
+    none = np.ones(n, dtype=bool)
+    for j, (column, _) in enumerate(plan.objects):
+        values = clean_ids(as_text(table.column(column), column))
+        out[f"{_WIDE_PREFIX}{j}"] = values
+        none &= np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    names = ", ".join(column for column, _ in plan.objects)
+    verdicts.reject("no_object", none, f"every object column ({names}) is empty")
+    keep = ["account_id", "post_id", "timestamp"]
+    keep += [f"{_WIDE_PREFIX}{j}" for j in range(len(plan.objects))]
+    return pa.table({name: out[name] for name in keep})
+
+
+# ---------------------------------------------------------------------------------------------
+# Across files: duplicates, the wide table's actions, rejects
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The canonical table, the rejects table and, per file, the reject counts by reason."""
+
+    table: pa.Table
+    rejects: pa.Table
+    counts: list[dict[str, int]]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_seen(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str], compare: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows whose key was seen in an earlier row: their positions, the first row with the same
+    key, and whether the ``compare`` columns are identical to that first row's."""
+    empty = np.zeros(0, dtype=np.int64)
+    if table.num_rows == 0:
+        return empty, empty, np.zeros(0, dtype=bool)
+    data = table.select(keys + compare).append_column(
+        "_pos", pa.array(np.arange(table.num_rows, dtype=np.int64))
+    )
+    partition = ", ".join(_q(key) for key in keys)
+    # Find the repeated keys first (a cheap aggregate), then rank only their rows.
+    repeats = (
+        f"SELECT _pos, _first FROM (SELECT _pos, min(_pos) OVER (PARTITION BY {partition}) "
+        f"AS _first FROM _inconcert_seen SEMI JOIN (SELECT {partition} FROM _inconcert_seen "
+        f"GROUP BY {partition} HAVING count(*) > 1) USING ({partition})) WHERE _pos <> _first"
+    )
+    if compare:
+        left = ", ".join(f"a.{_q(c)}" for c in compare)
+        right = ", ".join(f"b.{_q(c)}" for c in compare)
+        sql = (
+            f"SELECT d._pos, d._first, row({left}) IS NOT DISTINCT FROM row({right}) AS same "
+            f"FROM ({repeats}) d JOIN _inconcert_seen a ON a._pos = d._pos "
+            "JOIN _inconcert_seen b ON b._pos = d._first ORDER BY d._pos"
+        )
+    else:
+        sql = f"SELECT _pos, _first, true AS same FROM ({repeats}) ORDER BY _pos"
+    con.register("_inconcert_seen", data)
+    try:
+        result = arrow_of(con.sql(sql))
+    finally:
+        con.unregister("_inconcert_seen")
+    return (
+        result.column("_pos").to_numpy().astype(np.int64),
+        result.column("_first").to_numpy().astype(np.int64),
+        np.asarray(result.column("same").to_numpy(), dtype=bool),
+    )
+
+
+class _Locator:
+    """Maps a position in the accepted rows of all files back to its file, row and line."""
+
+    def __init__(self, parts: list[FilePart], accepted: list[np.ndarray]) -> None:
+        self.parts = parts
+        self.file_no = np.concatenate(
+            [np.full(len(rows), i, dtype=np.int64) for i, rows in enumerate(accepted)]
+        )
+        self.row_no = np.concatenate(accepted).astype(np.int64)
+
+    def where(self, pos: int) -> str:
+        raw = self.parts[int(self.file_no[pos])].raw
+        return f"{raw.source.display}, line {int(raw.lines[self.row_no[pos]])}"
+
+    def reject(self, positions: np.ndarray, reasons: list[str], details: list[str]) -> None:
+        """Reject accepted rows (by position) in their files."""
+        groups: dict[tuple[int, str], tuple[list[int], list[str]]] = {}
+        for pos, reason, detail in zip(positions.tolist(), reasons, details, strict=True):
+            rows, texts = groups.setdefault((int(self.file_no[pos]), reason), ([], []))
+            rows.append(int(self.row_no[pos]))
+            texts.append(detail)
+        for (file_no, reason), (rows, texts) in groups.items():
+            self.parts[file_no].verdicts.reject_rows(
+                np.asarray(rows, dtype=np.int64), reason, texts
+            )
+
+
+def _dedup_posts(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locator) -> pa.Table:
+    compare = [name for name in POST_SCHEMA.names if name != "post_id"]
+    pos, first, same = _first_seen(con, acc, ["post_id"], compare)
+    if len(pos) == 0:
+        return acc
+    ids = acc.column("post_id").take(pa.array(pos)).to_pylist()
+    reasons = ["duplicate_row" if s else "duplicate_post_id" for s in same.tolist()]
+    details = [
+        f"post_id {post_id!r} already read at {locator.where(f)}"
+        + ("" if s else " with other values; the first one is kept")
+        for post_id, f, s in zip(ids, first.tolist(), same.tolist(), strict=True)
+    ]
+    locator.reject(pos, reasons, details)
+    keep = np.ones(acc.num_rows, dtype=bool)
+    keep[pos] = False
+    return acc.filter(pa.array(keep))
+
+
+def _action_texts(table: pa.Table, positions: np.ndarray) -> list[str]:
+    rows = table.select(["post_id", "kind", "object_id"]).take(pa.array(positions)).to_pylist()
+    return [
+        f"(post_id, kind, object_id) = ({r['post_id']!r}, {r['kind']!r}, {r['object_id']!r})"
+        for r in rows
+    ]
+
+
+def _dedup_actions(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locator) -> pa.Table:
+    pos, first, _ = _first_seen(con, acc, ["post_id", "kind", "object_id"], [])
+    if len(pos) == 0:
+        return acc
+    details = [
+        f"{text} already read at {locator.where(f)}"
+        for text, f in zip(_action_texts(acc, pos), first.tolist(), strict=True)
+    ]
+    locator.reject(pos, ["duplicate_action"] * len(pos), details)
+    keep = np.ones(acc.num_rows, dtype=bool)
+    keep[pos] = False
+    return acc.filter(pa.array(keep))
+
+
+def _explode_wide(
+    con: duckdb.DuckDBPyConnection, acc: pa.Table, plan: Plan, locator: _Locator
+) -> pa.Table:
+    """One action per non-empty object cell, in row order then in the order of ``objects``."""
+    pieces = []
+    for j, (_, kind) in enumerate(plan.objects):
+        values = acc.column(f"{_WIDE_PREFIX}{j}")
+        rows = pa.array(np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False)))
+        count = len(rows)
+        pieces.append(
+            pa.table(
+                {
+                    "_row": rows.cast(pa.int64()),
+                    "_j": pa.array(np.full(count, j, dtype=np.int64)),
+                    "account_id": acc.column("account_id").take(rows),
+                    "kind": pa.array(np.full(count, kind, dtype=object), type=pa.string()),
+                    "object_id": values.take(rows),
+                    "timestamp": acc.column("timestamp").take(rows).cast(TIMESTAMP_TYPE),
+                    "post_id": acc.column("post_id").take(rows),
+                }
+            )
+        )
+    actions = pa.concat_tables(pieces)
+    order = np.lexsort((actions.column("_j").to_numpy(), actions.column("_row").to_numpy()))
+    actions = actions.take(pa.array(order))
+    pos, first, _ = _first_seen(con, actions, ["post_id", "kind", "object_id"], [])
+    keep = np.ones(actions.num_rows, dtype=bool)
+    keep[pos] = False
+    row_of = actions.column("_row").to_numpy()
+    kept = np.bincount(row_of[keep], minlength=acc.num_rows)
+    lost_rows, where_first = np.unique(row_of[pos], return_index=True)
+    lost = kept[lost_rows] == 0
+    lost_rows, where_first = lost_rows[lost], where_first[lost]
+    if len(lost_rows):
+        texts = _action_texts(actions, pos[where_first])
+        details = [
+            f"every action of the row was read before, e.g. {text} "
+            f"at {locator.where(int(row_of[f]))}"
+            for text, f in zip(texts, first[where_first].tolist(), strict=True)
+        ]
+        locator.reject(lost_rows, ["duplicate_action"] * len(lost_rows), details)
+    result = actions.filter(pa.array(keep)).select(ACTION_SCHEMA.names)
+    return pa.Table.from_arrays(result.columns, schema=ACTION_SCHEMA)
+
+
+def _records(con: duckdb.DuckDBPyConnection, table: pa.Table, rows: np.ndarray) -> pa.Array:
+    """The rows as JSON objects (column -> value), truncated to 2,000 characters."""
+    if len(rows) == 0:
+        return pa.array([], pa.string())
+    subset = table.take(pa.array(rows))
+    try:
+        con.register("_inconcert_record", subset)
+        try:
+            text = arrow_of(
+                con.sql(
+                    "SELECT CAST(to_json(_inconcert_record) AS VARCHAR) AS j FROM _inconcert_record"
+                )
+            ).column("j")
+        finally:
+            con.unregister("_inconcert_record")
+    except duckdb.Error:
+        text = pa.array(
+            [json.dumps(r, ensure_ascii=False, default=str) for r in subset.to_pylist()],
+            pa.string(),
+        )
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return pc.utf8_slice_codeunits(text, 0, _RECORD_LIMIT)
+
+
+def _file_rejects(
+    con: duckdb.DuckDBPyConnection, part: FilePart
+) -> tuple[pa.Table, dict[str, int]]:
+    rows, reasons, details = part.verdicts.rejected()
+    raw = part.raw
+    bad = raw.bad_rows
+    lines = np.concatenate(
+        [raw.lines[rows], np.asarray([b.line for b in bad], dtype=np.int64)]
+    ).astype(np.int64)
+    records = pa.concat_arrays(
+        [_records(con, raw.table, rows), pa.array([b.record for b in bad], pa.string())]
+    )
+    all_reasons = reasons + ["wrong_field_count"] * len(bad)
+    table = pa.Table.from_arrays(
+        [
+            pa.array([raw.source.display] * len(lines), pa.string()),
+            pa.array(lines, pa.int64()),
+            pa.array(all_reasons, pa.string()),
+            pa.array(details + [b.detail for b in bad], pa.string()),
+            records,
+        ],
+        schema=REJECTS_SCHEMA,
+    )
+    order = np.argsort(lines, kind="stable")
+    counts = dict(sorted(Counter(all_reasons).items()))
+    return table.take(pa.array(order)), counts
+
+
+def assemble(parts: list[FilePart], shape: str, con: duckdb.DuckDBPyConnection) -> Assembled:
+    """Join the accepted rows of all files in order, drop duplicates, collect the rejects."""
+    accepted = [np.flatnonzero(part.verdicts.code == 0) for part in parts]
+    tables = [
+        part.table if len(rows) == part.table.num_rows else part.table.take(pa.array(rows))
+        for part, rows in zip(parts, accepted, strict=True)
+    ]
+    acc = pa.concat_tables(tables)
+    locator = _Locator(parts, accepted)
+    plan = parts[0].plan
+    if shape == "posts":
+        table = _dedup_posts(con, acc, locator)
+    elif plan.objects:
+        table = _explode_wide(con, acc, plan, locator)
+    else:
+        table = _dedup_actions(con, acc, locator)
+    rejects, counts = [], []
+    for part in parts:
+        file_table, file_counts = _file_rejects(con, part)
+        rejects.append(file_table)
+        counts.append(file_counts)
+    return Assembled(table, pa.concat_tables(rejects), counts)

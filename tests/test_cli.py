@@ -1,0 +1,162 @@
+"""The command line end to end: simulate → detect → evaluate, compat mode, errors, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from inconcert.cli import app
+
+runner = CliRunner()
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+OUTPUTS = ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet", "network.graphml",
+           "network.gexf")
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _run(*args: str | Path) -> str:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("sim")
+    _run("simulate", "--out", out, "--seed", "3")
+    return out
+
+
+@pytest.fixture(scope="module")
+def detected(sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("res") / "result"
+    _run("detect", sim / "posts.csv.gz", "--out", out, "--quiet")
+    return out
+
+
+def test_detect_writes_every_file(detected: Path) -> None:
+    for name in (*OUTPUTS, "manifest.json"):
+        assert (detected / name).stat().st_size > 0, name
+    assert not list(detected.glob(".inconcert-tmp-*"))
+    manifest = json.loads((detected / "manifest.json").read_text())
+    assert manifest["parameters"]["window"] == 60.0
+    assert manifest["inputs"][0]["sha256"] and manifest["inputs"][0]["rows_read"] > 0
+    assert manifest["rows"]["read"] == manifest["rows"]["used"] + sum(
+        manifest["rows"]["rejected"].values())
+    assert set(manifest["timings_s"]) >= {"read", "actions", "co-actions", "edges", "groups"}
+    assert set(manifest["outputs"]) == set(OUTPUTS)
+    evidence = pq.read_table(detected / "evidence.parquet")
+    assert {"post_a", "post_b", "time_a", "time_b", "dt_s", "text_a"} <= set(evidence.column_names)
+    with open(detected / "accounts.csv", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header[:3] == ["account_id", "group_id", "community_id"]
+    assert {"degree", "strength", "posts", "coordinated_posts"} <= set(header)
+
+
+def test_planted_groups_are_recovered(sim: Path, detected: Path) -> None:
+    from inconcert.evaluate import evaluate_dir
+
+    ev = evaluate_dir(sim / "truth.csv", detected)
+    assert ev.pair_f1 >= 0.9, ev
+    output = _run("evaluate", sim / "truth.csv", detected)
+    assert "pair_f1" in output
+
+
+def test_detect_is_deterministic(sim: Path, detected: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    _run("detect", sim / "posts.parquet", "--out", again, "--quiet")
+    for name in OUTPUTS:
+        assert (again / name).read_bytes() == (detected / name).read_bytes(), name
+
+
+def test_summary_is_printed(sim: Path, tmp_path: Path) -> None:
+    output = _run("detect", sim / "posts.csv.gz", "--out", tmp_path / "r", "--kinds", "url")
+    assert "Top groups" in output and "evidence for review" in output
+
+
+def test_refuses_to_overwrite(detected: Path, sim: Path) -> None:
+    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(detected),
+                                 "-q"])
+    assert result.exit_code == 2
+    assert "already holds results" in result.output and "--overwrite" in result.output
+
+
+def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["detect", str(tmp_path / "nope.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output
+
+
+def test_bad_parameter_is_a_clear_error(sim: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path),
+                                 "--window", "-5"])
+    assert result.exit_code == 2
+    assert "'window' parameter must be a number >= 0" in result.output
+
+
+def test_rejects_file(tmp_path: Path) -> None:
+    src = tmp_path / "posts.csv"
+    src.write_text(
+        "post_id,account_id,timestamp,urls\n"
+        "p1,a,2024-01-01T00:00:00Z,https://x.org/1\n"
+        "p2,b,2024-01-01T00:00:05Z,https://x.org/1\n"
+        "p3,a,not a time,https://x.org/2\n"
+        "p4,,2024-01-01T00:00:09Z,https://x.org/2\n"
+        "p5,a,2024-01-02T00:00:00Z,https://x.org/3\n"
+        "p6,b,2024-01-02T00:00:01Z,https://x.org/3\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    _run("detect", src, "--out", tmp_path / "r", "--rejects", rejects, "-q", "--min-weight", "2")
+    with open(rejects, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["reason"] for r in rows) == ["bad_timestamp", "missing_account_id"]
+    assert {r["line"] for r in rows} == {"4", "5"}
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["rows"] == {"read": 6, "used": 4,
+                                "rejected": {"bad_timestamp": 1, "missing_account_id": 1}}
+    edges = _csv(tmp_path / "r" / "edges.csv")
+    assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges] == [("a", "b", "2")]
+
+
+GERMAN = SHARED / "data" / "german_elections.csv.gz"
+
+
+@pytest.mark.skipif(not GERMAN.exists(), reason="../shared/data is not beside the repo")
+def test_compat_coortweet_on_german_data(tmp_path: Path) -> None:
+    out = tmp_path / "ct"
+    _run("detect", GERMAN, "--out", out, "--compat", "coortweet", "--window", "30",
+         "--min-participation", "2", "--objects",
+         "url_id=url,domain_id=domain,hashtag_id=hashtag,phash_id=image", "-q")
+    with open(out / "edges.csv", newline="") as fh:
+        ours = {(r["account_a"], r["account_b"]): r for r in csv.DictReader(fh)}
+    ref_path = SHARED / "reference" / "coortweet" / "german_g_combined_edges.csv"
+    with open(ref_path, newline="") as fh:
+        ref = {tuple(sorted((r["from"], r["to"]))): r for r in csv.DictReader(fh)}
+    assert set(ours) == set(ref)
+    for key, row in ref.items():
+        for col in ("weight", "n_content_id", "n_content_id_y", "weight_threshold"):
+            assert int(ours[key][col]) == int(row[col]), (key, col)
+        assert float(ours[key]["avg_time_delta"]) == pytest.approx(float(row["avg_time_delta"]))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["compat"] == "coortweet"
+    groups = _csv(out / "groups.csv")
+    assert len(groups) == 176  # CooRTweet's combined graph has 176 components
+
+
+def test_actions_table_with_unknown_kind(tmp_path: Path) -> None:
+    src = tmp_path / "actions.csv"
+    src.write_text("account_id,object_id,timestamp,post_id,kind\n"
+                   "a,o,2024-01-01T00:00:00Z,p1,weird\n", encoding="utf-8")
+    result = runner.invoke(app, ["detect", str(src), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "unknown kind" in result.output and "'weird'" in result.output
