@@ -1,0 +1,952 @@
+"""Normalisation: turn links, tags and texts into stable object ids.
+
+Two accounts act on "the same object" only if their raw strings normalise to the same value, so
+every choice here decides which actions can ever become co-actions. The functions are pure and
+deterministic (the same input gives the same output on every machine and run), never print, and
+never raise on odd input: anything that is not a usable object comes back as ``None``.
+
+What each action kind uses
+--------------------------
+=========== ============================================================================
+kind        object id
+=========== ============================================================================
+``url``     :func:`canonical_url` of each link (the ``urls`` column, else
+            :func:`extract_urls` of the text)
+``domain``  :func:`registrable_domain` of each canonical link
+``hashtag`` :func:`normalize_tag` of each hashtag (the ``hashtags`` column, else
+            :func:`extract_hashtags` of the text)
+``mention`` :func:`normalize_tag` of each mention (idem with :func:`extract_mentions`)
+``text``    :func:`text_key` of the text: a hash of :func:`normalize_text`, or nothing
+            when the normalised text is shorter than :data:`MIN_TEXT_CHARS`
+=========== ============================================================================
+
+Decisions (and why)
+-------------------
+Links
+    * Only ``http`` and ``https`` links are objects; ``mailto:``, ``javascript:``, ``ftp:`` and
+      the like give ``None``.
+    * A link without a scheme (``www.example.com/x``, ``example.com/x``, ``//example.com/x``)
+      gets ``http://``, because ``urls`` columns often hold such strings. A bare string must
+      look like a host (a dot, a last label with a letter, or an IPv4 address) and hold no
+      ``@``, so words and e-mail addresses are not mistaken for links.
+    * ``http`` and ``https`` stay different (a site may serve both; merging is a guess), and so
+      do ``www.example.com`` and ``example.com``: use the ``domain`` kind to merge those.
+    * Hosts are lower-cased (after NFKC for non-ASCII hosts, as browsers do) and lose one
+      trailing dot; internationalised hosts stay in the form given (Unicode or ``xn--``).
+    * Paths keep their case. Percent-escapes of unreserved characters (letters, digits,
+      ``-._~``) are decoded and all other escapes use upper-case hex (both are equivalences of
+      RFC 3986, section 6.2.2); characters that cannot appear raw in a URL (spaces, non-ASCII)
+      are percent-encoded as UTF-8, as browsers send them. So ``/caf%c3%a9``, ``/caf%C3%A9``
+      and ``/café`` are one path.
+    * The fragment (``#...``) is dropped: it never reaches the server.
+    * Query parameters named in :data:`TRACKING_PARAMS`, starting with ``utm_``, or named in
+      :data:`HOST_TRACKING_PARAMS` for the link's site (for example ``s`` and ``t`` on
+      ``twitter.com``) are removed; the rest are sorted by name, then value. Names are compared
+      case-insensitively for removal only.
+
+Domains
+    The registrable domain uses the whole Public Suffix List, *including* its private section,
+    so ``alice.github.io`` and ``bob.blogspot.com`` are different domains: they are different
+    publishers, and a journalist would not want everybody on GitHub Pages linked together. A
+    host that is itself a public suffix (``co.uk``, ``github.io``) has no registrable domain
+    (``None``); so have ``localhost`` and single-label hosts. An IP address is its own domain.
+
+Hashtags and mentions
+    Hashtags follow Twitter's rules: letters, digits, combining marks and underscore (plus the
+    joiners some scripts need inside words, such as the Persian zero-width non-joiner), at least
+    one letter (``#1`` is not a hashtag), not inside a link, not after a letter (``a#b``) or
+    ``&`` (``&#123;``). Mentions are ``@`` and a name of letters, digits, marks and underscore,
+    with dots allowed inside (Instagram, TikTok, Bluesky handles such as ``@alice.bsky.social``)
+    and an optional fediverse server (``@alice@mastodon.social``); a name needs one letter
+    (``@5`` usually means "at five") and an ``@`` right after a letter, digit, dot, ``+`` or
+    ``-`` is an e-mail address, not a mention.
+
+Texts
+    :func:`normalize_text` makes copies of one message compare equal when they differ only in
+    ways a reader does not see or that platforms add: Unicode compatibility forms (NFKC), case
+    (case-folding, which also handles ``ß``/``ss`` and Greek final sigma), links (shortened links
+    differ per post), mentions, the ``RT @user:`` prefix, whitespace and invisible characters.
+    Invisible characters (zero-width space and joiner, word joiner, byte-order mark, soft hyphen,
+    bidirectional marks and emoji variation selectors) are deleted, since they are inserted, on
+    purpose or by keyboards, without changing what a reader sees; the zero-width *non*-joiner
+    becomes a space, because Persian writers use it and a space interchangeably between the parts
+    of one word. Accents and other letters are kept (``café`` is not ``cafe``).
+
+    :data:`MIN_TEXT_CHARS` (20 characters, counted as code points after normalisation) keeps
+    short, common texts ("lol", "thank you!", "good morning") from linking strangers. Twenty
+    characters is about four English words or one short sentence in Chinese or Japanese.
+
+Examples
+--------
+>>> canonical_url("HTTPS://Example.COM:443/Path?utm_source=x&b=2&a=1#top")
+'https://example.com/Path?a=1&b=2'
+>>> registrable_domain("https://www.bbc.co.uk/news")
+'bbc.co.uk'
+>>> extract_hashtags("Vote #NoWar and #НетВойне! #1")
+['nowar', 'нетвойне']
+>>> normalize_text("RT @bob: Read THIS https://t.co/xyz  now")
+'read this now'
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from inconcert.errors import ParameterError
+
+if TYPE_CHECKING:
+    from publicsuffixlist import PublicSuffixList
+
+__all__ = [
+    "HOST_TRACKING_PARAMS",
+    "MIN_TEXT_CHARS",
+    "TRACKING_PARAMS",
+    "canonical_url",
+    "extract_hashtags",
+    "extract_mentions",
+    "extract_urls",
+    "map_unique",
+    "normalize_tag",
+    "normalize_text",
+    "registrable_domain",
+    "text_key",
+]
+
+#: Shortest normalised text, in characters (code points), that the ``text`` kind uses.
+MIN_TEXT_CHARS: int = 20
+
+#: Query parameters removed from every link (compared in lower case), besides any ``utm_*``.
+#: Each is added by an ad, analytics or e-mail platform and says nothing about the page.
+TRACKING_PARAMS: frozenset[str] = frozenset(
+    {
+        # Google (ads, analytics, shopping)
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "_ga",
+        "_gl",
+        "srsltid",
+        # Microsoft, Yandex
+        "msclkid",
+        "yclid",
+        "ysclid",
+        "_openstat",
+        # Meta (Facebook, Instagram)
+        "fbclid",
+        "mibextid",
+        "igshid",
+        "igsh",
+        "fb_action_ids",
+        "fb_action_types",
+        "fb_ref",
+        "fb_source",
+        "action_object_map",
+        "action_type_map",
+        "action_ref_map",
+        # Twitter / X, TikTok, LinkedIn, Pinterest
+        "ref_src",
+        "ref_url",
+        "twclid",
+        "__twitter_impression",
+        "ttclid",
+        "li_fat_id",
+        "epik",
+        # e-mail and marketing platforms (Mailchimp, HubSpot, Marketo, Vero, Olytics, Adobe)
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "__hstc",
+        "__hssc",
+        "__hsfp",
+        "hsctatracking",
+        "mkt_tok",
+        "vero_id",
+        "vero_conv",
+        "oly_anon_id",
+        "oly_enc_id",
+        "wickedid",
+        "rb_clickid",
+        "s_cid",
+    }
+)
+
+#: Query parameters removed only on some sites (the host or any of its parent domains), because
+#: the names are too common to remove everywhere: ``?s=20&t=...`` on a tweet link is a share
+#: token, but ``s`` is a search term on many sites.
+HOST_TRACKING_PARAMS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "twitter.com": frozenset({"s", "t"}),
+        "x.com": frozenset({"s", "t"}),
+        "youtube.com": frozenset({"si", "feature", "pp"}),
+        "youtu.be": frozenset({"si", "feature"}),
+        "spotify.com": frozenset({"si"}),
+        "tiktok.com": frozenset(
+            {"_r", "_t", "is_from_webapp", "sender_device", "sender_web_id", "is_copy_url"}
+        ),
+    }
+)
+
+_DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
+
+
+# --------------------------------------------------------------------------------------------
+# Character classes shared by the regular expressions
+# --------------------------------------------------------------------------------------------
+
+
+def _combining_mark_class() -> str:
+    """Ranges of every combining mark (categories Mn, Mc, Me), for a regex character class.
+
+    Python's ``\\w`` leaves marks out, which would cut ``#नमस्ते`` after ``नमस``. Marks live in
+    planes 0 and 1 and among the variation selectors of plane 14; scanning those takes ~15 ms.
+    """
+    ranges: list[tuple[int, int]] = []
+    for cp in (*range(0x20000), *range(0xE0100, 0xE01F0)):
+        if unicodedata.category(chr(cp))[0] == "M":
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+_MARKS = _combining_mark_class()
+#: One "word" character in any script: Python's \w plus combining marks (inside a class).
+_W = rf"\w{_MARKS}"
+#: Joiners and punctuation that some scripts use inside hashtags (Twitter's list, abridged):
+#: ZWNJ, ZWJ, middle dot, Hebrew maqaf/geresh/gershayim, Tibetan tsheg, katakana middle dot.
+_TAG_EXTRA = "\u200c\u200d\u00b7\u05be\u05f3\u05f4\u0f0b\u0f0c\u30fb\u3003"
+
+#: Every whitespace character (str.isspace), for str.strip-style calls.
+_WHITESPACE = "".join(chr(cp) for cp in range(0x3001) if chr(cp).isspace())
+
+#: Invisible characters deleted from texts and tags: soft hyphen, Arabic letter mark, Mongolian
+#: vowel separator, zero-width space, LRM/RLM, bidi embeddings/overrides/isolates, word joiner
+#: and invisible operators, byte-order mark, emoji/text variation selectors.
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff\ufe0e\ufe0f"
+)
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+#: In texts, the zero-width joiner is deleted too (in tags it is part of some words).
+_TEXT_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}\u200d]")
+#: Control characters, which become spaces in texts.
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+#: Characters stripped from both ends of a link string.
+_URL_EDGE = _WHITESPACE + _INVISIBLE + "\u200c\u200d"
+_TAG_LEAD = _WHITESPACE + "\u200c\u200d#@"
+_TAG_TRAIL = _WHITESPACE + "\u200c\u200d"
+
+# --------------------------------------------------------------------------------------------
+# Regular expressions (compiled once)
+# --------------------------------------------------------------------------------------------
+
+#: The body of a link in running text: everything up to whitespace, an angle bracket, a double
+#: quote, curly quotes, an ellipsis, an invisible character, full-width or CJK punctuation, or a
+#: Chinese, Japanese or Korean character (posts in those languages often put no space after a
+#: link; as on Twitter, such characters end it). Trailing punctuation is trimmed by _trim_url.
+_URL_BODY = (
+    '[^\\s<>"\u2018-\u201f\u2026\u200b-\u200f\u2060\ufeff\uff01-\uff65'
+    "\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+)
+#: A mention's name (no "@"): word characters, dots inside, at least one letter, and an
+#: optional fediverse server.
+_MENTION_NAME = (
+    rf"(?=[{_W}.]*[^\W\d_])[{_W}](?:[{_W}.]*[{_W}])?"
+    r"(?:@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)?"
+)
+_TAG_BODY = f"[{_W}{_TAG_EXTRA}]"
+
+# Every token pattern starts with a character class of its markers, and each alternative checks
+# which marker it got and the character before it with lookbehinds. A pattern that starts with a
+# plain character class lets the regex engine jump to candidate positions in C (about twice as
+# fast on long texts as testing a lookbehind at every position). m.lastgroup names the kind.
+#: "http://" or "https://" (any case) and a body.
+_HTTP_ALT = rf"(?<=[hH])(?P<url>[tT][tT][pP][sS]?://{_URL_BODY})"
+#: "www." not inside a word or host, and a body.
+_WWW_ALT = rf"(?<![A-Za-z0-9_.@/\-][wW])(?<=[wW])(?P<www>[wW][wW]\.{_URL_BODY})"
+#: "@name": not after a word character, "@", ".", "+", "-", "/" or "&" (e-mail addresses).
+_MENTION_ALT = rf"(?<![{_W}@.+\-/&][@＠])(?<=[@＠])(?P<mention>{_MENTION_NAME})"
+#: "#tag": not after a word character or "&" (HTML entities), at least one letter.
+_TAG_ALT = rf"(?<![{_W}&][#＃])(?<=[#＃])(?P<tag>(?={_TAG_BODY}*[^\W\d_]){_TAG_BODY}+)"
+
+_URL_RE = re.compile(f"[hHwW](?:{_HTTP_ALT}|{_WWW_ALT})")
+#: Links first, so that "#" and "@" inside links are skipped.
+_TOKEN_RE = re.compile(f"[hHwW@＠#＃](?:{_HTTP_ALT}|{_WWW_ALT}|{_MENTION_ALT}|{_TAG_ALT})")
+_URL_OR_MENTION_RE = re.compile(f"[hHwW@＠](?:{_HTTP_ALT}|{_WWW_ALT}|{_MENTION_ALT})")
+#: Leading retweet markers, on case-folded text: "rt @user:", repeated.
+_RT_RE = re.compile(rf"^\s*(?:rt\s*@{_MENTION_NAME}:?\s*)+")
+_TRAILING_PUNCT = ".,;:!?'\"*…‘’“”«»‹›،؛؟।"
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_AUTHORITY_END_RE = re.compile(r"[/?#]")
+_BAD_HOST_RE = re.compile(r"[\s\x00-\x1f\x7f<>\"{}|\\^`%\[\]#/?@:]")
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_HAS_LETTER_RE = re.compile(r"[^\W\d_]")
+#: A percent-escape of an unreserved character (ALPHA, DIGIT, "-", ".", "_", "~").
+_PCT_UNRESERVED_RE = re.compile(
+    r"%(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|3[0-9]|2[DEde]|5[Ff]|7[Ee])"
+)
+_PCT_LOWER_RE = re.compile(r"%(?:[0-9A-Fa-f][a-f]|[a-f][0-9A-F])")
+_PATH_SAFE = "/:@!$&'()*+,;=%"
+_QUERY_SAFE = "/?:@!$'()*+,;=%"
+_PATH_NEEDS_QUOTE_RE = re.compile(r"[^A-Za-z0-9\-._~/:@!$&'()*+,;=%]")
+_QUERY_NEEDS_QUOTE_RE = re.compile(r"[^A-Za-z0-9\-._~/?:@!$'()*+,;=%]")
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _scrub(s: str) -> str:
+    """Replace lone surrogates by U+FFFD (and join surrogate pairs), so UTF-8 encoding works."""
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return s
+
+
+def _fold(s: str, *, casefold: bool = True) -> str:
+    """NFKC and case-folding (or lower-casing), repeated until stable.
+
+    Case-folding an NFKC string can give a string that NFKC changes again (and the other way
+    round), so one round is not always idempotent; two rounds almost always are.
+    """
+    if s.isascii():
+        return s.lower()
+    s = unicodedata.normalize("NFKC", s)
+    for _ in range(8):
+        folded = s.casefold() if casefold else s.lower()
+        if folded == s:
+            break
+        s = unicodedata.normalize("NFKC", folded)
+    return s
+
+
+def _trim_url(url: str) -> str:
+    """Remove trailing punctuation and unbalanced closing brackets from a link in text."""
+    while url:
+        last = url[-1]
+        unbalanced = last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last])
+        if last not in _TRAILING_PUNCT and not unbalanced:
+            break
+        url = url[:-1]
+    return url
+
+
+def _is_link(trimmed: str) -> bool:
+    """Whether a trimmed link candidate has something after its "http://" or "www."."""
+    prefix = 4 if trimmed[:1] in "wW" else trimmed.index("//") + 2
+    return len(trimmed) > prefix
+
+
+def _decode_unreserved(match: re.Match[str]) -> str:
+    return chr(int(match.group(0)[1:], 16))
+
+
+def _upper_escape(match: re.Match[str]) -> str:
+    return match.group(0).upper()
+
+
+def _normalize_component(s: str, needs_quote: re.Pattern[str], safe: str) -> str:
+    """Percent-encoding of a path or query part: decode unreserved, upper-case, encode raw."""
+    if "%" in s:
+        # Decoding can make a new escape ("%4%31" -> "%41"), so repeat until none is left.
+        n = 1
+        while n:
+            s, n = _PCT_UNRESERVED_RE.subn(_decode_unreserved, s)
+        s = _PCT_LOWER_RE.sub(_upper_escape, s)
+    if needs_quote.search(s):
+        s = quote(s, safe=safe)
+    return s
+
+
+def _host_tracking_params(host: str) -> frozenset[str]:
+    """Site-specific tracking parameters for a host or any of its parent domains."""
+    names: frozenset[str] = frozenset()
+    while True:
+        found = HOST_TRACKING_PARAMS.get(host)
+        if found:
+            names = names | found
+        dot = host.find(".")
+        if dot < 0:
+            return names
+        host = host[dot + 1 :]
+
+
+def _split_url(url: str, *, host_only: bool = False) -> tuple[str, str, str, str, str] | None:
+    """Parse and normalise a link into (scheme, host, port, path, query), or None.
+
+    With ``host_only``, the path and query are returned raw (enough for the domain).
+    """
+    s = url.strip(_URL_EDGE)
+    if not s:
+        return None
+    if "\t" in s or "\n" in s or "\r" in s:
+        s = s.replace("\t", "").replace("\n", "").replace("\r", "")
+    s = _scrub(s)
+
+    bare = False
+    m = _SCHEME_RE.match(s)
+    if m is not None and "." not in m.group(1):
+        scheme = m.group(1).lower()
+        if scheme not in _DEFAULT_PORTS:
+            return None
+        rest = s[m.end() :].lstrip("/")
+    elif s.startswith("//"):
+        scheme, rest = "http", s.lstrip("/")
+    else:
+        scheme, rest, bare = "http", s, True
+
+    m = _AUTHORITY_END_RE.search(rest)
+    if m is None:
+        netloc, tail = rest, ""
+    else:
+        netloc, tail = rest[: m.start()], rest[m.start() :]
+
+    if "@" in netloc:
+        if bare:  # "alice@example.com" is an e-mail address, not a link
+            return None
+        netloc = netloc.rpartition("@")[2]
+
+    if netloc.startswith("["):
+        end = netloc.find("]")
+        if end < 0:
+            return None
+        try:
+            host = f"[{ipaddress.IPv6Address(netloc[1:end]).compressed}]"
+        except ValueError:
+            return None
+        after = netloc[end + 1 :]
+        if after and after[0] != ":":
+            return None
+        port = after[1:]
+    else:
+        host, _, port = netloc.partition(":")
+        host = host.lower() if host.isascii() else _fold(host, casefold=False)
+        if host.endswith("."):
+            host = host[:-1]
+        if not host or host[0] == "." or host[-1] == "." or ".." in host:
+            return None
+        if _BAD_HOST_RE.search(host):
+            return None
+        if bare:  # must look like a host: "example.com", "bücher.de", "10.0.0.1"
+            last = host.rpartition(".")[2]
+            if last == host or not (_HAS_LETTER_RE.search(last) or _IPV4_RE.fullmatch(host)):
+                return None
+
+    if port:
+        if not (port.isascii() and port.isdigit()):
+            return None
+        number = int(port)
+        if number > 65535:
+            return None
+        port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
+
+    if host_only:
+        return scheme, host, port, tail, ""
+    tail = tail.partition("#")[0]
+    path, _, query = tail.partition("?")
+    path = _normalize_component(path, _PATH_NEEDS_QUOTE_RE, _PATH_SAFE) if path else "/"
+    if query:
+        query = _normalize_query(query, host)
+    return scheme, host, port, path, query
+
+
+def _normalize_query(query: str, host: str) -> str:
+    """Drop tracking parameters, normalise the rest, sort them by name then value."""
+    site_params: frozenset[str] | None = None
+    kept: list[tuple[str, str, str]] = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        part = _normalize_component(part, _QUERY_NEEDS_QUOTE_RE, _QUERY_SAFE)
+        name, _, value = part.partition("=")
+        lname = name.lower()
+        if lname in TRACKING_PARAMS or lname.startswith("utm_"):
+            continue
+        if site_params is None:
+            site_params = _host_tracking_params(host)
+        if lname in site_params:
+            continue
+        kept.append((name, value, part))
+    kept.sort()
+    return "&".join(part for _, _, part in kept)
+
+
+# --------------------------------------------------------------------------------------------
+# Links and domains
+# --------------------------------------------------------------------------------------------
+
+
+def canonical_url(url: str) -> str | None:
+    """The canonical form of a link, or None when it is not an http(s) link.
+
+    Two links that lead to the same page for the same reason get the same canonical form, so
+    that sharing them counts as the same action. The steps, in order:
+
+    1. surrounding whitespace and invisible characters are stripped, and tabs and line breaks
+       inside are deleted (browsers do the same);
+    2. the scheme must be ``http`` or ``https`` (any case); a string without a scheme that
+       looks like a host (``www.example.com/x``, ``example.com``, ``//example.com``) gets
+       ``http://``;
+    3. the user name and password (``user:pw@``) are dropped;
+    4. the host is lower-cased and loses one trailing dot; an IPv6 address is written in its
+       short form; the default port (80 for http, 443 for https) is dropped;
+    5. the fragment (``#...``) is dropped;
+    6. in the path and the query, percent-escapes of letters, digits and ``-._~`` are decoded,
+       other escapes get upper-case hex, and characters that may not appear raw (spaces,
+       non-ASCII) are percent-encoded as UTF-8; an empty path becomes ``/``; the path keeps
+       its case;
+    7. tracking parameters (:data:`TRACKING_PARAMS`, ``utm_*`` and :data:`HOST_TRACKING_PARAMS`)
+       are removed and the others sorted by name, then value (blank values are kept).
+
+    Parameters
+    ----------
+    url : str
+        A link as found in a ``urls`` column or by :func:`extract_urls`.
+
+    Returns
+    -------
+    str or None
+        ``scheme://host[:port]/path[?query]``, or None for empty strings, other schemes
+        (``mailto:``, ``javascript:``, ``ftp:``), links without a valid host or with an invalid
+        port, and scheme-less strings that do not look like a host.
+
+    Examples
+    --------
+    >>> canonical_url("HTTP://WWW.Example.com:80/About/?utm_medium=social&fbclid=abc#team")
+    'http://www.example.com/About/'
+    >>> canonical_url("https://user:secret@example.com/search?q=caf%c3%a9&lang=&a=%7e")
+    'https://example.com/search?a=~&lang=&q=caf%C3%A9'
+    >>> canonical_url("www.example.com/café")
+    'http://www.example.com/caf%C3%A9'
+    >>> canonical_url("https://twitter.com/i/status/1?s=20&t=Xyz")
+    'https://twitter.com/i/status/1'
+    >>> canonical_url("https://Bücher.DE/"), canonical_url("https://[2001:DB8:0::1]:8443/")
+    ('https://bücher.de/', 'https://[2001:db8::1]:8443/')
+    >>> canonical_url("mailto:alice@example.com") is None, canonical_url("alice@example.com")
+    (True, None)
+    """
+    parts = _split_url(url)
+    if parts is None:
+        return None
+    scheme, host, port, path, query = parts
+    netloc = f"{host}:{port}" if port else host
+    return f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}"
+
+
+@functools.cache
+def _psl() -> PublicSuffixList:
+    """The Public Suffix List shipped with ``publicsuffixlist`` (loaded once, ~30 ms)."""
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=False)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _registrable_host(host: str) -> str | None:
+    """Registrable domain of a lower-case host without port, brackets or trailing dot."""
+    if _IPV4_RE.fullmatch(host):
+        return host
+    if "." not in host or host.endswith(".localhost"):
+        return None
+    return _psl().privatesuffix(host)
+
+
+def registrable_domain(url_or_host: str) -> str | None:
+    """The registrable domain ("eTLD+1") of a link or host, by the Public Suffix List.
+
+    The registrable domain is the part of a host name that someone registered: one label more
+    than the public suffix, the part under which anybody may register names. It merges
+    ``www.bbc.co.uk``, ``news.bbc.co.uk`` and ``bbc.co.uk``. The list ships with the
+    ``publicsuffixlist`` package, so no network is used.
+
+    The private section of the list is used, so that blogs and pages hosted for many people are
+    kept apart: ``alice.github.io`` and ``bob.github.io`` are two domains, not one
+    ``github.io``.
+
+    Parameters
+    ----------
+    url_or_host : str
+        An http(s) link (anything :func:`canonical_url` accepts) or a bare host name, with or
+        without port. IPv6 addresses may be bare or in brackets.
+
+    Returns
+    -------
+    str or None
+        The lower-case registrable domain (an internationalised domain in the form given,
+        Unicode or ``xn--``); the address itself for an IP address; None for ``localhost``,
+        single-label hosts, hosts that are themselves public suffixes (``co.uk``,
+        ``github.io``), non-http(s) links and strings that are not hosts.
+
+    Examples
+    --------
+    >>> registrable_domain("www.bbc.co.uk")
+    'bbc.co.uk'
+    >>> registrable_domain("https://news.example.com:8080/a?b=c")
+    'example.com'
+    >>> registrable_domain("alice.github.io"), registrable_domain("github.io")
+    ('alice.github.io', None)
+    >>> registrable_domain("http://192.168.0.1/x"), registrable_domain("[2001:DB8::1]")
+    ('192.168.0.1', '2001:db8::1')
+    >>> registrable_domain("localhost") is None
+    True
+    """
+    s = url_or_host.strip(_URL_EDGE)
+    inner = s[1:-1] if s.startswith("[") and s.endswith("]") else s
+    if ":" in inner and "/" not in inner and "@" not in inner:
+        try:  # a bare IPv6 address, with or without brackets
+            return ipaddress.IPv6Address(inner).compressed
+        except ValueError:
+            pass
+    parts = _split_url(s, host_only=True)
+    if parts is None:
+        return None
+    host = parts[1]
+    if host.startswith("["):
+        return host[1:-1]
+    return _registrable_host(host)
+
+
+# --------------------------------------------------------------------------------------------
+# Tags, mentions and texts
+# --------------------------------------------------------------------------------------------
+
+
+def normalize_tag(tag: str) -> str | None:
+    """A hashtag or mention as an object id: no marker, NFKC, case-folded, trimmed.
+
+    Leading ``#``, ``＃``, ``@`` and ``＠`` are removed (all of them, so that the function is
+    idempotent: ``##tag`` becomes ``tag`` in one call, not two), as are invisible characters
+    and surrounding whitespace; runs of inner whitespace become one space. Joiners inside the
+    tag (the zero-width non-joiner of Persian, for example) are kept.
+
+    Parameters
+    ----------
+    tag : str
+        A hashtag or mention, with or without its marker, e.g. from a ``hashtags`` column.
+
+    Returns
+    -------
+    str or None
+        The normalised tag, or None when nothing is left.
+
+    Examples
+    --------
+    >>> normalize_tag("#StopTheWar"), normalize_tag("＃ＣＯＶＩＤ１９"), normalize_tag("@Alice_B")
+    ('stopthewar', 'covid19', 'alice_b')
+    >>> normalize_tag("#Straße"), normalize_tag(" #ΟΔΥΣΣΕΥΣ "), normalize_tag("#")
+    ('strasse', 'οδυσσευσ', None)
+    """
+    s = _scrub(tag)
+    if not s.isascii():
+        s = _INVISIBLE_RE.sub("", s)
+    s = _fold(s).lstrip(_TAG_LEAD).rstrip(_TAG_TRAIL)
+    s = " ".join(s.split())
+    return s or None
+
+
+def normalize_text(text: str, *, strip_hashtags: bool = False) -> str:
+    """A text as the ``text`` kind compares it.
+
+    Copies of one message should compare equal even when platforms or people changed what a
+    reader does not notice. The steps, in order:
+
+    1. lone surrogates become U+FFFD (so any Python string works);
+    2. invisible characters (zero-width space and joiner, word joiner, byte-order mark, soft
+       hyphen, bidirectional marks, emoji variation selectors) are deleted; control characters
+       become spaces;
+    3. Unicode NFKC (full-width and compatibility forms become plain ones, e.g. ``ｈｅｌｌｏ``,
+       ``ﬁ`` and ``①``) and case-folding (``ß`` becomes ``ss``, ``Σ`` and ``ς`` become ``σ``);
+    4. leading retweet markers ``RT @user:`` are deleted, then links (``http(s)://`` and
+       ``www.``, with any punctuation stuck to their end), mentions and, with
+       ``strip_hashtags``, hashtags (with their ``#``) anywhere; e-mail addresses are kept;
+    5. zero-width non-joiners become spaces (Persian writers use both between the parts of one
+       word), runs of whitespace become one space, and the ends are stripped.
+
+    The result is idempotent: ``normalize_text(normalize_text(t)) == normalize_text(t)``.
+
+    Parameters
+    ----------
+    text : str
+        The post's text, in any script.
+    strip_hashtags : bool, default False
+        Also remove hashtags, so that "Vote now #A" and "Vote now #B" compare equal.
+
+    Returns
+    -------
+    str
+        The normalised text; an empty string when nothing is left.
+
+    Examples
+    --------
+    >>> normalize_text("RT @NewsBot: BREAKING\u00a0news\u200b!  https://t.co/AbC #Вибори")
+    'breaking news! #вибори'
+    >>> normalize_text("BREAKING news! #Вибори", strip_hashtags=True)
+    'breaking news!'
+    >>> normalize_text("Write to press@example.org (not @press)")
+    'write to press@example.org (not )'
+    >>> normalize_text("می‌خواهم")  # the zero-width non-joiner becomes a space
+    'می خواهم'
+    """
+    s = _scrub(text)
+    if not s.isascii():
+        s = _TEXT_INVISIBLE_RE.sub("", s)
+    s = _CONTROL_RE.sub(" ", s)
+    s = _fold(s)
+    pattern = _TOKEN_RE if strip_hashtags else _URL_OR_MENTION_RE
+    markers = "@#" if strip_hashtags else "@"
+    # Tokens are deleted, not replaced by a space, so that "请投票！https://t.co/x很重要" and
+    # "请投票！很重要" agree (whitespace around them collapses anyway). Deleting a token can
+    # expose another: "#a@b" has no mention until "#a" is gone, and "x.org rt@b: hi" no leading
+    # retweet marker until the link is gone. Exposed tokens start with a marker, so repeat while
+    # some are left; each round shortens the text.
+    s, removed = pattern.subn("", _RT_RE.sub("", s))
+    changed = removed
+    while removed and any(marker in s for marker in markers):
+        s, removed = pattern.subn("", _RT_RE.sub("", s))
+    if changed and not s.isascii() and not unicodedata.is_normalized("NFKC", s):
+        s = _fold(s)  # characters on both sides of a deleted token may compose (Hangul jamo)
+    if "\u200c" in s:  # after the tokens: a hashtag may hold a ZWNJ
+        s = s.replace("\u200c", " ")
+    return " ".join(s.split())
+
+
+def text_key(
+    text: str, *, min_chars: int = MIN_TEXT_CHARS, strip_hashtags: bool = False
+) -> str | None:
+    """The object id of the ``text`` kind: a hash of the normalised text, or None if too short.
+
+    Parameters
+    ----------
+    text : str
+        The post's text.
+    min_chars : int, default MIN_TEXT_CHARS
+        Shortest normalised text, in characters (code points), that gets a key. Empty texts
+        never get one, even with ``min_chars=0``.
+    strip_hashtags : bool, default False
+        Passed to :func:`normalize_text`.
+
+    Returns
+    -------
+    str or None
+        The first 32 hexadecimal digits (128 bits) of the SHA-256 of the UTF-8 of
+        :func:`normalize_text`, or None when the normalised text is shorter than ``min_chars``.
+
+    Raises
+    ------
+    ParameterError
+        If ``min_chars`` is not a non-negative integer.
+
+    Examples
+    --------
+    >>> text_key("lol") is None
+    True
+    >>> text_key("RT @a: Vote for the People's Party on Sunday!") == text_key(
+    ...     "vote for the people's party on sunday! https://t.co/x1")
+    True
+    >>> len(text_key("Vote for the People's Party on Sunday!"))
+    32
+    """
+    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
+        raise ParameterError("min_chars", "a non-negative integer", min_chars)
+    normalized = normalize_text(text, strip_hashtags=strip_hashtags)
+    if not normalized or len(normalized) < min_chars:
+        return None
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction from running text
+# --------------------------------------------------------------------------------------------
+
+
+def extract_urls(text: str) -> list[str]:
+    """Links in running text, as written, in order of first appearance, each once.
+
+    A link starts with ``http://`` or ``https://`` (any case) or with ``www.`` (not inside a
+    word or host) and runs to whitespace, ``<``, ``>``, ``"``, curly quotes, ``…``, CJK or
+    full-width punctuation or an invisible character; trailing ``.,;:!?'"*`` and the like, and
+    closing brackets without an opening one, are removed, so "(see https://x.org/a_(b))." gives
+    ``https://x.org/a_(b)``. The links are not canonicalised; use :func:`canonical_url`.
+
+    Parameters
+    ----------
+    text : str
+        Running text in any script.
+
+    Returns
+    -------
+    list of str
+        The links, without duplicates (compared as written; lone surrogates become U+FFFD).
+
+    Examples
+    --------
+    >>> extract_urls("See https://example.com/a?b=1, (www.example.org/x) or https://example.com/a?b=1!")
+    ['https://example.com/a?b=1', 'www.example.org/x']
+    >>> extract_urls("看这里：https://t.co/AbC。很重要")
+    ['https://t.co/AbC']
+    """
+    found: dict[str, None] = {}
+    for match in _URL_RE.finditer(_scrub(text)):
+        url = _trim_url(match.group())
+        if url and _is_link(url):
+            found[url] = None
+    return list(found)
+
+
+def _extract_tokens(text: str, kind: str) -> list[str]:
+    """Normalised hashtags (``kind="tag"``) or mentions (``"mention"``) of a text, unique."""
+    found: dict[str, None] = {}
+    for match in _TOKEN_RE.finditer(_scrub(text)):
+        if match.lastgroup == kind:
+            tag = normalize_tag(match.group(kind))
+            if tag is not None:
+                found[tag] = None
+    return list(found)
+
+
+def extract_hashtags(text: str) -> list[str]:
+    """Hashtags in running text, normalised with :func:`normalize_tag`, unique, in order.
+
+    A hashtag is ``#`` (or ``＃``) and a run of letters, digits, combining marks, underscores
+    and the joiners some scripts need inside words, with at least one letter: ``#1`` and
+    ``#2024`` are not hashtags (as on Twitter). A ``#`` inside a link, after a letter or digit
+    (``C#``, ``a#b``) or after ``&`` (``&#123;``) does not start one.
+
+    Parameters
+    ----------
+    text : str
+        Running text in any script.
+
+    Returns
+    -------
+    list of str
+        Normalised hashtags without ``#``, each once, in order of first appearance.
+
+    Examples
+    --------
+    >>> extract_hashtags("#Україна #Ukraine #україна #1 https://x.org/#frag &#123; #東京")
+    ['україна', 'ukraine', '東京']
+    >>> extract_hashtags("#ایران #هشتگ_فارسی #नमस्ते")
+    ['ایران', 'هشتگ_فارسی', 'नमस्ते']
+    """
+    return _extract_tokens(text, "tag")
+
+
+def extract_mentions(text: str) -> list[str]:
+    """Mentioned accounts in running text, normalised with :func:`normalize_tag`, unique, in order.
+
+    A mention is ``@`` (or ``＠``) and a name of letters, digits, combining marks and
+    underscores, with dots allowed inside (``@alice.bsky.social``, Instagram's ``@a.b``) and
+    an optional fediverse server (``@alice@mastodon.social``); trailing dots are not part of
+    it. The name needs a letter (``@5pm`` is a mention, ``@5`` is not). An ``@`` after a
+    letter, digit, ``.``, ``+``, ``-``, ``/`` or ``&`` is not a mention, which leaves e-mail
+    addresses alone, and ``@`` inside a link is skipped.
+
+    Parameters
+    ----------
+    text : str
+        Running text in any script.
+
+    Returns
+    -------
+    list of str
+        Normalised names without ``@``, each once, in order of first appearance.
+
+    Examples
+    --------
+    >>> extract_mentions("Thanks @Alice, @bob.smith. and @carol@Mastodon.Social! Mail a@b.com")
+    ['alice', 'bob.smith', 'carol@mastodon.social']
+    >>> extract_mentions("@Навальный https://medium.com/@writer @5")
+    ['навальный']
+    """
+    return _extract_tokens(text, "mention")
+
+
+# --------------------------------------------------------------------------------------------
+# Arrow
+# --------------------------------------------------------------------------------------------
+
+
+def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | None]) -> pa.Array:
+    """Apply a per-string function to an Arrow string array, once per distinct value.
+
+    Posts repeat their links, hashtags and texts (retweets, copy-paste campaigns), so the
+    values are dictionary-encoded, ``func`` is called on each distinct value, and the results
+    are gathered back with ``take``: the cost follows the number of distinct values, not rows.
+
+    Parameters
+    ----------
+    values : pyarrow.Array or pyarrow.ChunkedArray
+        Strings (``string``, ``large_string``, ``string_view``, or a dictionary of strings);
+        may hold nulls.
+    func : callable
+        ``str -> str | None``; for example :func:`canonical_url` or :func:`text_key`.
+
+    Returns
+    -------
+    pyarrow.Array
+        ``func`` of each value, of the same length; null where the value is null or ``func``
+        returned None. Its type is ``large_string`` for ``large_string`` input, else
+        ``string`` (whose offsets limit one array to 2 GiB of text: pass ``large_string``, or
+        batches, beyond that).
+
+    Raises
+    ------
+    TypeError
+        If the values are not strings.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> map_unique(pa.array(["#A", None, "#a", "#"]), normalize_tag).to_pylist()
+    ['a', None, 'a', None]
+    """
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
+        array = array.dictionary_decode()
+    value_type = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    out_type = pa.large_string() if pa.types.is_large_string(value_type) else pa.string()
+    if pa.types.is_null(value_type):
+        return pa.nulls(len(array), type=out_type)
+    if not _is_text_type(value_type):
+        raise TypeError(f"map_unique needs an array of strings, got {value_type}")
+    if pa.types.is_dictionary(array.type):
+        encoded = array
+    else:
+        if pa.types.is_string_view(array.type):
+            array = array.cast(out_type)
+        encoded = pc.dictionary_encode(array)
+    results = [None if v is None else func(v) for v in encoded.dictionary.to_pylist()]
+    return pa.array(results, type=out_type).take(encoded.indices)
+
+
+def _is_text_type(t: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_string_view(t)
+        or pa.types.is_null(t)
+    )
