@@ -160,3 +160,22 @@ def test_actions_table_with_unknown_kind(tmp_path: Path) -> None:
     result = runner.invoke(app, ["detect", str(src), "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "unknown kind" in result.output and "'weird'" in result.output
+
+
+@pytest.mark.parametrize("command", ["detect", "simulate", "evaluate"])
+def test_every_command_and_option_is_documented(command: str) -> None:
+    import typer.core
+    import typer.main
+
+    group = typer.main.get_command(app)
+    cmd = group.commands[command]  # type: ignore[attr-defined]
+    assert cmd.help and len(cmd.help) > 20
+    options = [p for p in cmd.params if isinstance(p, typer.core.TyperOption)]
+    assert options
+    for param in options:
+        assert param.help, f"{command} {param.opts} has no help"
+    assert runner.invoke(app, [command, "--help"]).exit_code == 0
+
+
+def test_version() -> None:
+    assert "inconcert" in _run("--version")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
@@ -41,7 +41,7 @@ class _RichProgress:
             TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn(),
             console=console, disable=not enabled, transient=False,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: float, total: float | None) -> None:
         task = self.tasks.get(stage)
