@@ -176,7 +176,7 @@ def detect_actions(
                 _coactions(eng, actions, options, warnings, summary)
         with timer.stage("edges"):
             if options.compat == "coortweet":
-                edges = _coortweet_edges(compat_rows, options)
+                edges = _coortweet_edges(compat_rows, options, eng)
             else:
                 edges = eng.fetch(
                     "SELECT * FROM ("
@@ -536,7 +536,7 @@ JOIN (SELECT DISTINCT post_id, t FROM ic_actions) tb ON r.content_id_y = tb.post
     return result
 
 
-def _coortweet_edges(result: pa.Table, options: DetectOptions) -> pa.Table:
+def _coortweet_edges(result: pa.Table, options: DetectOptions, eng: Engine) -> pa.Table:
     # Object ids are prefixed with their kind, as CooRTweet's vignette does by hand, so that
     # object_ids stay unambiguous across kinds.
     labelled = result.set_column(
@@ -547,6 +547,7 @@ def _coortweet_edges(result: pa.Table, options: DetectOptions) -> pa.Table:
         labelled,
         edge_weight=0.5 if options.edge_quantile is None else options.edge_quantile,
         objects=True,
+        engine=eng,
     )
     edges = net.edges.rename_columns(
         ["account_a", "account_b", *net.edges.column_names[2:]]

@@ -307,53 +307,61 @@ def quantile_type7(values: Sequence[float] | np.ndarray, q: float) -> float:
     return float(arr[lo] + (h - lo) * (arr[hi] - arr[lo]))
 
 
-def _aggregate(rows: pa.Table, objects: bool) -> pa.Table:
-    """CooRTweet's per-pair aggregation, edges in order of first appearance."""
-    a = rows.column("account_id").to_pylist()
-    b = rows.column("account_id_y").to_pylist()
-    c1 = rows.column("content_id").to_pylist()
-    c2 = rows.column("content_id_y").to_pylist()
-    dt = rows.column("time_delta").to_numpy(zero_copy_only=False).astype(np.float64)
-    obj = rows.column("object_id").to_pylist()
-    index: dict[tuple[str, str], int] = {}
-    pairs: list[tuple[str, str]] = []
-    n: list[int] = []
-    sums: list[list[float]] = []
-    s1: list[set[str]] = []
-    s2: list[set[str]] = []
-    objs: list[dict[str, None]] = []
-    for i in range(rows.num_rows):
-        key = (a[i], b[i]) if a[i] <= b[i] else (b[i], a[i])
-        k = index.get(key)
-        if k is None:
-            k = index[key] = len(pairs)
-            pairs.append(key)
-            n.append(0)
-            sums.append([])
-            s1.append(set())
-            s2.append(set())
-            objs.append({})
-        n[k] += 1
-        sums[k].append(dt[i])
-        s1[k].add(c1[i])
-        s2[k].add(c2[i])
-        objs[k].setdefault(obj[i], None)
-    n1 = [len(s) for s in s1]
-    n2 = [len(s) for s in s2]
-    data: dict[str, pa.Array] = {
-        "account_id": pa.array([p[0] for p in pairs], pa.string()),
-        "account_id_y": pa.array([p[1] for p in pairs], pa.string()),
-        "weight": pa.array(n, pa.int64()),
-        "avg_time_delta": pa.array([float(np.mean(s)) for s in sums], pa.float64()),
-        "n_content_id": pa.array(n1, pa.int64()),
-        "n_content_id_y": pa.array(n2, pa.int64()),
-        "edge_symmetry_score": pa.array(
-            [min(x, y) / max(x, y) for x, y in zip(n1, n2, strict=True)], pa.float64()
-        ),
-    }
-    if objects:
-        data["object_ids"] = pa.array([",".join(o) for o in objs], pa.string())
-    return pa.table(data)
+def _aggregate(rows: pa.Table, objects: bool, engine: Engine | None = None) -> pa.Table:
+    """CooRTweet's per-pair aggregation, edges in order of first appearance.
+
+    ``object_ids`` lists each edge's distinct objects in order of first appearance, which needs
+    an ordered string aggregate (DuckDB's ``string_agg ... ORDER BY``): the compatibility layer
+    runs on DuckDB.
+    """
+    own = engine is None
+    eng: Engine = engine if engine is not None else DuckDBEngine()
+    table = rows.select(list(RESULT_COLUMNS)).append_column(
+        "_o", pa.array(np.arange(rows.num_rows, dtype=np.int64))
+    )
+    try:
+        eng.load("cg_rows", table)
+        eng.create(
+            "cg_pairs",
+            """
+SELECT CASE WHEN account_id <= account_id_y THEN account_id ELSE account_id_y END AS a,
+       CASE WHEN account_id <= account_id_y THEN account_id_y ELSE account_id END AS b,
+       object_id, content_id, content_id_y, CAST(time_delta AS DOUBLE) AS time_delta, _o
+FROM cg_rows
+""",
+        )
+        obj_cte = (
+            """,
+o AS (
+    SELECT a, b, string_agg(object_id, ',' ORDER BY first_o) AS object_ids FROM (
+        SELECT a, b, object_id, MIN(_o) AS first_o FROM cg_pairs GROUP BY a, b, object_id
+    ) f GROUP BY a, b
+)"""
+            if objects
+            else ""
+        )
+        obj_col = ", o.object_ids" if objects else ""
+        obj_join = "JOIN o ON e.a = o.a AND e.b = o.b" if objects else ""
+        return eng.fetch(
+            f"""
+WITH e AS (
+    SELECT a, b, COUNT(*) AS weight, AVG(time_delta) AS avg_time_delta,
+           COUNT(DISTINCT content_id) AS n_content_id,
+           COUNT(DISTINCT content_id_y) AS n_content_id_y, MIN(_o) AS first_o
+    FROM cg_pairs GROUP BY a, b
+){obj_cte}
+SELECT e.a AS account_id, e.b AS account_id_y, e.weight, e.avg_time_delta, e.n_content_id,
+       e.n_content_id_y,
+       CAST(LEAST(e.n_content_id, e.n_content_id_y) AS DOUBLE)
+           / GREATEST(e.n_content_id, e.n_content_id_y) AS edge_symmetry_score{obj_col}
+FROM e {obj_join} ORDER BY e.first_o
+"""
+        )
+    finally:
+        eng.drop("cg_rows")
+        eng.drop("cg_pairs")
+        if own:
+            eng.close()
 
 
 def _threshold(weights: pa.ChunkedArray | pa.Array, q: float) -> tuple[pa.Array, float]:
@@ -370,6 +378,7 @@ def generate_coordinated_network(
     edge_weight: float = 0.5,
     subgraph: Subgraph | int = "none",
     objects: bool = False,
+    engine: Engine | None = None,
 ) -> CompatNetwork:
     """CooRTweet's ``generate_coordinated_network`` as edge and vertex tables.
 
@@ -391,6 +400,8 @@ def generate_coordinated_network(
         ``color_v`` marks the fast endpoints). CooRTweet's numbers are accepted too.
     objects:
         Add ``object_ids``: the distinct objects of each edge in order of first appearance.
+    engine:
+        A DuckDB engine to run on; a private one is opened when not given.
     """
     if not isinstance(edge_weight, int | float) or not 0 <= edge_weight <= 1:
         raise ParameterError("edge_weight", "a number in [0, 1]", edge_weight)
@@ -404,7 +415,7 @@ def generate_coordinated_network(
         )
     if mode == 1 and fast_net:
         raise ParameterError("subgraph", "'threshold' only without fast_net", subgraph)
-    full = _aggregate(x, objects)
+    full = _aggregate(x, objects, engine)
     if not fast_net:
         flags, _ = _threshold(full.column("weight"), edge_weight)
         edges = full.append_column("weight_threshold", flags)
@@ -412,7 +423,7 @@ def generate_coordinated_network(
             edges = edges.filter(pc.equal(edges.column("weight_threshold"), 1))
     else:
         fast_rows = x.filter(pc.equal(x.column(fast_cols[0]), 1))
-        fast = _aggregate(fast_rows, objects)
+        fast = _aggregate(fast_rows, objects, engine)
         fast_index = {
             (p, q): i
             for i, (p, q) in enumerate(
