@@ -179,3 +179,37 @@ def test_every_command_and_option_is_documented(command: str) -> None:
 
 def test_version() -> None:
     assert "inconcert" in _run("--version")
+
+
+def test_neartext_end_to_end(tmp_path: Path) -> None:
+    """Three accounts post variants of one text (a word changed each time) within seconds, on
+    three days; an organic account posts unrelated text at the same moments."""
+    base = ("the election commission hid the real numbers from the people and the media "
+            "said nothing about it")
+    swaps = ["commission", "council", "committee"]
+    lines = ["post_id,account_id,timestamp,text"]
+    n = 0
+    for day in range(3):
+        for j, acc in enumerate(["a", "b", "c"]):
+            n += 1
+            text = base.replace("commission", swaps[(day + j) % 3])
+            lines.append(f'p{n},{acc},2024-01-0{day + 1}T10:00:{j * 7:02d}Z,"{text}"')
+        n += 1
+        lines.append(f'p{n},z,2024-01-0{day + 1}T10:00:03Z,"a completely different post '
+                     f'about cooking pasta with garlic and olive oil {day}"')
+    src = tmp_path / "posts.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r"
+    _run("detect", src, "--out", out, "--kinds", "neartext", "-q")
+    accounts = {r["account_id"]: r for r in _csv(out / "accounts.csv")}
+    assert set(accounts) == {"a", "b", "c"}
+    evidence = pq.read_table(out / "evidence.parquet").to_pylist()
+    assert evidence and all(e["kind"] == "neartext" for e in evidence)
+    assert all(0.7 <= e["similarity"] <= 1.0 for e in evidence)
+    assert all(e["text_a"] and e["text_b"] for e in evidence)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["summary"]["actions"]["neartext"]["clusters_with_several_posts"] >= 1
+    # the exact-text kind finds nothing: no two posts of one moment are identical
+    _run("detect", src, "--out", tmp_path / "exact", "--kinds", "text", "-q",
+         "--min-weight", "1", "--min-participation", "1")
+    assert _csv(tmp_path / "exact" / "edges.csv") == []

@@ -13,6 +13,8 @@ hashtag     each hashtag, case-folded and NFKC (``urls``/``hashtags``/``mentions
 mention     each mentioned account, case-folded and NFKC
 text        the normalised text's digest (:func:`inconcert.normalize.text_key`); texts shorter
             than ``min_text_chars`` after normalisation are skipped
+neartext    the text's near-duplicate cluster (:func:`inconcert.neartext.cluster_texts`): texts
+            whose character shingles have an estimated Jaccard similarity >= ``similarity``
 image       each image hash, as given (whitespace stripped)
 =========== ============================================================================
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -44,6 +47,9 @@ from .normalize import (
 )
 from .schema import ACTION_SCHEMA, ALL_KINDS
 
+if TYPE_CHECKING:
+    from .neartext import TextClusters
+
 __all__ = ["ActionStats", "check_kinds", "posts_to_actions"]
 
 _REFERENCE_KINDS = {"repost": "repost_of", "reply": "reply_to", "quote": "quote_of"}
@@ -58,8 +64,19 @@ class ActionStats:
     actions_by_kind: dict[str, int] = field(default_factory=dict)
     texts_too_short: int = 0
     values_not_usable: dict[str, int] = field(default_factory=dict)
+    #: The near-duplicate clusters of the posts' texts (``neartext`` kind), by post row.
+    text_clusters: TextClusters | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict[str, object]:
+        near = self.text_clusters
+        extra: dict[str, object] = {}
+        if near is not None:
+            extra["neartext"] = {
+                "texts_skipped": near.skipped,
+                "candidate_pairs": near.candidate_pairs,
+                "similar_pairs": near.verified_pairs,
+                "clusters_with_several_posts": near.clusters.num_rows,
+            }
         return {
             "posts": self.posts,
             "posts_with_actions": self.posts_with_actions,
@@ -67,6 +84,7 @@ class ActionStats:
             "actions_by_kind": dict(sorted(self.actions_by_kind.items())),
             "texts_too_short": self.texts_too_short,
             "values_not_usable": dict(sorted(self.values_not_usable.items())),
+            **extra,
         }
 
 
@@ -126,6 +144,8 @@ def posts_to_actions(
     *,
     min_text_chars: int = MIN_TEXT_CHARS,
     strip_hashtags: bool = False,
+    similarity: float = 0.7,
+    seed: int = 0,
 ) -> tuple[pa.Table, ActionStats]:
     """Turn a table of posts (:data:`inconcert.schema.POST_SCHEMA`) into actions.
 
@@ -138,7 +158,9 @@ def posts_to_actions(
     min_text_chars:
         Texts shorter than this, in characters after normalisation, make no ``text`` action.
     strip_hashtags:
-        Remove hashtags from texts before comparing them (``text`` kind).
+        Remove hashtags from texts before comparing them (``text`` and ``neartext`` kinds).
+    similarity, seed:
+        Threshold and hash seed of the ``neartext`` kind.
 
     Returns
     -------
@@ -189,6 +211,17 @@ def posts_to_actions(
         stats.texts_too_short = int(short)
         parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
         parts.append(_rows(posts, parents, "text", keys))
+
+    if "neartext" in kinds:
+        from .neartext import NearTextOptions, cluster_texts
+
+        near = cluster_texts(text, NearTextOptions(
+            threshold=similarity, min_chars=min_text_chars, strip_hashtags=strip_hashtags,
+            seed=seed,
+        ))
+        stats.text_clusters = near
+        parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
+        parts.append(_rows(posts, parents, "neartext", near.labels))
 
     if "image" in kinds:
         parents, flat = _explode(posts, posts.column("image_hashes").combine_chunks())

@@ -85,7 +85,8 @@ def detect(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
     kinds: Annotated[list[str] | None, typer.Option(
         "--kinds", "-k", help="Kinds of action to compare, comma-separated: repost, reply, "
-        "quote, url, domain, hashtag, mention, text, image, object. Default: repost, quote, url, "
+        "quote, url, domain, hashtag, mention, text, neartext, image, object. "
+        "Default: repost, quote, url, "
         "hashtag, text, image, object.")] = None,
     window: Annotated[float, typer.Option(help="Seconds, inclusive: actions at most this far "
                                           "apart co-act.")] = 60.0,
@@ -102,6 +103,9 @@ def detect(
     max_burst: Annotated[int, typer.Option(
         help="Leave out actions with more than this many others on the same object within the "
         "window (viral moments); 0 = no cap.")] = 1000,
+    similarity: Annotated[float, typer.Option(
+        help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
+        "in (0, 1].")] = 0.7,
     map_: Annotated[list[str] | None, typer.Option(
         "--map", help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
         "or comma-separated).")] = None,
@@ -124,13 +128,18 @@ def detect(
     threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] =
         False,
+    raw_csv: Annotated[bool, typer.Option(
+        "--raw-csv", help="Write CSV cells exactly as read (no ' before cells starting with "
+        "= + - @ that spreadsheets would run as formulas).")] = False,
 ) -> None:
     """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
-    accounts, groups, evidence, GraphML/GEXF and a manifest into --out."""
+    accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
+    (report.html) and its figures into --out."""
     from .detect import detect as run_detect
     from .ingest import parse_assignments
     from .options import DetectOptions
     from .outputs import write_rejects, write_result
+    from .report import write_report
 
     try:
         windows = {k: float(v) for k, v in
@@ -147,6 +156,7 @@ def detect(
             min_weight=min_weight, edge_quantile=edge_weight,
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
+            similarity=similarity,
             threads=threads,
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
@@ -154,7 +164,8 @@ def detect(
         with _RichProgress(not quiet) as progress:
             result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
                                 shape=shape, progress=progress)
-            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv)
+            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv)
+            write_report(out_dir)
         if rejects is not None and result.ingested is not None:
             write_rejects(result.ingested.rejects, rejects)
     except InconcertError as err:
@@ -193,9 +204,32 @@ def _print_summary(result: object, out_dir: Path) -> None:
             )
         out.print(table)
     out.print(f"results in {out_dir}/ (edges.csv, accounts.csv, groups.csv, evidence.parquet, "
-              "network.graphml, network.gexf, manifest.json)")
+              "network.graphml, network.gexf, manifest.json, report.html)")
     out.print("Coordination is evidence for review, not proof of inauthenticity or of who is "
               "behind it.", style="dim")
+
+
+@app.command()
+def report(
+    result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The HTML file to write (default: DIR/report.html).")] = None,
+    max_evidence_rows: Annotated[int, typer.Option(
+        help="Co-actions embedded for the drawn edges (evidence.parquet has all).")] = 50_000,
+    max_nodes: Annotated[int, typer.Option(
+        help="Accounts drawn in the network view (whole groups, in rank order).")] = 10_000,
+) -> None:
+    """Rebuild the HTML evidence report (and network/timeline SVG and PNG figures) from the
+    output files of a finished detect run; nothing is recomputed."""
+    from .report import write_report
+
+    try:
+        path = write_report(result_dir, out_file, max_evidence_rows=max_evidence_rows,
+                            max_nodes=max_nodes)
+    except InconcertError as err:
+        _fail(err)
+        return
+    out.print(f"report: {path}")
 
 
 @app.command()

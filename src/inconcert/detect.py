@@ -29,6 +29,7 @@ from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 
 if TYPE_CHECKING:
     from .ingest import Ingested
+    from .neartext import TextClusters
 
 __all__ = ["DetectResult", "detect", "detect_actions"]
 
@@ -114,7 +115,8 @@ def detect(
         if posts is not None:
             actions, stats = posts_to_actions(
                 posts, options.kinds, min_text_chars=options.min_text_chars,
-                strip_hashtags=options.strip_hashtags,
+                strip_hashtags=options.strip_hashtags, similarity=options.similarity,
+                seed=options.seed,
             )
         else:
             actions = ingested.table
@@ -137,7 +139,7 @@ def detect(
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
     result = detect_actions(actions, options=options, posts=posts, progress=progress,
-                            engine=engine, _timer=timer)
+                            engine=engine, text_clusters=stats.text_clusters, _timer=timer)
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
     return result
@@ -154,11 +156,16 @@ def detect_actions(
     posts: pa.Table | None = None,
     progress: Progress = null_progress,
     engine: Engine | None = None,
+    text_clusters: TextClusters | None = None,
     _timer: _Timer | None = None,
 ) -> DetectResult:
     """Find accounts acting in concert from an actions table (:data:`ACTION_SCHEMA`).
 
-    ``posts``, when given, adds each post's text to the evidence.
+    ``posts``, when given, adds each post's text to the evidence. ``text_clusters`` (the
+    ``neartext`` clusters of those posts' texts, by post row) lets ``neartext`` co-actions be
+    checked pair by pair: two posts of one cluster co-act only when their own texts are at
+    least ``options.similarity`` alike (clusters can chain), and the evidence gives that
+    similarity.
     """
     options = options or DetectOptions()
     timer = _timer or _Timer(progress)
@@ -173,7 +180,9 @@ def detect_actions(
             if options.compat == "coortweet":
                 compat_rows = _coortweet_coactions(eng, actions, options)
             else:
-                _coactions(eng, actions, options, warnings, summary)
+                _coactions(eng, actions, options, warnings, summary,
+                           _NearCheck(text_clusters, posts) if text_clusters is not None
+                           and posts is not None else None)
         with timer.stage("edges"):
             if options.compat == "coortweet":
                 edges = _coortweet_edges(compat_rows, options, eng)
@@ -193,7 +202,8 @@ def detect_actions(
             group, community = edge_groups(edges, part.accounts)
             edges = _put_first(edges, {"group_id": group, "community_id": community})
         with timer.stage("evidence"):
-            evidence = _evidence(eng, edges, posts)
+            evidence = _evidence(eng, edges, posts, options,
+                                 near_checked="neartext_pairs_below_similarity" in summary)
             accounts = _accounts(eng, part.accounts, evidence)
             groups = _groups(eng, edges, accounts, evidence)
         summary["accounts"] = accounts.num_rows
@@ -221,9 +231,52 @@ def _with_time(actions: pa.Table) -> pa.Table:
     )
 
 
+@dataclass(frozen=True)
+class _NearCheck:
+    clusters: TextClusters
+    posts: pa.Table
+
+
+def _check_neartext(eng: Engine, near: _NearCheck, options: DetectOptions,
+                    summary: dict[str, Any]) -> None:
+    """Keep a ``neartext`` co-action only when the two posts' own texts are alike; record the
+    similarity of every ``text``/``neartext`` co-action in ``ic_similarity``."""
+    rows = eng.fetch(
+        "SELECT DISTINCT post_a, post_b FROM ic_co WHERE kind = 'neartext' "
+        "ORDER BY post_a, post_b"
+    )
+    ids = near.posts.column("post_id")
+    ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
+    ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
+    sim = near.clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
+    eng.load("ic_similarity", pa.table({
+        "kind": pa.array(["neartext"] * rows.num_rows, pa.string()),
+        "post_a": rows.column("post_a"), "post_b": rows.column("post_b"),
+        "similarity": pa.array(sim, pa.float64()),
+    }))
+    low = float(options.similarity) - 1e-12
+    dropped = eng.create(
+        "ic_near_low",
+        f"SELECT post_a, post_b FROM ic_similarity WHERE similarity < {low!r}",
+    )
+    summary["neartext_pairs_below_similarity"] = dropped
+    if dropped:
+        eng.create(
+            "ic_co_checked",
+            """
+SELECT c.* FROM ic_co c
+WHERE c.kind <> 'neartext' OR NOT EXISTS (
+    SELECT 1 FROM ic_near_low l WHERE l.post_a = c.post_a AND l.post_b = c.post_b)
+""",
+        )
+        eng.drop("ic_co")
+        eng.create("ic_co", "SELECT * FROM ic_co_checked")
+        eng.drop("ic_co_checked")
+
+
 def _coactions(
     eng: Engine, actions: pa.Table, options: DetectOptions, warnings: list[str],
-    summary: dict[str, Any],
+    summary: dict[str, Any], near: _NearCheck | None = None,
 ) -> None:
     """Build ``ic_coactions`` in the engine (inconcert's semantics)."""
     eng.load("ic_actions", _with_time(actions))
@@ -276,6 +329,8 @@ GROUP BY a.kind, a.object_id ORDER BY n DESC, a.kind, a.object_id LIMIT 3
     summary["coactions_before_min_participation"] = pairs
     eng.create("ic_co", plan.coactions_sql("ic_pairs"))
     eng.drop("ic_pairs")
+    if near is not None and "neartext" in options.kinds:
+        _check_neartext(eng, near, options, summary)
     eng.create("ic_part", plan.participation_sql("ic_co", mp))
     n_co = eng.create(
         "ic_coactions",
@@ -340,18 +395,35 @@ def _put_first(table: pa.Table, columns: Mapping[str, pa.Array]) -> pa.Table:
     return pa.table(data)
 
 
-def _evidence(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Table:
-    """Every co-action behind every kept edge, with both posts' times and texts."""
+def _evidence(
+    eng: Engine, edges: pa.Table, posts: pa.Table | None, options: DetectOptions,
+    near_checked: bool,
+) -> pa.Table:
+    """Every co-action behind every kept edge, with both posts' times and texts, and for the
+    text kinds the similarity of the two texts (1 for ``text``: identical after
+    normalisation)."""
     eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
     text_join = ""
     text_cols = ""
+    if near_checked:
+        text_join += (
+            " LEFT JOIN ic_similarity s ON c.kind = s.kind AND c.post_a = s.post_a"
+            " AND c.post_b = s.post_b"
+        )
+        text_cols += (
+            ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
+        )
+    elif {"text", "neartext"} & set(options.kinds):
+        text_cols += (
+            ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
+        )
     if posts is not None and "text" in posts.column_names:
         eng.load("ic_posts", posts.select(["post_id", "text"]))
-        text_join = (
-            "LEFT JOIN ic_posts pa ON c.post_a = pa.post_id "
-            "LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
+        text_join += (
+            " LEFT JOIN ic_posts pa ON c.post_a = pa.post_id"
+            " LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
         )
-        text_cols = ", pa.text AS text_a, pb.text AS text_b"
+        text_cols += ", pa.text AS text_a, pb.text AS text_b"
     table = eng.fetch(
         f"""
 SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,

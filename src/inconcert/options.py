@@ -52,7 +52,12 @@ class DetectOptions:
     seed:
         Seed of every random step (Leiden).
     min_text_chars / strip_hashtags:
-        Options of the ``text`` kind (see :func:`inconcert.normalize.text_key`).
+        Options of the ``text`` and ``neartext`` kinds (see
+        :func:`inconcert.normalize.text_key`).
+    similarity:
+        ``neartext``: the least estimated Jaccard similarity of two texts' character shingles,
+        in (0, 1]. 0.7 links a tweet to a copy with a word or two changed (see
+        :mod:`inconcert.neartext`).
     compat:
         ``"coortweet"`` reproduces CooRTweet's ``detect_groups`` + ``generate_coordinated_network``
         exactly (per kind, then combined); ``window`` is its ``time_window`` and
@@ -73,6 +78,7 @@ class DetectOptions:
     seed: int = 0
     min_text_chars: int = MIN_TEXT_CHARS
     strip_hashtags: bool = False
+    similarity: float = 0.7
     compat: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
@@ -101,6 +107,9 @@ class DetectOptions:
         _number("resolution", self.resolution, minimum=0, strict=True)
         _whole("seed", self.seed, minimum=0)
         _whole("min_text_chars", self.min_text_chars, minimum=1)
+        if not (isinstance(self.similarity, int | float) and not isinstance(self.similarity, bool)
+                and 0 < self.similarity <= 1):
+            raise ParameterError("similarity", "a number in (0, 1]", self.similarity)
         if self.compat is not None and self.compat not in COMPAT_MODES:
             raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None",
                                  self.compat)

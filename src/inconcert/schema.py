@@ -14,7 +14,7 @@ kind
     ``mention``, ``text``, ``image`` (and ``object`` for ready-made actions with no kind).
 object
     What an action is about: the reposted post, the canonical URL, the domain, the hashtag,
-    the normalised text's hash, the image hash (``object_id``).
+    the normalised text's hash, the near-duplicate text cluster, the image hash (``object_id``).
 window
     The largest time difference, in seconds and inclusive, between two actions that still
     counts as acting together.
@@ -115,6 +115,7 @@ ALL_KINDS: tuple[str, ...] = (
     "hashtag",
     "mention",
     "text",
+    "neartext",
     "image",
     "object",
 )

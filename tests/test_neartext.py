@@ -1,0 +1,173 @@
+"""Near-duplicate text: variants link, unrelated texts do not, any script, determinism."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inconcert.errors import ParameterError
+from inconcert.neartext import NearTextOptions, cluster_texts, minhash_signatures
+from inconcert.normalize import normalize_text
+from inconcert.options import DetectOptions
+
+BASE = ("The mayor quietly approved the new stadium deal last night while the council "
+        "was away on holiday")
+
+
+def _labels(texts: list[str | None], **kw: object) -> list[str | None]:
+    return cluster_texts(texts, NearTextOptions(**kw)).labels.to_pylist()  # type: ignore[arg-type]
+
+
+def test_one_word_changed_links_and_unrelated_does_not() -> None:
+    variant = BASE.replace("quietly", "secretly")
+    other = "Heavy rain is expected across the north of the country on Sunday afternoon"
+    a, b, c = _labels([BASE, variant, other])
+    assert a == b
+    assert c != a
+
+
+def test_exact_copies_with_noise_are_one_cluster() -> None:
+    texts = [BASE, f"RT @someone: {BASE.upper()} https://t.co/x", f"  {BASE}\n\n@bob"]
+    assert len(set(_labels(texts))) == 1
+
+
+def test_short_empty_and_link_only_texts_are_skipped() -> None:
+    texts = [None, "", "lol", "https://example.org/only-a-link", "😂😂😂", "@a @b @c", BASE]
+    labels = cluster_texts(texts)
+    assert labels.labels.to_pylist()[:6] == [None] * 6
+    assert labels.labels.to_pylist()[6] is not None
+    assert labels.skipped == 6
+
+
+FAMILIES = {
+    "english": "Citizens must stand together against the corrupt officials who stole our "
+               "future and our savings",
+    "russian": "Граждане должны объединиться против коррумпированных чиновников которые "
+               "украли наше будущее и сбережения",
+    "persian": "شهروندان باید در برابر مقامات فاسدی که آینده و پس انداز ما را دزدیدند "
+               "متحد شوند",
+    "chinese": "公民必须团结起来反对那些偷走了我们的未来和我们的储蓄的腐败官员他们必须受到惩罚",
+    "albanian": "Qytetarët duhet të bashkohen kundër zyrtarëve të korruptuar që na vodhën "
+                "të ardhmen dhe kursimet",
+}
+
+
+def _variants(template: str, rng: random.Random, n: int) -> list[str]:
+    out = []
+    if " " in template:
+        words = template.split()
+        for _ in range(n):
+            w = list(words)
+            i = rng.randrange(len(w))
+            w[i] = w[i][::-1]  # one word changed
+            out.append(" ".join(w))
+    else:
+        for _ in range(n):
+            i = rng.randrange(len(template) - 2)
+            out.append(template[:i] + "我们" + template[i + 2:])  # one two-character word
+    return out
+
+
+def test_planted_families_in_five_scripts() -> None:
+    rng = random.Random(3)
+    texts: list[str] = []
+    family: list[str] = []
+    for name, template in FAMILIES.items():
+        for t in [template, *_variants(template, rng, 4)]:
+            texts.append(t)
+            family.append(name)
+    noise = [f"Unrelated note number {i} about gardening, {i * 7} tomatoes and the weather"
+             for i in range(30)]
+    labels = _labels(texts + noise)
+    for name in FAMILIES:
+        members = {lab for lab, fam in zip(labels, family, strict=False) if fam == name}
+        assert len(members) == 1, name
+    assert len(set(labels[: len(texts)])) == len(FAMILIES)
+    assert not set(labels[len(texts):]) & set(labels[: len(texts)])
+
+
+def test_republished_article_is_found() -> None:
+    rng = random.Random(5)
+    vocab = [f"{w}{i}" for i, w in enumerate(["lorem", "ipsum", "dolor", "sit", "amet"] * 400)]
+    body = " ".join(rng.choice(vocab) for _ in range(3000))
+    copy = f"By Someone Else | Daily Herald\n\n{body}\n\nRead more at our site. Subscribe."
+    other = " ".join(rng.choice(vocab) for _ in range(3000))
+    a, b, c = _labels([body, copy, other])
+    assert a == b and c != a
+
+
+def test_deterministic_and_seeded() -> None:
+    rng = random.Random(1)
+    texts = [BASE] + _variants(BASE, rng, 20) + [f"filler text {i} " * 4 for i in range(50)]
+    first = cluster_texts(texts, NearTextOptions(seed=4))
+    again = cluster_texts(texts, NearTextOptions(seed=4))
+    assert first.labels.equals(again.labels)
+    assert first.clusters.equals(again.clusters)
+    # Another seed estimates similarities with other noise (about ±0.04 at 128 bins), so a
+    # variant near the threshold may fall either side; the family as a whole stays together.
+    for seed in (5, 6, 7):
+        labels = cluster_texts(texts, NearTextOptions(seed=seed)).labels.to_pylist()
+        biggest = max(labels[:21].count(lab) for lab in set(labels[:21]))
+        assert biggest >= 19
+
+
+def test_cluster_table_has_representative_and_counts() -> None:
+    texts = [BASE, BASE, BASE.replace("quietly", "secretly"), "another thing entirely here ok"]
+    clusters = cluster_texts(texts).clusters.to_pylist()
+    assert len(clusters) == 1
+    assert clusters[0]["representative"] == BASE
+    assert clusters[0]["variants"] == 2 and clusters[0]["posts"] == 3
+
+
+def _shingles(text: str, k: int = 5) -> set[str]:
+    return {text[i:i + k] for i in range(max(1, len(text) - k + 1))}
+
+
+@settings(max_examples=30, deadline=None)
+@given(edits=st.integers(0, 12), seed=st.integers(0, 1000))
+def test_estimate_is_close_to_exact_jaccard(edits: int, seed: int) -> None:
+    rng = random.Random(seed)
+    words = (BASE + " " + BASE[::-1]).split()
+    changed = list(words)
+    for _ in range(edits):
+        changed[rng.randrange(len(changed))] = rng.choice(["alpha", "beta", "gamma", "delta"])
+    a, b = normalize_text(" ".join(words)), normalize_text(" ".join(changed))
+    exact = len(_shingles(a) & _shingles(b)) / len(_shingles(a) | _shingles(b))
+    sig = minhash_signatures([a, b], NearTextOptions(num_perm=512))
+    estimate = float((sig[0] == sig[1]).mean())
+    assert abs(estimate - exact) < 0.12
+
+
+@settings(max_examples=50, deadline=None)
+@given(texts=st.lists(st.text(min_size=0, max_size=200), max_size=20))
+def test_never_crashes_on_arbitrary_text(texts: list[str]) -> None:
+    result = cluster_texts(texts)
+    assert len(result.labels) == len(texts)
+
+
+def test_hostile_input() -> None:
+    texts = ["\ud800 broken surrogate text that is long enough to compare",
+             "مرحبا بالعالم هذا نص طويل بما يكفي من اليمين إلى اليسار",
+             "Mixed Кириллица and Latin and 中文 in one long sentence here",
+             "x" * 1_000_000]
+    labels = cluster_texts(texts).labels.to_pylist()
+    assert all(lab is not None for lab in labels)
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 1.5, float("nan")])
+def test_threshold_outside_unit_interval_is_rejected(bad: float) -> None:
+    with pytest.raises(ParameterError, match="'threshold' parameter must be a number in"):
+        NearTextOptions(threshold=bad)
+    with pytest.raises(ParameterError, match="'similarity' parameter must be a number in"):
+        DetectOptions(similarity=bad)
+
+
+def test_similarity_lookup() -> None:
+    result = cluster_texts(pa.array([BASE, None, BASE.replace("new", "old")]))
+    sim = result.similarity(np.array([0, 0]), np.array([1, 2]))
+    assert np.isnan(sim[0]) and 0.7 <= sim[1] < 1.0
