@@ -213,3 +213,6 @@ def test_neartext_end_to_end(tmp_path: Path) -> None:
     _run("detect", src, "--out", tmp_path / "exact", "--kinds", "text", "-q",
          "--min-weight", "1", "--min-participation", "1")
     assert _csv(tmp_path / "exact" / "edges.csv") == []
+    groups = _csv(out / "groups.csv")
+    assert len(groups) == 1
+    assert "the election" in groups[0]["top_texts"] and "(3 accounts)" in groups[0]["top_texts"]

@@ -205,7 +205,7 @@ def detect_actions(
             evidence = _evidence(eng, edges, posts, options,
                                  near_checked="neartext_pairs_below_similarity" in summary)
             accounts = _accounts(eng, part.accounts, evidence)
-            groups = _groups(eng, edges, accounts, evidence)
+            groups = _groups(eng, edges, accounts, evidence, text_clusters)
         summary["accounts"] = accounts.num_rows
         summary["groups"] = groups.num_rows
         summary["coactions_in_evidence"] = evidence.num_rows
@@ -472,12 +472,56 @@ ORDER BY s.group_id, s.community_id, s.account_id
     )
 
 
-def _groups(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table) -> pa.Table:
+def _top_texts(eng: Engine, evidence: pa.Table,
+               text_clusters: TextClusters | None) -> dict[int, str]:
+    """Per group, its three most co-acted texts: a representative text (for a ``neartext``
+    cluster, the most posted variant) and how many accounts posted it or a variant."""
+    if "text_a" not in evidence.column_names:
+        return {}
+    eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "text_a"]))
+    rows = eng.fetch(
+        """
+WITH t AS (
+    SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
+    FROM ic_gtext WHERE kind IN ('text', 'neartext') GROUP BY group_id, kind, object_id
+), r AS (
+    SELECT t.*, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY n DESC, kind, object_id)
+        AS rk FROM t
+), a AS (
+    SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM ic_actions
+    WHERE kind IN ('text', 'neartext') GROUP BY kind, object_id
+)
+SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
+FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
+WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
+"""
+    ).to_pylist()
+    reps: dict[str, str] = {}
+    if text_clusters is not None:
+        clusters = text_clusters.clusters
+        reps = dict(zip(clusters.column("object_id").to_pylist(),
+                        clusters.column("representative").to_pylist(), strict=True))
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        text = reps.get(r["object_id"], r["sample"]) if r["kind"] == "neartext" else r["sample"]
+        text = " ".join(str(text or "").split())
+        if len(text) > 120:
+            text = text[:119] + "…"
+        n = r["accounts"]
+        out.setdefault(r["group_id"], []).append(
+            f"\"{text}\" ({n} account{'s' if n != 1 else ''})"
+        )
+    return {g: " | ".join(v) for g, v in out.items()}
+
+
+def _groups(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
+            text_clusters: TextClusters | None = None) -> pa.Table:
     """One row per group (connected component), ranked by total weight."""
     eng.load("ic_gedges", edges.select(["group_id", "weight"]))
     eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
                                         "object_id", "post_a", "post_b", "time_a", "time_b",
                                         "dt_s"]))
+    top_texts = _top_texts(eng, evidence, text_clusters)
     table = eng.fetch(
         """
 WITH members AS (
@@ -553,6 +597,9 @@ SELECT group_id, kind, object_id, n FROM (
     )
     table = table.append_column(
         "top_objects", pa.array([" | ".join(by_group_tops.get(g, [])) for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "top_texts", pa.array([top_texts.get(g, "") for g in gids], pa.string())
     )
     table = table.append_column(
         "members", pa.array([" ".join(members.get(g, [])[:20]) for g in gids], pa.string())

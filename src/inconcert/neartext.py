@@ -65,7 +65,7 @@ __all__ = [
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _P = np.uint64(0x100000001B3)  # FNV prime, for the rolling combination of code points
-_CHUNK_CHARS = 20_000_000  # code points hashed at once (bounds the temporary arrays)
+_CHUNK_CHARS = 4_000_000  # code points hashed at once (bounds the temporary arrays)
 
 
 @dataclass(frozen=True)
