@@ -49,6 +49,7 @@ from .schema import ACTION_SCHEMA, ALL_KINDS
 
 if TYPE_CHECKING:
     from .neartext import TextClusters
+    from .paraphrase import ParaphraseClusters
 
 __all__ = ["ActionStats", "check_kinds", "posts_to_actions"]
 
@@ -64,18 +65,26 @@ class ActionStats:
     actions_by_kind: dict[str, int] = field(default_factory=dict)
     texts_too_short: int = 0
     values_not_usable: dict[str, int] = field(default_factory=dict)
-    #: The near-duplicate clusters of the posts' texts (``neartext`` kind), by post row.
-    text_clusters: TextClusters | None = field(default=None, repr=False)
+    #: The clusters of the posts' texts for ``neartext`` and ``paraphrase``, by post row.
+    clusters: dict[str, TextClusters | ParaphraseClusters] = field(default_factory=dict,
+                                                                   repr=False)
 
     def as_dict(self) -> dict[str, object]:
-        near = self.text_clusters
         extra: dict[str, object] = {}
+        near = self.clusters.get("neartext")
         if near is not None:
             extra["neartext"] = {
-                "texts_skipped": near.skipped,
-                "candidate_pairs": near.candidate_pairs,
-                "similar_pairs": near.verified_pairs,
+                "texts_skipped": near.skipped,  # type: ignore[union-attr]
+                "candidate_pairs": near.candidate_pairs,  # type: ignore[union-attr]
+                "similar_pairs": near.verified_pairs,  # type: ignore[union-attr]
                 "clusters_with_several_posts": near.clusters.num_rows,
+            }
+        para = self.clusters.get("paraphrase")
+        if para is not None:
+            extra["paraphrase"] = {
+                "texts_embedded": para.embedded,  # type: ignore[union-attr]
+                "similar_pairs": para.similar_pairs,  # type: ignore[union-attr]
+                "clusters_with_several_posts": para.clusters.num_rows,
             }
         return {
             "posts": self.posts,
@@ -145,6 +154,7 @@ def posts_to_actions(
     min_text_chars: int = MIN_TEXT_CHARS,
     strip_hashtags: bool = False,
     similarity: float = 0.7,
+    paraphrase_similarity: float = 0.85,
     seed: int = 0,
 ) -> tuple[pa.Table, ActionStats]:
     """Turn a table of posts (:data:`inconcert.schema.POST_SCHEMA`) into actions.
@@ -159,8 +169,8 @@ def posts_to_actions(
         Texts shorter than this, in characters after normalisation, make no ``text`` action.
     strip_hashtags:
         Remove hashtags from texts before comparing them (``text`` and ``neartext`` kinds).
-    similarity, seed:
-        Threshold and hash seed of the ``neartext`` kind.
+    similarity, paraphrase_similarity, seed:
+        Thresholds of the ``neartext`` and ``paraphrase`` kinds, and the hash seed.
 
     Returns
     -------
@@ -212,16 +222,29 @@ def posts_to_actions(
         parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
         parts.append(_rows(posts, parents, "text", keys))
 
-    if "neartext" in kinds:
+    if "neartext" in kinds or "paraphrase" in kinds:
         from .neartext import NearTextOptions, cluster_texts
 
-        near = cluster_texts(text, NearTextOptions(
+        near_opts = NearTextOptions(
             threshold=similarity, min_chars=min_text_chars, strip_hashtags=strip_hashtags,
             seed=seed,
-        ))
-        stats.text_clusters = near
+        )
+        if "paraphrase" in kinds:  # fail early, before any long work, when the extra is absent
+            from .paraphrase import require_embed
+
+            require_embed()
+        near = cluster_texts(text, near_opts)
         parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
-        parts.append(_rows(posts, parents, "neartext", near.labels))
+        if "neartext" in kinds:
+            stats.clusters["neartext"] = near
+            parts.append(_rows(posts, parents, "neartext", near.labels))
+        if "paraphrase" in kinds:
+            from .paraphrase import ParaphraseOptions, cluster_paraphrases
+
+            para = cluster_paraphrases(text, ParaphraseOptions(
+                threshold=paraphrase_similarity, near=near_opts), near=near)
+            stats.clusters["paraphrase"] = para
+            parts.append(_rows(posts, parents, "paraphrase", para.labels))
 
     if "image" in kinds:
         parents, flat = _explode(posts, posts.column("image_hashes").combine_chunks())

@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -29,7 +29,6 @@ from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 
 if TYPE_CHECKING:
     from .ingest import Ingested
-    from .neartext import TextClusters
 
 __all__ = ["DetectResult", "detect", "detect_actions"]
 
@@ -116,7 +115,7 @@ def detect(
             actions, stats = posts_to_actions(
                 posts, options.kinds, min_text_chars=options.min_text_chars,
                 strip_hashtags=options.strip_hashtags, similarity=options.similarity,
-                seed=options.seed,
+                paraphrase_similarity=options.paraphrase_similarity, seed=options.seed,
             )
         else:
             actions = ingested.table
@@ -139,7 +138,7 @@ def detect(
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
     result = detect_actions(actions, options=options, posts=posts, progress=progress,
-                            engine=engine, text_clusters=stats.text_clusters, _timer=timer)
+                            engine=engine, similar=stats.clusters, _timer=timer)
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
     return result
@@ -156,16 +155,16 @@ def detect_actions(
     posts: pa.Table | None = None,
     progress: Progress = null_progress,
     engine: Engine | None = None,
-    text_clusters: TextClusters | None = None,
+    similar: Mapping[str, _Similar] | None = None,
     _timer: _Timer | None = None,
 ) -> DetectResult:
     """Find accounts acting in concert from an actions table (:data:`ACTION_SCHEMA`).
 
-    ``posts``, when given, adds each post's text to the evidence. ``text_clusters`` (the
-    ``neartext`` clusters of those posts' texts, by post row) lets ``neartext`` co-actions be
-    checked pair by pair: two posts of one cluster co-act only when their own texts are at
-    least ``options.similarity`` alike (clusters can chain), and the evidence gives that
-    similarity.
+    ``posts``, when given, adds each post's text to the evidence. ``similar`` (for the kinds
+    ``neartext`` and ``paraphrase``, the clusters of those posts' texts, by post row) lets their
+    co-actions be checked pair by pair: two posts of one cluster co-act only when their own
+    texts are at least ``options.similarity`` (``options.paraphrase_similarity``) alike, since
+    clusters can chain; the evidence gives that similarity.
     """
     options = options or DetectOptions()
     timer = _timer or _Timer(progress)
@@ -181,8 +180,8 @@ def detect_actions(
                 compat_rows = _coortweet_coactions(eng, actions, options)
             else:
                 _coactions(eng, actions, options, warnings, summary,
-                           _NearCheck(text_clusters, posts) if text_clusters is not None
-                           and posts is not None else None)
+                           _NearCheck(similar, posts) if similar and posts is not None
+                           else None)
         with timer.stage("edges"):
             if options.compat == "coortweet":
                 edges = _coortweet_edges(compat_rows, options, eng)
@@ -203,9 +202,9 @@ def detect_actions(
             edges = _put_first(edges, {"group_id": group, "community_id": community})
         with timer.stage("evidence"):
             evidence = _evidence(eng, edges, posts, options,
-                                 near_checked="neartext_pairs_below_similarity" in summary)
+                                 near_checked="text_pairs_below_similarity" in summary)
             accounts = _accounts(eng, part.accounts, evidence)
-            groups = _groups(eng, edges, accounts, evidence, text_clusters)
+            groups = _groups(eng, edges, accounts, evidence, similar or {})
         summary["accounts"] = accounts.num_rows
         summary["groups"] = groups.num_rows
         summary["coactions_in_evidence"] = evidence.num_rows
@@ -231,42 +230,57 @@ def _with_time(actions: pa.Table) -> pa.Table:
     )
 
 
+class _Similar(Protocol):
+    """Clusters of a text-similarity kind: a similarity for any two posts by row."""
+
+    labels: pa.Array
+    clusters: pa.Table
+
+    def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class _NearCheck:
-    clusters: TextClusters
+    clusters: Mapping[str, _Similar]  # kind -> clusters of that kind
     posts: pa.Table
 
 
-def _check_neartext(eng: Engine, near: _NearCheck, options: DetectOptions,
-                    summary: dict[str, Any]) -> None:
-    """Keep a ``neartext`` co-action only when the two posts' own texts are alike; record the
-    similarity of every ``text``/``neartext`` co-action in ``ic_similarity``."""
-    rows = eng.fetch(
-        "SELECT DISTINCT post_a, post_b FROM ic_co WHERE kind = 'neartext' "
-        "ORDER BY post_a, post_b"
-    )
+def _check_similar(eng: Engine, near: _NearCheck, options: DetectOptions,
+                   summary: dict[str, Any]) -> None:
+    """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
+    alike (clusters can chain); record every such pair's similarity in ``ic_similarity``."""
     ids = near.posts.column("post_id")
-    ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
-    ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
-    sim = near.clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
-    eng.load("ic_similarity", pa.table({
-        "kind": pa.array(["neartext"] * rows.num_rows, pa.string()),
-        "post_a": rows.column("post_a"), "post_b": rows.column("post_b"),
-        "similarity": pa.array(sim, pa.float64()),
-    }))
-    low = float(options.similarity) - 1e-12
+    parts = []
+    for kind, clusters in sorted(near.clusters.items()):
+        rows = eng.fetch(
+            f"SELECT DISTINCT post_a, post_b FROM ic_co WHERE kind = {plan.quote(kind)} "
+            "ORDER BY post_a, post_b"
+        )
+        ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
+        ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
+        sim = clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
+        threshold = options.similarity if kind == "neartext" else options.paraphrase_similarity
+        parts.append(pa.table({
+            "kind": pa.array([kind] * rows.num_rows, pa.string()),
+            "post_a": rows.column("post_a"), "post_b": rows.column("post_b"),
+            "similarity": pa.array(sim, pa.float64()),
+            "threshold": pa.array([float(threshold)] * rows.num_rows, pa.float64()),
+        }))
+    eng.load("ic_similarity", pa.concat_tables(parts))
     dropped = eng.create(
-        "ic_near_low",
-        f"SELECT post_a, post_b FROM ic_similarity WHERE similarity < {low!r}",
+        "ic_sim_low",
+        "SELECT kind, post_a, post_b FROM ic_similarity "
+        "WHERE NOT (similarity >= threshold - 1e-12)",
     )
-    summary["neartext_pairs_below_similarity"] = dropped
+    summary["text_pairs_below_similarity"] = dropped
     if dropped:
         eng.create(
             "ic_co_checked",
             """
 SELECT c.* FROM ic_co c
-WHERE c.kind <> 'neartext' OR NOT EXISTS (
-    SELECT 1 FROM ic_near_low l WHERE l.post_a = c.post_a AND l.post_b = c.post_b)
+WHERE NOT EXISTS (
+    SELECT 1 FROM ic_sim_low l
+    WHERE l.kind = c.kind AND l.post_a = c.post_a AND l.post_b = c.post_b)
 """,
         )
         eng.drop("ic_co")
@@ -329,8 +343,8 @@ GROUP BY a.kind, a.object_id ORDER BY n DESC, a.kind, a.object_id LIMIT 3
     summary["coactions_before_min_participation"] = pairs
     eng.create("ic_co", plan.coactions_sql("ic_pairs"))
     eng.drop("ic_pairs")
-    if near is not None and "neartext" in options.kinds:
-        _check_neartext(eng, near, options, summary)
+    if near is not None and near.clusters:
+        _check_similar(eng, near, options, summary)
     eng.create("ic_part", plan.participation_sql("ic_co", mp))
     n_co = eng.create(
         "ic_coactions",
@@ -413,7 +427,7 @@ def _evidence(
         text_cols += (
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
         )
-    elif {"text", "neartext"} & set(options.kinds):
+    elif {"text", "neartext", "paraphrase"} & set(options.kinds):
         text_cols += (
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
         )
@@ -473,7 +487,7 @@ ORDER BY s.group_id, s.community_id, s.account_id
 
 
 def _top_texts(eng: Engine, evidence: pa.Table,
-               text_clusters: TextClusters | None) -> dict[int, str]:
+               similar: Mapping[str, _Similar]) -> dict[int, str]:
     """Per group, its three most co-acted texts: a representative text (for a ``neartext``
     cluster, the most posted variant) and how many accounts posted it or a variant."""
     if "text_a" not in evidence.column_names:
@@ -483,27 +497,29 @@ def _top_texts(eng: Engine, evidence: pa.Table,
         """
 WITH t AS (
     SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
-    FROM ic_gtext WHERE kind IN ('text', 'neartext') GROUP BY group_id, kind, object_id
+    FROM ic_gtext WHERE kind IN ('text', 'neartext', 'paraphrase')
+    GROUP BY group_id, kind, object_id
 ), r AS (
     SELECT t.*, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY n DESC, kind, object_id)
         AS rk FROM t
 ), a AS (
     SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM ic_actions
-    WHERE kind IN ('text', 'neartext') GROUP BY kind, object_id
+    WHERE kind IN ('text', 'neartext', 'paraphrase') GROUP BY kind, object_id
 )
 SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
 FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
 WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
 """
     ).to_pylist()
-    reps: dict[str, str] = {}
-    if text_clusters is not None:
-        clusters = text_clusters.clusters
-        reps = dict(zip(clusters.column("object_id").to_pylist(),
-                        clusters.column("representative").to_pylist(), strict=True))
+    reps: dict[tuple[str, str], str] = {}
+    for kind, found in similar.items():
+        table = found.clusters
+        for oid, rep in zip(table.column("object_id").to_pylist(),
+                            table.column("representative").to_pylist(), strict=True):
+            reps[(kind, oid)] = rep
     out: dict[int, list[str]] = {}
     for r in rows:
-        text = reps.get(r["object_id"], r["sample"]) if r["kind"] == "neartext" else r["sample"]
+        text = reps.get((r["kind"], r["object_id"]), r["sample"])
         text = " ".join(str(text or "").split())
         if len(text) > 120:
             text = text[:119] + "…"
@@ -515,13 +531,13 @@ WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
 
 
 def _groups(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
-            text_clusters: TextClusters | None = None) -> pa.Table:
+            similar: Mapping[str, _Similar]) -> pa.Table:
     """One row per group (connected component), ranked by total weight."""
     eng.load("ic_gedges", edges.select(["group_id", "weight"]))
     eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
                                         "object_id", "post_a", "post_b", "time_a", "time_b",
                                         "dt_s"]))
-    top_texts = _top_texts(eng, evidence, text_clusters)
+    top_texts = _top_texts(eng, evidence, similar)
     table = eng.fetch(
         """
 WITH members AS (

@@ -58,6 +58,9 @@ class DetectOptions:
         ``neartext``: the least estimated Jaccard similarity of two texts' character shingles,
         in (0, 1]. 0.7 links a tweet to a copy with a word or two changed (see
         :mod:`inconcert.neartext`).
+    paraphrase_similarity:
+        ``paraphrase`` (optional extra ``inconcert[embed]``): the least cosine similarity of two
+        texts' sentence embeddings, in (0, 1] (see :mod:`inconcert.paraphrase`).
     compat:
         ``"coortweet"`` reproduces CooRTweet's ``detect_groups`` + ``generate_coordinated_network``
         exactly (per kind, then combined); ``window`` is its ``time_window`` and
@@ -79,6 +82,7 @@ class DetectOptions:
     min_text_chars: int = MIN_TEXT_CHARS
     strip_hashtags: bool = False
     similarity: float = 0.7
+    paraphrase_similarity: float = 0.85
     compat: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
@@ -107,9 +111,11 @@ class DetectOptions:
         _number("resolution", self.resolution, minimum=0, strict=True)
         _whole("seed", self.seed, minimum=0)
         _whole("min_text_chars", self.min_text_chars, minimum=1)
-        if not (isinstance(self.similarity, int | float) and not isinstance(self.similarity, bool)
-                and 0 < self.similarity <= 1):
-            raise ParameterError("similarity", "a number in (0, 1]", self.similarity)
+        for name in ("similarity", "paraphrase_similarity"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and not isinstance(value, bool)
+                    and 0 < value <= 1):
+                raise ParameterError(name, "a number in (0, 1]", value)
         if self.compat is not None and self.compat not in COMPAT_MODES:
             raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None",
                                  self.compat)

@@ -116,6 +116,7 @@ ALL_KINDS: tuple[str, ...] = (
     "mention",
     "text",
     "neartext",
+    "paraphrase",
     "image",
     "object",
 )
