@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo-out
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean browser bundle
 
 setup: $(STAMP)
 
@@ -21,9 +21,21 @@ demo: setup
 	$(BIN)/inconcert detect $(DEMO)/data/posts.csv.gz --out $(DEMO)/result
 	$(BIN)/inconcert evaluate $(DEMO)/data/truth.csv $(DEMO)/result
 
-test: setup
+test: setup browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium for the report's browser tests, from Debian's packages where apt is
+# available (the tests skip, saying why, where it is not).
+browser:
+	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && \
+		apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+		echo "no apt (or no permission): browser tests will be skipped")
+
+# Rebuild the report's JavaScript bundle (sigma.js + graphology) from the npm registry into
+# src/inconcert/report/assets/ (graph.min.js, graph.LICENSES.txt); both are committed.
+bundle:
+	cd report/js && npm ci --no-audit --no-fund && npm run build
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

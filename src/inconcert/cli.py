@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -29,7 +30,8 @@ out = Console()
 
 
 def _fail(err: Exception) -> None:
-    console.print(f"[bold red]error:[/] {err}", highlight=False, markup=True, soft_wrap=True)
+    # messages quote user data (file names, values): never let Rich read them as markup
+    console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -106,6 +108,11 @@ def detect(
     similarity: Annotated[float, typer.Option(
         help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
         "in (0, 1].")] = 0.7,
+    paraphrase_similarity: Annotated[float, typer.Option(
+        help="paraphrase (extra inconcert[embed]): least cosine similarity of two texts' "
+        "sentence embeddings, in (0, 1].")] = 0.85,
+    strip_hashtags: Annotated[bool, typer.Option(
+        help="text/neartext: remove hashtags before comparing texts.")] = False,
     map_: Annotated[list[str] | None, typer.Option(
         "--map", help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
         "or comma-separated).")] = None,
@@ -156,7 +163,8 @@ def detect(
             min_weight=min_weight, edge_quantile=edge_weight,
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
-            similarity=similarity,
+            similarity=similarity, paraphrase_similarity=paraphrase_similarity,
+            strip_hashtags=strip_hashtags,
             threads=threads,
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
@@ -189,7 +197,7 @@ def _print_summary(result: object, out_dir: Path) -> None:
     out.print(f"{s.get('edges', 0):,} edges, {s.get('accounts', 0):,} accounts in "
               f"{s.get('groups', 0):,} groups")
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     groups = result.groups
     if groups.num_rows:
         table = Table(title="Top groups", show_lines=False)
@@ -203,8 +211,8 @@ def _print_summary(result: object, out_dir: Path) -> None:
                 f"{row['median_dt_s']:.1f}", f"{row['span_hours']:.1f}",
             )
         out.print(table)
-    out.print(f"results in {out_dir}/ (edges.csv, accounts.csv, groups.csv, evidence.parquet, "
-              "network.graphml, network.gexf, manifest.json, report.html)")
+    out.print(f"results in {escape(str(out_dir))}/ (edges.csv, accounts.csv, groups.csv, "
+              "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)")
     out.print("Coordination is evidence for review, not proof of inauthenticity or of who is "
               "behind it.", style="dim")
 

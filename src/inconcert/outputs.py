@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .detect import DetectResult
 from .errors import InputError
+from .safety import neutralise_formulas
 
 __all__ = ["OUTPUT_FILES", "generate_gexf", "write_csv", "write_result"]
 
@@ -61,10 +62,15 @@ def _csv_ready(table: pa.Table) -> pa.Table:
     return pa.table(cols)
 
 
-def write_csv(table: pa.Table, path: str | os.PathLike[str]) -> None:
-    """UTF-8 CSV with a header, quoting only where needed, ISO 8601 UTC timestamps."""
+def write_csv(table: pa.Table, path: str | os.PathLike[str], *, raw: bool = False) -> None:
+    """UTF-8 CSV with a header, quoting only where needed, ISO 8601 UTC timestamps.
+
+    Cells a spreadsheet would run as a formula get a leading ``'``
+    (:func:`inconcert.safety.neutralise_formulas`) unless ``raw``.
+    """
+    ready = _csv_ready(table)
     pacsv.write_csv(
-        _csv_ready(table), path,
+        ready if raw else neutralise_formulas(ready), path,
         write_options=pacsv.WriteOptions(quoting_style="needed"),
     )
 
@@ -202,11 +208,13 @@ def write_result(
     overwrite: bool = False,
     argv: list[str] | None = None,
     extra: dict[str, Callable[[Path], None]] | None = None,
+    raw_csv: bool = False,
 ) -> dict[str, Path]:
     """Write every output file of a run into ``out_dir``.
 
     Refuses to replace earlier outputs unless ``overwrite``. ``extra`` maps more file names to
-    writer functions (the report uses it). Returns the written paths.
+    writer functions (the report uses it). CSV cells that a spreadsheet would run as formulas
+    are neutralised unless ``raw_csv``. Returns the written paths.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -218,9 +226,9 @@ def write_result(
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".inconcert-tmp-", dir=out))
     try:
-        write_csv(result.edges, tmp / "edges.csv")
-        write_csv(result.accounts, tmp / "accounts.csv")
-        write_csv(result.groups, tmp / "groups.csv")
+        write_csv(result.edges, tmp / "edges.csv", raw=raw_csv)
+        write_csv(result.accounts, tmp / "accounts.csv", raw=raw_csv)
+        write_csv(result.groups, tmp / "groups.csv", raw=raw_csv)
         pq.write_table(result.evidence, tmp / "evidence.parquet", compression="zstd")
         _write_graphml(result, tmp / "network.graphml")
         with open(tmp / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
