@@ -410,12 +410,6 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
         assert {r["account_id"] for r in csv.DictReader(fh)} == {"=evil", "@b", "c"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug outside the report: outputs._write_graphml "
-    "(igraph) refuses C0 control characters in ids, and the GEXF writer emits "
-    "them as invalid XML; the report itself handles them",
-)
 def test_control_characters_in_ids(tmp_path: Path) -> None:
     rows = [
         (m, "url", f"u{d}", d * 86_400 + j, f"{m}{d}")
@@ -425,3 +419,10 @@ def test_control_characters_in_ids(tmp_path: Path) -> None:
     result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
     write_result(result, tmp_path)
     assert write_report(tmp_path, figures=False).stat().st_size > 0
+    import xml.etree.ElementTree as ET
+
+    import igraph as ig
+
+    g = ig.Graph.Read_GraphML(str(tmp_path / "network.graphml"))
+    assert sorted(g.vs["name"]) == ["a\\x1b[31m", "b\\x00", "c"]
+    ET.parse(tmp_path / "network.gexf")  # well-formed XML

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -83,8 +84,17 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: str) -> str:
+    """Characters XML 1.0 cannot hold, written as ``\\xNN`` (GraphML and GEXF are XML)."""
+    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
 def _graph_attrs(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Plain node and edge attribute rows (no nulls: GraphML/GEXF readers dislike them)."""
+    """Plain node and edge attribute rows (no nulls: GraphML/GEXF readers dislike them; no
+    character XML cannot hold: account ids are user data)."""
     nodes = result.accounts.to_pylist()
     keep = [c for c in result.edges.column_names if not c.endswith("_time")]
     edges = result.edges.select(keep).to_pylist()
@@ -93,6 +103,8 @@ def _graph_attrs(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[
             for k, v in list(row.items()):
                 if v is None:
                     row[k] = -1 if k.endswith("_id") else ""
+                elif isinstance(v, str):
+                    row[k] = _xml_safe(v)
     return nodes, edges
 
 
