@@ -155,11 +155,15 @@ def test_groups_and_communities() -> None:
                 rows.append((m, "url", f"o{k}-{day}", day * 1000 + j, f"{m}{day}"))
     result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
     acc = {r["account_id"]: r for r in result.accounts.to_pylist()}
-    assert acc["a"]["group_id"] == acc["b"]["group_id"] == acc["c"]["group_id"] == 1
-    assert acc["x"]["group_id"] == acc["y"]["group_id"] == 2
+    assert acc["a"]["group_id"] == acc["b"]["group_id"] == acc["c"]["group_id"]
+    assert acc["x"]["group_id"] == acc["y"]["group_id"] != acc["a"]["group_id"]
     assert acc["a"]["coordinated_posts"] == 3 and acc["a"]["posts"] == 3
     assert acc["a"]["degree"] == 2
-    assert result.groups.column("size").to_pylist() == [3, 2]
+    assert sorted(result.groups.column("size").to_pylist()) == [2, 3]
+    # groups are numbered by score, highest first
+    scores = result.groups.column("score").to_pylist()
+    assert result.groups.column("group_id").to_pylist() == [1, 2]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_deterministic() -> None:

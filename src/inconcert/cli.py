@@ -66,6 +66,13 @@ def _split(values: list[str] | None) -> list[str]:
     return items
 
 
+def _speeds(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in _split([text]))
+    except ValueError as err:
+        raise ParameterError("speeds", "comma-separated numbers of seconds", text) from err
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"inconcert {__version__}")
@@ -105,6 +112,15 @@ def detect(
     max_burst: Annotated[int, typer.Option(
         help="Leave out actions with more than this many others on the same object within the "
         "window (viral moments); 0 = no cap.")] = 1000,
+    max_q: Annotated[float | None, typer.Option(
+        help="Keep only edges whose null-model q-value (Benjamini-Hochberg) is at most this, "
+        "e.g. 0.01. Default: report p/q-values without filtering.")] = None,
+    speeds: Annotated[str, typer.Option(
+        help="Fast subnetworks: count each edge's co-actions within these seconds, "
+        "comma-separated (columns coactions_<N>s).")] = "10",
+    permutations: Annotated[int, typer.Option(
+        help="Also run this many shuffles of the permutation test (p_permutation per edge).")]
+        = 0,
     similarity: Annotated[float, typer.Option(
         help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
         "in (0, 1].")] = 0.7,
@@ -164,7 +180,8 @@ def detect(
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
             similarity=similarity, paraphrase_similarity=paraphrase_similarity,
-            strip_hashtags=strip_hashtags,
+            strip_hashtags=strip_hashtags, max_q=max_q, permutations=permutations,
+            speeds=_speeds(speeds),
             threads=threads,
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
@@ -279,13 +296,15 @@ def simulate(
 @app.command()
 def evaluate(
     truth: Annotated[Path, typer.Argument(help="truth.csv: account_id, group_id (empty = "
-                                          "organic).")],
+                                          "organic); or labelled accounts: account_id, label "
+                                          "(1/0, true/false, coordinated/organic, yes/no).")],
     result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
     by: Annotated[str, typer.Option(help="Score groups (group_id) or communities "
                                     "(community_id).")] = "group_id",
 ) -> None:
-    """Score a result against planted truth: pair precision/recall/F1, planted-account recall,
-    organic accounts flagged."""
+    """Score a result against planted truth: pair precision/recall/F1, ARI, planted-account
+    recall, organic accounts flagged, and ROC-AUC/average precision/precision@k of the accounts'
+    score (or strength)."""
     from .evaluate import evaluate_dir
 
     if by not in ("group_id", "community_id"):
@@ -300,6 +319,8 @@ def evaluate(
     table.add_column("value", justify="right")
     for k, v in ev.as_dict().items():
         table.add_row(k, f"{v:.4f}" if isinstance(v, float) else f"{v:,}")
+    if ev.score_column:
+        table.caption = f"ranking by column {ev.score_column!r}"
     out.print(table)
 
 

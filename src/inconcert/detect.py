@@ -26,6 +26,8 @@ from .network import edge_groups, partition
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
+from .scoring import account_scores, apply_group_ids, group_scores, renumber_groups
+from .significance import bh_qvalues, permutation_pvalues, poisson_sf
 
 if TYPE_CHECKING:
     from .ingest import Ingested
@@ -175,24 +177,25 @@ def detect_actions(
     summary: dict[str, Any] = {}
     try:
         actions = actions.select(ACTION_SCHEMA.names).cast(ACTION_SCHEMA)
+        pair_source = "ic_acts"
         with timer.stage("co-actions"):
             if options.compat == "coortweet":
                 compat_rows = _coortweet_coactions(eng, actions, options)
             else:
-                _coactions(eng, actions, options, warnings, summary,
+                pair_source = _coactions(eng, actions, options, warnings, summary,
                            _NearCheck(similar, posts) if similar and posts is not None
                            else None)
         with timer.stage("edges"):
             if options.compat == "coortweet":
                 edges = _coortweet_edges(compat_rows, options, eng)
             else:
-                edges = eng.fetch(
-                    "SELECT * FROM ("
-                    + plan.edges_sql("ic_coactions", options.kinds, eng.dialect)
-                    + ") e ORDER BY account_a, account_b"
-                )
+                eng.create("ic_edges", plan.edges_sql("ic_coactions", options.kinds,
+                                                      eng.dialect, speeds=_speeds_us(options)))
+                edges = _null_model(eng)
                 edges = _finish_edges(edges)
             summary["edges_before_threshold"] = edges.num_rows
+            if options.permutations and options.compat is None and edges.num_rows:
+                edges = _permutation_test(eng, edges, pair_source, options, progress)
             edges = _threshold(edges, options)
             summary["edges"] = edges.num_rows
         with timer.stage("groups"):
@@ -205,6 +208,7 @@ def detect_actions(
                                  near_checked="text_pairs_below_similarity" in summary)
             accounts = _accounts(eng, part.accounts, evidence)
             groups = _groups(eng, edges, accounts, evidence, similar or {})
+            edges, accounts, groups, evidence = _rank(edges, accounts, groups, evidence)
         summary["accounts"] = accounts.num_rows
         summary["groups"] = groups.num_rows
         summary["coactions_in_evidence"] = evidence.num_rows
@@ -214,6 +218,55 @@ def detect_actions(
     finally:
         if own:
             eng.close()
+
+
+def _rank(
+    edges: pa.Table, accounts: pa.Table, groups: pa.Table, evidence: pa.Table
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Score groups and accounts (:mod:`inconcert.scoring`) and renumber groups by score."""
+    groups = group_scores(edges, accounts, groups)
+    mapping = renumber_groups(groups)
+    groups = apply_group_ids(groups, mapping).sort_by("group_id")
+    edges = apply_group_ids(edges, mapping)
+    accounts = apply_group_ids(accounts, mapping)
+    accounts = accounts.append_column("score", account_scores(edges, accounts)).sort_by(
+        [("group_id", "ascending"), ("community_id", "ascending"), ("account_id", "ascending")])
+    evidence = apply_group_ids(evidence, mapping).sort_by("group_id")  # stable: keeps order
+    return edges, accounts, groups, evidence
+
+
+def _permutation_test(eng: Engine, edges: pa.Table, source: str, options: DetectOptions,
+                      progress: Progress) -> pa.Table:
+    """``p_permutation`` per candidate edge (see :func:`inconcert.significance.
+    permutation_pvalues`): the same pairs of actions, account labels shuffled within kind."""
+    pairs = eng.fetch(
+        "SELECT x_action, y_action FROM ("
+        + plan.pairs_sql(source, eng.dialect, distinct_accounts=False)
+        + ") p ORDER BY x_action, y_action"
+    )
+    acts = eng.fetch(f"SELECT action_id, account_id, kind FROM {source} ORDER BY action_id")
+    ids = acts.column("action_id").to_numpy()
+    pos = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)
+    pos[ids] = np.arange(ids.size)
+    names = pc.unique(pa.concat_arrays([
+        acts.column("account_id").combine_chunks(),
+        edges.column("account_a").combine_chunks(),
+        edges.column("account_b").combine_chunks(),
+    ])).sort()
+    code = pc.index_in(acts.column("account_id"), names).to_numpy(zero_copy_only=False)
+    kinds = pc.index_in(acts.column("kind"), pc.unique(acts.column("kind"))).to_numpy(
+        zero_copy_only=False)
+    _, p = permutation_pvalues(
+        pos[pairs.column("x_action").to_numpy()], pos[pairs.column("y_action").to_numpy()],
+        code.astype(np.int64), kinds.astype(np.int64),
+        pc.index_in(edges.column("account_a"), names).to_numpy(zero_copy_only=False)
+        .astype(np.int64),
+        pc.index_in(edges.column("account_b"), names).to_numpy(zero_copy_only=False)
+        .astype(np.int64),
+        permutations=options.permutations, seed=options.seed,
+        progress=lambda done, total: progress("permutations", done, total),
+    )
+    return edges.append_column("p_permutation", pa.array(p, pa.float64()))
 
 
 def _with_time(actions: pa.Table) -> pa.Table:
@@ -291,8 +344,9 @@ WHERE NOT EXISTS (
 def _coactions(
     eng: Engine, actions: pa.Table, options: DetectOptions, warnings: list[str],
     summary: dict[str, Any], near: _NearCheck | None = None,
-) -> None:
-    """Build ``ic_coactions`` in the engine (inconcert's semantics)."""
+) -> str:
+    """Build ``ic_coactions`` in the engine (inconcert's semantics); return the name of the
+    table of actions that were paired."""
     eng.load("ic_actions", _with_time(actions))
     kinds = sorted(set(pc.unique(actions.column("kind")).to_pylist()))
     windows_us = {k: round(options.window_for(k) * MICROS) for k in kinds}
@@ -310,12 +364,13 @@ JOIN (SELECT account_id FROM ic_actions GROUP BY account_id HAVING COUNT(*) >= {
     )
     summary["actions_after_min_participation"] = n
     src = "ic_acts"
+    # every action's count of actions on its object within ±window (itself included): the
+    # burst cap and the null model's exposure both read it
+    eng.create("ic_near", plan.burst_counts_sql("ic_acts", list(windows_us.values())))
     if options.max_burst is not None:
         dense = eng.create(
             "ic_dense",
-            f"SELECT action_id FROM "
-            f"({plan.burst_counts_sql('ic_acts', list(windows_us.values()))}) b "
-            f"WHERE n_near - 1 > {int(options.max_burst)}",
+            f"SELECT action_id FROM ic_near WHERE n_near - 1 > {int(options.max_burst)}",
         )
         summary["actions_in_bursts"] = dense
         if dense:
@@ -356,10 +411,70 @@ WHERE c.account_a IN (SELECT account_id FROM ic_part)
     )
     summary["coactions"] = n_co
     eng.drop("ic_co")
+    return src
+
+
+def _speeds_us(options: DetectOptions) -> dict[str, int]:
+    """Speed column suffix -> µs, for the speeds not above the window."""
+    return {_speed_label(s): round(s * MICROS) for s in options.speeds}
+
+
+def _speed_label(seconds: float) -> str:
+    return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds:g}s".replace(".", "_")
+
+
+def _null_model(eng: Engine) -> pa.Table:
+    """Edges (``ic_edges``) with the null model's expected co-actions (see
+    :mod:`inconcert.significance`). The per-kind terms are integers summed here in a fixed
+    order, so the result does not depend on the engine's parallel summation order."""
+    edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
+    terms = eng.fetch(
+        """
+WITH exposure AS (
+    SELECT a.account_id, a.kind, COUNT(*) AS n, SUM(n.n_near - 1) AS e
+    FROM ic_acts a JOIN ic_near n ON a.action_id = n.action_id
+    GROUP BY a.account_id, a.kind
+), totals AS (
+    SELECT kind, COUNT(*) AS total FROM ic_acts GROUP BY kind
+)
+SELECT e.account_a, e.account_b, t.kind,
+       CAST(xb.n * xa.e AS DOUBLE) AS ab, CAST(xa.n * xb.e AS DOUBLE) AS ba,
+       CAST(t.total AS DOUBLE) AS total
+FROM ic_edges e
+JOIN exposure xa ON xa.account_id = e.account_a
+JOIN exposure xb ON xb.account_id = e.account_b AND xb.kind = xa.kind
+JOIN totals t ON t.kind = xa.kind
+ORDER BY e.account_a, e.account_b, t.kind
+"""
+    )
+    lam = np.zeros(edges.num_rows)
+    if terms.num_rows and edges.num_rows:
+        keys = pc.binary_join_element_wise(edges.column("account_a"), edges.column("account_b"),
+                                           "\x1f")
+        tkeys = pc.binary_join_element_wise(terms.column("account_a"),
+                                            terms.column("account_b"), "\x1f")
+        idx = pc.index_in(tkeys, keys).to_numpy(zero_copy_only=False)
+        total = terms.column("total").to_numpy()
+        ab = np.zeros(edges.num_rows)
+        ba = np.zeros(edges.num_rows)
+        np.add.at(ab, idx, terms.column("ab").to_numpy() / total)
+        np.add.at(ba, idx, terms.column("ba").to_numpy() / total)
+        lam = (ab + ba) / 2
+    return edges.append_column("expected_coactions", pa.array(lam, pa.float64()))
 
 
 def _finish_edges(edges: pa.Table) -> pa.Table:
-    """Seconds and timestamps for the µs columns; the per-account symmetry score."""
+    """Seconds and timestamps for the µs columns; the per-account symmetry score; p- and
+    q-values of the null model."""
+    if "expected_coactions" in edges.column_names:
+        lam = np.nan_to_num(edges.column("expected_coactions").to_numpy(zero_copy_only=False)
+                            .astype(np.float64))
+        k = edges.column("coactions").to_numpy().astype(np.float64)
+        p = poisson_sf(k, lam)
+        edges = edges.set_column(edges.column_names.index("expected_coactions"),
+                                 "expected_coactions", pa.array(lam, pa.float64()))
+        edges = edges.append_column("p_value", pa.array(p, pa.float64()))
+        edges = edges.append_column("q_value", pa.array(bh_qvalues(p), pa.float64()))
     pa_ = edges.column("posts_a").to_numpy().astype(np.float64)
     pb_ = edges.column("posts_b").to_numpy().astype(np.float64)
     sym = np.where(np.maximum(pa_, pb_) > 0, np.minimum(pa_, pb_) / np.maximum(pa_, pb_), 0.0)
@@ -393,6 +508,8 @@ def _threshold(edges: pa.Table, options: DetectOptions) -> pa.Table:
             return edges
         return edges.filter(pc.equal(edges.column("weight_threshold"), 1))
     keep = pc.greater_equal(edges.column("weight"), options.min_weight)
+    if options.max_q is not None:
+        keep = pc.and_(keep, pc.less_equal(edges.column("q_value"), options.max_q))
     if options.edge_quantile is not None:
         cut = coortweet.quantile_type7(edges.column("weight").to_numpy(), options.edge_quantile)
         keep = pc.and_(keep, pc.greater(edges.column("weight"), cut))

@@ -47,6 +47,16 @@ class DetectOptions:
         An action with more than this many other actions on the same object within ±window is
         left out of pairing (viral moments make innocent pairs and quadratic work); counted and
         reported. Must exceed the largest group you want to catch. ``None`` disables the cap.
+    max_q:
+        Keep only edges whose Benjamini–Hochberg q-value under the null model is at most this
+        (e.g. 0.05); ``None`` (default) reports p- and q-values without filtering. See
+        :mod:`inconcert.significance` for the model and its assumptions.
+    speeds:
+        Fast subnetworks: each edge also counts its co-actions at most this many seconds apart,
+        for every speed (``coactions_10s``...). Speeds above the window count nothing new.
+    permutations:
+        Also run this many shuffles of the permutation test (``p_permutation`` per edge); 0
+        (default) skips it.
     community:
         Leiden objective: ``"modularity"`` or ``"cpm"``; ``resolution`` is its γ.
     seed:
@@ -76,6 +86,9 @@ class DetectOptions:
     min_weight: int = 3
     edge_quantile: float | None = None
     max_burst: int | None = 1000
+    max_q: float | None = None
+    speeds: tuple[float, ...] = (10.0,)
+    permutations: int = 0
     community: str = "modularity"
     resolution: float = 1.0
     seed: int = 0
@@ -105,6 +118,13 @@ class DetectOptions:
             _number("edge_quantile", self.edge_quantile, minimum=0, maximum=1)
         if self.max_burst is not None:
             _whole("max_burst", self.max_burst, minimum=1)
+        if self.max_q is not None:
+            _number("max_q", self.max_q, minimum=0, maximum=1)
+        speeds = tuple(sorted(set(self.speeds)))
+        for sp in speeds:
+            _number("speeds", sp, minimum=0)
+        object.__setattr__(self, "speeds", speeds)
+        _whole("permutations", self.permutations, minimum=0)
         if self.community not in COMMUNITY_METHODS:
             raise ParameterError("community", f"one of {', '.join(COMMUNITY_METHODS)}",
                                  self.community)
@@ -130,6 +150,7 @@ class DetectOptions:
         d = asdict(self)
         d["kinds"] = list(self.kinds)
         d["windows"] = dict(self.windows)
+        d["speeds"] = list(self.speeds)
         return d
 
 

@@ -83,6 +83,8 @@ def burst_counts_sql(src: str, windows: Sequence[int]) -> str:
         f"FROM {src} WHERE w = {int(w)}"
         for w in sorted(set(windows))
     ]
+    if not parts:
+        return f"SELECT action_id, CAST(0 AS BIGINT) AS n_near FROM {src} WHERE 1 = 0"
     return "\nUNION ALL\n".join(parts)
 
 
@@ -150,7 +152,10 @@ HAVING COUNT(*) >= {int(min_participation)}
 """
 
 
-def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
+def edges_sql(
+    coactions: str, kinds: Sequence[str], dialect: Dialect,
+    speeds: Mapping[str, int] | None = None,
+) -> str:
     """One row per account pair: counts per kind, weight, posts per side, times.
 
     ``weight`` is the number of distinct post pairs (one post of each account acting on at least
@@ -159,7 +164,8 @@ def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
     ``objects`` the number of distinct (kind, object);
     ``posts_a``/``posts_b`` the distinct posts of each account on the edge; the symmetry score
     is ``min(posts_a, posts_b) / max(posts_a, posts_b)``; ``days`` counts distinct UTC days with
-    a co-action. Times are µs since the epoch.
+    a co-action; ``coactions_<label>`` counts the co-actions at most ``speeds[label]`` µs apart
+    (fast subnetworks, all speeds in one pass). Times are µs since the epoch.
     """
     per_kind = []
     for kind in kinds:
@@ -169,6 +175,10 @@ def edges_sql(coactions: str, kinds: Sequence[str], dialect: Dialect) -> str:
         )
         per_kind.append(
             f"COUNT(DISTINCT CASE WHEN kind = {k} THEN object_id END) AS {kind}_objects"
+        )
+    for label, us in (speeds or {}).items():
+        per_kind.append(
+            f"CAST(SUM(CASE WHEN dt <= {int(us)} THEN 1 ELSE 0 END) AS BIGINT) AS coactions_{label}"
         )
     per_kind_sql = ",\n    ".join(per_kind)
     day = dialect.div("CASE WHEN t_a < t_b THEN t_a ELSE t_b END", str(86_400 * MICROS))
