@@ -66,6 +66,15 @@ def _split(values: list[str] | None) -> list[str]:
     return items
 
 
+def _window(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError as err:
+        raise ParameterError("window", "a number of seconds >= 0 or 'auto'", text) from err
+
+
 def _speeds(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(x) for x in _split([text]))
@@ -97,8 +106,9 @@ def detect(
         "quote, url, domain, hashtag, mention, text, neartext, image, object. "
         "Default: repost, quote, url, "
         "hashtag, text, image, object.")] = None,
-    window: Annotated[float, typer.Option(help="Seconds, inclusive: actions at most this far "
-                                          "apart co-act.")] = 60.0,
+    window: Annotated[str, typer.Option(help="Seconds, inclusive: actions at most this far "
+                                        "apart co-act; or 'auto' to estimate it from the data "
+                                        "(plot in window_estimate.svg).")] = "60",
     window_for: Annotated[list[str] | None, typer.Option(
         "--window-for", help="Per-kind window, e.g. text=300 (repeatable).")] = None,
     min_participation: Annotated[int, typer.Option(
@@ -175,7 +185,7 @@ def detect(
         defaults = DetectOptions()
         options = DetectOptions(
             kinds=tuple(chosen) if chosen else defaults.kinds,
-            window=window, windows=windows, min_participation=min_participation,
+            window=_window(window), windows=windows, min_participation=min_participation,
             min_weight=min_weight, edge_quantile=edge_weight,
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,

@@ -28,6 +28,7 @@ from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 from .scoring import account_scores, apply_group_ids, group_scores, renumber_groups
 from .significance import bh_qvalues, permutation_pvalues, poisson_sf
+from .window import WindowEstimate, estimate_window
 
 if TYPE_CHECKING:
     from .ingest import Ingested
@@ -56,6 +57,7 @@ class DetectResult:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     ingested: Ingested | None = None
+    window_estimate: WindowEstimate | None = None
 
 
 class _Timer:
@@ -178,6 +180,20 @@ def detect_actions(
     try:
         actions = actions.select(ACTION_SCHEMA.names).cast(ACTION_SCHEMA)
         pair_source = "ic_acts"
+        estimate = None
+        if options.window == "auto":
+            with timer.stage("window"):
+                eng.load("ic_actions", _with_time(actions))
+                eng.create("ic_auto", _prefilter_sql("ic_actions", options.min_participation))
+                estimate = estimate_window(eng, "ic_auto")
+                eng.drop("ic_auto")
+                options = replace(options, window=estimate.window)
+                summary["window_estimate"] = estimate.as_dict()
+                if estimate.fallback:
+                    warnings.append(
+                        "--window auto found no excess of fast co-actions over independent "
+                        f"activity; the window falls back to {estimate.window:g} s."
+                    )
         with timer.stage("co-actions"):
             if options.compat == "coortweet":
                 compat_rows = _coortweet_coactions(eng, actions, options)
@@ -214,7 +230,7 @@ def detect_actions(
         summary["coactions_in_evidence"] = evidence.num_rows
         return DetectResult(options=options, edges=edges, accounts=accounts, groups=groups,
                             evidence=evidence, summary=summary, warnings=warnings,
-                            timings=timer.timings)
+                            timings=timer.timings, window_estimate=estimate)
     finally:
         if own:
             eng.close()
@@ -350,17 +366,12 @@ def _coactions(
     eng.load("ic_actions", _with_time(actions))
     kinds = sorted(set(pc.unique(actions.column("kind")).to_pylist()))
     windows_us = {k: round(options.window_for(k) * MICROS) for k in kinds}
-    default_us = round(options.window * MICROS)
+    default_us = round(float(options.window) * MICROS)
     mp = options.min_participation
     summary["actions"] = actions.num_rows
     n = eng.create(
         "ic_acts",
-        f"""
-SELECT a.*, {plan.window_case_sql(windows_us, default_us, "a.kind")} AS w
-FROM ic_actions a
-JOIN (SELECT account_id FROM ic_actions GROUP BY account_id HAVING COUNT(*) >= {mp}) k
-  ON a.account_id = k.account_id
-""",
+        _prefilter_sql("ic_actions", mp, plan.window_case_sql(windows_us, default_us, "a.kind")),
     )
     summary["actions_after_min_participation"] = n
     src = "ic_acts"
@@ -412,6 +423,18 @@ WHERE c.account_a IN (SELECT account_id FROM ic_part)
     summary["coactions"] = n_co
     eng.drop("ic_co")
     return src
+
+
+def _prefilter_sql(actions: str, min_participation: int, window_expr: str | None = None) -> str:
+    """Actions of accounts with at least ``min_participation`` actions (and their window)."""
+    w = f", {window_expr} AS w" if window_expr else ""
+    return f"""
+SELECT a.*{w}
+FROM {actions} a
+JOIN (SELECT account_id FROM {actions} GROUP BY account_id
+      HAVING COUNT(*) >= {int(min_participation)}) k
+  ON a.account_id = k.account_id
+"""
 
 
 def _speeds_us(options: DetectOptions) -> dict[str, int]:

@@ -25,7 +25,8 @@ class DetectOptions:
         Which kinds of action to compare (see :mod:`inconcert.actions`). Default: repost, quote,
         url, hashtag, text, image, object.
     window:
-        Seconds, inclusive: two actions on the same object at most this far apart co-act.
+        Seconds, inclusive: two actions on the same object at most this far apart co-act; or
+        ``"auto"`` to estimate it from the data (:mod:`inconcert.window`).
         60 s is the usual choice for "at the same time" on social media; campaigns that
         schedule posts may need less (10 s), slower manual ones more (several minutes).
     windows:
@@ -80,7 +81,7 @@ class DetectOptions:
     """
 
     kinds: tuple[str, ...] = DEFAULT_KINDS
-    window: float = 60.0
+    window: float | str = 60.0
     windows: Mapping[str, float] = field(default_factory=dict)
     min_participation: int = 2
     min_weight: int = 3
@@ -106,7 +107,12 @@ class DetectOptions:
         if not kinds or unknown:
             raise ParameterError("kinds", f"a non-empty list of {', '.join(ALL_KINDS)}", kinds)
         object.__setattr__(self, "kinds", tuple(k for k in ALL_KINDS if k in set(kinds)))
-        _number("window", self.window, minimum=0)
+        if self.window != "auto":
+            _number("window", self.window, minimum=0)
+            object.__setattr__(self, "window", float(self.window))
+        elif self.compat is not None:
+            raise ParameterError("window", "a number of seconds with compat (not 'auto')",
+                                 self.window)
         for kind, w in self.windows.items():
             if kind not in ALL_KINDS:
                 raise ParameterError("windows", f"keyed by kinds ({', '.join(ALL_KINDS)})", kind)
@@ -143,7 +149,9 @@ class DetectOptions:
             _whole("threads", self.threads, minimum=1)
 
     def window_for(self, kind: str) -> float:
-        """The window of one kind, in seconds."""
+        """The window of one kind, in seconds (once ``"auto"`` has been estimated)."""
+        if self.window == "auto" and kind not in self.windows:
+            raise ParameterError("window", "estimated before use", "auto")
         return float(self.windows.get(kind, self.window))
 
     def as_dict(self) -> dict[str, object]:

@@ -246,7 +246,13 @@ def write_result(
         with open(tmp / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
             for line in generate_gexf(result):
                 fh.write(line + "\n")
-        for name, writer in (extra or {}).items():
+        extra = dict(extra or {})
+        if result.window_estimate is not None:
+            from .window import plot_window_estimate
+
+            estimate = result.window_estimate
+            extra["window_estimate.svg"] = lambda p: plot_window_estimate(estimate, str(p))
+        for name, writer in extra.items():
             writer(tmp / name)
         names = [n for n in OUTPUT_FILES if n != "manifest.json"] + sorted(extra or {})
         hashes = {n: _sha256(tmp / n) for n in names}
