@@ -225,3 +225,42 @@ def test_weight_counts_post_pairs_not_matching_features() -> None:
     assert edge["url_coactions"] == 1 and edge["hashtag_coactions"] == 1
     assert detect_actions(acts, options=DetectOptions(
         kinds=("url", "hashtag"), min_participation=1, min_weight=2)).edges.num_rows == 0
+
+
+@pytest.mark.parametrize("weight_by", ["events", "coactions", "objects", "tfidf"])
+def test_weight_options(weight_by: str) -> None:
+    # a and b: three events on link u (two of them also share hashtag h); c joins once
+    acts = actions([
+        ("a", "url", "u", 0, "a1"), ("a", "hashtag", "h", 0, "a1"),
+        ("b", "url", "u", 2, "b1"), ("b", "hashtag", "h", 2, "b1"),
+        ("a", "url", "u", 500, "a2"), ("a", "hashtag", "h", 500, "a2"),
+        ("b", "url", "u", 502, "b2"), ("b", "hashtag", "h", 502, "b2"),
+        ("a", "url", "u", 900, "a3"), ("b", "url", "u", 903, "b3"),
+        ("c", "url", "u", 904, "c1"), ("c", "url", "w", 2000, "c2"),
+        ("d", "url", "w", 5000, "d1"), ("d", "url", "z", 6000, "d2"),
+    ])
+    opts = DetectOptions(kinds=("url", "hashtag"), min_participation=1, min_weight=1,
+                         weight_by=weight_by)
+    edges = {(e["account_a"], e["account_b"]): e for e in
+             detect_actions(acts, options=opts).edges.to_pylist()}
+    ab = edges[("a", "b")]
+    assert (ab["events"], ab["coactions"], ab["objects"]) == (3, 5, 2)
+    expected = {"events": 3, "coactions": 5, "objects": 2}.get(weight_by)
+    if expected is not None:
+        assert ab["weight"] == expected
+    else:
+        # a and b act on exactly the same objects the same number of times: cosine 1;
+        # b and c share only the popular link u: a lower cosine
+        assert ab["weight"] == pytest.approx(1.0)
+        assert 0 < edges[("b", "c")]["weight"] < ab["weight"]
+        assert ab["tfidf_cosine"] == ab["weight"]
+
+
+def test_min_weight_counts_events_whatever_the_weight() -> None:
+    acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
+                    ("a", "url", "v", 50, "a2"), ("b", "url", "v", 51, "b2")])
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=2, weight_by="tfidf")
+    (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
+    assert edge["events"] == 2
+    with pytest.raises(ParameterError, match="'weight_by'"):
+        DetectOptions(weight_by="magic")

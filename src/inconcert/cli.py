@@ -122,6 +122,10 @@ def detect(
     max_burst: Annotated[int, typer.Option(
         help="Leave out actions with more than this many others on the same object within the "
         "window (viral moments); 0 = no cap.")] = 1000,
+    weight_by: Annotated[str, typer.Option(
+        help="Network weight of an edge: events (co-posting events), coactions (CooRTweet's "
+        "count), objects (distinct objects), or tfidf (cosine of TF-IDF account vectors, "
+        "discounting popular objects).")] = "events",
     max_q: Annotated[float | None, typer.Option(
         help="Keep only edges whose null-model q-value (Benjamini-Hochberg) is at most this, "
         "e.g. 0.01. Default: report p/q-values without filtering.")] = None,
@@ -191,6 +195,7 @@ def detect(
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
             similarity=similarity, paraphrase_similarity=paraphrase_similarity,
             strip_hashtags=strip_hashtags, max_q=max_q, permutations=permutations,
+            weight_by=weight_by,
             speeds=_speeds(speeds),
             threads=threads,
         )

@@ -209,6 +209,7 @@ def detect_actions(
                                                       eng.dialect, speeds=_speeds_us(options)))
                 edges = _null_model(eng)
                 edges = _finish_edges(edges)
+                edges = _weigh(eng, edges, options)
             summary["edges_before_threshold"] = edges.num_rows
             if options.permutations and options.compat is None and edges.num_rows:
                 edges = _permutation_test(eng, edges, pair_source, options, progress)
@@ -425,6 +426,36 @@ WHERE c.account_a IN (SELECT account_id FROM ic_part)
     return src
 
 
+def _weigh(eng: Engine, edges: pa.Table, options: DetectOptions) -> pa.Table:
+    """Add ``tfidf_cosine`` (when asked for) and ``weight``, the network weight chosen by
+    ``options.weight_by``, right after the account columns."""
+    if options.weight_by == "tfidf" and edges.num_rows:
+        terms = eng.fetch(plan.tfidf_terms_sql("ic_acts", "ic_edges"))
+        norms = eng.fetch(plan.tfidf_norms_sql("ic_acts"))
+        names = pc.unique(norms.column("account_id"))
+        sq = np.zeros(len(names))
+        np.add.at(sq, pc.index_in(norms.column("account_id"), names).to_numpy(
+            zero_copy_only=False), norms.column("sq").to_numpy())
+        keys = pc.binary_join_element_wise(edges.column("account_a"), edges.column("account_b"),
+                                           "\x1f")
+        tkeys = pc.binary_join_element_wise(terms.column("account_a"),
+                                            terms.column("account_b"), "\x1f")
+        dot = np.zeros(edges.num_rows)
+        np.add.at(dot, pc.index_in(tkeys, keys).to_numpy(zero_copy_only=False),
+                  terms.column("term").to_numpy())
+        na = np.sqrt(sq[pc.index_in(edges.column("account_a"), names).to_numpy(
+            zero_copy_only=False)])
+        nb = np.sqrt(sq[pc.index_in(edges.column("account_b"), names).to_numpy(
+            zero_copy_only=False)])
+        cos = np.where(na * nb > 0, dot / np.maximum(na * nb, 1e-300), 0.0)
+        edges = edges.append_column("tfidf_cosine", pa.array(np.round(cos, 12), pa.float64()))
+    source = {"events": "events", "coactions": "coactions", "objects": "objects",
+              "tfidf": "tfidf_cosine"}[options.weight_by]
+    weight = pc.cast(edges.column(source), pa.float64()) if source == "tfidf_cosine" \
+        else edges.column(source)
+    return _put_first(edges, {"weight": weight})
+
+
 def _prefilter_sql(actions: str, min_participation: int, window_expr: str | None = None) -> str:
     """Actions of accounts with at least ``min_participation`` actions (and their window)."""
     w = f", {window_expr} AS w" if window_expr else ""
@@ -530,11 +561,12 @@ def _threshold(edges: pa.Table, options: DetectOptions) -> pa.Table:
         if options.edge_quantile is None:
             return edges
         return edges.filter(pc.equal(edges.column("weight_threshold"), 1))
-    keep = pc.greater_equal(edges.column("weight"), options.min_weight)
+    keep = pc.greater_equal(edges.column("events"), options.min_weight)
     if options.max_q is not None:
         keep = pc.and_(keep, pc.less_equal(edges.column("q_value"), options.max_q))
     if options.edge_quantile is not None:
-        cut = coortweet.quantile_type7(edges.column("weight").to_numpy(), options.edge_quantile)
+        cut = coortweet.quantile_type7(
+            edges.column("weight").to_numpy(zero_copy_only=False), options.edge_quantile)
         keep = pc.and_(keep, pc.greater(edges.column("weight"), cut))
     return edges.filter(keep)
 
@@ -673,7 +705,8 @@ WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
 def _groups(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
             similar: Mapping[str, _Similar]) -> pa.Table:
     """One row per group (connected component), ranked by total weight."""
-    eng.load("ic_gedges", edges.select(["group_id", "weight"]))
+    eng.load("ic_gedges", edges.select(["group_id", "events" if "events" in edges.column_names
+                                        else "weight"]).rename_columns(["group_id", "weight"]))
     eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
                                         "object_id", "post_a", "post_b", "time_a", "time_b",
                                         "dt_s"]))

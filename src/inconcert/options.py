@@ -13,6 +13,7 @@ from .schema import ALL_KINDS, DEFAULT_KINDS
 __all__ = ["COMPAT_MODES", "DetectOptions"]
 
 COMPAT_MODES = ("coortweet",)
+WEIGHTS = ("events", "coactions", "objects", "tfidf")
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class DetectOptions:
         distinct posts in co-actions to stay in the network (both accounts of a co-action must
         qualify). CooRTweet's value is 2.
     min_weight:
-        An edge is kept when its weight is at least this. The weight counts co-posting events:
+        An edge is kept when its events are at least this. Events are co-posting events:
         distinct pairs of posts, one by each account, that acted on a same object within the
         window (a post sharing the same link *and* hashtag as another counts once). The default
         3 asks for a pattern: in a busy month two ordinary accounts can meet twice by chance in
@@ -48,6 +49,14 @@ class DetectOptions:
         An action with more than this many other actions on the same object within ±window is
         left out of pairing (viral moments make innocent pairs and quadratic work); counted and
         reported. Must exceed the largest group you want to catch. ``None`` disables the cap.
+    weight_by:
+        What an edge's ``weight`` (the network weight: Leiden, strength, GEXF) measures:
+        ``"events"`` (default: co-posting events, distinct post pairs), ``"coactions"``
+        (CooRTweet's count: one event sharing a link and a hashtag counts twice),
+        ``"objects"`` (distinct objects co-acted on), or ``"tfidf"`` (cosine similarity of the
+        two accounts' TF-IDF vectors over all their objects, which discounts popular objects;
+        Pacheco et al. 2021, "Uncovering Coordinated Networks on Social Media"). Every measure
+        is also a column of ``edges.csv``; ``min_weight`` always counts events.
     max_q:
         Keep only edges whose Benjamini–Hochberg q-value under the null model is at most this
         (e.g. 0.05); ``None`` (default) reports p- and q-values without filtering. See
@@ -87,6 +96,7 @@ class DetectOptions:
     min_weight: int = 3
     edge_quantile: float | None = None
     max_burst: int | None = 1000
+    weight_by: str = "events"
     max_q: float | None = None
     speeds: tuple[float, ...] = (10.0,)
     permutations: int = 0
@@ -124,6 +134,8 @@ class DetectOptions:
             _number("edge_quantile", self.edge_quantile, minimum=0, maximum=1)
         if self.max_burst is not None:
             _whole("max_burst", self.max_burst, minimum=1)
+        if self.weight_by not in WEIGHTS:
+            raise ParameterError("weight_by", f"one of {', '.join(WEIGHTS)}", self.weight_by)
         if self.max_q is not None:
             _number("max_q", self.max_q, minimum=0, maximum=1)
         speeds = tuple(sorted(set(self.speeds)))

@@ -158,7 +158,7 @@ def edges_sql(
 ) -> str:
     """One row per account pair: counts per kind, weight, posts per side, times.
 
-    ``weight`` is the number of distinct post pairs (one post of each account acting on at least
+    ``events`` is the number of distinct post pairs (one post of each account acting on at least
     one same object within the window: a co-posting *event*; a post carrying the same link and
     hashtag as the other counts once); ``coactions`` the number of co-actions (per kind too);
     ``objects`` the number of distinct (kind, object);
@@ -185,7 +185,7 @@ def edges_sql(
     return f"""
 SELECT
     account_a, account_b,
-    COUNT(DISTINCT post_a || chr(31) || post_b) AS weight,
+    COUNT(DISTINCT post_a || chr(31) || post_b) AS events,
     COUNT(*) AS coactions,
     COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
     {per_kind_sql},
@@ -199,4 +199,47 @@ SELECT
     COUNT(DISTINCT {day}) AS days
 FROM {coactions}
 GROUP BY account_a, account_b
+"""
+
+
+def tfidf_terms_sql(actions: str, edges: str) -> str:
+    """Per edge and shared object, the product of the two accounts' TF-IDF weights, and each
+    account's squared norm (Pacheco et al. 2021): an account's vector over objects has
+    ``tf`` = its actions on the object and ``idf = ln(accounts / accounts acting on it)``."""
+    return f"""
+WITH tf AS (
+    SELECT account_id, kind, object_id, COUNT(*) AS tf FROM {actions}
+    GROUP BY account_id, kind, object_id
+), df AS (
+    SELECT kind, object_id, COUNT(DISTINCT account_id) AS df FROM {actions}
+    GROUP BY kind, object_id
+), n AS (
+    SELECT COUNT(DISTINCT account_id) AS n FROM {actions}
+), w AS (
+    SELECT tf.account_id, tf.kind, tf.object_id, tf.tf * LN(CAST(n.n AS DOUBLE) / df.df) AS w
+    FROM tf JOIN df ON tf.kind = df.kind AND tf.object_id = df.object_id CROSS JOIN n
+)
+SELECT e.account_a, e.account_b, wa.w * wb.w AS term
+FROM {edges} e
+JOIN w wa ON wa.account_id = e.account_a
+JOIN w wb ON wb.account_id = e.account_b AND wb.kind = wa.kind AND wb.object_id = wa.object_id
+ORDER BY e.account_a, e.account_b, wa.kind, wa.object_id
+"""
+
+
+def tfidf_norms_sql(actions: str) -> str:
+    """Each account's TF-IDF terms (squared), to sum into its vector norm."""
+    return f"""
+WITH tf AS (
+    SELECT account_id, kind, object_id, COUNT(*) AS tf FROM {actions}
+    GROUP BY account_id, kind, object_id
+), df AS (
+    SELECT kind, object_id, COUNT(DISTINCT account_id) AS df FROM {actions}
+    GROUP BY kind, object_id
+), n AS (
+    SELECT COUNT(DISTINCT account_id) AS n FROM {actions}
+)
+SELECT tf.account_id, POWER(tf.tf * LN(CAST(n.n AS DOUBLE) / df.df), 2) AS sq
+FROM tf JOIN df ON tf.kind = df.kind AND tf.object_id = df.object_id CROSS JOIN n
+ORDER BY tf.account_id, tf.kind, tf.object_id
 """
