@@ -207,8 +207,9 @@ def detect_actions(
             else:
                 eng.create("ic_edges", plan.edges_sql("ic_coactions", options.kinds,
                                                       eng.dialect, speeds=_speeds_us(options)))
-                edges = _null_model(eng)
-                edges = _finish_edges(edges)
+                with timer.stage("significance"):
+                    edges = _null_model(eng)
+                    edges = _finish_edges(edges)
                 edges = _weigh(eng, edges, options)
             summary["edges_before_threshold"] = edges.num_rows
             if options.permutations and options.compat is None and edges.num_rows:

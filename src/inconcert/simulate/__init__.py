@@ -147,6 +147,10 @@ class SimulationConfig:
         with a fan base that reposts them.
     fans_per_celebrity
         ``(lo, hi)``: size of each celebrity's fan base, ``1 <= lo <= hi``.
+    fan_delay_median, fan_delay_sigma
+        A fan reposts 30 s plus a lognormal delay with this median (seconds, ``> 0``) and
+        sigma (``>= 0``) after the celebrity posts. The default (40 minutes) spreads fans out;
+        a median of 15 s makes the hard negative of fans who always repost within a minute.
     news_follower_share
         Share of organic accounts that are news followers (eager sharers of breaking news),
         in ``[0, 1]``.
@@ -182,6 +186,8 @@ class SimulationConfig:
     activity_sigma: float = 1.0
     celebrities: int = 5
     fans_per_celebrity: tuple[int, int] = (30, 80)
+    fan_delay_median: float = 2400.0
+    fan_delay_sigma: float = 1.2
     news_follower_share: float = 0.10
     viral_fan_share: float = 0.15
     viral_bursts: int = 6
@@ -206,6 +212,11 @@ class SimulationConfig:
             self._set(name, _check_int_range(name, getattr(self, name), 1))
         self._set("lag_mean_range", _check_float_range("lag_mean_range", self.lag_mean_range))
         _check_float("participation", self.participation, 0.0, 1.0, low_open=True)
+        if not isinstance(self.fan_delay_median, int | float) or not self.fan_delay_median > 0:
+            raise ParameterError("fan_delay_median", "a number of seconds > 0",
+                                 self.fan_delay_median)
+        if not isinstance(self.fan_delay_sigma, int | float) or self.fan_delay_sigma < 0:
+            raise ParameterError("fan_delay_sigma", "a number >= 0", self.fan_delay_sigma)
         for name in ("news_follower_share", "viral_fan_share", "image_group_share"):
             _check_float(name, getattr(self, name), 0.0, 1.0)
         if self.news_follower_share + self.viral_fan_share > 1.0:

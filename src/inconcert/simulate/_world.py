@@ -586,7 +586,9 @@ def _celebrity_fans(world: _World, rng: np.random.Generator, posts: _Posts) -> N
         eagerness = rng.uniform(0.08, 0.3, size=len(fans))
         does = rng.random((len(own), len(fans))) < eagerness
         post_idx, fan_idx = np.nonzero(does)
-        delay = 30 + rng.lognormal(np.log(40 * 60.0), 1.2, size=len(post_idx)).astype(np.int64)
+        cfg = world.config
+        delay = 30 + rng.lognormal(np.log(cfg.fan_delay_median), cfg.fan_delay_sigma,
+                                   size=len(post_idx)).astype(np.int64)
         times = world.orig_time[own[post_idx]] + delay
         keep = times < world.end
         posts.add_reposts(fans[fan_idx[keep]], times[keep], world.orig_pos[own[post_idx[keep]]])
