@@ -408,6 +408,19 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with open(raw / "accounts.csv", newline="") as fh:
         assert {r["account_id"] for r in csv.DictReader(fh)} == {"=evil", "@b", "c"}
+    assert json.loads((raw / "manifest.json").read_text())["parameters"]["raw_csv"] is True
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["raw_csv"] is False
+    # the rejects file follows --raw-csv too
+    import pyarrow as pa
+
+    from inconcert.outputs import write_rejects
+
+    table = pa.table({"file": ["x.csv"], "line": [2], "reason": ["bad_timestamp"],
+                      "detail": ["=HYPERLINK(1)"], "record": ["{}"]})
+    write_rejects(table, tmp_path / "safe.csv")
+    write_rejects(table, tmp_path / "raw.csv", raw=True)
+    assert "'=HYPERLINK(1)" in (tmp_path / "safe.csv").read_text(encoding="utf-8")
+    assert '"=HYPERLINK(1)"' in (tmp_path / "raw.csv").read_text(encoding="utf-8")
 
 
 def test_control_characters_in_ids(tmp_path: Path) -> None:

@@ -207,7 +207,7 @@ def detect(
             write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv)
             write_report(out_dir)
         if rejects is not None and result.ingested is not None:
-            write_rejects(result.ingested.rejects, rejects)
+            write_rejects(result.ingested.rejects, rejects, raw=raw_csv)
     except InconcertError as err:
         _fail(err)
         return

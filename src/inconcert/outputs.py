@@ -187,7 +187,7 @@ def _versions() -> dict[str, str]:
 
 
 def manifest(result: DetectResult, outputs: dict[str, str],
-             argv: list[str] | None = None) -> dict[str, Any]:
+             argv: list[str] | None = None, *, raw_csv: bool = False) -> dict[str, Any]:
     """What was run, on what, with what: enough to reproduce and to audit a result."""
     ing = result.ingested
     return {
@@ -195,7 +195,7 @@ def manifest(result: DetectResult, outputs: dict[str, str],
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": argv if argv is not None else None,
         "versions": _versions(),
-        "parameters": result.options.as_dict(),
+        "parameters": {**result.options.as_dict(), "raw_csv": raw_csv},
         "inputs": [
             {"path": f.path, "sha256": f.sha256, "format": f.format, "rows_read": f.rows_read,
              "rows_used": f.rows_used, "rejected": dict(f.rejected)}
@@ -257,7 +257,8 @@ def write_result(
         names = [n for n in OUTPUT_FILES if n != "manifest.json"] + sorted(extra or {})
         hashes = {n: _sha256(tmp / n) for n in names}
         with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(manifest(result, hashes, argv), fh, indent=2, default=str)
+            json.dump(manifest(result, hashes, argv, raw_csv=raw_csv), fh, indent=2,
+                      default=str)
             fh.write("\n")
         paths = {}
         for name in [*names, "manifest.json"]:
@@ -268,7 +269,8 @@ def write_result(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_rejects(rejects: pa.Table, path: str | os.PathLike[str]) -> None:
-    """The rejected input rows, one per line, with file, line, reason and the raw record."""
-    write_csv(rejects, path)
+def write_rejects(rejects: pa.Table, path: str | os.PathLike[str], *, raw: bool = False) -> None:
+    """The rejected input rows, one per line, with file, line, reason and the raw record
+    (cells a spreadsheet would run as formulas neutralised unless ``raw``)."""
+    write_csv(rejects, path, raw=raw)
 
