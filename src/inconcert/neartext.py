@@ -45,7 +45,7 @@ original whatever the byline, header or footer, as long as they are short next t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import igraph as ig
@@ -152,13 +152,21 @@ class TextClusters:
 
     def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Estimated Jaccard similarity of input texts ``i[k]`` and ``j[k]`` (NaN if skipped)."""
-        ri = self._row_of_text[np.asarray(i, dtype=np.int64)]
-        rj = self._row_of_text[np.asarray(j, dtype=np.int64)]
-        out = np.full(len(ri), np.nan)
-        ok = (ri >= 0) & (rj >= 0)
-        if ok.any():
-            out[ok] = _agreement(self._signatures, ri[ok], rj[ok])
-        return out
+        return pairwise(self._row_of_text, i, j,
+                        lambda ri, rj: _agreement(self._signatures, ri, rj))
+
+
+def pairwise(row_of_text: np.ndarray, i: np.ndarray, j: np.ndarray,
+             measure: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """``measure`` of the representation rows of input texts ``i[k]`` and ``j[k]``; NaN where
+    either text has no row (skipped)."""
+    ri = row_of_text[np.asarray(i, dtype=np.int64)]
+    rj = row_of_text[np.asarray(j, dtype=np.int64)]
+    out = np.full(len(ri), np.nan)
+    ok = (ri >= 0) & (rj >= 0)
+    if ok.any():
+        out[ok] = measure(ri[ok], rj[ok])
+    return out
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import InconcertError, ParameterError
-from .neartext import NearTextOptions, TextClusters, cluster_texts
+from .neartext import NearTextOptions, TextClusters, cluster_texts, pairwise
 
 __all__ = ["EMBED_INSTALL", "ParaphraseClusters", "ParaphraseOptions", "cluster_paraphrases",
            "require_embed"]
@@ -103,12 +103,9 @@ class ParaphraseClusters:
 
     def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Cosine similarity of input texts ``i[k]`` and ``j[k]`` (NaN if skipped)."""
-        ri = self._row_of_text[np.asarray(i, dtype=np.int64)]
-        rj = self._row_of_text[np.asarray(j, dtype=np.int64)]
-        out = np.full(len(ri), np.nan)
-        ok = (ri >= 0) & (rj >= 0)
-        if ok.any():
-            out[ok] = np.einsum("ij,ij->i", self._embeddings[ri[ok]], self._embeddings[rj[ok]])
+        emb = self._embeddings
+        out = pairwise(self._row_of_text, i, j,
+                       lambda ri, rj: np.einsum("ij,ij->i", emb[ri], emb[rj]))
         return np.clip(out, -1.0, 1.0)
 
 

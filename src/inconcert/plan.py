@@ -202,10 +202,9 @@ GROUP BY account_a, account_b
 """
 
 
-def tfidf_terms_sql(actions: str, edges: str) -> str:
-    """Per edge and shared object, the product of the two accounts' TF-IDF weights, and each
-    account's squared norm (Pacheco et al. 2021): an account's vector over objects has
-    ``tf`` = its actions on the object and ``idf = ln(accounts / accounts acting on it)``."""
+def _tfidf_weights_cte(actions: str) -> str:
+    """``w``: each account's TF-IDF weight per (kind, object): ``tf`` = its actions on the
+    object, ``idf = ln(accounts / accounts acting on it)``."""
     return f"""
 WITH tf AS (
     SELECT account_id, kind, object_id, COUNT(*) AS tf FROM {actions}
@@ -218,7 +217,13 @@ WITH tf AS (
 ), w AS (
     SELECT tf.account_id, tf.kind, tf.object_id, tf.tf * LN(CAST(n.n AS DOUBLE) / df.df) AS w
     FROM tf JOIN df ON tf.kind = df.kind AND tf.object_id = df.object_id CROSS JOIN n
-)
+)"""
+
+
+def tfidf_terms_sql(actions: str, edges: str) -> str:
+    """Per edge and shared object, the product of the two accounts' TF-IDF weights (Pacheco et
+    al. 2021); summed, the dot product of their vectors."""
+    return f"""{_tfidf_weights_cte(actions)}
 SELECT e.account_a, e.account_b, wa.w * wb.w AS term
 FROM {edges} e
 JOIN w wa ON wa.account_id = e.account_a
@@ -228,18 +233,7 @@ ORDER BY e.account_a, e.account_b, wa.kind, wa.object_id
 
 
 def tfidf_norms_sql(actions: str) -> str:
-    """Each account's TF-IDF terms (squared), to sum into its vector norm."""
-    return f"""
-WITH tf AS (
-    SELECT account_id, kind, object_id, COUNT(*) AS tf FROM {actions}
-    GROUP BY account_id, kind, object_id
-), df AS (
-    SELECT kind, object_id, COUNT(DISTINCT account_id) AS df FROM {actions}
-    GROUP BY kind, object_id
-), n AS (
-    SELECT COUNT(DISTINCT account_id) AS n FROM {actions}
-)
-SELECT tf.account_id, POWER(tf.tf * LN(CAST(n.n AS DOUBLE) / df.df), 2) AS sq
-FROM tf JOIN df ON tf.kind = df.kind AND tf.object_id = df.object_id CROSS JOIN n
-ORDER BY tf.account_id, tf.kind, tf.object_id
+    """Each account's squared TF-IDF weights, to sum into its vector norm."""
+    return f"""{_tfidf_weights_cte(actions)}
+SELECT account_id, w * w AS sq FROM w ORDER BY account_id, kind, object_id
 """
