@@ -76,6 +76,7 @@
     if (typeof v !== "number") return String(v);
     if (Number.isInteger(v)) return INT.format(v);
     var a = Math.abs(v);
+    if (a > 0 && a < 0.001) return v.toExponential(1);  // p- and q-values: keep the magnitude
     return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
   }
   function fmt(v, type) {
