@@ -257,3 +257,57 @@ def test_intro_urls_images(results: dict[str, pa.Table]) -> None:
     both = pa.concat_tables([results["url_id"], results["phash_id"]])
     net = generate_coordinated_network(both, edge_weight=0.5, subgraph=1)
     _assert_same_edges(net.edges, "german_intro_urls_images_subgraph1_edges.csv")
+
+
+def _ref_table(name: str, strings: set[str]) -> Counter[tuple[str, ...]]:
+    rows = _read_ref(name)
+    cols = list(rows[0].keys())
+    return Counter(tuple(r[c] if c in strings else _num(r[c]) for c in cols) for r in rows)
+
+
+def _our_table(table: pa.Table) -> Counter[tuple[str, ...]]:
+    return _rows(table, table.column_names)
+
+
+@pytest.mark.parametrize(
+    ("fast", "threshold", "ref"),
+    [
+        (False, "none", "german_g_urls_fb_account_stats_none.csv"),
+        (True, "none", "german_g_urls_fb_fast_account_stats_none.csv"),
+        (True, "full", "german_g_urls_fb_fast_account_stats_full.csv"),
+        (True, "fast", "german_g_urls_fb_fast_account_stats_fast.csv"),
+    ],
+)
+def test_account_stats(
+    fb: tuple[pa.Table, pa.Table, pa.Table], fast: bool, threshold: str, ref: str
+) -> None:
+    from inconcert.compat.coortweet import account_stats
+
+    _, result, flagged = fb
+    rows = flagged if fast else result
+    net = generate_coordinated_network(rows, fast_net=fast, edge_weight=0.5)
+    ours = account_stats(net, rows, weight_threshold=threshold)
+    assert _our_table(ours) == _ref_table(ref, {"account_id"})
+    assert ours.column("account_id").to_pylist() == sorted(ours.column("account_id").to_pylist())
+
+
+@pytest.mark.parametrize(
+    ("fast", "threshold", "ref"),
+    [
+        (False, "none", "german_g_urls_fb_group_stats_none.csv"),
+        (False, "full", "german_g_urls_fb_group_stats_full.csv"),
+        (True, "fast", "german_g_urls_fb_fast_group_stats_fast.csv"),
+    ],
+)
+def test_group_stats(
+    fb: tuple[pa.Table, pa.Table, pa.Table], fast: bool, threshold: str, ref: str
+) -> None:
+    from inconcert.compat.coortweet import group_stats
+
+    _, result, flagged = fb
+    net = generate_coordinated_network(flagged if fast else result, fast_net=fast,
+                                       edge_weight=0.5, objects=True)
+    ours = group_stats(net, weight_threshold=threshold)
+    assert _our_table(ours) == _ref_table(ref, {"object_id"})
+    counts = ours.column("num_accounts").to_pylist()
+    assert counts == sorted(counts, reverse=True)

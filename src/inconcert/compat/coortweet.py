@@ -36,9 +36,11 @@ from ..plan import MICROS, pairs_sql
 __all__ = [
     "COORTWEET_COLUMNS",
     "CompatNetwork",
+    "account_stats",
     "detect_groups",
     "flag_speed_share",
     "generate_coordinated_network",
+    "group_stats",
     "quantile_type7",
 ]
 
@@ -416,6 +418,7 @@ def generate_coordinated_network(
     if mode == 1 and fast_net:
         raise ParameterError("subgraph", "'threshold' only without fast_net", subgraph)
     full = _aggregate(x, objects, engine)
+    full_order = _vertices(full)
     if not fast_net:
         flags, _ = _threshold(full.column("weight"), edge_weight)
         edges = full.append_column("weight_threshold", flags)
@@ -467,20 +470,24 @@ def generate_coordinated_network(
         if mode == 2:
             edges = edges.filter(pc.equal(edges.column("weight_threshold_fast"), 1))
     if mode == 3:
-        return _fast_context(edges)
-    return CompatNetwork(edges=edges, vertices=_vertices(edges))
+        return _fast_context(edges, full_order)
+    return CompatNetwork(edges=edges, vertices=_vertices(edges, full_order))
 
 
-def _vertices(edges: pa.Table) -> pa.Table:
-    seen: dict[str, None] = {}
-    for p, q in zip(edges.column("account_id").to_pylist(),
-                    edges.column("account_id_y").to_pylist(), strict=True):
-        seen.setdefault(p, None)
-        seen.setdefault(q, None)
-    return pa.table({"name": pa.array(list(seen), pa.string())})
+def _vertices(edges: pa.Table, order: pa.Table | None = None) -> pa.Table:
+    """Vertex names in igraph's order: ``graph_from_data_frame`` numbers the first column's
+    names, then the second's, in order of appearance; a subgraph keeps its parent's order."""
+    a = edges.column("account_id").to_pylist()
+    b = edges.column("account_id_y").to_pylist()
+    present = dict.fromkeys(a + b)
+    if order is not None:
+        names = [n for n in order.column("name").to_pylist() if n in present]
+    else:
+        names = list(present)
+    return pa.table({"name": pa.array(names, pa.string())})
 
 
-def _fast_context(edges: pa.Table) -> CompatNetwork:
+def _fast_context(edges: pa.Table, order: pa.Table) -> CompatNetwork:
     a = edges.column("account_id").to_pylist()
     b = edges.column("account_id_y").to_pylist()
     fast = edges.column("weight_threshold_fast").to_pylist()
@@ -490,7 +497,101 @@ def _fast_context(edges: pa.Table) -> CompatNetwork:
     }
     mask = pa.array([p in keep and q in keep for p, q in zip(a, b, strict=True)])
     kept = edges.filter(mask)
-    vertices = _vertices(kept)
+    vertices = _vertices(kept, order)
     names = vertices.column("name").to_pylist()
     color = pa.array([1 if v in core else 0 for v in names], pa.int64())
     return CompatNetwork(edges=kept, vertices=vertices.append_column("color_v", color))
+
+
+def _threshold_column(edges: pa.Table, weight_threshold: str) -> str | None:
+    if weight_threshold not in ("none", "full", "fast"):
+        raise ParameterError("weight_threshold", "one of 'none', 'full', 'fast'",
+                             weight_threshold)
+    fast = "weight_threshold_fast" in edges.column_names
+    if weight_threshold == "full":
+        return "weight_threshold_full" if fast else "weight_threshold"
+    if weight_threshold == "fast":
+        if not fast:
+            raise ParameterError("weight_threshold", "'none' or 'full' for a network built "
+                                 "without flag_speed_share (no fast edges)", weight_threshold)
+        return "weight_threshold_fast"
+    return None
+
+
+def account_stats(net: CompatNetwork, result: pa.Table, *,
+                  weight_threshold: str) -> pa.Table:
+    """CooRTweet's ``account_stats``: per account, the mean edge time delta and symmetry score
+    over its edges, and its distinct posts in the ``detect_groups`` result.
+
+    As CooRTweet does, the means run over the *distinct* (account, time delta, symmetry) rows,
+    so two edges of an account with equal values count once; ``unique_shares_count`` counts
+    the result's posts of the account on either side (only the flagged rows for ``"fast"``),
+    whatever the threshold; only accounts of the network are reported, sorted by id.
+    """
+    edges = net.edges
+    column = _threshold_column(edges, weight_threshold)
+    if column is not None:
+        edges = edges.filter(pc.equal(edges.column(column), 1))
+    fast = "weight_threshold_fast" in net.edges.column_names
+    values = (["avg_time_delta_full", "avg_time_delta_fast", "edge_symmetry_score_full",
+               "edge_symmetry_score_fast"] if fast else ["avg_time_delta", "edge_symmetry_score"])
+    rows: dict[tuple[str, tuple[float | None, ...]], None] = {}
+    for end in ("account_id", "account_id_y"):
+        for r in edges.select([end, *values]).to_pylist():
+            rows[(r[end], tuple(r[v] for v in values))] = None
+    sums: dict[str, list[list[float]]] = {}
+    for name, vals in rows:
+        acc = sums.setdefault(name, [[] for _ in values])
+        for i, v in enumerate(vals):
+            if v is not None and not np.isnan(v):
+                acc[i].append(v)
+    res = result
+    if weight_threshold == "fast":
+        flag = next(c for c in result.column_names if c.startswith("time_window_"))
+        res = result.filter(pc.equal(result.column(flag), 1))
+    shares: dict[str, set[str]] = {}
+    for a, c in ((res.column("account_id").to_pylist(), res.column("content_id").to_pylist()),
+                 (res.column("account_id_y").to_pylist(),
+                  res.column("content_id_y").to_pylist())):
+        for acc, post in zip(a, c, strict=True):
+            shares.setdefault(acc, set()).add(post)
+    names = sorted(n for n in sums if n in shares)
+    out_names = (["avg_time_delta_full", "avg_time_delta_fast", "avg_edge_symmetry_score_full",
+                  "avg_edge_symmetry_score_fast"] if fast
+                 else ["avg_time_delta", "avg_edge_symmetry_score"])
+    data: dict[str, pa.Array] = {"account_id": pa.array(names, pa.string())}
+    for i, col in enumerate(out_names):
+        data[col] = pa.array([float(np.mean(sums[n][i])) if sums[n][i] else None
+                              for n in names], pa.float64())
+    data["unique_shares_count"] = pa.array([len(shares[n]) for n in names], pa.int64())
+    return pa.table(data)
+
+
+def group_stats(net: CompatNetwork, *, weight_threshold: str) -> pa.Table:
+    """CooRTweet's ``group_stats``: per object, ``num_accounts`` = the number of distinct
+    ``from`` endpoints of the edges carrying it (igraph's ``from``: the endpoint numbered first,
+    so not all accounts that shared it), sorted by it, descending. Needs ``objects=True``."""
+    edges = net.edges
+    ids_cols = [c for c in edges.column_names if c.startswith("object_ids")]
+    if not ids_cols:
+        raise ParameterError("net", "a network generated with objects=True", "no object_ids")
+    column = _threshold_column(edges, weight_threshold)
+    if column is not None:
+        edges = edges.filter(pc.equal(edges.column(column), 1))
+    ids_col = ids_cols[0] if len(ids_cols) == 1 else (
+        "object_ids_fast" if weight_threshold == "fast" else "object_ids_full")
+    index = {n: i for i, n in enumerate(net.vertices.column("name").to_pylist())}
+    froms: dict[str, set[str]] = {}
+    for a, b, ids in zip(edges.column("account_id").to_pylist(),
+                         edges.column("account_id_y").to_pylist(),
+                         edges.column(ids_col).to_pylist(), strict=True):
+        if ids is None:
+            continue
+        first = a if index[a] < index[b] else b
+        for obj in ids.split(","):
+            froms.setdefault(obj, set()).add(first)
+    objs = list(froms)
+    counts = [len(froms[o]) for o in objs]
+    order = sorted(range(len(objs)), key=lambda i: -counts[i])  # stable, as setorder
+    return pa.table({"object_id": pa.array([objs[i] for i in order], pa.string()),
+                     "num_accounts": pa.array([counts[i] for i in order], pa.int64())})
