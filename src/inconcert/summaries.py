@@ -1,0 +1,257 @@
+"""Summaries of a run's kept network: the evidence table, accounts and groups.
+
+Each summary is SQL over the engine's tables (``ic_coactions``, ``ic_actions``) and the kept
+edges; the results are Arrow tables in a deterministic order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .engine import Engine
+from .options import DetectOptions
+from .plan import MICROS
+from .schema import TIMESTAMP_TYPE
+
+__all__ = ["accounts_table", "evidence_table", "groups_table"]
+
+TOP_OBJECTS = 5
+
+
+class Similar(Protocol):
+    """Clusters of a text-similarity kind: a similarity for any two posts by row."""
+
+    labels: pa.Array
+    clusters: pa.Table
+
+    def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray: ...
+
+
+def utc(table: pa.Table) -> pa.Table:
+    """Every timestamp column as timestamp[us, UTC] (engines name the zone differently)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            table = table.set_column(i, f.name, pc.cast(table.column(i), TIMESTAMP_TYPE))
+    return table
+
+
+def evidence_table(
+    eng: Engine, edges: pa.Table, posts: pa.Table | None, options: DetectOptions,
+    near_checked: bool,
+) -> pa.Table:
+    """Every co-action behind every kept edge, with both posts' times and texts, and for the
+    text kinds the similarity of the two texts (1 for ``text``: identical after
+    normalisation)."""
+    eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
+    text_join = ""
+    text_cols = ""
+    if near_checked:
+        text_join += (
+            " LEFT JOIN ic_similarity s ON c.kind = s.kind AND c.post_a = s.post_a"
+            " AND c.post_b = s.post_b"
+        )
+        text_cols += (
+            ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
+        )
+    elif {"text", "neartext", "paraphrase"} & set(options.kinds):
+        text_cols += (
+            ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
+        )
+    if posts is not None and "text" in posts.column_names:
+        eng.load("ic_posts", posts.select(["post_id", "text"]))
+        text_join += (
+            " LEFT JOIN ic_posts pa ON c.post_a = pa.post_id"
+            " LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
+        )
+        text_cols += ", pa.text AS text_a, pb.text AS text_b"
+    table = eng.fetch(
+        f"""
+SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
+       c.post_a, c.post_b, c.t_a, c.t_b, c.dt{text_cols}
+FROM ic_coactions c
+JOIN ic_kept k ON c.account_a = k.account_a AND c.account_b = k.account_b
+{text_join}
+ORDER BY k.group_id, c.account_a, c.account_b,
+         CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
+"""
+    )
+    out: dict[str, Any] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if name in ("t_a", "t_b"):
+            out[name.replace("t_", "time_")] = pc.cast(col, TIMESTAMP_TYPE)
+        elif name == "dt":
+            out["dt_s"] = pc.divide(pc.cast(col, pa.float64()), float(MICROS))
+        else:
+            out[name] = col
+    return pa.table(out)
+
+
+def accounts_table(eng: Engine, assignments: pa.Table, evidence: pa.Table) -> pa.Table:
+    """One row per account of the network, with its posts and coordinated posts."""
+    eng.load("ic_assign", assignments)
+    eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
+    return eng.fetch(
+        """
+WITH posts AS (
+    SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM ic_actions GROUP BY account_id
+), coord AS (
+    SELECT account_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
+        SELECT account_a AS account_id, post_a AS post_id FROM ic_evidence
+        UNION ALL
+        SELECT account_b AS account_id, post_b AS post_id FROM ic_evidence
+    ) e GROUP BY account_id
+)
+SELECT s.account_id, s.group_id, s.community_id, s.degree, s.strength,
+       COALESCE(p.posts, 0) AS posts, COALESCE(c.coordinated_posts, 0) AS coordinated_posts
+FROM ic_assign s
+LEFT JOIN posts p ON s.account_id = p.account_id
+LEFT JOIN coord c ON s.account_id = c.account_id
+ORDER BY s.group_id, s.community_id, s.account_id
+"""
+    )
+
+
+def _top_texts(eng: Engine, evidence: pa.Table,
+               similar: Mapping[str, Similar]) -> dict[int, str]:
+    """Per group, its three most co-acted texts: a representative text (for a ``neartext``
+    cluster, the most posted variant) and how many accounts posted it or a variant."""
+    if "text_a" not in evidence.column_names:
+        return {}
+    eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "text_a"]))
+    rows = eng.fetch(
+        """
+WITH t AS (
+    SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
+    FROM ic_gtext WHERE kind IN ('text', 'neartext', 'paraphrase')
+    GROUP BY group_id, kind, object_id
+), r AS (
+    SELECT t.*, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY n DESC, kind, object_id)
+        AS rk FROM t
+), a AS (
+    SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM ic_actions
+    WHERE kind IN ('text', 'neartext', 'paraphrase') GROUP BY kind, object_id
+)
+SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
+FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
+WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
+"""
+    ).to_pylist()
+    reps: dict[tuple[str, str], str] = {}
+    for kind, found in similar.items():
+        table = found.clusters
+        for oid, rep in zip(table.column("object_id").to_pylist(),
+                            table.column("representative").to_pylist(), strict=True):
+            reps[(kind, oid)] = rep
+    out: dict[int, list[str]] = {}
+    for r in rows:
+        text = reps.get((r["kind"], r["object_id"]), r["sample"])
+        text = " ".join(str(text or "").split())
+        if len(text) > 120:
+            text = text[:119] + "…"
+        n = r["accounts"]
+        out.setdefault(r["group_id"], []).append(
+            f"\"{text}\" ({n} account{'s' if n != 1 else ''})"
+        )
+    return {g: " | ".join(v) for g, v in out.items()}
+
+
+def groups_table(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
+            similar: Mapping[str, Similar]) -> pa.Table:
+    """One row per group (connected component), ranked by total weight."""
+    eng.load("ic_gedges", edges.select(["group_id", "events" if "events" in edges.column_names
+                                        else "weight"]).rename_columns(["group_id", "weight"]))
+    eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
+                                        "object_id", "post_a", "post_b", "time_a", "time_b",
+                                        "dt_s"]))
+    top_texts = _top_texts(eng, evidence, similar)
+    table = eng.fetch(
+        """
+WITH members AS (
+    SELECT group_id, COUNT(*) AS size, COUNT(DISTINCT community_id) AS communities
+    FROM ic_assign GROUP BY group_id
+), e AS (
+    SELECT group_id, COUNT(*) AS edges, CAST(SUM(weight) AS BIGINT) AS weight
+    FROM ic_gedges GROUP BY group_id
+), ev AS (
+    SELECT group_id, COUNT(*) AS coactions,
+           COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
+           MIN(CASE WHEN time_a < time_b THEN time_a ELSE time_b END) AS first_time,
+           MAX(CASE WHEN time_a > time_b THEN time_a ELSE time_b END) AS last_time,
+           AVG(dt_s) AS mean_dt_s, MEDIAN(dt_s) AS median_dt_s
+    FROM ic_gev GROUP BY group_id
+), posts AS (
+    SELECT group_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
+        SELECT group_id, post_a AS post_id FROM ic_gev
+        UNION ALL SELECT group_id, post_b AS post_id FROM ic_gev
+    ) p GROUP BY group_id
+)
+SELECT m.group_id, m.size, e.edges,
+       CASE WHEN m.size > 1 THEN 2.0 * e.edges / (m.size * (m.size - 1)) ELSE 0 END AS density,
+       e.weight, m.communities, ev.coactions, ev.objects, p.coordinated_posts,
+       ev.first_time, ev.last_time, ev.mean_dt_s, ev.median_dt_s
+FROM members m JOIN e ON m.group_id = e.group_id
+JOIN ev ON m.group_id = ev.group_id
+JOIN posts p ON m.group_id = p.group_id
+ORDER BY m.group_id
+"""
+    )
+    kinds = eng.fetch(
+        """
+SELECT group_id, kind, COUNT(*) AS n FROM ic_gev GROUP BY group_id, kind
+ORDER BY group_id, n DESC, kind
+"""
+    ).to_pylist()
+    tops = eng.fetch(
+        f"""
+SELECT group_id, kind, object_id, n FROM (
+    SELECT group_id, kind, object_id, COUNT(*) AS n,
+           ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY COUNT(*) DESC, kind, object_id) AS r
+    FROM ic_gev GROUP BY group_id, kind, object_id
+) x WHERE r <= {TOP_OBJECTS} ORDER BY group_id, r
+"""
+    ).to_pylist()
+    by_group_kinds: dict[int, list[str]] = {}
+    for r in kinds:
+        by_group_kinds.setdefault(r["group_id"], []).append(f"{r['kind']}:{r['n']}")
+    by_group_tops: dict[int, list[str]] = {}
+    for r in tops:
+        by_group_tops.setdefault(r["group_id"], []).append(
+            f"{r['kind']}:{r['object_id']} ({r['n']})"
+        )
+    members: dict[int, list[str]] = {}
+    for acc, gid in zip(accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
+                                          ("account_id", "ascending")]).column("account_id")
+                        .to_pylist(),
+                        accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
+                                          ("account_id", "ascending")]).column("group_id")
+                        .to_pylist(), strict=True):
+        members.setdefault(gid, []).append(acc)
+    table = utc(table)
+    gids = table.column("group_id").to_pylist()
+    span = pc.divide(
+        pc.cast(pc.subtract(pc.cast(table.column("last_time"), pa.int64()),
+                            pc.cast(table.column("first_time"), pa.int64())), pa.float64()),
+        3600.0 * MICROS,
+    )
+    table = table.append_column("span_hours", span)
+    table = table.append_column(
+        "kinds", pa.array([", ".join(by_group_kinds.get(g, [])) for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "top_objects", pa.array([" | ".join(by_group_tops.get(g, [])) for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "top_texts", pa.array([top_texts.get(g, "") for g in gids], pa.string())
+    )
+    table = table.append_column(
+        "members", pa.array([" ".join(members.get(g, [])[:20]) for g in gids], pa.string())
+    )
+    return table
+
+
