@@ -74,14 +74,11 @@ class DuckDBEngine:
         self.con.sql(f"SET memory_limit = '{memory_limit or _default_memory_limit()}'")
         if threads is not None:
             self.con.sql(f"SET threads = {int(threads)}")
-        self._loaded: dict[str, pa.Table] = {}
 
     def load(self, name: str, table: pa.Table) -> None:
-        self._loaded[name] = table
         self.con.register(f"__arrow_{name}", table)
         self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
         self.con.unregister(f"__arrow_{name}")
-        del self._loaded[name]
 
     def create(self, name: str, sql: str) -> int:
         self.con.sql(f"CREATE OR REPLACE TABLE {name} AS {sql}")

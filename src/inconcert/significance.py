@@ -42,7 +42,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pyarrow as pa
 
 from .errors import ParameterError
 
@@ -192,8 +191,3 @@ def permutation_pvalues(
         if progress is not None:
             progress(r + 1, permutations)
     return observed, (1 + at_least) / (1 + permutations)
-
-
-def as_arrow(values: np.ndarray) -> pa.Array:
-    """A float64 Arrow array."""
-    return pa.array(np.asarray(values, dtype=np.float64), pa.float64())

@@ -190,6 +190,20 @@ def _micros(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return micros.astype(np.int64, copy=False), valid
 
 
+def _query_strings(
+    con: duckdb.DuckDBPyConnection, strings: pa.Array, select: str
+) -> pa.Table:
+    """Run ``select`` (which reads ``{table}`` with columns ``i``, the row, and ``s``, the
+    string) over ``strings`` in DuckDB; the result comes back in row order."""
+    name = "_inconcert_strings"
+    table = pa.table({"i": pa.array(np.arange(len(strings), dtype=np.int64)), "s": strings})
+    con.register(name, table)
+    try:
+        return arrow_of(con.sql(f"SELECT * FROM ({select.format(table=name)}) q ORDER BY i"))
+    finally:
+        con.unregister(name)
+
+
 def _iso_fast(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
     """ISO 8601 strings: Arrow's strict parser first, DuckDB's lenient one if that fails."""
     for target in (TIMESTAMP_TYPE, pa.timestamp("us")):
@@ -197,23 +211,12 @@ def _iso_fast(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[np.nda
             return _micros(strings.cast(target))
         except pa.ArrowInvalid:
             continue
-    table = pa.table({"i": pa.array(np.arange(len(strings), dtype=np.int64)), "s": strings})
-    con.register("_inconcert_ts", table)
-    try:
-        result = arrow_of(
-            con.sql(
-                "SELECT i, CASE WHEN isfinite(t) THEN t END AS t "
-                "FROM (SELECT i, TRY_CAST(s AS TIMESTAMPTZ) AS t FROM _inconcert_ts)"
-            )
-        )
-    finally:
-        con.unregister("_inconcert_ts")
-    order = result.column("i").to_numpy()
-    micros, valid = _micros(_plain(result.column("t")))
-    if len(order) and np.any(order[1:] < order[:-1]):
-        sort = np.argsort(order, kind="stable")
-        micros, valid = micros[sort], valid[sort]
-    return micros, valid
+    result = _query_strings(
+        con, strings,
+        "SELECT i, CASE WHEN isfinite(t) THEN t END AS t "
+        "FROM (SELECT i, TRY_CAST(s AS TIMESTAMPTZ) AS t FROM {table})",
+    )
+    return _micros(_plain(result.column("t")))
 
 
 def _parse_iso_slowly(text: str) -> int | None:
@@ -336,18 +339,12 @@ def _drop_empty_items(lists: pa.Array) -> pa.Array:
 
 def _json_lists(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[pa.Array, np.ndarray]:
     """Strings starting with '[' parsed as JSON arrays; also the mask of those that are not."""
-    table = pa.table({"i": pa.array(np.arange(len(strings), dtype=np.int64)), "s": strings})
-    con.register("_inconcert_lists", table)
-    try:
-        result = arrow_of(
-            con.sql(
-                "SELECT i, CASE WHEN ok THEN from_json(s, '[\"VARCHAR\"]') END AS l, NOT ok AS bad "
-                "FROM (SELECT i, s, CASE WHEN json_valid(s) THEN json_type(s) = 'ARRAY' "
-                "ELSE false END AS ok FROM _inconcert_lists) ORDER BY i"
-            )
-        )
-    finally:
-        con.unregister("_inconcert_lists")
+    result = _query_strings(
+        con, strings,
+        "SELECT i, CASE WHEN ok THEN from_json(s, '[\"VARCHAR\"]') END AS l, NOT ok AS bad "
+        "FROM (SELECT i, s, CASE WHEN json_valid(s) THEN json_type(s) = 'ARRAY' "
+        "ELSE false END AS ok FROM {table})",
+    )
     lists = _plain(result.column("l")).cast(pa.list_(pa.string()))
     return lists, _mask(_plain(result.column("bad")))
 
