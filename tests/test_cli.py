@@ -216,3 +216,19 @@ def test_neartext_end_to_end(tmp_path: Path) -> None:
     groups = _csv(out / "groups.csv")
     assert len(groups) == 1
     assert "the election" in groups[0]["top_texts"] and "(3 accounts)" in groups[0]["top_texts"]
+
+
+def test_no_significance_skips_the_null_model(sim: Path, detected: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fast"
+    _run("detect", sim / "posts.csv.gz", "--out", out, "--quiet", "--no-significance")
+    with open(out / "edges.csv", newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert not {"expected_coactions", "expected_by_source", "p_value", "q_value"} & set(header)
+    full = _csv(detected / "edges.csv")
+    assert {"expected_coactions", "expected_by_source", "p_value", "q_value"} <= set(full[0])
+    # the same edges pass the thresholds: the null model does not filter unless --max-q
+    assert len(_csv(out / "edges.csv")) == len(full)
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["significance"] is False
+    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path / "x"),
+                                 "--no-significance", "--max-q", "0.05"])
+    assert result.exit_code == 2 and "max_q" in result.output

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
@@ -15,10 +17,11 @@ from inconcert.actions import posts_to_actions
 from inconcert.detect import detect_actions
 from inconcert.errors import ParameterError
 from inconcert.options import DetectOptions
+from inconcert.schema import POST_SCHEMA
 from inconcert.significance import bh_qvalues, permutation_pvalues, poisson_sf
 from inconcert.simulate import simulate
 
-from .helpers import actions
+from .helpers import T0, actions
 
 OPEN = DetectOptions(kinds=("repost", "url"), min_participation=1, min_weight=1,
                      max_burst=None)
@@ -131,3 +134,84 @@ def test_fast_subnetwork_counts() -> None:
     opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, speeds=(1, 10, 60))
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert (edge["coactions_1s"], edge["coactions_10s"], edge["coactions_60s"]) == (0, 1, 2)
+
+
+def _fans_and_ring(seed: int = 5) -> pa.Table:
+    """Posts: 40 fans who each repost some of one celebrity's 80 posts within a minute, on
+    their own (independently of each other); a ring of 6 whose members take turns posting a
+    seed that the others repost within seconds; 200 ordinary accounts reposting 60 authors."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+
+    def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
+        rows.append({"post_id": pid, "account_id": account,
+                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+
+    eager = [rng.uniform(0.15, 0.35) for _ in range(40)]
+    for k in range(80):
+        t = k * 43_200.0
+        post(f"c{k}", "celeb", t)
+        for i, e in enumerate(eager):
+            if rng.random() < e:
+                post(f"c{k}-f{i}", f"fan{i}", t + 30 + rng.uniform(0, 25), f"c{k}")
+    authors = [f"au{j}" for j in range(60)]
+    for author in authors:
+        for k in range(10):
+            post(f"{author}-{k}", author, rng.uniform(0, 40 * 86_400))
+    for i in range(200):
+        for j in range(20):
+            target = f"{rng.choice(authors)}-{rng.randrange(10)}"
+            post(f"o{i}-{j}", f"org{i}", rng.uniform(0, 40 * 86_400), target)
+    ring = [f"ring{m}" for m in range(6)]
+    for k in range(8):
+        t = 3_600.0 + k * 4 * 86_400
+        author = ring[k % 6]
+        post(f"seed{k}", author, t)
+        for m in ring:
+            if m != author:
+                post(f"seed{k}-{m}", m, t + 60 + rng.expovariate(1 / 5), f"seed{k}")
+    return pa.Table.from_pylist(rows, schema=POST_SCHEMA)
+
+
+def test_fans_are_explained_by_their_own_habit_rings_are_not() -> None:
+    """The source term: fans who each repost one celebrity at their own rate co-repost by
+    habit (large p-values once the reposted posts' authors are known); a ring reposting its
+    members' seeds stays far beyond chance."""
+    posts = _fans_and_ring()
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    acts, _ = posts_to_actions(posts, opts.kinds)
+    with_sources = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
+    pool_only = {(e["account_a"], e["account_b"]): e
+                 for e in detect_actions(acts, options=opts).edges.to_pylist()}
+
+    def kind(e: dict) -> str:
+        return e["account_a"][:3] if e["account_a"][:3] == e["account_b"][:3] else "mixed"
+
+    fans = [e for e in with_sources if kind(e) == "fan" and e["coactions"] >= 4]
+    ring = [e for e in with_sources if kind(e) == "rin"]
+    assert len(fans) > 50 and len(ring) == 15
+    assert max(e["p_value"] for e in ring) < 1e-6
+    assert all(e["expected_by_source"] == 0 for e in ring)  # no seed is reposted outside
+    p = np.array([e["p_value"] for e in fans])
+    assert np.median(p) > 0.05
+    assert np.mean([e["q_value"] <= 0.01 for e in fans]) < 0.1
+    assert all(e["expected_by_source"] > 0 for e in fans)
+    # without the posts' authors only the pool term is left, and it cannot explain the fans
+    alone = [pool_only[(e["account_a"], e["account_b"])] for e in fans]
+    assert np.mean([e["q_value"] <= 0.01 for e in alone]) > 0.5
+    assert all(e["expected_by_source"] == 0 for e in alone)
+    for e in fans:
+        assert e["expected_coactions"] >= pool_only[(e["account_a"], e["account_b"])][
+            "expected_coactions"]
+
+
+def test_significance_off_leaves_out_the_null_model() -> None:
+    posts = _fans_and_ring()
+    opts = DetectOptions(kinds=("repost",), min_participation=1, significance=False)
+    acts, _ = posts_to_actions(posts, opts.kinds)
+    edges = detect_actions(acts, options=opts, posts=posts).edges
+    assert edges.num_rows
+    assert not {"expected_coactions", "expected_by_source", "p_value", "q_value"} & set(
+        edges.column_names)
+    with pytest.raises(ParameterError, match="max_q"):
+        DetectOptions(significance=False, max_q=0.05)

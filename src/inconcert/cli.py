@@ -129,6 +129,9 @@ def detect(
     max_q: Annotated[float | None, typer.Option(
         help="Keep only edges whose null-model q-value (Benjamini-Hochberg) is at most this, "
         "e.g. 0.01. Default: report p/q-values without filtering.")] = None,
+    significance: Annotated[bool, typer.Option(
+        help="Compute the null model's expected co-actions, p- and q-values per edge; "
+        "--no-significance saves that time on very large inputs.")] = True,
     speeds: Annotated[str, typer.Option(
         help="Fast subnetworks: count each edge's co-actions within these seconds, "
         "comma-separated (columns coactions_<N>s).")] = "10",
@@ -194,7 +197,8 @@ def detect(
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
             similarity=similarity, paraphrase_similarity=paraphrase_similarity,
-            strip_hashtags=strip_hashtags, max_q=max_q, permutations=permutations,
+            strip_hashtags=strip_hashtags, max_q=max_q, significance=significance,
+            permutations=permutations,
             weight_by=weight_by,
             speeds=_speeds(speeds),
             threads=threads,

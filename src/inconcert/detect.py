@@ -208,7 +208,8 @@ def detect_actions(
                 eng.create("ic_edges", plan.edges_sql("ic_coactions", options.kinds,
                                                       eng.dialect, speeds=_speeds_us(options)))
                 with timer.stage("significance"):
-                    edges = _null_model(eng)
+                    edges = _null_model(eng, posts) if options.significance else \
+                        eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
                     edges = _finish_edges(edges)
                 edges = _weigh(eng, edges, options)
             summary["edges_before_threshold"] = edges.num_rows
@@ -469,44 +470,85 @@ def _speed_label(seconds: float) -> str:
     return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds:g}s".replace(".", "_")
 
 
-def _null_model(eng: Engine) -> pa.Table:
+def _null_model(eng: Engine, posts: pa.Table | None) -> pa.Table:
     """Edges (``ic_edges``) with the null model's expected co-actions (see
-    :mod:`inconcert.significance`). The per-kind terms are integers summed here in a fixed
-    order, so the result does not depend on the engine's parallel summation order."""
+    :mod:`inconcert.significance`): per kind and direction the larger of the pool term and,
+    for reposts, quotes and replies of posts in ``posts``, the source term. Every float sum
+    runs here in a fixed order, so the result does not depend on the engine's parallel
+    summation order."""
     edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
-    terms = eng.fetch(
-        """
-WITH exposure AS (
-    SELECT a.account_id, a.kind, COUNT(*) AS n, SUM(n.n_near - 1) AS e
-    FROM ic_acts a JOIN ic_near n ON a.action_id = n.action_id
-    GROUP BY a.account_id, a.kind
-), totals AS (
-    SELECT kind, COUNT(*) AS total FROM ic_acts GROUP BY kind
-)
-SELECT e.account_a, e.account_b, t.kind,
-       CAST(xb.n * xa.e AS DOUBLE) AS ab, CAST(xa.n * xb.e AS DOUBLE) AS ba,
-       CAST(t.total AS DOUBLE) AS total
-FROM ic_edges e
-JOIN exposure xa ON xa.account_id = e.account_a
-JOIN exposure xb ON xb.account_id = e.account_b AND xb.kind = xa.kind
-JOIN totals t ON t.kind = xa.kind
-ORDER BY e.account_a, e.account_b, t.kind
-"""
-    )
     lam = np.zeros(edges.num_rows)
-    if terms.num_rows and edges.num_rows:
-        keys = pc.binary_join_element_wise(edges.column("account_a"), edges.column("account_b"),
-                                           "\x1f")
-        tkeys = pc.binary_join_element_wise(terms.column("account_a"),
-                                            terms.column("account_b"), "\x1f")
-        idx = pc.index_in(tkeys, keys).to_numpy(zero_copy_only=False)
-        total = terms.column("total").to_numpy()
-        ab = np.zeros(edges.num_rows)
-        ba = np.zeros(edges.num_rows)
-        np.add.at(ab, idx, terms.column("ab").to_numpy() / total)
-        np.add.at(ba, idx, terms.column("ba").to_numpy() / total)
-        lam = (ab + ba) / 2
-    return edges.append_column("expected_coactions", pa.array(lam, pa.float64()))
+    by_source = np.zeros(edges.num_rows)
+    exposure = eng.fetch(plan.exposure_sql("ic_acts", "ic_near"))
+    if exposure.num_rows and edges.num_rows:
+        accounts = pc.unique(exposure.column("account_id"))
+        kinds = pc.unique(exposure.column("kind")).sort()
+        acc = pc.index_in(exposure.column("account_id"), accounts).to_numpy(zero_copy_only=False)
+        kind = pc.index_in(exposure.column("kind"), kinds).to_numpy(zero_copy_only=False)
+        n = np.zeros((len(kinds), len(accounts)))
+        e = np.zeros((len(kinds), len(accounts)))
+        n[kind, acc] = exposure.column("n").to_numpy()
+        e[kind, acc] = exposure.column("e").to_numpy()
+        total = n.sum(axis=1)  # integers: exact
+        ia = pc.index_in(edges.column("account_a"), accounts).to_numpy(zero_copy_only=False)
+        ib = pc.index_in(edges.column("account_b"), accounts).to_numpy(zero_copy_only=False)
+        eng.create("ic_edge_ids", plan.edge_ids_sql("ic_edges"))
+        sources = _source_terms(eng, posts, kinds.to_pylist(), edges.num_rows)
+        eng.drop("ic_edge_ids")
+        for k, name in enumerate(kinds.to_pylist()):
+            ab = n[k, ib] * e[k, ia] / total[k]
+            ba = n[k, ia] * e[k, ib] / total[k]
+            if name in sources:
+                src_ab, src_ba = sources[name]
+                ab, ba = np.maximum(ab, src_ab), np.maximum(ba, src_ba)
+                by_source += (src_ab + src_ba) / 2
+            lam += (ab + ba) / 2
+    return edges.append_column("expected_coactions", pa.array(lam, pa.float64())) \
+        .append_column("expected_by_source", pa.array(by_source, pa.float64()))
+
+
+def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],
+                  n_edges: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The source term of the null model per kind with sources, A→B and B→A per edge (in
+    ``ic_edge_ids`` order): ``Σ_S E_A,S · π_B,S¬A`` (:mod:`inconcert.significance`)."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if posts is None or not posts.num_rows or not set(kinds) & set(plan.SOURCE_KINDS):
+        return out
+    eng.load("ic_post_accounts", posts.select(["post_id", "account_id"]))
+    eng.create("ic_sources", plan.sources_sql("ic_acts", "ic_post_accounts"))
+    eng.drop("ic_post_accounts")
+    if eng.create("ic_source_exposure",
+                  plan.source_exposure_sql("ic_acts", "ic_near", "ic_sources")):
+        rows = eng.fetch("SELECT g, near, others FROM ic_source_exposure ORDER BY g, object_id")
+        eng.create("ic_pair_sources", plan.pair_sources_sql(
+            "ic_source_exposure", "ic_edge_ids", "ic_coactions", "ic_sources"))
+        pairs = eng.fetch(plan.source_affinity_sql("ic_source_exposure", "ic_pair_sources"))
+        eng.drop("ic_pair_sources")
+        # E_A,S: the account's actions on the source's objects, each counted as the share of
+        # its object's other actions that fall within the action's window
+        near = rows.column("near").to_numpy()
+        others = rows.column("others").to_numpy()
+        ratio = np.divide(near, others, out=np.zeros_like(near), where=others > 0)
+        g = rows.column("g").to_numpy()
+        exposure = np.add.reduceat(ratio, np.flatnonzero(np.r_[True, g[1:] != g[:-1]])) \
+            if g.size else ratio
+        for kind in sorted(set(pc.unique(pairs.column("kind")).to_pylist())):
+            sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
+            edge = sub.column("e").to_numpy()
+            order = np.lexsort((sub.column("g_a").to_numpy(), edge))  # a fixed summing order
+            c = {k: sub.column(k).to_numpy()[order]
+                 for k in ("g_a", "g_b", "c", "n_a", "n_b", "n_s")}
+            sides = []
+            for g_, na, nb in (("g_a", "n_a", "n_b"), ("g_b", "n_b", "n_a")):
+                # π_B,S¬A: B's objects of the source, less those co-acted on, per object of
+                # the source that A did not act on
+                ok = (c["n_s"] > c[na]) & (c[nb] > c["c"])
+                term = exposure[c[g_][ok]] * (c[nb][ok] - c["c"][ok]) / (c["n_s"][ok] - c[na][ok])
+                sides.append(np.bincount(edge[order][ok], term, n_edges))
+            out[kind] = (sides[0], sides[1])
+    eng.drop("ic_source_exposure")
+    eng.drop("ic_sources")
+    return out
 
 
 def _finish_edges(edges: pa.Table) -> pa.Table:

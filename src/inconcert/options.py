@@ -61,6 +61,10 @@ class DetectOptions:
         Keep only edges whose Benjamini–Hochberg q-value under the null model is at most this
         (e.g. 0.05); ``None`` (default) reports p- and q-values without filtering. See
         :mod:`inconcert.significance` for the model and its assumptions.
+    significance:
+        Compute the null model's ``expected_coactions``, ``p_value`` and ``q_value`` per edge
+        (default). ``False`` saves that time on very large inputs; ``max_q`` then cannot be
+        used and groups are scored without edge significance.
     speeds:
         Fast subnetworks: each edge also counts its co-actions at most this many seconds apart,
         for every speed (``coactions_10s``...). Speeds above the window count nothing new.
@@ -98,6 +102,7 @@ class DetectOptions:
     max_burst: int | None = 1000
     weight_by: str = "events"
     max_q: float | None = None
+    significance: bool = True
     speeds: tuple[float, ...] = (10.0,)
     permutations: int = 0
     community: str = "modularity"
@@ -138,6 +143,9 @@ class DetectOptions:
             raise ParameterError("weight_by", f"one of {', '.join(WEIGHTS)}", self.weight_by)
         if self.max_q is not None:
             _number("max_q", self.max_q, minimum=0, maximum=1)
+            if not self.significance:
+                raise ParameterError("max_q", "unset when significance is off (no q-values)",
+                                     self.max_q)
         speeds = tuple(sorted(set(self.speeds)))
         for sp in speeds:
             _number("speeds", sp, minimum=0)

@@ -28,12 +28,19 @@ from dataclasses import dataclass
 
 __all__ = [
     "DUCKDB",
+    "SOURCE_KINDS",
     "SPARK",
     "Dialect",
     "burst_counts_sql",
+    "edge_ids_sql",
     "edges_sql",
+    "exposure_sql",
+    "pair_sources_sql",
     "pairs_sql",
     "quote",
+    "source_affinity_sql",
+    "source_exposure_sql",
+    "sources_sql",
     "window_case_sql",
 ]
 
@@ -236,4 +243,106 @@ def tfidf_norms_sql(actions: str) -> str:
     """Each account's squared TF-IDF weights, to sum into its vector norm."""
     return f"""{_tfidf_weights_cte(actions)}
 SELECT account_id, w * w AS sq FROM w ORDER BY account_id, kind, object_id
+"""
+
+
+#: The kinds whose object is a post with an author: its *source* for the null model.
+SOURCE_KINDS: tuple[str, ...] = ("repost", "reply", "quote")
+
+
+def edge_ids_sql(edges: str) -> str:
+    """Each edge's row number ``e`` in ``(account_a, account_b)`` order, from 0."""
+    return f"""
+SELECT account_a, account_b, ROW_NUMBER() OVER (ORDER BY account_a, account_b) - 1 AS e
+FROM {edges}
+"""
+
+
+def exposure_sql(actions: str, near: str) -> str:
+    """Per account and kind: its actions (``n``) and the sum of their exposures (``e``, the
+    other actions on the same object within the window), for the pool null model
+    (:mod:`inconcert.significance`). ``e`` is an integer, cast to an exact double."""
+    return f"""
+SELECT a.account_id, a.kind, COUNT(*) AS n, CAST(SUM(n.n_near - 1) AS DOUBLE) AS e
+FROM {actions} a JOIN {near} n ON a.action_id = n.action_id
+GROUP BY a.account_id, a.kind
+ORDER BY a.account_id, a.kind
+"""
+
+
+def sources_sql(actions: str, posts: str) -> str:
+    """``(kind, object_id, source)``: the author of each reposted, quoted or replied-to post
+    that is itself in the input (``posts`` needs ``post_id, account_id``)."""
+    kinds = ", ".join(quote(k) for k in SOURCE_KINDS)
+    return f"""
+SELECT o.kind, o.object_id, MIN(p.account_id) AS source
+FROM (SELECT DISTINCT kind, object_id FROM {actions} WHERE kind IN ({kinds})) o
+JOIN {posts} p ON p.post_id = o.object_id
+GROUP BY o.kind, o.object_id
+"""
+
+
+def source_exposure_sql(actions: str, near: str, sources: str) -> str:
+    """Per account and object with a source: the account's summed exposure on the object
+    (``near``: other actions within its windows) and the object's other actions (``others``);
+    integer numbers for the (kind, source) (``src``) and the (account, kind, source) (``g``,
+    from 0 in sort order)."""
+    return f"""
+WITH sizes AS (
+    SELECT kind, object_id, COUNT(*) AS n_obj FROM {actions} GROUP BY kind, object_id
+), per_object AS (
+    SELECT a.account_id, a.kind, s.source, a.object_id,
+           CAST(SUM(n.n_near - 1) AS DOUBLE) AS near, CAST(MIN(z.n_obj) - 1 AS DOUBLE) AS others
+    FROM {actions} a
+    JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
+    JOIN {near} n ON n.action_id = a.action_id
+    JOIN sizes z ON z.kind = a.kind AND z.object_id = a.object_id
+    GROUP BY a.account_id, a.kind, s.source, a.object_id
+)
+SELECT *,
+       DENSE_RANK() OVER (ORDER BY kind, source) AS src,
+       DENSE_RANK() OVER (ORDER BY account_id, kind, source) - 1 AS g
+FROM per_object
+"""
+
+
+def pair_sources_sql(per_object: str, edge_ids: str, coactions: str, sources: str) -> str:
+    """Per edge ``e`` (with its accounts) and (kind, source) ``src`` of
+    the objects the two accounts co-acted on: how many of the source's objects they co-acted
+    on (``c``). Only sources with at least two objects (a source with one object, which both
+    accounts acted on, tells nothing of their habits)."""
+    return f"""
+WITH source_ids AS (
+    SELECT kind, source, MIN(src) AS src FROM {per_object} GROUP BY kind, source
+    HAVING COUNT(DISTINCT object_id) >= 2
+), co AS (
+    SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
+)
+SELECT d.e, d.account_a, d.account_b, z.src, COUNT(*) AS c
+FROM co c
+JOIN {sources} s ON s.kind = c.kind AND s.object_id = c.object_id
+JOIN source_ids z ON z.kind = s.kind AND z.source = s.source
+JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
+GROUP BY d.e, d.account_a, d.account_b, z.src
+"""
+
+
+def source_affinity_sql(per_object: str, pair_sources: str) -> str:
+    """Per edge ``e`` and source ``src`` in ``pair_sources`` (:func:`pair_sources_sql`): the
+    source's objects co-acted on (``c``), acted on by A (``n_a``), by B (``n_b``) and by anyone
+    (``n_s``), with A's and B's (account, kind, source) numbers ``g_a`` and ``g_b``.
+    ``per_object`` is :func:`source_exposure_sql`'s relation. Unsorted: ``(e, g_a)`` is a
+    key."""
+    return f"""
+WITH source_size AS (
+    SELECT src, COUNT(DISTINCT object_id) AS n FROM {per_object} GROUP BY src
+), per_source AS (
+    SELECT account_id, src, MIN(kind) AS kind, MIN(g) AS g, COUNT(*) AS n FROM {per_object}
+    GROUP BY account_id, src
+)
+SELECT p.e, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a, xb.n AS n_b, z.n AS n_s
+FROM {pair_sources} p
+JOIN per_source xa ON xa.account_id = p.account_a AND xa.src = p.src
+JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src
+JOIN source_size z ON z.src = p.src
 """

@@ -7,25 +7,49 @@ objects kept their own popularity and timing.
 
 The analytic model (default)
 ----------------------------
-Under the null, each of account B's ``n_B`` actions of a kind is a random draw from all ``N``
-actions of that kind (which keeps every object's popularity and timing). One of B's actions
-then co-acts with one of A's actions ``a`` with probability ``c_a / N``, where ``c_a`` is the
-number of other actions on ``a``'s object within the window of ``a`` (its *exposure*: large in
-a viral moment, 1 for a link only A and B ever shared). The expected number of co-actions is
+*The pool term.* Under the null, each of account B's ``n_B`` actions of a kind is a random draw
+from all ``N`` actions of that kind (which keeps every object's popularity and timing). One of
+B's actions then co-acts with one of A's actions ``a`` with probability ``c_a / N``, where
+``c_a`` is the number of other actions on ``a``'s object within the window of ``a`` (its
+*exposure*: large in a viral moment, 1 for a link only A and B ever shared). The expected
+number of co-actions from A's side is
 
-    λ(A→B) = Σ_kinds n_B · E_A / N,   E_A = Σ_{a ∈ A} c_a,
+    pool(A→B) = n_B · E_A / N,   E_A = Σ_{a ∈ A} c_a.
 
-and ``λ`` is the mean of ``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair). The observed
-number of co-actions ``k`` is compared with a Poisson(λ) count: ``p = P(X >= k)``. Benjamini–
-Hochberg q-values control the false discovery rate over every candidate edge.
+*The source term* (reposts, quotes and replies, when the posts they refer to are in the input,
+so that their authors are known). Fans repost their celebrity: their actions are not random
+draws from all reposts, and the pool term would call every pair of fans coordinated. So B's own
+habit of acting on a *source* S (the author of the referenced posts) is estimated without the
+evidence under test (B's objects of S, less those it co-acted on with A, per object of S that A
+did not act on), and A's actions on S's objects are weighed by it:
+
+    source(A→B) = Σ_S E_A,S · π_B,S¬A,
+    E_A,S = Σ_{a ∈ A on S} c_a / (m_a - 1),
+    π_B,S¬A = (n_B,S - k_AB,S) / (n_S - n_A,S),
+
+with ``m_a`` all actions on ``a``'s object (so ``c_a / (m_a - 1)`` is the share of them within
+the window of ``a``), ``n_S`` the source's objects in the data, ``n_A,S`` and ``n_B,S`` those A
+and B acted on, and ``k_AB,S`` those the two co-acted on. Only sources of objects the pair
+co-acted on, with at least two objects, are looked at. A fan base, whose members repost one
+account each at their own rate, is explained by the source term; a ring whose members repost
+each other's fresh posts, or posts that none of them otherwise reposts, is not (``π`` is about
+0 outside the ring's occasions).
+
+Per kind and direction the larger term counts, ``λ(A→B) = Σ_kinds max(pool, source)``, and
+``λ`` is the mean of ``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair):
+``expected_coactions`` is ``λ`` and ``expected_by_source`` the source terms' part of it. The
+observed number of co-actions ``k`` is compared with a Poisson(λ) count: ``p = P(X >= k)``.
+Benjamini–Hochberg q-values control the false discovery rate over every candidate edge.
 
 Assumptions, plainly: accounts act independently of each other (the hypothesis tested); an
-account's actions are exchangeable with all others of the same kind (a fan who always reposts
-one celebrity is *not* modelled specially: the celebrity's posts are popular, so the fan's
-exposure is high and the p-value large, which is the point); co-actions are counted as
+account's actions are exchangeable with all others of the same kind, except that its rate of
+acting on one author's posts is its own (the source term); co-actions are counted as
 independent events, although one burst can produce several; the Poisson approximation is
-accurate when ``n_B`` is small next to ``N``. Small p-values say "more co-actions than these
-accounts' activity and these objects' popularity explain", never "inauthentic".
+accurate when ``n_B`` is small next to ``N``. What it cannot see: a ring that amplifies one
+account and nothing else, with each member joining at its own rate, is a fan base by every
+measure in the data, and is explained like one (its timing and the account's content remain
+in the evidence). Small p-values say "more co-actions than these accounts' activity, their
+habits and these objects' popularity explain", never "inauthentic".
 
 The permutation test (validation)
 ---------------------------------
@@ -33,8 +57,9 @@ The permutation test (validation)
 (each account keeps its number of actions, each object its actions and their times: a
 degree-preserving shuffle of the account–action bipartite graph, as in coordinationz), recounts
 every edge's co-actions over the same pairs of actions within the window, and reports
-``(1 + #{shuffles with count >= observed}) / (1 + R)``. It is the exact test of the same null
-the analytic model approximates.
+``(1 + #{shuffles with count >= observed}) / (1 + R)``. It is the exact test of the pool term's
+null; it does not condition on sources, so where ``expected_by_source`` dominates it is the
+smaller, less cautious p-value of the two.
 """
 
 from __future__ import annotations
