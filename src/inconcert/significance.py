@@ -81,7 +81,9 @@ def _gammainc_lower_regularized(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     out = np.zeros_like(x, dtype=np.float64)
     from math import lgamma
 
-    lg = np.array([lgamma(v) for v in a.tolist()]) if a.size else np.zeros(0)
+    # counts repeat a lot: one lgamma per distinct value
+    values, where = np.unique(a, return_inverse=True)
+    lg = np.array([lgamma(v) for v in values.tolist()])[where] if a.size else np.zeros(0)
     pos = x > 0
     series = pos & (x < a + 1)
     if series.any():
