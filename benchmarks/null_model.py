@@ -15,8 +15,8 @@ For each method it reports the fewest organic accounts flagged (in any group) am
 thresholds that reach a planted-account recall of at least 0.95, and the ratio (target: the null
 model flags at least 5x fewer). It also reports pair F1, ROC-AUC and average precision of the
 account scores; what the analytic p-values add to the run time of ``detect`` with its default
-options, from posts to groups (median of 3 runs with ``significance`` on and off; target
-< 20%); and permutations per minute of the permutation test on about 1M actions (target
+options, from the posts file to groups (median of 3 runs with ``significance`` on and off;
+target < 20%); and permutations per minute of the permutation test on about 1M actions (target
 >= 100).
 
 Usage: python benchmarks/null_model.py [--seeds 0 1 2]
@@ -25,6 +25,7 @@ Usage: python benchmarks/null_model.py [--seeds 0 1 2]
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 
 import numpy as np
@@ -32,11 +33,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from inconcert.actions import posts_to_actions
-from inconcert.detect import detect_actions
+from inconcert.detect import detect, detect_actions
 from inconcert.evaluate import account_scores_metrics, evaluate_groups
 from inconcert.network import build_graph
 from inconcert.options import DetectOptions
-from inconcert.simulate import simulate
+from inconcert.simulate import Simulation, simulate, write_simulation
 
 HARD = {"fan_delay_median": 15.0, "fan_delay_sigma": 0.8, "fans_per_celebrity": (40, 100),
         "viral_bursts": 10, "breaking_news": 12}
@@ -75,17 +76,18 @@ def permutation_rate() -> tuple[int, float]:
     return acts.num_rows, 10 / result.timings["edges"] * 60
 
 
-def added_time(posts: pa.Table, repeat: int = 3) -> tuple[float, float]:
-    """Median seconds of ``detect`` (posts to groups, default options) without and with the
-    analytic p-values."""
+def added_time(sim: Simulation, repeat: int = 3) -> tuple[float, float]:
+    """Median seconds of :func:`inconcert.detect` (the library call behind ``inconcert
+    detect``: read the posts' Parquet file, make actions, find groups; default options, no
+    output files written) without and with the analytic p-values."""
     times: dict[bool, list[float]] = {False: [], True: []}
-    for _ in range(repeat):
-        for on in (False, True):
-            opts = DetectOptions(significance=on)
-            t0 = time.perf_counter()
-            acts, _ = posts_to_actions(posts, opts.kinds)
-            detect_actions(acts, options=opts, posts=posts)
-            times[on].append(time.perf_counter() - t0)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_simulation(sim, tmp)["posts_parquet"]
+        for _ in range(repeat):
+            for on in (False, True):
+                t0 = time.perf_counter()
+                detect([path], options=DetectOptions(significance=on))
+                times[on].append(time.perf_counter() - t0)
     return float(np.median(times[False])), float(np.median(times[True]))
 
 
@@ -102,7 +104,7 @@ def main() -> None:
         opts = DetectOptions(min_weight=1)
         acts, _ = posts_to_actions(sim.posts, opts.kinds)
         result = detect_actions(acts, options=opts, posts=sim.posts)
-        off, on = added_time(sim.posts)
+        off, on = added_time(sim)
         shares.append(on / off - 1)
         edges = result.edges
         raw = best(sweep(sim.truth, edges, "events", [1, 2, 3, 4, 5, 6, 8, 10], True))

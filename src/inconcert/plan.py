@@ -289,7 +289,9 @@ def source_exposure_sql(actions: str, near: str, sources: str) -> str:
     from 0 in sort order)."""
     return f"""
 WITH sizes AS (
-    SELECT kind, object_id, COUNT(*) AS n_obj FROM {actions} GROUP BY kind, object_id
+    SELECT a.kind, a.object_id, COUNT(*) AS n_obj
+    FROM {actions} a JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
+    GROUP BY a.kind, a.object_id
 ), per_object AS (
     SELECT a.account_id, a.kind, s.source, a.object_id,
            CAST(SUM(n.n_near - 1) AS DOUBLE) AS near, CAST(MIN(z.n_obj) - 1 AS DOUBLE) AS others
@@ -317,6 +319,7 @@ WITH source_ids AS (
     HAVING COUNT(DISTINCT object_id) >= 2
 ), co AS (
     SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
+    WHERE kind IN ({", ".join(quote(k) for k in SOURCE_KINDS)})
 )
 SELECT d.e, d.account_a, d.account_b, z.src, COUNT(*) AS c
 FROM co c
