@@ -208,8 +208,9 @@ def detect_actions(
                 eng.create("ic_edges", plan.edges_sql("ic_coactions", options.kinds,
                                                       eng.dialect, speeds=_speeds_us(options)))
                 with timer.stage("significance"):
-                    edges = _null_model(eng, posts) if options.significance else \
-                        eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
+                    edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
+                    if options.significance:
+                        edges = _null_model(eng, edges, posts)
                     edges = _finish_edges(edges)
                 edges = _weigh(eng, edges, options)
             summary["edges_before_threshold"] = edges.num_rows
@@ -470,13 +471,12 @@ def _speed_label(seconds: float) -> str:
     return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds:g}s".replace(".", "_")
 
 
-def _null_model(eng: Engine, posts: pa.Table | None) -> pa.Table:
-    """Edges (``ic_edges``) with the null model's expected co-actions (see
+def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Table:
+    """``edges`` (``ic_edges`` in account order) with the null model's expected co-actions (see
     :mod:`inconcert.significance`): per kind and direction the larger of the pool term and,
     for reposts, quotes and replies of posts in ``posts``, the source term. Every float sum
     runs here in a fixed order, so the result does not depend on the engine's parallel
     summation order."""
-    edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
     lam = np.zeros(edges.num_rows)
     by_source = np.zeros(edges.num_rows)
     exposure = eng.fetch(plan.exposure_sql("ic_acts", "ic_near"))
@@ -492,9 +492,7 @@ def _null_model(eng: Engine, posts: pa.Table | None) -> pa.Table:
         total = n.sum(axis=1)  # integers: exact
         ia = pc.index_in(edges.column("account_a"), accounts).to_numpy(zero_copy_only=False)
         ib = pc.index_in(edges.column("account_b"), accounts).to_numpy(zero_copy_only=False)
-        eng.create("ic_edge_ids", plan.edge_ids_sql("ic_edges"))
         sources = _source_terms(eng, posts, kinds.to_pylist(), edges.num_rows)
-        eng.drop("ic_edge_ids")
         for k, name in enumerate(kinds.to_pylist()):
             ab = n[k, ib] * e[k, ia] / total[k]
             ba = n[k, ia] * e[k, ib] / total[k]
@@ -510,7 +508,7 @@ def _null_model(eng: Engine, posts: pa.Table | None) -> pa.Table:
 def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],
                   n_edges: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The source term of the null model per kind with sources, A→B and B→A per edge (in
-    ``ic_edge_ids`` order): ``Σ_S E_A,S · π_B,S¬A`` (:mod:`inconcert.significance`)."""
+    account order): ``Σ_S E_A,S · π_B,S¬A`` (:mod:`inconcert.significance`)."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if posts is None or not posts.num_rows or not set(kinds) & set(plan.SOURCE_KINDS):
         return out
@@ -520,8 +518,10 @@ def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],
     if eng.create("ic_source_exposure",
                   plan.source_exposure_sql("ic_acts", "ic_near", "ic_sources")):
         rows = eng.fetch("SELECT g, near, others FROM ic_source_exposure ORDER BY g, object_id")
+        eng.create("ic_edge_ids", plan.edge_ids_sql("ic_edges"))
         eng.create("ic_pair_sources", plan.pair_sources_sql(
             "ic_source_exposure", "ic_edge_ids", "ic_coactions", "ic_sources"))
+        eng.drop("ic_edge_ids")
         pairs = eng.fetch(plan.source_affinity_sql("ic_source_exposure", "ic_pair_sources"))
         eng.drop("ic_pair_sources")
         # E_A,S: the account's actions on the source's objects, each counted as the share of
@@ -530,9 +530,8 @@ def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],
         others = rows.column("others").to_numpy()
         ratio = np.divide(near, others, out=np.zeros_like(near), where=others > 0)
         g = rows.column("g").to_numpy()
-        exposure = np.add.reduceat(ratio, np.flatnonzero(np.r_[True, g[1:] != g[:-1]])) \
-            if g.size else ratio
-        for kind in sorted(set(pc.unique(pairs.column("kind")).to_pylist())):
+        exposure = np.add.reduceat(ratio, np.flatnonzero(np.r_[True, g[1:] != g[:-1]]))
+        for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
             sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
             edge = sub.column("e").to_numpy()
             order = np.lexsort((sub.column("g_a").to_numpy(), edge))  # a fixed summing order

@@ -248,6 +248,7 @@ SELECT account_id, w * w AS sq FROM w ORDER BY account_id, kind, object_id
 
 #: The kinds whose object is a post with an author: its *source* for the null model.
 SOURCE_KINDS: tuple[str, ...] = ("repost", "reply", "quote")
+_SOURCE_KINDS_SQL = ", ".join(quote(k) for k in SOURCE_KINDS)
 
 
 def edge_ids_sql(edges: str) -> str:
@@ -273,10 +274,9 @@ ORDER BY a.account_id, a.kind
 def sources_sql(actions: str, posts: str) -> str:
     """``(kind, object_id, source)``: the author of each reposted, quoted or replied-to post
     that is itself in the input (``posts`` needs ``post_id, account_id``)."""
-    kinds = ", ".join(quote(k) for k in SOURCE_KINDS)
     return f"""
 SELECT o.kind, o.object_id, MIN(p.account_id) AS source
-FROM (SELECT DISTINCT kind, object_id FROM {actions} WHERE kind IN ({kinds})) o
+FROM (SELECT DISTINCT kind, object_id FROM {actions} WHERE kind IN ({_SOURCE_KINDS_SQL})) o
 JOIN {posts} p ON p.post_id = o.object_id
 GROUP BY o.kind, o.object_id
 """
@@ -309,19 +309,19 @@ FROM per_object
 
 
 def pair_sources_sql(per_object: str, edge_ids: str, coactions: str, sources: str) -> str:
-    """Per edge ``e`` (with its accounts) and (kind, source) ``src`` of
-    the objects the two accounts co-acted on: how many of the source's objects they co-acted
-    on (``c``). Only sources with at least two objects (a source with one object, which both
-    accounts acted on, tells nothing of their habits)."""
+    """Per edge ``e`` (with its accounts) and (kind, source) ``src`` of the objects the two
+    accounts co-acted on: how many of the source's objects they co-acted on (``c``) and how
+    many objects the source has (``n_s``). Only sources with at least two objects (a source
+    with one object, which both accounts acted on, tells nothing of their habits)."""
     return f"""
 WITH source_ids AS (
-    SELECT kind, source, MIN(src) AS src FROM {per_object} GROUP BY kind, source
-    HAVING COUNT(DISTINCT object_id) >= 2
+    SELECT kind, source, MIN(src) AS src, COUNT(DISTINCT object_id) AS n_s FROM {per_object}
+    GROUP BY kind, source HAVING COUNT(DISTINCT object_id) >= 2
 ), co AS (
     SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
-    WHERE kind IN ({", ".join(quote(k) for k in SOURCE_KINDS)})
+    WHERE kind IN ({_SOURCE_KINDS_SQL})
 )
-SELECT d.e, d.account_a, d.account_b, z.src, COUNT(*) AS c
+SELECT d.e, d.account_a, d.account_b, z.src, MIN(z.n_s) AS n_s, COUNT(*) AS c
 FROM co c
 JOIN {sources} s ON s.kind = c.kind AND s.object_id = c.object_id
 JOIN source_ids z ON z.kind = s.kind AND z.source = s.source
@@ -331,21 +331,17 @@ GROUP BY d.e, d.account_a, d.account_b, z.src
 
 
 def source_affinity_sql(per_object: str, pair_sources: str) -> str:
-    """Per edge ``e`` and source ``src`` in ``pair_sources`` (:func:`pair_sources_sql`): the
-    source's objects co-acted on (``c``), acted on by A (``n_a``), by B (``n_b``) and by anyone
-    (``n_s``), with A's and B's (account, kind, source) numbers ``g_a`` and ``g_b``.
-    ``per_object`` is :func:`source_exposure_sql`'s relation. Unsorted: ``(e, g_a)`` is a
-    key."""
+    """Per edge ``e`` and source ``src`` in ``pair_sources`` (:func:`pair_sources_sql`, which
+    gives ``c`` and ``n_s``): the source's objects acted on by A (``n_a``) and by B (``n_b``),
+    with A's and B's (account, kind, source) numbers ``g_a`` and ``g_b``. ``per_object`` is
+    :func:`source_exposure_sql`'s relation. Unsorted: ``(e, g_a)`` is a key."""
     return f"""
-WITH source_size AS (
-    SELECT src, COUNT(DISTINCT object_id) AS n FROM {per_object} GROUP BY src
-), per_source AS (
+WITH per_source AS (
     SELECT account_id, src, MIN(kind) AS kind, MIN(g) AS g, COUNT(*) AS n FROM {per_object}
     GROUP BY account_id, src
 )
-SELECT p.e, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a, xb.n AS n_b, z.n AS n_s
+SELECT p.e, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a, xb.n AS n_b, p.n_s
 FROM {pair_sources} p
 JOIN per_source xa ON xa.account_id = p.account_a AND xa.src = p.src
 JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src
-JOIN source_size z ON z.src = p.src
 """
