@@ -33,7 +33,7 @@ def synthetic_result(
         {
             "account_id": pa.array(acc_ids.tolist(), pa.string()),
             "group_id": pa.array(g + 1),
-            "community_id": pa.array(g + 1),
+            "component_id": pa.array(g + 1),
             "degree": pa.array(np.full(len(g), size - 1)),
             "strength": pa.array(np.full(len(g), (size - 1) * per_edge)),
             "posts": pa.array(np.full(len(g), per_edge * (size - 1))),
@@ -51,7 +51,7 @@ def synthetic_result(
             "account_a": pa.array(a_ids, pa.string()),
             "account_b": pa.array(b_ids, pa.string()),
             "group_id": pa.array(eg + 1),
-            "community_id": pa.array(eg + 1),
+            "component_id": pa.array(eg + 1),
             "weight": pa.array(np.full(len(eg), per_edge)),
             "coactions": pa.array(np.full(len(eg), per_edge)),
             "objects": pa.array(np.full(len(eg), 1)),

@@ -27,7 +27,14 @@ from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 from .scoring import account_scores, apply_group_ids, group_scores, renumber_groups
-from .significance import bh_qvalues, permutation_pvalues, poisson_sf
+from .significance import (
+    LATENCY_BINS,
+    bh_qvalues,
+    permutation_pvalues,
+    poisson_sf,
+    source_expectation,
+    timing_probability,
+)
 from .summaries import Similar, accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
@@ -205,8 +212,10 @@ def detect_actions(
             if options.compat == "coortweet":
                 edges = _coortweet_edges(compat_rows, options, eng)
             else:
-                eng.create("ic_edges", plan.edges_sql("ic_coactions", options.kinds,
-                                                      eng.dialect, speeds=_speeds_us(options)))
+                _prune(eng, options, summary)
+                eng.create("ic_edges", plan.edges_sql(
+                    "ic_coactions", options.kinds, eng.dialect, speeds=_speeds_us(options),
+                    occasion_gap=round(options.occasion_gap * MICROS)))
                 with timer.stage("significance"):
                     edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
                     if options.significance:
@@ -221,8 +230,8 @@ def detect_actions(
         with timer.stage("groups"):
             part = partition(edges, method=options.community, resolution=options.resolution,
                              seed=options.seed)
-            group, community = edge_groups(edges, part.accounts)
-            edges = _put_first(edges, {"group_id": group, "community_id": community})
+            group, component = edge_groups(edges, part.accounts)
+            edges = _put_first(edges, {"group_id": group, "component_id": component})
         with timer.stage("evidence"):
             evidence = evidence_table(eng, edges, posts, options,
                                  near_checked="text_pairs_below_similarity" in summary)
@@ -250,7 +259,7 @@ def _rank(
     edges = apply_group_ids(edges, mapping)
     accounts = apply_group_ids(accounts, mapping)
     accounts = accounts.append_column("score", account_scores(edges, accounts)).sort_by(
-        [("group_id", "ascending"), ("community_id", "ascending"), ("account_id", "ascending")])
+        [("group_id", "ascending"), ("account_id", "ascending")])
     evidence = apply_group_ids(evidence, mapping).sort_by("group_id")  # stable: keeps order
     return edges, accounts, groups, evidence
 
@@ -420,6 +429,26 @@ WHERE c.account_a IN (SELECT account_id FROM ic_part)
     return src
 
 
+def _prune(eng: Engine, options: DetectOptions, summary: dict[str, Any]) -> None:
+    """Keep in ``ic_coactions`` only the pairs that can pass the edge thresholds: an edge's
+    events and occasions are each at most its co-actions, so a pair with fewer co-actions than
+    ``min_weight`` or ``min_occasions`` can never be kept. A cheap grouped count finds them
+    before the distinct counts, the occasions and the null model run. (With ``edge_quantile``,
+    CooRTweet's quantile of *all* edges' weights, nothing is pruned.)"""
+    floor = 1 if options.edge_quantile is not None else max(options.min_weight,
+                                                             options.min_occasions)
+    if floor <= 1:
+        return
+    kept = eng.create("ic_cand", plan.candidate_pairs_sql("ic_coactions", floor))
+    summary["pairs_with_enough_coactions"] = kept
+    n = eng.create("ic_co_cand", plan.pair_coactions_sql("ic_coactions", "ic_cand"))
+    summary["coactions_of_those_pairs"] = n
+    eng.drop("ic_coactions")
+    eng.drop("ic_cand")
+    eng.create("ic_coactions", "SELECT * FROM ic_co_cand")
+    eng.drop("ic_co_cand")
+
+
 def _weigh(eng: Engine, edges: pa.Table, options: DetectOptions) -> pa.Table:
     """Add ``tfidf_cosine`` (when asked for) and ``weight``, the network weight chosen by
     ``options.weight_by``, right after the account columns."""
@@ -508,45 +537,78 @@ def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Tabl
 def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],
                   n_edges: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The source term of the null model per kind with sources, A→B and B→A per edge (in
-    account order): ``Σ_S E_A,S · π_B,S¬A`` (:mod:`inconcert.significance`)."""
+    account order): ``Σ_S n_A,S · π_B,S¬A · P_t(A, B)`` (:mod:`inconcert.significance`)."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if posts is None or not posts.num_rows or not set(kinds) & set(plan.SOURCE_KINDS):
         return out
-    eng.load("ic_post_accounts", posts.select(["post_id", "account_id"]))
+    t = pc.cast(pc.cast(posts.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
+    eng.load("ic_post_accounts", pa.table({"post_id": posts.column("post_id"),
+                                           "account_id": posts.column("account_id"), "t": t}))
     eng.create("ic_sources", plan.sources_sql("ic_acts", "ic_post_accounts"))
     eng.drop("ic_post_accounts")
-    if eng.create("ic_source_exposure",
-                  plan.source_exposure_sql("ic_acts", "ic_near", "ic_sources")):
-        rows = eng.fetch("SELECT g, near, others FROM ic_source_exposure ORDER BY g, object_id")
+    if eng.create("ic_source_objects", plan.source_objects_sql("ic_acts", "ic_sources")):
         eng.create("ic_edge_ids", plan.edge_ids_sql("ic_edges"))
         eng.create("ic_pair_sources", plan.pair_sources_sql(
-            "ic_source_exposure", "ic_edge_ids", "ic_coactions", "ic_sources"))
-        eng.drop("ic_edge_ids")
-        pairs = eng.fetch(plan.source_affinity_sql("ic_source_exposure", "ic_pair_sources"))
+            "ic_source_objects", "ic_edge_ids", "ic_coactions", "ic_sources"))
+        pairs = eng.fetch(plan.source_affinity_sql("ic_source_objects", "ic_pair_sources"))
         eng.drop("ic_pair_sources")
-        # E_A,S: the account's actions on the source's objects, each counted as the share of
-        # its object's other actions that fall within the action's window
-        near = rows.column("near").to_numpy()
-        others = rows.column("others").to_numpy()
-        ratio = np.divide(near, others, out=np.zeros_like(near), where=others > 0)
-        g = rows.column("g").to_numpy()
-        exposure = np.add.reduceat(ratio, np.flatnonzero(np.r_[True, g[1:] != g[:-1]]))
+        timing = _timing(eng, pairs, n_edges)
+        eng.drop("ic_edge_ids")
         for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
             sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
             edge = sub.column("e").to_numpy()
             order = np.lexsort((sub.column("g_a").to_numpy(), edge))  # a fixed summing order
-            c = {k: sub.column(k).to_numpy()[order]
-                 for k in ("g_a", "g_b", "c", "n_a", "n_b", "n_s")}
-            sides = []
-            for g_, na, nb in (("g_a", "n_a", "n_b"), ("g_b", "n_b", "n_a")):
-                # π_B,S¬A: B's objects of the source, less those co-acted on, per object of
-                # the source that A did not act on
-                ok = (c["n_s"] > c[na]) & (c[nb] > c["c"])
-                term = exposure[c[g_][ok]] * (c[nb][ok] - c["c"][ok]) / (c["n_s"][ok] - c[na][ok])
-                sides.append(np.bincount(edge[order][ok], term, n_edges))
-            out[kind] = (sides[0], sides[1])
-    eng.drop("ic_source_exposure")
+            c = {k: sub.column(k).to_numpy()[order] for k in ("c", "n_a", "n_b", "n_s")}
+            p_t = timing[kind][edge[order]]
+            ab = source_expectation(c["n_a"], c["n_b"], c["n_s"], c["c"], p_t)
+            ba = source_expectation(c["n_b"], c["n_a"], c["n_s"], c["c"], p_t)
+            out[kind] = (np.bincount(edge[order], ab, n_edges),
+                         np.bincount(edge[order], ba, n_edges))
+    eng.drop("ic_source_objects")
     eng.drop("ic_sources")
+    return out
+
+
+def _timing(eng: Engine, pairs: pa.Table, n_edges: int) -> dict[str, np.ndarray]:
+    """Per kind, per edge: ``P_t``, the chance that the two accounts, each acting at its own
+    usual latency after the referenced posts (its latency histogram without the objects the
+    pair co-acted on, plus :data:`~inconcert.significance.TIMING_PRIOR` pseudo-actions of
+    the population's profile), act within one window of each other."""
+    bins = LATENCY_BINS
+    eng.create("ic_latency", plan.latency_bins_sql("ic_acts", "ic_sources", bins))
+    hist = eng.fetch(plan.latency_histogram_sql("ic_latency"))
+    evidence = eng.fetch(plan.pair_latency_sql("ic_latency", "ic_edge_ids", "ic_coactions"))
+    eng.drop("ic_latency")
+    out: dict[str, np.ndarray] = {}
+    pair_ids = pairs.column("e").to_numpy()
+    for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
+        h = hist.filter(pc.equal(hist.column("kind"), kind))
+        names = pc.unique(h.column("account_id"))
+        acc = pc.index_in(h.column("account_id"), names).to_numpy(zero_copy_only=False)
+        per_account = np.zeros((len(names), bins))
+        np.add.at(per_account, (acc, h.column("bin").to_numpy()), h.column("n").to_numpy())
+        prior = per_account.sum(axis=0)
+        edges = np.unique(pair_ids[pc.equal(pairs.column("kind"), kind).to_numpy(
+            zero_copy_only=False)])
+        # each side's own histogram, less its actions on the objects co-acted on
+        left = np.zeros((n_edges, bins))
+        right = np.zeros((n_edges, bins))
+        sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
+        ea = sub.column("e").to_numpy()
+        ia = pc.index_in(sub.column("account_a"), names).to_numpy(zero_copy_only=False)
+        ib = pc.index_in(sub.column("account_b"), names).to_numpy(zero_copy_only=False)
+        left[ea] = per_account[ia]
+        right[ea] = per_account[ib]
+        ev = evidence.filter(pc.equal(evidence.column("kind"), kind))
+        e_ = ev.column("e").to_numpy()
+        side = ev.column("side").to_numpy()
+        b_ = ev.column("bin").to_numpy()
+        n_ = ev.column("n").to_numpy().astype(np.float64)
+        np.subtract.at(left, (e_[side == 0], b_[side == 0]), n_[side == 0])
+        np.subtract.at(right, (e_[side == 1], b_[side == 1]), n_[side == 1])
+        p = np.zeros(n_edges)
+        p[edges] = timing_probability(left[edges], right[edges], prior)
+        out[kind] = p
     return out
 
 
@@ -586,7 +648,8 @@ def _threshold(edges: pa.Table, options: DetectOptions) -> pa.Table:
         if options.edge_quantile is None:
             return edges
         return edges.filter(pc.equal(edges.column("weight_threshold"), 1))
-    keep = pc.greater_equal(edges.column("events"), options.min_weight)
+    keep = pc.and_(pc.greater_equal(edges.column("events"), options.min_weight),
+                   pc.greater_equal(edges.column("occasions"), options.min_occasions))
     if options.max_q is not None:
         keep = pc.and_(keep, pc.less_equal(edges.column("q_value"), options.max_q))
     if options.edge_quantile is not None:

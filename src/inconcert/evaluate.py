@@ -239,8 +239,8 @@ def evaluate_groups(
         One row per detected account: ``account_id`` and ``group_column``. Rows whose group is
         null or empty are ignored (the account is in no detected group).
     group_column
-        The column of ``assignments`` holding the detected group, e.g. ``"community_id"`` to
-        score Leiden communities instead of connected components.
+        The column of ``assignments`` holding the detected group, e.g. ``"component_id"`` to
+        score connected components instead of groups (Leiden communities).
     score_column
         A numeric column of ``assignments`` to score as a ranking (ROC-AUC, average precision,
         precision@k) over every account of the truth, accounts without a row or with a null
@@ -289,7 +289,7 @@ def evaluate_dir(
         the shape is told by the columns (``group_id`` wins when both are there).
     result_dir
         The detection output directory holding ``accounts.csv`` (columns ``account_id``,
-        ``group_id``, ``community_id``, ...), or the path of that file itself.
+        ``group_id``, ``component_id``, ...), or the path of that file itself.
     group_column
         Which column of ``accounts.csv`` is the detected group.
 

@@ -1,9 +1,16 @@
-"""The network of kept edges: connected components (groups) and Leiden communities.
+"""The network of kept edges: groups (Leiden communities) inside connected components.
+
+A **group** is a Leiden community: in a sparse result it is the connected component itself,
+and where organic noise or a shared viral moment bridges several groups into one large
+component, the communities are the tightly knit groups inside it (what a reader should look
+at). The connected component stays a column (``component_id``). Leiden communities are
+connected by construction; an account that Leiden leaves alone in a community of its own joins
+the community of its strongest neighbour, so every group has at least two accounts and an edge.
 
 Vertices are the accounts of the kept edges, in byte order of ``account_id``; edges are sorted
 the same way, so the graph, and with a fixed ``seed`` the communities, are identical from run
-to run. Group and community ids are 1, 2, 3, ... ranked by total edge weight, then size, then
-the smallest account id.
+to run. Group and component ids are 1, 2, 3, ... ranked by total edge weight, then size, then
+the smallest account id (the detection renumbers groups by score afterwards).
 """
 
 from __future__ import annotations
@@ -25,10 +32,10 @@ COMMUNITY_METHODS = ("modularity", "cpm")
 
 @dataclass(frozen=True)
 class Partition:
-    """Each account's group (component) and community, plus per-account degree and strength."""
+    """Each account's group (Leiden community) and component, plus degree and strength."""
 
     graph: ig.Graph
-    accounts: pa.Table  # account_id, group_id, community_id, degree, strength
+    accounts: pa.Table  # account_id, group_id, component_id, degree, strength
 
 
 def build_graph(edges: pa.Table) -> ig.Graph:
@@ -101,28 +108,51 @@ def partition(
                 g, leidenalg.CPMVertexPartition, weights="weight",
                 resolution_parameter=resolution, n_iterations=-1, seed=seed,
             )
-        comms = np.array(part.membership, dtype=np.int64)
+        comms = _no_singletons(g, np.array(part.membership, dtype=np.int64))
     else:
         comps = comms = np.zeros(0, dtype=np.int64)
     accounts = pa.table(
         {
             "account_id": pa.array(names, pa.string()),
-            "group_id": pa.array(_rank(comps, strength, names), pa.int64()),
-            "community_id": pa.array(_rank(comms, strength, names), pa.int64()),
+            "group_id": pa.array(_rank(comms, strength, names), pa.int64()),
+            "component_id": pa.array(_rank(comps, strength, names), pa.int64()),
             "degree": pa.array(degree, pa.int64()),
             "strength": pa.array(strength, pa.float64()),
         }
     )
-    accounts = accounts.sort_by([("group_id", "ascending"), ("community_id", "ascending"),
-                                 ("account_id", "ascending")])
+    accounts = accounts.sort_by([("group_id", "ascending"), ("account_id", "ascending")])
     return Partition(graph=g, accounts=accounts)
 
 
+def _no_singletons(g: ig.Graph, membership: np.ndarray) -> np.ndarray:
+    """Move every account alone in its community to its strongest neighbour's community
+    (ties: the neighbour first in vertex order), repeated until no community is a singleton."""
+    membership = membership.copy()
+    weights = np.array(g.es["weight"], dtype=np.float64) if g.ecount() else np.zeros(0)
+    for _ in range(g.vcount()):
+        sizes = np.bincount(membership)
+        alone = np.flatnonzero(sizes[membership] == 1)
+        if alone.size == 0:
+            break
+        v = int(alone[0])
+        best, best_w = -1, -1.0
+        for e in g.incident(v):
+            u = g.es[e].target if g.es[e].source == v else g.es[e].source
+            if weights[e] > best_w or (weights[e] == best_w and u < best):
+                best, best_w = u, float(weights[e])
+        if best < 0:  # an isolated vertex cannot happen in a network built from edges
+            break
+        membership[v] = membership[best]
+    return membership
+
+
 def edge_groups(edges: pa.Table, accounts: pa.Table) -> tuple[pa.Array, pa.Array]:
-    """Per edge: its group, and its community when both ends share one (else null)."""
+    """Per edge: its group when both ends share one (else null: an edge between two groups
+    of one component), and its component."""
     ids = accounts.column("account_id")
     ga = pc.take(accounts.column("group_id"), pc.index_in(edges.column("account_a"), ids))
-    ca = pc.take(accounts.column("community_id"), pc.index_in(edges.column("account_a"), ids))
-    cb = pc.take(accounts.column("community_id"), pc.index_in(edges.column("account_b"), ids))
-    community = pc.if_else(pc.equal(ca, cb), ca, pa.scalar(None, pa.int64()))
-    return ga, community
+    gb = pc.take(accounts.column("group_id"), pc.index_in(edges.column("account_b"), ids))
+    component = pc.take(accounts.column("component_id"),
+                        pc.index_in(edges.column("account_a"), ids))
+    group = pc.if_else(pc.equal(ga, gb), ga, pa.scalar(None, pa.int64()))
+    return group, component

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from .engine import check_memory_limit, check_threads
 from .errors import ParameterError
 from .network import COMMUNITY_METHODS
 from .normalize import MIN_TEXT_CHARS
@@ -90,7 +91,9 @@ class DetectOptions:
         exactly (per kind, then combined); ``window`` is its ``time_window`` and
         ``edge_quantile`` its ``edge_weight`` (default 0.5 there, edges kept only when given).
     memory_limit / threads:
-        DuckDB's memory limit (e.g. "8GB"; it spills to disk past it) and worker threads.
+        DuckDB's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM; it spills to disk past
+        it) and worker threads (1 to 1024). Both are checked strictly
+        (:func:`inconcert.engine.check_memory_limit`).
     """
 
     kinds: tuple[str, ...] = DEFAULT_KINDS
@@ -98,6 +101,8 @@ class DetectOptions:
     windows: Mapping[str, float] = field(default_factory=dict)
     min_participation: int = 2
     min_weight: int = 3
+    min_occasions: int = 1
+    occasion_gap: float = 3600.0
     edge_quantile: float | None = None
     max_burst: int | None = 1000
     weight_by: str = "events"
@@ -124,6 +129,7 @@ class DetectOptions:
         object.__setattr__(self, "kinds", tuple(k for k in ALL_KINDS if k in set(kinds)))
         if self.window != "auto":
             _number("window", self.window, minimum=0)
+            _bounded_window("window", self.window)
             object.__setattr__(self, "window", float(self.window))
         elif self.compat is not None:
             raise ParameterError("window", "a number of seconds with compat (not 'auto')",
@@ -132,9 +138,13 @@ class DetectOptions:
             if kind not in ALL_KINDS:
                 raise ParameterError("windows", f"keyed by kinds ({', '.join(ALL_KINDS)})", kind)
             _number(f"windows[{kind}]", w, minimum=0)
+            _bounded_window(f"windows[{kind}]", w)
         object.__setattr__(self, "windows", dict(sorted(self.windows.items())))
         _whole("min_participation", self.min_participation, minimum=0)
         _whole("min_weight", self.min_weight, minimum=1)
+        _whole("min_occasions", self.min_occasions, minimum=1)
+        _number("occasion_gap", self.occasion_gap, minimum=0, maximum=366 * 86_400)
+        object.__setattr__(self, "occasion_gap", float(self.occasion_gap))
         if self.edge_quantile is not None:
             _number("edge_quantile", self.edge_quantile, minimum=0, maximum=1)
         if self.max_burst is not None:
@@ -166,7 +176,9 @@ class DetectOptions:
             raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None",
                                  self.compat)
         if self.threads is not None:
-            _whole("threads", self.threads, minimum=1)
+            check_threads(self.threads)
+        if self.memory_limit is not None:
+            object.__setattr__(self, "memory_limit", check_memory_limit(self.memory_limit))
 
     def window_for(self, kind: str) -> float:
         """The window of one kind, in seconds (once ``"auto"`` has been estimated)."""
@@ -195,6 +207,16 @@ def _number(
         low = f"> {minimum:g}" if strict else f">= {minimum:g}"
         rng = f"in [{minimum:g}, {maximum:g}]" if maximum is not None else low
         raise ParameterError(name, f"a number {rng}", value)
+
+
+#: Longest window accepted, in seconds (about 31.7 years): windows become whole microseconds
+#: in SQL, added to timestamps, so they must stay finite and far from the 64-bit range.
+MAX_WINDOW_S = 1e9
+
+
+def _bounded_window(name: str, value: object) -> None:
+    if float(value) > MAX_WINDOW_S:  # type: ignore[arg-type]  # a number, checked before
+        raise ParameterError(name, f"a finite number of seconds <= {MAX_WINDOW_S:g}", value)
 
 
 def _whole(name: str, value: object, *, minimum: int) -> None:

@@ -38,8 +38,13 @@ __all__ = [
     "pair_sources_sql",
     "pairs_sql",
     "quote",
+    "candidate_pairs_sql",
+    "latency_bins_sql",
+    "latency_histogram_sql",
+    "pair_coactions_sql",
+    "pair_latency_sql",
     "source_affinity_sql",
-    "source_exposure_sql",
+    "source_objects_sql",
     "sources_sql",
     "window_case_sql",
 ]
@@ -159,9 +164,28 @@ HAVING COUNT(*) >= {int(min_participation)}
 """
 
 
+def candidate_pairs_sql(coactions: str, min_coactions: int) -> str:
+    """Account pairs with at least ``min_coactions`` co-actions: a cheap count that every kept
+    edge passes (its events, objects and occasions are each at most its co-actions), so the
+    expensive distinct counts and the null model run only on these pairs."""
+    return f"""
+SELECT account_a, account_b FROM {coactions}
+GROUP BY account_a, account_b
+HAVING COUNT(*) >= {int(min_coactions)}
+"""
+
+
+def pair_coactions_sql(coactions: str, pairs: str) -> str:
+    """The co-actions of the pairs in ``pairs`` (a semi-join: ``pairs`` has one row a pair)."""
+    return f"""
+SELECT c.* FROM {coactions} c
+JOIN {pairs} p ON c.account_a = p.account_a AND c.account_b = p.account_b
+"""
+
+
 def edges_sql(
     coactions: str, kinds: Sequence[str], dialect: Dialect,
-    speeds: Mapping[str, int] | None = None,
+    speeds: Mapping[str, int] | None = None, occasion_gap: int = 3_600 * MICROS,
 ) -> str:
     """One row per account pair: counts per kind, weight, posts per side, times.
 
@@ -173,6 +197,12 @@ def edges_sql(
     is ``min(posts_a, posts_b) / max(posts_a, posts_b)``; ``days`` counts distinct UTC days with
     a co-action; ``coactions_<label>`` counts the co-actions at most ``speeds[label]`` µs apart
     (fast subnetworks, all speeds in one pass). Times are µs since the epoch.
+
+    ``occasions`` counts the pair's separate *occasions*: its co-actions ordered by time (the
+    earlier action of each), a new occasion starting wherever more than ``occasion_gap`` µs
+    pass since the previous co-action. Ten links pushed in one burst are one occasion; the same
+    pair meeting again the next day is a second. Ties in time never start an occasion, so the
+    count does not depend on row order.
     """
     per_kind = []
     for kind in kinds:
@@ -188,8 +218,15 @@ def edges_sql(
             f"CAST(SUM(CASE WHEN dt <= {int(us)} THEN 1 ELSE 0 END) AS BIGINT) AS coactions_{label}"
         )
     per_kind_sql = ",\n    ".join(per_kind)
-    day = dialect.div("CASE WHEN t_a < t_b THEN t_a ELSE t_b END", str(86_400 * MICROS))
+    day = dialect.div("t0", str(86_400 * MICROS))
     return f"""
+WITH c0 AS (
+    SELECT *, CASE WHEN t_a < t_b THEN t_a ELSE t_b END AS t0 FROM {coactions}
+), c AS (
+    SELECT *, CASE WHEN t0 - LAG(t0) OVER (PARTITION BY account_a, account_b ORDER BY t0)
+                        <= {int(occasion_gap)} THEN 0 ELSE 1 END AS new_occasion
+    FROM c0
+)
 SELECT
     account_a, account_b,
     COUNT(DISTINCT post_a || chr(31) || post_b) AS events,
@@ -201,10 +238,11 @@ SELECT
     AVG(dt) AS mean_dt,
     MIN(dt) AS min_dt,
     MAX(dt) AS max_dt,
-    MIN(CASE WHEN t_a < t_b THEN t_a ELSE t_b END) AS first_t,
+    MIN(t0) AS first_t,
     MAX(CASE WHEN t_a > t_b THEN t_a ELSE t_b END) AS last_t,
-    COUNT(DISTINCT {day}) AS days
-FROM {coactions}
+    COUNT(DISTINCT {day}) AS days,
+    CAST(SUM(new_occasion) AS BIGINT) AS occasions
+FROM c
 GROUP BY account_a, account_b
 """
 
@@ -272,39 +310,80 @@ ORDER BY a.account_id, a.kind
 
 
 def sources_sql(actions: str, posts: str) -> str:
-    """``(kind, object_id, source)``: the author of each reposted, quoted or replied-to post
-    that is itself in the input (``posts`` needs ``post_id, account_id``)."""
+    """``(kind, object_id, source, t_ref)``: the author of each reposted, quoted or replied-to
+    post that is itself in the input, and that post's time (``posts`` needs ``post_id,
+    account_id, t``)."""
     return f"""
-SELECT o.kind, o.object_id, MIN(p.account_id) AS source
+SELECT o.kind, o.object_id, MIN(p.account_id) AS source, MIN(p.t) AS t_ref
 FROM (SELECT DISTINCT kind, object_id FROM {actions} WHERE kind IN ({_SOURCE_KINDS_SQL})) o
 JOIN {posts} p ON p.post_id = o.object_id
 GROUP BY o.kind, o.object_id
 """
 
 
-def source_exposure_sql(actions: str, near: str, sources: str) -> str:
-    """Per account and object with a source: the account's summed exposure on the object
-    (``near``: other actions within its windows) and the object's other actions (``others``);
-    integer numbers for the (kind, source) (``src``) and the (account, kind, source) (``g``,
-    from 0 in sort order)."""
+def source_objects_sql(actions: str, sources: str) -> str:
+    """Per account and object with a source, one row: integer numbers for the (kind, source)
+    (``src``) and the (account, kind, source) (``g``, from 0 in sort order)."""
     return f"""
-WITH sizes AS (
-    SELECT a.kind, a.object_id, COUNT(*) AS n_obj
-    FROM {actions} a JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
-    GROUP BY a.kind, a.object_id
-), per_object AS (
-    SELECT a.account_id, a.kind, s.source, a.object_id,
-           CAST(SUM(n.n_near - 1) AS DOUBLE) AS near, CAST(MIN(z.n_obj) - 1 AS DOUBLE) AS others
+WITH per_object AS (
+    SELECT DISTINCT a.account_id, a.kind, s.source, a.object_id
     FROM {actions} a
     JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
-    JOIN {near} n ON n.action_id = a.action_id
-    JOIN sizes z ON z.kind = a.kind AND z.object_id = a.object_id
-    GROUP BY a.account_id, a.kind, s.source, a.object_id
 )
 SELECT *,
        DENSE_RANK() OVER (ORDER BY kind, source) AS src,
        DENSE_RANK() OVER (ORDER BY account_id, kind, source) - 1 AS g
 FROM per_object
+"""
+
+
+def latency_bins_sql(actions: str, sources: str, bins: int) -> str:
+    """Per action on a post with a known time (``sources``' ``t_ref``): its *latency* bin.
+    The latency is how long after the referenced post the account acted (at least 0); bins
+    are in units of the action's window ``w``: bin 0 is ``[0, w]``, bin ``i >= 1`` is
+    ``(2^(i-1) w, 2^i w]``, the last bin open-ended (:mod:`inconcert.significance`)."""
+    lat = "CAST(GREATEST(a.t - s.t_ref, 0) AS DOUBLE)"
+    w = "CAST(GREATEST(a.w, 1) AS DOUBLE)"
+    return f"""
+SELECT a.account_id, a.kind, a.object_id,
+       CASE WHEN a.t - s.t_ref <= a.w THEN 0
+            ELSE LEAST({int(bins) - 1},
+                       1 + CAST(FLOOR(LOG2({lat} / {w}) - 1e-12) AS BIGINT)) END AS bin
+FROM {actions} a
+JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
+"""
+
+
+def latency_histogram_sql(latencies: str) -> str:
+    """Each account's actions per (kind, latency bin)."""
+    return f"""
+SELECT account_id, kind, bin, COUNT(*) AS n FROM {latencies}
+GROUP BY account_id, kind, bin
+ORDER BY account_id, kind, bin
+"""
+
+
+def pair_latency_sql(latencies: str, edge_ids: str, coactions: str) -> str:
+    """Per edge ``e``, kind, side (0: ``account_a``, 1: ``account_b``) and latency bin: that
+    side's actions on the objects the pair co-acted on: the evidence the null model leaves out
+    of each account's timing habit when it tests this pair."""
+    return f"""
+WITH co AS (
+    SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
+    WHERE kind IN ({_SOURCE_KINDS_SQL})
+), sides AS (
+    SELECT d.e, c.kind, 0 AS side, c.account_a AS account_id, c.object_id
+    FROM co c JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
+    UNION ALL
+    SELECT d.e, c.kind, 1 AS side, c.account_b AS account_id, c.object_id
+    FROM co c JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
+)
+SELECT x.e, x.kind, x.side, l.bin, COUNT(*) AS n
+FROM sides x
+JOIN {latencies} l ON l.account_id = x.account_id AND l.kind = x.kind
+                   AND l.object_id = x.object_id
+GROUP BY x.e, x.kind, x.side, l.bin
+ORDER BY x.e, x.kind, x.side, l.bin
 """
 
 
@@ -334,13 +413,14 @@ def source_affinity_sql(per_object: str, pair_sources: str) -> str:
     """Per edge ``e`` and source ``src`` in ``pair_sources`` (:func:`pair_sources_sql`, which
     gives ``c`` and ``n_s``): the source's objects acted on by A (``n_a``) and by B (``n_b``),
     with A's and B's (account, kind, source) numbers ``g_a`` and ``g_b``. ``per_object`` is
-    :func:`source_exposure_sql`'s relation. Unsorted: ``(e, g_a)`` is a key."""
+    :func:`source_objects_sql`'s relation. Unsorted: ``(e, g_a)`` is a key."""
     return f"""
 WITH per_source AS (
     SELECT account_id, src, MIN(kind) AS kind, MIN(g) AS g, COUNT(*) AS n FROM {per_object}
     GROUP BY account_id, src
 )
-SELECT p.e, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a, xb.n AS n_b, p.n_s
+SELECT p.e, p.account_a, p.account_b, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a,
+       xb.n AS n_b, p.n_s
 FROM {pair_sources} p
 JOIN per_source xa ON xa.account_id = p.account_a AND xa.src = p.src
 JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src

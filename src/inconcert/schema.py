@@ -24,8 +24,8 @@ co-action
 edge
     An unordered pair of accounts with at least one co-action, carrying counts, weight and times.
 group
-    A connected component of the kept network (``group_id``); a *community* is a Leiden
-    community inside it (``community_id``).
+    A Leiden community of the kept network (``group_id``): the tightly knit accounts inside a
+    connected component (``component_id``), which it often is entirely.
 
 Post schema (what readers produce)
 ----------------------------------

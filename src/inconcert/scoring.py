@@ -62,7 +62,9 @@ def group_scores(edges: pa.Table, accounts: pa.Table, groups: pa.Table) -> pa.Ta
     if "q_value" in edges.column_names and edges.num_rows:
         q = np.clip(np.nan_to_num(edges.column("q_value").to_numpy(zero_copy_only=False),
                                   nan=1.0), 1e-300, 1.0)
-        eg = edges.column("group_id").to_numpy()
+        inside = edges.column("group_id").is_valid().to_numpy(zero_copy_only=False)
+        eg = edges.column("group_id").fill_null(0).to_numpy().astype(np.int64)[inside]
+        q = q[inside]  # edges between two groups count for neither
         order = np.argsort(eg, kind="stable")
         eg_sorted, lq = eg[order], -np.log10(q[order])
         bounds = np.flatnonzero(np.diff(eg_sorted)) + 1

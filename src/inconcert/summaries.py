@@ -107,12 +107,12 @@ WITH posts AS (
         SELECT account_b AS account_id, post_b AS post_id FROM ic_evidence
     ) e GROUP BY account_id
 )
-SELECT s.account_id, s.group_id, s.community_id, s.degree, s.strength,
+SELECT s.account_id, s.group_id, s.component_id, s.degree, s.strength,
        COALESCE(p.posts, 0) AS posts, COALESCE(c.coordinated_posts, 0) AS coordinated_posts
 FROM ic_assign s
 LEFT JOIN posts p ON s.account_id = p.account_id
 LEFT JOIN coord c ON s.account_id = c.account_id
-ORDER BY s.group_id, s.community_id, s.account_id
+ORDER BY s.group_id, s.account_id
 """
     )
 
@@ -163,7 +163,8 @@ WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
 
 def groups_table(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
             similar: Mapping[str, Similar]) -> pa.Table:
-    """One row per group (connected component), ranked by total weight."""
+    """One row per group (a Leiden community; :mod:`inconcert.network`), with its component.
+    Only the edges and co-actions inside a group count towards it."""
     eng.load("ic_gedges", edges.select(["group_id", "events" if "events" in edges.column_names
                                         else "weight"]).rename_columns(["group_id", "weight"]))
     eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
@@ -173,7 +174,7 @@ def groups_table(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.
     table = eng.fetch(
         """
 WITH members AS (
-    SELECT group_id, COUNT(*) AS size, COUNT(DISTINCT community_id) AS communities
+    SELECT group_id, COUNT(*) AS size, MIN(component_id) AS component_id
     FROM ic_assign GROUP BY group_id
 ), e AS (
     SELECT group_id, COUNT(*) AS edges, CAST(SUM(weight) AS BIGINT) AS weight
@@ -193,7 +194,7 @@ WITH members AS (
 )
 SELECT m.group_id, m.size, e.edges,
        CASE WHEN m.size > 1 THEN 2.0 * e.edges / (m.size * (m.size - 1)) ELSE 0 END AS density,
-       e.weight, m.communities, ev.coactions, ev.objects, p.coordinated_posts,
+       e.weight, m.component_id, ev.coactions, ev.objects, p.coordinated_posts,
        ev.first_time, ev.last_time, ev.mean_dt_s, ev.median_dt_s
 FROM members m JOIN e ON m.group_id = e.group_id
 JOIN ev ON m.group_id = ev.group_id

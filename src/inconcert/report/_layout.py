@@ -64,7 +64,7 @@ def layout_groups(
     group_of:
         For each node, the rank of its group (0 = strongest); nodes of one rank are one block.
     edge_a, edge_b:
-        Node indices of each edge (both ends in the same group).
+        Node indices of each edge (edges between two groups are left out of the layout).
     weight:
         Edge weights (heavier edges pull harder).
 
@@ -81,6 +81,9 @@ def layout_groups(
     state = random.getstate()
     random.seed(0)
     try:
+        # an edge between two groups (of one component) does not pull either layout
+        inside = group_of[edge_a] == group_of[edge_b] if len(edge_a) else np.zeros(0, bool)
+        edge_a, edge_b, weight = edge_a[inside], edge_b[inside], weight[inside]
         order = np.argsort(group_of, kind="stable")
         ranks, starts = np.unique(group_of[order], return_index=True)
         ends = np.append(starts[1:], n)

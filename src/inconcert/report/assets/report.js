@@ -86,7 +86,7 @@
     return v === null || v === undefined ? "" : String(v);
   }
   var LABELS = {
-    group_id: "group", community_id: "community", size: "accounts", coactions: "co-actions",
+    group_id: "group", component_id: "component", size: "accounts", coactions: "co-actions",
     coordinated_posts: "coordinated posts", mean_dt_s: "mean Δt (s)", median_dt_s: "median Δt (s)",
     min_dt_s: "min Δt (s)", max_dt_s: "max Δt (s)", span_hours: "span (hours)", first_time: "first (UTC)",
     last_time: "last (UTC)", posts_a: "posts A", posts_b: "posts B", edge_symmetry_score: "symmetry (posts)",
@@ -453,8 +453,8 @@
     } catch (e) { return false; }
   }
   function nodeColour(acc) {
-    if (state.colourBy === "community") {
-      var com = acol("community_id");
+    if (state.colourBy === "component") {
+      var com = acol("component_id");
       var c = com ? com[acc] : null;
       return c === null || c === undefined ? FADED : PALETTE[((c % PALETTE.length) + PALETTE.length) % PALETTE.length];
     }
@@ -615,7 +615,7 @@
     var findBtn = h("button", { text: "Find", onclick: search });
     var colourSel = h("select", { id: "colour-by" });
     colourSel.setAttribute("aria-label", "Colour nodes by");
-    [["group", "colour by group"], ["community", "colour by community"]].forEach(function (o) { colourSel.appendChild(h("option", { value: o[0], text: o[1] })); });
+    [["group", "colour by group"], ["component", "colour by component"]].forEach(function (o) { colourSel.appendChild(h("option", { value: o[0], text: o[1] })); });
     colourSel.addEventListener("change", function () { state.colourBy = colourSel.value; refreshGraph(); });
     var reset = h("button", { text: "Show all", onclick: function () { state.group = null; state.account = null; state.edge = null; refreshGraph(); if (renderer) renderer.getCamera().animate({ x: 0.5, y: 0.5, ratio: 1 }, { duration: 400 }); renderSide(); writeHash(); } });
     var legend = h("div", { class: "legend" });
