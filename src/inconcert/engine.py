@@ -6,7 +6,9 @@ Spark. Library code talks to the small :class:`Engine` interface and never to Du
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tempfile
 from typing import Protocol
 
@@ -16,7 +18,74 @@ import pyarrow as pa
 from .errors import ParameterError
 from .plan import DUCKDB, Dialect
 
-__all__ = ["DuckDBEngine", "Engine", "open_engine"]
+__all__ = ["DuckDBEngine", "Engine", "check_memory_limit", "check_threads", "open_engine"]
+
+#: Most worker threads accepted (DuckDB starts them all at once: a huge count hangs).
+MAX_THREADS = 1024
+#: Least memory limit accepted: DuckDB cannot run a query in less.
+MIN_MEMORY_BYTES = 64 * 1024**2
+
+_MEMORY = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE | re.ASCII
+)
+_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+_MEMORY_RULE = (
+    "a size such as '8GB', '512MiB' or '60%' (of RAM): a number, then B, KB, MB, GB, TB, KiB, "
+    "MiB, GiB or TiB; at least 64 MiB"
+)
+# tables are named by the pipeline, never by the user; still, only plain identifiers reach SQL
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_memory_limit(value: object) -> str:
+    """``value`` as a memory limit in a strict canonical form such as ``"8GB"``, ``"1.5GiB"``
+    or ``"60%"`` (of this machine's RAM).
+
+    Raises :class:`ParameterError` for anything else: the value is given to DuckDB, so no
+    other text may pass.
+    """
+    _memory_bytes(value)
+    match = _MEMORY.fullmatch(str(value).strip())
+    assert match is not None
+    unit = match.group(2)
+    canonical = "%" if unit == "%" else next(u for u in _UNITS if u.lower() == unit.lower())
+    return f"{match.group(1)}{canonical}"
+
+
+def _memory_bytes(value: object) -> int:
+    """The memory limit ``value`` in bytes (see :func:`check_memory_limit`)."""
+    match = _MEMORY.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ParameterError("memory_limit", _MEMORY_RULE, value)
+    number, unit = float(match.group(1)), match.group(2)
+    if unit == "%":
+        if not 0 < number <= 100:
+            raise ParameterError("memory_limit", "a percentage of RAM in (0, 100]", value)
+        total = _physical_memory()
+        if total is None:
+            raise ParameterError("memory_limit", "a size (this system does not report its RAM)",
+                                 value)
+        size = total * number / 100
+    else:
+        size = number * next(f for u, f in _UNITS.items() if u.lower() == unit.lower())
+    if not math.isfinite(size) or size < MIN_MEMORY_BYTES or size >= 2**62:
+        raise ParameterError("memory_limit", _MEMORY_RULE, value)
+    return int(size)
+
+
+def check_threads(value: object) -> int:
+    """``value`` as a number of worker threads: a whole number in [1, :data:`MAX_THREADS`]."""
+    if (not isinstance(value, int) or isinstance(value, bool)
+            or not 1 <= value <= MAX_THREADS):
+        raise ParameterError("threads", f"a whole number in [1, {MAX_THREADS}]", value)
+    return int(value)
+
+
+def _identifier(name: str) -> str:
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ParameterError("name", "a plain SQL identifier (letters, digits, _)", name)
+    return name
 
 
 class Engine(Protocol):
@@ -46,12 +115,15 @@ class DuckDBEngine:
     Parameters
     ----------
     memory_limit:
-        DuckDB's ``memory_limit`` such as ``"8GB"``. Past it DuckDB spills joins and
-        aggregations to ``temp_directory`` instead of being killed. Default: 60% of RAM.
+        DuckDB's ``memory_limit`` such as ``"8GB"`` or ``"60%"`` (see
+        :func:`check_memory_limit`). Past it DuckDB spills joins and aggregations to
+        ``temp_directory`` instead of being killed. Default: 60% of RAM.
     threads:
-        Worker threads; default: all cores.
+        Worker threads, 1 to :data:`MAX_THREADS`; default: all cores.
     temp_directory:
         Where to spill; default: a fresh folder under the system temporary folder.
+
+    The settings are handed to DuckDB as configuration values, never pasted into SQL.
     """
 
     dialect: Dialect = DUCKDB
@@ -63,24 +135,36 @@ class DuckDBEngine:
         threads: int | None = None,
         temp_directory: str | None = None,
     ) -> None:
-        if threads is not None and threads < 1:
-            raise ParameterError("threads", "a whole number >= 1", threads)
+        config: dict[str, str | bool | int | float | list[str]] = {
+            # whole MiB computed here: no user text reaches DuckDB
+            "memory_limit": (f"{math.ceil(_memory_bytes(memory_limit) / 1024**2)}MiB"
+                             if memory_limit is not None else _default_memory_limit()),
+        }
+        if threads is not None:
+            config["threads"] = check_threads(threads)
+        if temp_directory is not None and not isinstance(temp_directory, str | os.PathLike):
+            raise ParameterError("temp_directory", "a folder path", temp_directory)
         self._tmp = None
         if temp_directory is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="inconcert-duckdb-")
             temp_directory = self._tmp.name
-        self.con = duckdb.connect(":memory:")
-        self.con.sql(f"SET temp_directory = '{temp_directory}'")
-        self.con.sql(f"SET memory_limit = '{memory_limit or _default_memory_limit()}'")
-        if threads is not None:
-            self.con.sql(f"SET threads = {int(threads)}")
+        config["temp_directory"] = os.fspath(temp_directory)
+        try:
+            self.con = duckdb.connect(":memory:", config=config)
+        except duckdb.Error as err:
+            self.close_temp()
+            if memory_limit is None:
+                raise
+            raise ParameterError("memory_limit", _MEMORY_RULE, memory_limit) from err
 
     def load(self, name: str, table: pa.Table) -> None:
+        _identifier(name)
         self.con.register(f"__arrow_{name}", table)
         self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
         self.con.unregister(f"__arrow_{name}")
 
     def create(self, name: str, sql: str) -> int:
+        _identifier(name)
         self.con.sql(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         rows = self.con.sql(f"SELECT COUNT(*) FROM {name}").fetchall()
         return int(rows[0][0])
@@ -89,10 +173,15 @@ class DuckDBEngine:
         return self.con.sql(sql).to_arrow_table()
 
     def drop(self, name: str) -> None:
+        _identifier(name)
         self.con.sql(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
         self.con.close()
+        self.close_temp()
+
+    def close_temp(self) -> None:
+        """Remove the spill folder this engine made (if it made one)."""
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -104,14 +193,20 @@ class DuckDBEngine:
         self.close()
 
 
-def _default_memory_limit() -> str:
+def _physical_memory() -> int | None:
+    """This machine's RAM in bytes, or None where the system does not say."""
     try:
-        pages = os.sysconf("SC_PHYS_PAGES")
-        size = os.sysconf("SC_PAGE_SIZE")
-        total_mb = pages * size // (1024 * 1024)
+        total = int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
+        return None
+    return total if total > 0 else None
+
+
+def _default_memory_limit() -> str:
+    total = _physical_memory()
+    if total is None:
         return "4GB"
-    return f"{max(512, int(total_mb * 0.6))}MB"
+    return f"{max(512, int(total // (1024 * 1024) * 0.6))}MB"
 
 
 def open_engine(name: str = "duckdb", **options: object) -> DuckDBEngine:
