@@ -59,6 +59,10 @@ class _RichProgress:
         self.progress.stop()
 
 
+_FIGURES_HELP = ("Static figures beside report.html (network.*, timeline.*): svg, png (drawn "
+                 "with Matplotlib), svg,png or none.")
+
+
 def _split(values: list[str] | None) -> list[str]:
     items: list[str] = []
     for v in values or []:
@@ -171,16 +175,22 @@ def detect(
     raw_csv: Annotated[bool, typer.Option(
         "--raw-csv", help="Write CSV cells exactly as read (no ' before cells starting with "
         "= + - @ that spreadsheets would run as formulas).")] = False,
+    figures: Annotated[str, typer.Option(help=_FIGURES_HELP)] = "svg",
 ) -> None:
     """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
     accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
-    (report.html) and its figures into --out."""
+    (report.html) and its figures (network.svg, timeline.svg) into --out."""
     from .detect import detect as run_detect
     from .ingest import parse_assignments
     from .options import DetectOptions
     from .outputs import write_rejects, write_result
-    from .report import write_report
+    from .report import parse_formats, write_report
 
+    try:
+        formats = parse_formats(figures)
+    except InconcertError as err:
+        _fail(err)
+        return
     try:
         windows = {k: float(v) for k, v in
                    parse_assignments(_split(window_for), option="--window-for").items()}
@@ -209,7 +219,7 @@ def detect(
             result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
                                 shape=shape, progress=progress)
             write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv)
-            write_report(out_dir)
+            write_report(out_dir, figures=formats, prune_figures=True)
         if rejects is not None and result.ingested is not None:
             write_rejects(result.ingested.rejects, rejects, raw=raw_csv)
     except InconcertError as err:
@@ -262,14 +272,15 @@ def report(
         help="Co-actions embedded for the drawn edges (evidence.parquet has all).")] = 50_000,
     max_nodes: Annotated[int, typer.Option(
         help="Accounts drawn in the network view (whole groups, in rank order).")] = 10_000,
+    figures: Annotated[str, typer.Option(help=_FIGURES_HELP)] = "svg",
 ) -> None:
-    """Rebuild the HTML evidence report (and network/timeline SVG and PNG figures) from the
-    output files of a finished detect run; nothing is recomputed."""
+    """Rebuild the HTML evidence report (and the network/timeline figures) from the output
+    files of a finished detect run; nothing is recomputed."""
     from .report import write_report
 
     try:
         path = write_report(result_dir, out_file, max_evidence_rows=max_evidence_rows,
-                            max_nodes=max_nodes)
+                            max_nodes=max_nodes, figures=figures)
     except InconcertError as err:
         _fail(err)
         return

@@ -4,7 +4,8 @@
 detection again) and writes ``report.html``: an overview with the input summary, parameters
 and the responsible-use note; an interactive network (sigma.js on WebGL); a ranked, sortable
 groups table; per-group timelines; and every co-action behind an edge. It also writes the same
-network and timeline as ``network.svg/png`` and ``timeline.svg/png`` for papers and slides.
+network and timeline as static figures for papers and slides: ``network.svg`` and
+``timeline.svg`` by default (written directly, no plotting library), ``.png`` on request.
 
 The page loads nothing from the network: the JavaScript bundle (sigma.js + graphology, built
 from the npm registry by ``report/js/build.mjs``, see ``assets/graph.LICENSES.txt``) and the
@@ -20,15 +21,24 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from .. import __version__
 from ._data import Limits, ResultFolder, page_data, read_result
 from ._html import render_page, script_json
-from .figures import FIGURE_FORMATS, PALETTE, save_figures
+from .figures import (
+    DEFAULT_FORMATS,
+    FIGURE_FILES,
+    FIGURE_FORMATS,
+    PALETTE,
+    parse_formats,
+    save_figures,
+)
 
 __all__ = [
+    "DEFAULT_FORMATS",
+    "FIGURE_FORMATS",
     "REPORT_FILE",
     "Limits",
     "ResultFolder",
@@ -96,7 +106,8 @@ def write_report(
     max_nodes: int = Limits.max_nodes,
     max_edges: int = Limits.max_edges,
     max_groups: int = Limits.max_groups,
-    figures: bool = True,
+    figures: str | Iterable[str] | bool = DEFAULT_FORMATS,
+    prune_figures: bool = False,
 ) -> Path:
     """Write the HTML evidence report of a finished run (and its static figures).
 
@@ -116,7 +127,12 @@ def write_report(
     max_groups:
         Rows of the groups table.
     figures:
-        Also write ``network.svg/png`` and ``timeline.svg/png`` beside the HTML file.
+        Formats of the static figures written beside the HTML file (``network.<fmt>`` and
+        ``timeline.<fmt>``): ``"svg"`` (the default), ``"png"`` (needs Matplotlib), both
+        (``("svg", "png")`` or ``"svg,png"``), or none (``()``, ``"none"`` or ``False``).
+    prune_figures:
+        Also delete figures of the other formats from that folder (``inconcert detect`` does:
+        after a new run they would show the previous one).
 
     Returns
     -------
@@ -128,12 +144,18 @@ def write_report(
     inconcert.InputError
         When ``result_dir`` is not a finished result folder.
     """
+    formats = parse_formats(figures)
     folder = read_result(result_dir)
     out = Path(out_path) if out_path is not None else folder.path / REPORT_FILE
     html, data = build_html(folder, _limits(max_evidence_rows, max_nodes, max_edges, max_groups))
     _atomic_write_text(out, html)
-    if figures:
-        save_figures(data, out.parent)
+    if formats:
+        save_figures(data, out.parent, formats)
+    if prune_figures:
+        for fmt in FIGURE_FORMATS:
+            if fmt not in formats:
+                for name in FIGURE_FILES:
+                    (out.parent / f"{name}.{fmt}").unlink(missing_ok=True)
     return out
 
 
@@ -141,7 +163,7 @@ def write_figures(
     result_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str] | None = None,
     *,
-    formats: Sequence[str] = FIGURE_FORMATS,
+    formats: str | Iterable[str] = DEFAULT_FORMATS,
     max_nodes: int = Limits.max_nodes,
     max_edges: int = Limits.max_edges,
 ) -> list[Path]:
@@ -154,7 +176,7 @@ def write_figures(
     out_dir:
         Where to write ``network.<fmt>`` and ``timeline.<fmt>``; default ``result_dir``.
     formats:
-        ``"svg"`` and/or ``"png"``.
+        ``"svg"`` (the default) and/or ``"png"`` (needs Matplotlib).
     max_nodes, max_edges:
         The same drawing budgets as the report's network view.
 
