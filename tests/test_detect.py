@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inconcert.actions import dedupe_actions
+from inconcert.actions import dedupe_actions, posts_to_actions
 from inconcert.detect import detect_actions
 from inconcert.errors import ParameterError
 from inconcert.options import DetectOptions
+from inconcert.simulate import simulate
 
 from .helpers import actions, brute_force_coactions
 
@@ -264,3 +266,45 @@ def test_min_weight_counts_events_whatever_the_weight() -> None:
     assert edge["events"] == 2
     with pytest.raises(ParameterError, match="'weight_by'"):
         DetectOptions(weight_by="magic")
+
+
+def test_occasions_count_separate_bursts() -> None:
+    """Ten links pushed together in one burst are one occasion; the same pair meeting again on
+    three other days makes four. With min_occasions 2 a one-afternoon pair is not kept."""
+    rows = []
+    for k in range(10):  # a and b: one burst of ten links within ten minutes
+        rows.append(("a", "url", f"u{k}", 60.0 * k, f"a{k}"))
+        rows.append(("b", "url", f"u{k}", 60.0 * k + 5, f"b{k}"))
+    for k in range(10):  # c and d: the same burst ...
+        rows.append(("c", "url", f"v{k}", 60.0 * k, f"c{k}"))
+        rows.append(("d", "url", f"v{k}", 60.0 * k + 5, f"d{k}"))
+    for day in (1, 2, 3):  # ... and three more days
+        rows.append(("c", "url", f"w{day}", day * 86_400.0, f"cw{day}"))
+        rows.append(("d", "url", f"w{day}", day * 86_400.0 + 5, f"dw{day}"))
+    acts = actions(rows)
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1)
+    edges = {(e["account_a"], e["account_b"]): e for e in
+             detect_actions(acts, options=opts).edges.to_pylist()}
+    assert edges[("a", "b")]["occasions"] == 1 and edges[("a", "b")]["events"] == 10
+    assert edges[("c", "d")]["occasions"] == 4
+    strict = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, min_occasions=2)
+    kept = detect_actions(acts, options=strict).edges
+    assert kept.column("account_a").to_pylist() == ["c"]
+    # a gap of a day or more joins everything into one occasion
+    one = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, occasion_gap=86_400)
+    assert {e["occasions"] for e in detect_actions(acts, options=one).edges.to_pylist()} == {1}
+
+
+def test_pruning_keeps_exactly_the_edges_a_full_count_keeps() -> None:
+    """Pairs with fewer co-actions than the thresholds are dropped before the distinct counts:
+    the kept edges and every count on them are those of an unpruned run, thresholded after."""
+    sim = simulate(n_organic=300, n_groups=3, days=7, viral_bursts=2, breaking_news=2, seed=4)
+    opts = DetectOptions(min_weight=3, min_occasions=2, significance=False)
+    acts, _ = posts_to_actions(sim.posts, opts.kinds)
+    pruned = detect_actions(acts, options=opts).edges
+    full = detect_actions(acts, options=DetectOptions(min_weight=1, significance=False)).edges
+    full = full.filter(pc.and_(pc.greater_equal(full.column("events"), 3),
+                               pc.greater_equal(full.column("occasions"), 2)))
+    assert pruned.num_rows > 10
+    cols = [c for c in full.column_names if c not in ("group_id", "component_id")]
+    assert pruned.select(cols).to_pylist() == full.select(cols).to_pylist()

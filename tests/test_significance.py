@@ -18,7 +18,15 @@ from inconcert.detect import detect_actions
 from inconcert.errors import ParameterError
 from inconcert.options import DetectOptions
 from inconcert.schema import POST_SCHEMA
-from inconcert.significance import bh_qvalues, permutation_pvalues, poisson_sf
+from inconcert.significance import (
+    LATENCY_BINS,
+    bh_qvalues,
+    latency_bin_edges,
+    latency_overlap,
+    permutation_pvalues,
+    poisson_sf,
+    timing_probability,
+)
 from inconcert.simulate import simulate
 
 from .helpers import T0, actions
@@ -215,3 +223,155 @@ def test_significance_off_leaves_out_the_null_model() -> None:
         edges.column_names)
     with pytest.raises(ParameterError, match="max_q"):
         DetectOptions(significance=False, max_q=0.05)
+
+
+# -- the timing-aware source term ------------------------------------------------------------
+
+
+def test_latency_overlap_by_hand() -> None:
+    """Bins in windows: [0, 1], (1, 2], (2, 4], ... Two uniform latencies in [0, 1] are always
+    within one window; one in [0, 1] and one in (1, 2] half the time (V - U <= 1 over the unit
+    square below the diagonal); two in (2, 4] with probability 1 - (1 - 1/2)^2 = 3/4; one in
+    (1, 2] and one in (2, 4]: E[(U - 1) / 2] = 1/4; bins 0 and 2 never meet."""
+    m = latency_overlap(5)
+    assert latency_bin_edges(5).tolist() == [0, 1, 2, 4, 8, 16]
+    assert m[0, 0] == pytest.approx(1.0) and m[1, 1] == pytest.approx(1.0)
+    assert m[0, 1] == pytest.approx(0.5) and m[1, 0] == pytest.approx(0.5)
+    assert m[2, 2] == pytest.approx(0.75) and m[1, 2] == pytest.approx(0.25)
+    assert m[0, 2] == 0.0 and m[4, 4] == pytest.approx(1 - (1 - 1 / 8) ** 2)
+    assert np.allclose(m, m.T)
+
+
+def test_timing_probability_worked_example() -> None:
+    """The docstring's example: A always within a window of the post, B once so and three
+    times 1–2 hours later (bin 7 at 60 s): 1/4 without the prior."""
+    h_a = np.zeros(LATENCY_BINS)
+    h_a[0] = 5
+    h_b = np.zeros(LATENCY_BINS)
+    h_b[0], h_b[7] = 1, 3
+    prior = np.ones(LATENCY_BINS)
+    assert timing_probability(h_a, h_b, prior, strength=0.0) == pytest.approx(0.25)
+    # both always fast: certain; the prior pulls an account with no evidence towards everyone
+    assert timing_probability(h_a, h_a, prior, strength=0.0) == pytest.approx(1.0)
+    assert timing_probability(np.zeros(LATENCY_BINS), h_a, h_a, strength=2.0) == pytest.approx(
+        1.0)
+
+
+def test_source_term_by_hand_for_four_accounts() -> None:
+    """Window 60 s. S posts s1..s4 (10,000 s apart), T posts t1, t2. A reposts s1, s2, s3 10 s
+    after each and t1 after 3,000 s; B reposts s1, s2 after 20 s, s4 after 7,200 s, t2 after
+    5,000 s. A and B co-repost s1 and s2 (k = 2).
+
+    Habit: n_S = 4, n_A,S = n_B,S = 3, k_AB,S = 2, so π_B,S¬A = (3 - 2) / (4 - 3) = 1, and
+    the same for A.
+    Timing, leaving out s1 and s2: A has bin 0 (s3) and bin 6 (3,000 s = 50 windows, in
+    (32, 64]); B has two in bin 7 (7,200 s = 120 and 5,000 s = 83 windows, in (64, 128]). The
+    population's 8 latencies: 5 in bin 0, 1 in bin 6, 2 in bin 7; 2 pseudo-counts of them:
+    p_A = (0.5625, 0.3125 at 6, 0.125 at 7), p_B = (0.3125, 0.0625 at 6, 0.625 at 7).
+    With M[0,0] = 1, M[6,6] = 1 - (31/32)^2, M[7,7] = 1 - (63/64)^2, M[6,7] = 1/4096:
+    P_t = 0.5625·0.3125 + 0.3125·(M66·0.0625 + M67·0.625) + 0.125·(M67·0.0625 + M77·0.625)
+        = 0.179454803...
+    source(A→B) = n_A,S · π_B,S¬A · P_t = 3 · 1 · P_t = source(B→A) = 0.538364410...
+    """
+    rows: list[dict] = []
+
+    def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
+        rows.append({"post_id": pid, "account_id": account,
+                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+
+    for k in range(4):
+        post(f"s{k + 1}", "S", k * 10_000)
+    post("t1", "T", 50_000)
+    post("t2", "T", 60_000)
+    for k in (1, 2, 3):
+        post(f"a{k}", "A", (k - 1) * 10_000 + 10, f"s{k}")
+    post("a4", "A", 53_000, "t1")
+    for k in (1, 2):
+        post(f"b{k}", "B", (k - 1) * 10_000 + 20, f"s{k}")
+    post("b3", "B", 37_200, "s4")
+    post("b4", "B", 65_000, "t2")
+    posts = pa.Table.from_pylist(rows, schema=POST_SCHEMA)
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    acts, _ = posts_to_actions(posts, opts.kinds)
+    (edge,) = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
+    m66, m77, m67 = 1 - (31 / 32) ** 2, 1 - (63 / 64) ** 2, 1 / 4096
+    p_t = (0.5625 * 0.3125 + 0.3125 * (m66 * 0.0625 + m67 * 0.625)
+           + 0.125 * (m67 * 0.0625 + m77 * 0.625))
+    assert p_t == pytest.approx(0.1794548034)
+    assert edge["coactions"] == 2
+    assert edge["expected_by_source"] == pytest.approx(3 * p_t, rel=1e-9)
+    # the pool term leaves the pair's own co-actions out of the exposure: E_A¬B = 2 - 2 = 0
+    assert edge["expected_coactions"] == pytest.approx(3 * p_t, rel=1e-9)
+
+
+def _amplifier_ring_and_heavy_fans(seed: int = 3) -> pa.Table:
+    """A ring of 10 accounts reposting one seed account's 12 posts, each member on ~85% of
+    them within seconds, otherwise reposting like everyone else (30 organic reposts an hour or
+    so after the post); 40 fans of a celebrity (60 posts), each reposting half of them, within
+    5–15 s one time in seven and hours later otherwise; 800 ordinary accounts."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    times: dict[str, float] = {}
+
+    def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
+        times[pid] = t
+        rows.append({"post_id": pid, "account_id": account,
+                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+
+    def later(median: float, sigma: float) -> float:
+        return median * math.exp(rng.gauss(0, sigma))
+
+    authors = [f"au{j}" for j in range(60)]
+    for author in authors:
+        for k in range(10):
+            post(f"{author}-{k}", author, rng.uniform(0, 30 * 86_400))
+
+    def organic(account: str, n: int) -> None:
+        for j in range(n):
+            target = f"{rng.choice(authors)}-{rng.randrange(10)}"
+            post(f"{account}-o{j}", account, times[target] + 30 + later(3_600, 1.5), target)
+
+    for k in range(60):
+        t = 3_600 + k * 43_200.0
+        post(f"c{k}", "celeb", t)
+        for i in range(40):
+            if rng.random() < 0.5:
+                lag = rng.uniform(5, 15) if rng.random() < 1 / 7 else later(7_200, 1.0)
+                post(f"c{k}-f{i}", f"fan{i:02d}", t + lag, f"c{k}")
+    for i in range(40):
+        organic(f"fan{i:02d}", 30)
+    for k in range(12):
+        t = 7_200 + k * 2.5 * 86_400
+        post(f"s{k}", "seed", t)
+        for m in range(10):
+            if rng.random() < 0.85:
+                post(f"s{k}-r{m}", f"ring{m}", t + 1 + rng.expovariate(1 / 6), f"s{k}")
+    for m in range(10):
+        organic(f"ring{m}", 30)
+    for i in range(800):
+        organic(f"org{i:03d}", 20)
+    return pa.Table.from_pylist(rows, schema=POST_SCHEMA)
+
+
+def test_one_account_ring_is_significant_heavy_tailed_fans_are_not() -> None:
+    """The case the source term used to explain away: a ring amplifying one account looks like
+    a fan base by habit (every member reposts that account), but not by timing: its members are
+    within seconds of each other on most of the seed's posts and act an hour or so after a
+    post otherwise. Fans who are quick only now and then are explained by their own latency."""
+    posts = _amplifier_ring_and_heavy_fans()
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    acts, _ = posts_to_actions(posts, opts.kinds)
+    edges = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
+
+    def among(prefix: str) -> list[dict]:
+        return [e for e in edges
+                if e["account_a"].startswith(prefix) and e["account_b"].startswith(prefix)]
+
+    ring, fans = among("ring"), among("fan")
+    assert len(ring) >= 40 and len(fans) > 200
+    repeated = [e for e in ring if e["coactions"] >= 5]
+    assert len(repeated) >= 30
+    assert max(e["p_value"] for e in repeated) < 1e-6
+    p = np.array([e["p_value"] for e in fans])
+    assert np.median(p) > 0.1
+    assert max(e["q_value"] for e in repeated) < min(e["q_value"] for e in fans)

@@ -523,8 +523,13 @@ def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Tabl
         ib = pc.index_in(edges.column("account_b"), accounts).to_numpy(zero_copy_only=False)
         sources = _source_terms(eng, posts, kinds.to_pylist(), edges.num_rows)
         for k, name in enumerate(kinds.to_pylist()):
-            ab = n[k, ib] * e[k, ia] / total[k]
-            ba = n[k, ia] * e[k, ib] / total[k]
+            # leave the pair's own co-actions out of each side's exposure: the evidence under
+            # test does not explain itself
+            col = f"{name}_coactions"
+            own = edges.column(col).to_numpy().astype(np.float64) \
+                if col in edges.column_names else np.zeros(edges.num_rows)
+            ab = n[k, ib] * np.maximum(e[k, ia] - own, 0.0) / total[k]
+            ba = n[k, ia] * np.maximum(e[k, ib] - own, 0.0) / total[k]
             if name in sources:
                 src_ab, src_ba = sources[name]
                 ab, ba = np.maximum(ab, src_ab), np.maximum(ba, src_ba)
