@@ -166,10 +166,12 @@ def detect(
     )] = None,
     rejects: Annotated[Path | None, typer.Option(
         help="Write rejected input rows (file, line, reason, record) to this CSV.")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace earlier results in --out.")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        help="Replace earlier results in --out and an existing --rejects file.")] = False,
     memory_limit: Annotated[str | None, typer.Option(
-        help="DuckDB memory limit, e.g. 8GB (spills to disk past it).")] = None,
-    threads: Annotated[int | None, typer.Option(help="Worker threads.")] = None,
+        help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
+    )] = None,
+    threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] =
         False,
     raw_csv: Annotated[bool, typer.Option(
@@ -183,7 +185,7 @@ def detect(
     from .detect import detect as run_detect
     from .ingest import parse_assignments
     from .options import DetectOptions
-    from .outputs import write_rejects, write_result
+    from .outputs import check_out_dir, check_rejects_path, write_rejects, write_result
     from .report import parse_formats, write_report
 
     try:
@@ -198,6 +200,10 @@ def detect(
         _fail(ParameterError("--window-for", "kind=seconds", window_for))
         raise AssertionError from err
     try:
+        # every --out and --rejects problem is reported before the first row is read
+        check_out_dir(out_dir, overwrite=overwrite, inputs=inputs)
+        if rejects is not None:
+            check_rejects_path(rejects, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
         chosen = _split(kinds)
         defaults = DetectOptions()
         options = DetectOptions(
@@ -221,7 +227,8 @@ def detect(
             write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv)
             write_report(out_dir, figures=formats, prune_figures=True)
         if rejects is not None and result.ingested is not None:
-            write_rejects(result.ingested.rejects, rejects, raw=raw_csv)
+            write_rejects(result.ingested.rejects, rejects, raw=raw_csv, overwrite=overwrite,
+                          inputs=inputs, out_dir=out_dir)
     except InconcertError as err:
         _fail(err)
         return

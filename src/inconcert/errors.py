@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InconcertError", "InputError", "ParameterError"]
+__all__ = ["InconcertError", "InputError", "OutputError", "ParameterError"]
 
 
 class InconcertError(Exception):
@@ -51,6 +51,24 @@ class InputError(InconcertError):
         if line is not None:
             where = f"{where}, line {line}"
         message = f"{where}: {problem}"
+        if hint:
+            message = f"{message} ({hint})"
+        super().__init__(message)
+
+
+class OutputError(InconcertError):
+    """An output file or folder cannot be written where asked: it is an input, a file where a
+    folder is needed, already holds results, or its folder is missing or read-only.
+
+    Names the path, what is wrong and, where there is one, how to fix it. Raised before any
+    input is read whenever the problem can be seen then.
+    """
+
+    def __init__(self, path: str | Path, problem: str, *, hint: str | None = None) -> None:
+        self.path = str(path)
+        self.problem = problem
+        self.hint = hint
+        message = f"{self.path}: {problem}"
         if hint:
             message = f"{message} ({hint})"
         super().__init__(message)

@@ -15,7 +15,7 @@ import platform
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,18 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .detect import DetectResult
-from .errors import InputError
+from .errors import OutputError
 from .safety import neutralise_formulas
 
-__all__ = ["OUTPUT_FILES", "generate_gexf", "write_csv", "write_result"]
+__all__ = [
+    "OUTPUT_FILES",
+    "check_out_dir",
+    "check_rejects_path",
+    "generate_gexf",
+    "write_csv",
+    "write_rejects",
+    "write_result",
+]
 
 OUTPUT_FILES = (
     "edges.csv",
@@ -41,6 +49,12 @@ OUTPUT_FILES = (
     "network.graphml",
     "network.gexf",
     "manifest.json",
+)
+
+# every name a detect run may write into --out (the report and figures included)
+_RESULT_NAMES = frozenset(
+    (*OUTPUT_FILES, "report.html", "window_estimate.svg",
+     *(f"{base}.{fmt}" for base in ("network", "timeline") for fmt in ("svg", "png")))
 )
 
 
@@ -228,12 +242,12 @@ def write_result(
     writer functions (the report uses it). CSV cells that a spreadsheet would run as formulas
     are neutralised unless ``raw_csv``. Returns the written paths.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    existing = [n for n in OUTPUT_FILES if (out / n).exists()]
-    if existing and not overwrite:
-        raise InputError(out, f"already holds results ({', '.join(existing)})",
-                         hint="pass --overwrite to replace them, or choose another --out")
+    inputs = [f.path for f in result.ingested.files] if result.ingested is not None else []
+    out = check_out_dir(out_dir, overwrite=overwrite, inputs=inputs)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(out, f"cannot be created ({err.strerror or err})") from err
     for stale in out.glob(".inconcert-tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".inconcert-tmp-", dir=out))
@@ -269,8 +283,170 @@ def write_result(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_rejects(rejects: pa.Table, path: str | os.PathLike[str], *, raw: bool = False) -> None:
-    """The rejected input rows, one per line, with file, line, reason and the raw record
-    (cells a spreadsheet would run as formulas neutralised unless ``raw``)."""
-    write_csv(rejects, path, raw=raw)
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether resolved ``path`` is ``folder`` or lies in it where a folder input would find
+    it (no hidden part on the way: the readers skip those)."""
+    try:
+        rel = path.relative_to(folder)
+    except ValueError:
+        return False
+    return not any(part.startswith(".") for part in rel.parts)
+
+
+def _split_inputs(inputs: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[Path]]:
+    """The inputs as (files, folders), resolved; missing ones are left to the readers."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    for given in inputs:
+        path = Path(given)
+        if path.is_dir():
+            folders.append(path.resolve())
+        elif path.exists():
+            files.append(path.resolve())
+    return files, folders
+
+
+def _writable_folder(path: Path) -> Path | None:
+    """The nearest existing folder at or above ``path`` if it cannot be written into."""
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.is_dir() and not os.access(probe, os.W_OK | os.X_OK):
+        return probe
+    return None
+
+
+def check_out_dir(
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> Path:
+    """Refuse an output folder that cannot take a run's results, before any work is done.
+
+    Raises :class:`~inconcert.errors.OutputError` when ``out_dir`` is a file (an input file
+    included), is an input folder or lies inside one (the next run would read the results as
+    input), would replace an input file, already holds results and ``overwrite`` is false, or
+    cannot be created or written. Returns ``out_dir`` as a path.
+    """
+    out = Path(out_dir)
+    files, folders = _split_inputs(inputs)
+    if out.exists() and not out.is_dir():
+        if any(_same_file(out, f) for f in files):
+            raise OutputError(out, "is one of the input files; --out must be a folder",
+                              hint="choose a folder for the results")
+        raise OutputError(out, "is a file, not a folder",
+                          hint="--out names a folder for the results; choose another")
+    resolved = out.resolve()
+    for folder in folders:
+        if _inside(resolved, folder):
+            where = "is the input folder" if resolved == folder else "is inside the input folder"
+            raise OutputError(
+                out, f"{where} {os.fspath(folder)!r}",
+                hint="the next run would read the results as input; choose another --out",
+            )
+    for f in files:
+        if f.parent == resolved and f.name in _RESULT_NAMES:
+            raise OutputError(out, f"holds the input file {f.name!r}, which the results would "
+                              "replace", hint="choose another --out")
+    existing = [n for n in OUTPUT_FILES if (out / n).exists()]
+    if existing and not overwrite:
+        raise OutputError(out, f"already holds results ({', '.join(existing)})",
+                          hint="pass --overwrite to replace them, or choose another --out")
+    locked = _writable_folder(out)
+    if locked is not None:
+        raise OutputError(out, f"cannot be written: {os.fspath(locked)!r} is read-only",
+                          hint="choose another --out")
+    return out
+
+
+def check_rejects_path(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    out_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Refuse a rejects file that would destroy or pollute data, before any work is done.
+
+    Raises :class:`~inconcert.errors.OutputError` when ``path`` is a folder, is one of the
+    ``inputs`` or lies in an input folder (the next run would read it), is a result file of
+    ``out_dir``, already exists and ``overwrite`` is false, or its folder is missing or
+    read-only. Returns ``path`` as a path.
+    """
+    target = Path(path)
+    hint = "choose another --rejects file"
+    if target.is_dir():
+        raise OutputError(target, "is a folder; --rejects names a CSV file", hint=hint)
+    files, folders = _split_inputs(inputs)
+    resolved = target.resolve()
+    if any(resolved == f or _same_file(target, f) for f in files):
+        raise OutputError(target, "is one of the input files; writing the rejects there would "
+                          "destroy it", hint=hint)
+    for folder in folders:
+        if _inside(resolved, folder):
+            problem = ("is one of the input files" if target.exists()
+                       else "is inside the input folder " + repr(os.fspath(folder)))
+            raise OutputError(target, f"{problem}; the rejects must not go among the inputs",
+                              hint=hint)
+    if out_dir is not None and resolved.parent == Path(out_dir).resolve() \
+            and resolved.name in _RESULT_NAMES:
+        raise OutputError(target, "is a result file of --out; the two would overwrite each "
+                          "other", hint=hint)
+    parent = target.parent
+    if out_dir is not None and not parent.exists() and resolved.parent == Path(out_dir).resolve():
+        return target  # the results' folder: made before the rejects are written
+    if not parent.is_dir():
+        raise OutputError(target, f"cannot be written: the folder {os.fspath(parent)!r} does "
+                          "not exist", hint="create it first, or " + hint)
+    if target.exists() and not overwrite:
+        raise OutputError(target, "already exists",
+                          hint="pass --overwrite to replace it, or " + hint)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(target, f"cannot be written: the folder {os.fspath(parent)!r} is "
+                          "read-only", hint=hint)
+    return target
+
+
+def write_rejects(
+    rejects: pa.Table,
+    path: str | os.PathLike[str],
+    *,
+    raw: bool = False,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    out_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """The rejected input rows, one per line, with file, line, reason and the raw record
+    (cells a spreadsheet would run as formulas neutralised unless ``raw``).
+
+    The file is checked first (:func:`check_rejects_path`: never an input, never an existing
+    file unless ``overwrite``), then written atomically: into a hidden temporary file beside
+    it, moved into place with :func:`os.replace`, so an interruption leaves the previous file
+    or none, never part of one. Returns the path written.
+    """
+    target = check_rejects_path(path, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".inconcert-tmp",
+                                   dir=target.parent)
+    except OSError as err:
+        raise OutputError(target, f"cannot be written ({err.strerror or err})") from err
+    os.close(fd)
+    try:
+        try:
+            write_csv(rejects, tmp, raw=raw)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except OSError as err:
+            raise OutputError(target, f"cannot be written ({err.strerror or err})") from err
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

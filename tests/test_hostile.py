@@ -1,0 +1,437 @@
+"""Hostile use of the options and output paths (issue 12, items 1, 3, 13, 14 and 15): every case
+ends in the tool's own message and exit code 2, never a traceback, a lost input or a stray
+file."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner, Result
+
+from inconcert.cli import app
+from inconcert.engine import DuckDBEngine, check_memory_limit, check_threads
+from inconcert.errors import OutputError, ParameterError
+from inconcert.options import DetectOptions
+from inconcert.outputs import check_out_dir, check_rejects_path, write_rejects
+
+runner = CliRunner()
+
+POSTS = (
+    "post_id,account_id,timestamp,urls\n"
+    "p1,a,2024-01-01T00:00:00Z,https://x.org/1\n"
+    "p2,b,2024-01-01T00:00:05Z,https://x.org/1\n"
+    "p3,a,not a time,https://x.org/2\n"
+    "p4,,2024-01-01T00:00:09Z,https://x.org/2\n"
+    "p5,a,2024-01-02T00:00:00Z,https://x.org/3\n"
+    "p6,b,2024-01-02T00:00:01Z,https://x.org/3\n"
+)
+
+
+def _posts(folder: Path, name: str = "posts.csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(POSTS, encoding="utf-8")
+    return path
+
+
+def _invoke(*args: str | Path) -> Result:
+    return runner.invoke(app, ["detect", *(str(a) for a in args)])
+
+
+def _refused(result: Result, *needles: str) -> None:
+    """Exit code 2 with the tool's one-line message (a traceback would be exit code 1)."""
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "error:" in result.output and "Traceback" not in result.output, result.output
+    for needle in needles:
+        assert needle in result.output, (needle, result.output)
+
+
+# ---- 15: nothing a user types reaches DuckDB's SQL ----------------------------------------
+
+CRAFTED = "1GB'; COPY (SELECT 1) TO '{pwn}'; --"
+BAD_MEMORY = [
+    "lots",
+    "",
+    "8",
+    "1e3GB",
+    "0GB",
+    "10MB",
+    "-1GB",
+    "101%",
+    "0%",
+    "8 GB; --",
+    "8GB'",
+    "8GB\nSET threads = 1",
+    "٨GB",
+    8,
+]
+BAD_THREADS = [0, -1, True, 2.5, "4", 10**6]
+
+
+def test_crafted_memory_limit_is_refused_by_the_cli(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    pwn = tmp_path / "pwn.csv"
+    result = _invoke(src, "--out", tmp_path / "r", "-q", "--memory-limit", CRAFTED.format(pwn=pwn))
+    _refused(result, "'memory_limit' parameter must be")
+    assert not pwn.exists()
+    assert not (tmp_path / "r" / "edges.csv").exists()
+
+
+@pytest.mark.parametrize("value", [CRAFTED, *BAD_MEMORY])
+def test_bad_memory_limit_is_a_parameter_error(value: object, tmp_path: Path) -> None:
+    if isinstance(value, str):
+        value = value.format(pwn=tmp_path / "pwn.csv")
+    with pytest.raises(ParameterError, match="memory_limit"):
+        check_memory_limit(value)
+    with pytest.raises(ParameterError, match="memory_limit"):
+        DuckDBEngine(memory_limit=value)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="memory_limit"):
+        DetectOptions(memory_limit=value)  # type: ignore[arg-type]
+    assert not (tmp_path / "pwn.csv").exists()
+
+
+@pytest.mark.parametrize("value", BAD_THREADS)
+def test_bad_threads_is_a_parameter_error(value: object) -> None:
+    with pytest.raises(ParameterError, match="threads"):
+        check_threads(value)
+    with pytest.raises(ParameterError, match="threads"):
+        DuckDBEngine(threads=value)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="threads"):
+        DetectOptions(threads=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical", "mib"),
+    [
+        ("8GB", "8GB", 7630),
+        ("1.5 gib", "1.5GiB", 1536),
+        ("512MiB", "512MiB", 512),
+        (" 2gb ", "2GB", 1908),
+    ],
+)
+def test_good_memory_limits_are_applied(value: str, canonical: str, mib: int) -> None:
+    assert check_memory_limit(value) == canonical
+    assert DetectOptions(memory_limit=value).memory_limit == canonical
+    with DuckDBEngine(memory_limit=value, threads=2) as eng:
+        got = eng.fetch(
+            "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t"
+        ).to_pylist()[0]
+    assert got["t"] == 2
+    number, unit = got["m"].split()
+    shown = float(number) * {"MiB": 1, "GiB": 1024}[unit]
+    assert 0 <= mib - shown < 0.1 * 1024  # DuckDB shows one decimal, cut off
+
+
+def test_percent_memory_limit_is_a_share_of_ram() -> None:
+    assert check_memory_limit("50%") == "50%"
+    with DuckDBEngine(memory_limit="50%") as eng:
+        assert eng.fetch("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()
+
+
+def test_temp_directory_with_a_quote_is_not_sql(tmp_path: Path) -> None:
+    spill = tmp_path / "it's here"
+    spill.mkdir()
+    with DuckDBEngine(temp_directory=str(spill)) as eng:
+        got = eng.fetch("SELECT current_setting('temp_directory') AS d").column("d")[0]
+    assert got.as_py() == str(spill)
+
+
+def test_engine_table_names_must_be_identifiers() -> None:
+    with DuckDBEngine() as eng, pytest.raises(ParameterError, match="identifier"):
+        eng.create("x; DROP TABLE y", "SELECT 1")
+
+
+# ---- 13: windows the engine cannot hold ----------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "-inf", "nan", "1e10"])
+def test_unbounded_window_is_a_clear_error(value: str, tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--window", value), "'window' parameter must be"
+    )
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--window-for", f"url={value}"),
+        "'windows[url]' parameter must be",
+    )
+
+
+def test_longest_window_still_runs(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    result = _invoke(src, "--out", tmp_path / "r", "-q", "--window", "1e9", "--min-weight", "2")
+    assert result.exit_code == 0, result.output
+
+
+def test_memory_limit_lots_is_a_clear_error(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--memory-limit", "lots"),
+        "'memory_limit' parameter must be",
+        "'lots'",
+    )
+
+
+# ---- 13 and 14: --out problems, reported before the first row is read ---------------------
+
+
+def _no_detect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make reading the input fail loudly: the checks must come before it."""
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the input was read before the --out/--rejects checks")
+
+    # the package's ``detect`` function hides the module of the same name
+    monkeypatch.setattr(importlib.import_module("inconcert.detect"), "detect", boom)
+
+
+def test_out_is_an_existing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    target = tmp_path / "afile"
+    target.write_text("keep me", encoding="utf-8")
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", target, "-q"), "is a file, not a folder")
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_out_is_the_input_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", src, "-q"), "is one of the input files")
+    assert src.read_text(encoding="utf-8") == POSTS
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_out_is_the_input_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inside: bool
+) -> None:
+    folder = tmp_path / "in"
+    _posts(folder)
+    out = folder / "results" if inside else folder
+    _no_detect(monkeypatch)
+    _refused(
+        _invoke(folder, "--out", out, "-q"),
+        "is inside the input folder" if inside else "is the input folder",
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["posts.csv"]
+
+
+def test_out_already_holds_results_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = _posts(tmp_path / "in")
+    out = tmp_path / "r"
+    result = _invoke(src, "--out", out, "-q", "--min-weight", "2")
+    assert result.exit_code == 0, result.output
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", out, "-q"), "already holds results", "--overwrite")
+
+
+def test_out_would_replace_an_input_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "r"
+    src = _posts(out, "edges.csv")
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", out, "-q", "--overwrite"), "holds the input file 'edges.csv'")
+    assert src.read_text(encoding="utf-8") == POSTS
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions and a non-root user"
+)
+def test_out_in_a_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        _no_detect(monkeypatch)
+        _refused(_invoke(src, "--out", locked / "r", "-q"), "read-only")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_out_and_rejects_in_a_folder_we_may_not_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only case as the checks see it (works as root too)."""
+    src = _posts(tmp_path / "in")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != locked and real(p, mode))
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", locked / "r", "-q"), "read-only")
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--rejects", locked / "rejects.csv"),
+        "read-only",
+    )
+
+
+def test_check_out_dir_for_the_library(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    with pytest.raises(OutputError, match="is one of the input files"):
+        check_out_dir(src, inputs=[src])
+    with pytest.raises(OutputError, match="is the input folder"):
+        check_out_dir(tmp_path / "in", inputs=[tmp_path / "in"])
+    assert check_out_dir(tmp_path / "new" / "r", inputs=[src]) == tmp_path / "new" / "r"
+    # a hidden folder inside an input folder is never read as input
+    assert check_out_dir(tmp_path / "in" / ".r", inputs=[tmp_path / "in"])
+
+
+# ---- 1: --rejects never destroys a file ------------------------------------------------------
+
+
+def test_rejects_is_the_input_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    _no_detect(monkeypatch)
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--rejects", src), "is one of the input files"
+    )
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--overwrite", "--rejects", src),
+        "is one of the input files",
+    )
+    # the same file by another spelling
+    other = tmp_path / "in" / ".." / "in" / "posts.csv"
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--overwrite", "--rejects", other),
+        "is one of the input files",
+    )
+    assert src.read_text(encoding="utf-8") == POSTS
+    assert not (tmp_path / "r").exists()
+
+
+def test_rejects_in_an_input_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    src = _posts(folder)
+    _no_detect(monkeypatch)
+    _refused(
+        _invoke(folder, "--out", tmp_path / "r", "-q", "--overwrite", "--rejects", src),
+        "is one of the input files",
+    )
+    _refused(
+        _invoke(folder, "--out", tmp_path / "r", "-q", "--rejects", folder / "rej.csv"),
+        "is inside the input folder",
+    )
+    assert src.read_text(encoding="utf-8") == POSTS
+
+
+def test_rejects_collides_with_a_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    _no_detect(monkeypatch)
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--rejects", tmp_path / "r" / "edges.csv"),
+        "is a result file of --out",
+    )
+
+
+def test_rejects_is_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    _no_detect(monkeypatch)
+    _refused(_invoke(src, "--out", tmp_path / "r", "-q", "--rejects", tmp_path), "is a folder")
+
+
+def test_rejects_in_a_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _posts(tmp_path / "in")
+    _no_detect(monkeypatch)
+    _refused(
+        _invoke(
+            src, "--out", tmp_path / "r", "-q", "--rejects", tmp_path / "nowhere" / "rejects.csv"
+        ),
+        "does not exist",
+    )
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_existing_rejects_file_needs_overwrite(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    rejects = tmp_path / "rejects.csv"
+    rejects.write_text("precious\n", encoding="utf-8")
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--min-weight", "2", "--rejects", rejects),
+        "already exists",
+        "--overwrite",
+    )
+    assert rejects.read_text(encoding="utf-8") == "precious\n"
+    assert not (tmp_path / "r").exists()  # refused before any result was written
+    result = _invoke(
+        src, "--out", tmp_path / "r", "-q", "--min-weight", "2", "--overwrite", "--rejects", rejects
+    )
+    assert result.exit_code == 0, result.output
+    _check_rejects(src, rejects, tmp_path / "r")
+
+
+def test_rejects_inside_the_new_out_folder(tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    out = tmp_path / "r"
+    result = _invoke(src, "--out", out, "-q", "--min-weight", "2", "--rejects", out / "rejects.csv")
+    assert result.exit_code == 0, result.output
+    _check_rejects(src, out / "rejects.csv", out)
+
+
+def _check_rejects(src: Path, rejects: Path, out: Path) -> None:
+    """read = used + rejected, against a line count of the input made here."""
+    with open(src, encoding="utf-8") as fh:
+        records = sum(1 for _ in fh) - 1  # no quoted line breaks in POSTS
+    with open(rejects, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows_info = manifest["rows"]
+    assert rows_info["read"] == records == rows_info["used"] + sum(rows_info["rejected"].values())
+    assert len(rows) == sum(rows_info["rejected"].values()) == 2
+    assert sorted(r["reason"] for r in rows) == ["bad_timestamp", "missing_account_id"]
+
+
+# ---- 3: the rejects file is written atomically ---------------------------------------------
+
+REJECTS = pa.table(
+    {"file": ["x.csv"] * 3, "line": [2, 3, 4], "reason": ["bad"] * 3, "record": ['{"a": 1}'] * 3}
+)
+
+
+def _interrupt_midway(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write half the file, then die like a killed process."""
+
+    def half(table: pa.Table, path: str | os.PathLike[str], *, raw: bool = False) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("file,line,reason,record\nx.csv,2,bad,")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("inconcert.outputs.write_csv", half)
+
+
+def test_interrupted_rejects_leave_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "rejects.csv"
+    write_rejects(REJECTS, path)
+    before = path.read_bytes()
+    _interrupt_midway(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        write_rejects(REJECTS.slice(0, 1), path, overwrite=True)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rejects.csv"]
+
+
+def test_interrupted_rejects_leave_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _interrupt_midway(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        write_rejects(REJECTS, tmp_path / "rejects.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_rejects_for_the_library(tmp_path: Path) -> None:
+    path = write_rejects(REJECTS, tmp_path / "rejects.csv")
+    assert path.read_text(encoding="utf-8").count("\n") == 4
+    assert oct(path.stat().st_mode & 0o777) == oct(0o644)
+    with pytest.raises(OutputError, match="already exists"):
+        write_rejects(REJECTS, path)
+    with pytest.raises(OutputError, match="is one of the input files"):
+        check_rejects_path(path, overwrite=True, inputs=[path])
+    with pytest.raises(OutputError, match="does not exist"):
+        write_rejects(REJECTS, tmp_path / "missing" / "rejects.csv")
