@@ -162,6 +162,15 @@ def test_unbounded_window_is_a_clear_error(value: str, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["inf", "1e300"])
+def test_unbounded_speed_is_a_clear_error(value: str, tmp_path: Path) -> None:
+    src = _posts(tmp_path / "in")
+    _refused(
+        _invoke(src, "--out", tmp_path / "r", "-q", "--speeds", f"10,{value}"),
+        "'speeds' parameter must be",
+    )
+
+
 def test_longest_window_still_runs(tmp_path: Path) -> None:
     src = _posts(tmp_path / "in")
     result = _invoke(src, "--out", tmp_path / "r", "-q", "--window", "1e9", "--min-weight", "2")

@@ -159,6 +159,7 @@ class DetectOptions:
         speeds = tuple(sorted(set(self.speeds)))
         for sp in speeds:
             _number("speeds", sp, minimum=0)
+            _bounded_window("speeds", sp)
         object.__setattr__(self, "speeds", speeds)
         _whole("permutations", self.permutations, minimum=0)
         if self.community not in COMMUNITY_METHODS:
