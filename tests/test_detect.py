@@ -17,7 +17,7 @@ from inconcert.simulate import simulate
 from .helpers import actions, brute_force_coactions
 
 LOOSE = DetectOptions(kinds=("url", "hashtag", "object"), min_participation=1, min_weight=1,
-                      max_burst=None)
+                      max_burst=None, min_occasions=1, max_q=None)
 
 
 def _evidence_set(result) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -49,14 +49,16 @@ def test_one_second_past_the_window() -> None:
 def test_window_zero_means_same_instant() -> None:
     acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 0, "p2"),
                     ("c", "url", "u", 1, "p3")])
-    opts = DetectOptions(kinds=("url",), window=0, min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("url",), window=0, min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     assert _evidence_set(detect_actions(acts, options=opts)) == {("url", "u", "a", "p1", "b", "p2")}
 
 
 def test_sub_second_times() -> None:
     acts = actions([("a", "url", "u", 0.0, "p1"), ("b", "url", "u", 0.5, "p2"),
                     ("c", "url", "u", 1.6, "p3")])
-    opts = DetectOptions(kinds=("url",), window=1, min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("url",), window=1, min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     assert _evidence_set(detect_actions(acts, options=opts)) == {
         ("url", "u", "a", "p1", "b", "p2")}
 
@@ -85,7 +87,7 @@ def test_per_kind_window() -> None:
     acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 100, "p2"),
                     ("a", "hashtag", "h", 0, "p1"), ("b", "hashtag", "h", 100, "p2")])
     opts = DetectOptions(kinds=("url", "hashtag"), window=60, windows={"hashtag": 100},
-                         min_participation=1, min_weight=1)
+                         min_participation=1, min_weight=1, min_occasions=1, max_q=None)
     assert _evidence_set(detect_actions(acts, options=opts)) == {
         ("hashtag", "h", "a", "p1", "b", "p2")}
 
@@ -99,7 +101,8 @@ def test_edge_columns_and_weights() -> None:
         ("a", "url", "u2", 2 * day, "a3"), ("b", "url", "u2", 2 * day + 10, "b3"),
         ("c", "url", "u2", 2 * day + 30, "c1"),
     ])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     result = detect_actions(acts, options=opts)
     edges = {(r["account_a"], r["account_b"]): r for r in result.edges.to_pylist()}
     ab = edges[("a", "b")]
@@ -113,7 +116,8 @@ def test_edge_columns_and_weights() -> None:
     assert len(groups) == 1 and groups[0]["size"] == 3 and groups[0]["edges"] == 3
     assert groups[0]["density"] == 1.0
     # min_weight 2 keeps only a-b
-    strict = detect_actions(acts, options=DetectOptions(kinds=("url",), min_participation=1))
+    strict = detect_actions(acts, options=DetectOptions(
+        kinds=("url",), min_participation=1, min_weight=2, min_occasions=1, max_q=None))
     assert [(r["account_a"], r["account_b"]) for r in strict.edges.to_pylist()] == [("a", "b")]
 
 
@@ -124,7 +128,8 @@ def test_min_participation_needs_both_accounts() -> None:
         ("a", "url", "u2", 500, "a2"), ("b", "url", "u2", 501, "b2"),
         ("c", "url", "zz", 900, "c2"),
     ])
-    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1)
+    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1,
+                         min_occasions=1, max_q=None)
     result = detect_actions(acts, options=opts)
     assert result.accounts.column("account_id").to_pylist() == ["a", "b"]
 
@@ -132,20 +137,23 @@ def test_min_participation_needs_both_accounts() -> None:
 def test_min_participation_prefilter_counts_actions() -> None:
     acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
                     ("a", "url", "v", 100, "a2")])
-    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1)
+    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1,
+                         min_occasions=1, max_q=None)
     assert detect_actions(acts, options=opts).edges.num_rows == 0  # b has one action
 
 
 def test_burst_cap_leaves_out_dense_moments_and_warns() -> None:
     rows = [(f"v{i:03d}", "url", "viral", i * 0.1, f"pv{i}") for i in range(30)]
     rows += [("a", "url", "calm", 0, "a1"), ("b", "url", "calm", 5, "b1")]
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, max_burst=10)
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, max_burst=10,
+                         min_occasions=1, max_q=None)
     result = detect_actions(actions(rows), options=opts)
     assert _evidence_set(result) == {("url", "calm", "a", "a1", "b", "b1")}
     assert result.summary["actions_in_bursts"] == 30
     assert any("dense bursts" in w and "viral" in w for w in result.warnings)
     uncapped = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=1, max_burst=None))
+        kinds=("url",), min_participation=1, min_weight=1, max_burst=None,
+            min_occasions=1, max_q=None))
     assert uncapped.evidence.num_rows == 30 * 29 // 2 + 1
 
 
@@ -155,7 +163,8 @@ def test_groups_and_communities() -> None:
         for day in range(3):
             for j, m in enumerate(members):
                 rows.append((m, "url", f"o{k}-{day}", day * 1000 + j, f"{m}{day}"))
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",), max_q=None,
+                                                                  min_occasions=1))
     acc = {r["account_id"]: r for r in result.accounts.to_pylist()}
     assert acc["a"]["group_id"] == acc["b"]["group_id"] == acc["c"]["group_id"]
     assert acc["x"]["group_id"] == acc["y"]["group_id"] != acc["a"]["group_id"]
@@ -202,11 +211,11 @@ def test_matches_brute_force_and_wider_window_keeps_everything(
 ) -> None:
     table = actions([(a, k, o, s, f"p{i}") for i, (a, k, o, s) in enumerate(rows)])
     opts = DetectOptions(kinds=("url", "hashtag"), window=window, min_participation=1,
-                         min_weight=1, max_burst=None)
+                         min_weight=1, max_burst=None, min_occasions=1, max_q=None)
     got = _evidence_set(detect_actions(table, options=opts))
     assert got == brute_force_coactions(table, window)
     wider = DetectOptions(kinds=("url", "hashtag"), window=window + 30, min_participation=1,
-                          min_weight=1, max_burst=None)
+                          min_weight=1, max_burst=None, min_occasions=1, max_q=None)
     assert got <= _evidence_set(detect_actions(table, options=wider))
 
 
@@ -242,7 +251,7 @@ def test_weight_options(weight_by: str) -> None:
         ("d", "url", "w", 5000, "d1"), ("d", "url", "z", 6000, "d2"),
     ])
     opts = DetectOptions(kinds=("url", "hashtag"), min_participation=1, min_weight=1,
-                         weight_by=weight_by)
+                         weight_by=weight_by, min_occasions=1, max_q=None)
     edges = {(e["account_a"], e["account_b"]): e for e in
              detect_actions(acts, options=opts).edges.to_pylist()}
     ab = edges[("a", "b")]
@@ -261,7 +270,8 @@ def test_weight_options(weight_by: str) -> None:
 def test_min_weight_counts_events_whatever_the_weight() -> None:
     acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
                     ("a", "url", "v", 50, "a2"), ("b", "url", "v", 51, "b2")])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=2, weight_by="tfidf")
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=2, weight_by="tfidf",
+                         min_occasions=1, max_q=None)
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert edge["events"] == 2
     with pytest.raises(ParameterError, match="'weight_by'"):
@@ -282,7 +292,8 @@ def test_occasions_count_separate_bursts() -> None:
         rows.append(("c", "url", f"w{day}", day * 86_400.0, f"cw{day}"))
         rows.append(("d", "url", f"w{day}", day * 86_400.0 + 5, f"dw{day}"))
     acts = actions(rows)
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     edges = {(e["account_a"], e["account_b"]): e for e in
              detect_actions(acts, options=opts).edges.to_pylist()}
     assert edges[("a", "b")]["occasions"] == 1 and edges[("a", "b")]["events"] == 10
@@ -291,7 +302,8 @@ def test_occasions_count_separate_bursts() -> None:
     kept = detect_actions(acts, options=strict).edges
     assert kept.column("account_a").to_pylist() == ["c"]
     # a gap of a day or more joins everything into one occasion
-    one = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, occasion_gap=86_400)
+    one = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, occasion_gap=86_400,
+                        min_occasions=1, max_q=None)
     assert {e["occasions"] for e in detect_actions(acts, options=one).edges.to_pylist()} == {1}
 
 
@@ -302,7 +314,8 @@ def test_pruning_keeps_exactly_the_edges_a_full_count_keeps() -> None:
     opts = DetectOptions(min_weight=3, min_occasions=2, significance=False)
     acts, _ = posts_to_actions(sim.posts, opts.kinds)
     pruned = detect_actions(acts, options=opts).edges
-    full = detect_actions(acts, options=DetectOptions(min_weight=1, significance=False)).edges
+    full = detect_actions(acts, options=DetectOptions(min_weight=1, significance=False,
+                                                      min_occasions=1)).edges
     full = full.filter(pc.and_(pc.greater_equal(full.column("events"), 3),
                                pc.greater_equal(full.column("occasions"), 2)))
     assert pruned.num_rows > 10

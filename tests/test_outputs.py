@@ -21,7 +21,8 @@ def _result():  # type: ignore[no-untyped-def]
     for day in range(3):
         for j, m in enumerate(["a", "b", "c"]):
             rows.append((m, "url", f"https://x.org/{day}", day * 86_400 + j, f"{m}{day}"))
-    return detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
+    return detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
+                                                               min_occasions=1, max_q=None))
 
 
 def test_graph_files_load_in_other_tools(tmp_path: Path) -> None:
@@ -59,7 +60,7 @@ def test_one_hugely_popular_object_stays_bounded() -> None:
     rows = [(f"acc{i}", "url", "viral", i * 0.0005, f"p{i}") for i in range(n)]
     rows += [("a", "url", "calm", 1000, "a1"), ("b", "url", "calm", 1001, "b1")]
     result = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=1))
+        kinds=("url",), min_participation=1, min_weight=1, min_occasions=1, max_q=None))
     assert result.summary["actions_in_bursts"] == n
     assert result.evidence.num_rows == 1
     assert result.warnings and "viral" in result.warnings[0]

@@ -110,7 +110,8 @@ def _hostile_result(tmp_path: Path, *, raw_csv: bool = False) -> Path:
             )
             rows.append((acc, "hashtag", "<img src=x onerror=alert(1)>", t, post))
             rows.append((acc, "hashtag", "line\u2028sep\u2029</script>", t, post))
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url", "hashtag")))
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url", "hashtag"),
+                                                                 min_occasions=1, max_q=None))
     out = tmp_path / "hostile"
     write_result(result, out, raw_csv=raw_csv)
     return out
@@ -261,7 +262,7 @@ def test_content_security_policy_allows_only_the_page_scripts(tmp_path: Path) ->
 def test_zero_groups(tmp_path: Path) -> None:
     result = detect_actions(
         actions([("a", "url", "x", 0, "p1"), ("b", "url", "y", 1, "p2")]),
-        options=DetectOptions(kinds=("url",)),
+        options=DetectOptions(kinds=("url",), min_occasions=1, max_q=None),
     )
     write_result(result, tmp_path)
     path = write_report(tmp_path)
@@ -279,7 +280,8 @@ def test_one_group_and_determinism(tmp_path: Path) -> None:
         for d in range(3)
         for j, m in enumerate("abc")
     ]
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
+                                                                 min_occasions=1, max_q=None))
     write_result(result, tmp_path)
     first = write_report(tmp_path, figures=("svg", "png")).read_bytes()
     svg = (tmp_path / "network.svg").read_bytes()
@@ -384,7 +386,8 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
             lines.append(f"p{d}{j},{acc},2024-01-0{d + 1}T10:00:0{j}Z,https://x.org/{d}")
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "res"
-    result = runner.invoke(app, ["detect", str(src), "--out", str(out), "--quiet"])
+    result = runner.invoke(app, ["detect", str(src), "--out", str(out), "--quiet",
+                                 "--min-occasions", "1", "--max-q", "1"])
     assert result.exit_code == 0, result.output
     assert (out / "report.html").stat().st_size > 100_000
     with open(out / "accounts.csv", newline="") as fh:
@@ -399,7 +402,8 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
         "c",
     }
     raw = tmp_path / "raw"
-    result = runner.invoke(app, ["detect", str(src), "--out", str(raw), "--quiet", "--raw-csv"])
+    result = runner.invoke(app, ["detect", str(src), "--out", str(raw), "--quiet", "--raw-csv",
+                                 "--min-occasions", "1", "--max-q", "1"])
     assert result.exit_code == 0, result.output
     with open(raw / "accounts.csv", newline="") as fh:
         assert {r["account_id"] for r in csv.DictReader(fh)} == {"=evil", "@b", "c"}
@@ -424,7 +428,8 @@ def test_control_characters_in_ids(tmp_path: Path) -> None:
         for d in range(3)
         for j, m in enumerate(["a\x1b[31m", "b\x00", "c"])
     ]
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",)))
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
+                                                                 min_occasions=1, max_q=None))
     write_result(result, tmp_path)
     assert write_report(tmp_path, figures=False).stat().st_size > 0
     import xml.etree.ElementTree as ET

@@ -32,7 +32,7 @@ from inconcert.simulate import simulate
 from .helpers import T0, actions
 
 OPEN = DetectOptions(kinds=("repost", "url"), min_participation=1, min_weight=1,
-                     max_burst=None)
+                     max_burst=None, min_occasions=1, max_q=None)
 
 
 @settings(max_examples=60, deadline=None)
@@ -110,7 +110,8 @@ def test_permutation_agrees_with_the_analytic_model() -> None:
     """Documented tolerance: on simulated data the two p-values agree on significance at
     0.01 for at least 95% of candidate edges and differ by at most 0.1 on average."""
     sim = simulate(seed=2, n_organic=600, n_groups=4, days=10)
-    opts = DetectOptions(min_weight=1, min_participation=1, permutations=200)
+    opts = DetectOptions(min_weight=1, min_participation=1, permutations=200,
+                         min_occasions=1, max_q=None)
     acts, _ = posts_to_actions(sim.posts, opts.kinds)
     edges = detect_actions(acts, options=opts).edges
     p = np.array(edges.column("p_value").to_pylist())
@@ -139,7 +140,8 @@ def test_permutation_is_seeded_and_exact_on_a_tiny_case() -> None:
 def test_fast_subnetwork_counts() -> None:
     acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 5, "b1"),
                     ("a", "url", "v", 100, "a2"), ("b", "url", "v", 150, "b2")])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, speeds=(1, 10, 60))
+    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, speeds=(1, 10, 60),
+                         min_occasions=1, max_q=None)
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert (edge["coactions_1s"], edge["coactions_10s"], edge["coactions_60s"]) == (0, 1, 2)
 
@@ -186,7 +188,8 @@ def test_fans_are_explained_by_their_own_habit_rings_are_not() -> None:
     habit (large p-values once the reposted posts' authors are known); a ring reposting its
     members' seeds stays far beyond chance."""
     posts = _fans_and_ring()
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     acts, _ = posts_to_actions(posts, opts.kinds)
     with_sources = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
     pool_only = {(e["account_a"], e["account_b"]): e
@@ -291,7 +294,8 @@ def test_source_term_by_hand_for_four_accounts() -> None:
     post("b3", "B", 37_200, "s4")
     post("b4", "B", 65_000, "t2")
     posts = pa.Table.from_pylist(rows, schema=POST_SCHEMA)
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     acts, _ = posts_to_actions(posts, opts.kinds)
     (edge,) = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
     m66, m77, m67 = 1 - (31 / 32) ** 2, 1 - (63 / 64) ** 2, 1 / 4096
@@ -359,7 +363,8 @@ def test_one_account_ring_is_significant_heavy_tailed_fans_are_not() -> None:
     within seconds of each other on most of the seed's posts and act an hour or so after a
     post otherwise. Fans who are quick only now and then are explained by their own latency."""
     posts = _amplifier_ring_and_heavy_fans()
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1)
+    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
     acts, _ = posts_to_actions(posts, opts.kinds)
     edges = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
 

@@ -28,8 +28,10 @@ from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, TIMESTAMP_TYPE
 from .scoring import account_scores, apply_group_ids, group_scores, renumber_groups
 from .significance import (
+    HABIT_BIN_FLOOR_S,
     LATENCY_BINS,
     bh_qvalues,
+    habit_window_share,
     permutation_pvalues,
     poisson_sf,
     source_expectation,
@@ -219,14 +221,25 @@ def detect_actions(
                 with timer.stage("significance"):
                     edges = eng.fetch("SELECT * FROM ic_edges ORDER BY account_a, account_b")
                     if options.significance:
-                        edges = _null_model(eng, edges, posts)
+                        edges = _null_model(eng, edges, posts, options)
                     edges = _finish_edges(edges)
                 edges = _weigh(eng, edges, options)
             summary["edges_before_threshold"] = edges.num_rows
+            edges_all = edges
             if options.permutations and options.compat is None and edges.num_rows:
                 edges = _permutation_test(eng, edges, pair_source, options, progress)
+            before = edges.num_rows
             edges = _threshold(edges, options)
             summary["edges"] = edges.num_rows
+            if before and not edges.num_rows and options.max_q is not None:
+                passing = _threshold(edges_all, replace(options, max_q=None)).num_rows
+                if passing:
+                    warnings.append(
+                        f"{passing:,} pairs met the weight and occasion thresholds, but none "
+                        f"is beyond chance at q <= {options.max_q:g}: the null model has "
+                        "little power on small inputs. --max-q 0.05 (or 1, no filter) shows "
+                        "them."
+                    )
         with timer.stage("groups"):
             part = partition(edges, method=options.community, resolution=options.resolution,
                              seed=options.seed)
@@ -500,7 +513,8 @@ def _speed_label(seconds: float) -> str:
     return f"{int(seconds)}s" if float(seconds).is_integer() else f"{seconds:g}s".replace(".", "_")
 
 
-def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Table:
+def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None,
+                options: DetectOptions) -> pa.Table:
     """``edges`` (``ic_edges`` in account order) with the null model's expected co-actions (see
     :mod:`inconcert.significance`): per kind and direction the larger of the pool term and,
     for reposts, quotes and replies of posts in ``posts``, the source term. Every float sum
@@ -508,6 +522,7 @@ def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Tabl
     summation order."""
     lam = np.zeros(edges.num_rows)
     by_source = np.zeros(edges.num_rows)
+    by_habit = np.zeros(edges.num_rows)
     exposure = eng.fetch(plan.exposure_sql("ic_acts", "ic_near"))
     if exposure.num_rows and edges.num_rows:
         accounts = pc.unique(exposure.column("account_id"))
@@ -522,6 +537,7 @@ def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Tabl
         ia = pc.index_in(edges.column("account_a"), accounts).to_numpy(zero_copy_only=False)
         ib = pc.index_in(edges.column("account_b"), accounts).to_numpy(zero_copy_only=False)
         sources = _source_terms(eng, posts, kinds.to_pylist(), edges.num_rows)
+        habits = _habit_terms(eng, edges.num_rows, options)
         for k, name in enumerate(kinds.to_pylist()):
             # leave the pair's own co-actions out of each side's exposure: the evidence under
             # test does not explain itself
@@ -534,9 +550,40 @@ def _null_model(eng: Engine, edges: pa.Table, posts: pa.Table | None) -> pa.Tabl
                 src_ab, src_ba = sources[name]
                 ab, ba = np.maximum(ab, src_ab), np.maximum(ba, src_ba)
                 by_source += (src_ab + src_ba) / 2
+            if name in habits:
+                hab_ab, hab_ba = habits[name]
+                ab, ba = np.maximum(ab, hab_ab), np.maximum(ba, hab_ba)
+                by_habit += (hab_ab + hab_ba) / 2
             lam += (ab + ba) / 2
     return edges.append_column("expected_coactions", pa.array(lam, pa.float64())) \
-        .append_column("expected_by_source", pa.array(by_source, pa.float64()))
+        .append_column("expected_by_source", pa.array(by_source, pa.float64())) \
+        .append_column("expected_by_habit", pa.array(by_habit, pa.float64()))
+
+
+def _habit_terms(eng: Engine, n_edges: int,
+                 options: DetectOptions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The habit term per kind, A→B and B→A per edge (:mod:`inconcert.significance`):
+    ``Σ_o Σ_h x_h · (n_Y,o - k_Y,o) · f_o,h · 2w / Δ`` with ``f_o,h`` the object's share of
+    its other actions in time bin ``h`` of width ``Δ = max(1 h, 4w)``."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if not n_edges:
+        return out
+    eng.create("ic_edge_ids_h", plan.edge_ids_sql("ic_edges"))
+    rows = eng.fetch(plan.habit_terms_sql("ic_acts", "ic_edge_ids_h", "ic_coactions",
+                                          eng.dialect, HABIT_BIN_FLOOR_S * MICROS))
+    eng.drop("ic_edge_ids_h")
+    for kind in sorted(pc.unique(rows.column("kind")).to_pylist()):
+        sub = rows.filter(pc.equal(rows.column("kind"), kind))
+        w = options.window_for(kind)
+        share = habit_window_share(w)
+        sides = []
+        for side in (0, 1):
+            part = sub.filter(pc.equal(sub.column("side"), side))
+            term = part.column("num").to_numpy().astype(np.float64) \
+                / part.column("den").to_numpy().astype(np.float64) * share
+            sides.append(np.bincount(part.column("e").to_numpy(), term, n_edges))
+        out[kind] = (sides[0], sides[1])
+    return out
 
 
 def _source_terms(eng: Engine, posts: pa.Table | None, kinds: list[str],

@@ -16,6 +16,9 @@ __all__ = ["COMPAT_MODES", "DetectOptions"]
 COMPAT_MODES = ("coortweet",)
 WEIGHTS = ("events", "coactions", "objects", "tfidf")
 
+#: The default false discovery rate of kept edges (see :class:`DetectOptions`).
+DEFAULT_MAX_Q = 1e-6
+
 
 @dataclass(frozen=True)
 class DetectOptions:
@@ -101,12 +104,12 @@ class DetectOptions:
     windows: Mapping[str, float] = field(default_factory=dict)
     min_participation: int = 2
     min_weight: int = 3
-    min_occasions: int = 1
+    min_occasions: int = 2
     occasion_gap: float = 3600.0
     edge_quantile: float | None = None
     max_burst: int | None = 1000
     weight_by: str = "events"
-    max_q: float | None = None
+    max_q: float | None = DEFAULT_MAX_Q
     significance: bool = True
     speeds: tuple[float, ...] = (10.0,)
     permutations: int = 0
@@ -153,9 +156,12 @@ class DetectOptions:
             raise ParameterError("weight_by", f"one of {', '.join(WEIGHTS)}", self.weight_by)
         if self.max_q is not None:
             _number("max_q", self.max_q, minimum=0, maximum=1)
-            if not self.significance:
-                raise ParameterError("max_q", "unset when significance is off (no q-values)",
-                                     self.max_q)
+            if not self.significance or self.compat is not None:
+                if self.max_q != DEFAULT_MAX_Q:
+                    raise ParameterError(
+                        "max_q", "unset when significance is off or with compat (no q-values)",
+                        self.max_q)
+                object.__setattr__(self, "max_q", None)  # the default does not apply
         speeds = tuple(sorted(set(self.speeds)))
         for sp in speeds:
             _number("speeds", sp, minimum=0)

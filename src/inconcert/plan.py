@@ -32,17 +32,18 @@ __all__ = [
     "SPARK",
     "Dialect",
     "burst_counts_sql",
+    "candidate_pairs_sql",
     "edge_ids_sql",
     "edges_sql",
     "exposure_sql",
-    "pair_sources_sql",
-    "pairs_sql",
-    "quote",
-    "candidate_pairs_sql",
+    "habit_terms_sql",
     "latency_bins_sql",
     "latency_histogram_sql",
     "pair_coactions_sql",
     "pair_latency_sql",
+    "pair_sources_sql",
+    "pairs_sql",
+    "quote",
     "source_affinity_sql",
     "source_objects_sql",
     "sources_sql",
@@ -360,6 +361,58 @@ def latency_histogram_sql(latencies: str) -> str:
 SELECT account_id, kind, bin, COUNT(*) AS n FROM {latencies}
 GROUP BY account_id, kind, bin
 ORDER BY account_id, kind, bin
+"""
+
+
+def habit_terms_sql(actions: str, edge_ids: str, coactions: str, dialect: Dialect,
+                    bin_floor_us: int = 3_600 * MICROS) -> str:
+    """The habit term of the null model (:mod:`inconcert.significance`), per edge ``e``, side
+    (0: A's actions against B's habit; 1: the reverse) and object the two co-acted on: the
+    integer numerator ``Σ_h x_h · (n_Y - k_Y) · (o_h - x_h - y_h)`` and the denominator
+    ``N_o - n_X - n_Y``. ``x_h``, ``y_h``, ``o_h`` count X's, Y's and everyone's actions on the
+    object in time bin ``h`` (``max(bin_floor, 4w)`` wide), ``n_X``, ``n_Y`` and ``N_o`` the
+    same over the whole period, ``k_Y`` Y's actions co-acted with X on the object (the
+    evidence, left out). Only objects that others use too and that Y used outside the
+    evidence contribute. Sorted, so that sums over it run in a fixed order."""
+    hb = dialect.div("t", f"GREATEST({int(bin_floor_us)}, 4 * w)")
+    return f"""
+WITH h AS (
+    SELECT account_id, kind, object_id, {hb} AS hb, COUNT(*) AS n FROM {actions}
+    GROUP BY account_id, kind, object_id, {hb}
+), ao AS (
+    SELECT account_id, kind, object_id, SUM(n) AS n FROM h GROUP BY account_id, kind, object_id
+), oh AS (
+    SELECT kind, object_id, hb, SUM(n) AS n FROM h GROUP BY kind, object_id, hb
+), ot AS (
+    SELECT kind, object_id, SUM(n) AS n FROM h GROUP BY kind, object_id
+), k AS (
+    SELECT account_a, account_b, kind, object_id,
+           COUNT(DISTINCT post_a) AS ka, COUNT(DISTINCT post_b) AS kb
+    FROM {coactions} GROUP BY account_a, account_b, kind, object_id
+), sides AS (
+    SELECT e, account_a, account_b, 0 AS side, account_a AS x, account_b AS y FROM {edge_ids}
+    UNION ALL
+    SELECT e, account_a, account_b, 1 AS side, account_b AS x, account_a AS y FROM {edge_ids}
+), po AS (
+    SELECT s.e, s.side, s.x, s.y, ax.kind, ax.object_id, ax.n AS nx, ay.n AS ny,
+           CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END AS ky
+    FROM sides s
+    JOIN k ON k.account_a = s.account_a AND k.account_b = s.account_b
+    JOIN ao ax ON ax.account_id = s.x AND ax.kind = k.kind AND ax.object_id = k.object_id
+    JOIN ao ay ON ay.account_id = s.y AND ay.kind = k.kind AND ay.object_id = k.object_id
+)
+SELECT po.e, po.side, po.kind, po.object_id,
+       CAST(SUM(hx.n * (po.ny - po.ky) * (oh.n - hx.n - COALESCE(hy.n, 0))) AS BIGINT) AS num,
+       MIN(ot.n - po.nx - po.ny) AS den
+FROM po
+JOIN ot ON ot.kind = po.kind AND ot.object_id = po.object_id
+JOIN h hx ON hx.account_id = po.x AND hx.kind = po.kind AND hx.object_id = po.object_id
+JOIN oh ON oh.kind = po.kind AND oh.object_id = po.object_id AND oh.hb = hx.hb
+LEFT JOIN h hy ON hy.account_id = po.y AND hy.kind = po.kind AND hy.object_id = po.object_id
+              AND hy.hb = hx.hb
+WHERE ot.n > po.nx + po.ny AND po.ny > po.ky
+GROUP BY po.e, po.side, po.kind, po.object_id
+ORDER BY po.e, po.side, po.kind, po.object_id
 """
 
 

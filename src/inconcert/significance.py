@@ -71,9 +71,11 @@ import numpy as np
 from .errors import ParameterError
 
 __all__ = [
+    "HABIT_BIN_FLOOR_S",
     "LATENCY_BINS",
     "TIMING_PRIOR",
     "bh_qvalues",
+    "habit_window_share",
     "latency_bin_edges",
     "latency_overlap",
     "permutation_pvalues",
@@ -91,6 +93,17 @@ LATENCY_BINS = 24
 #: pair-out) latency histogram: an account with little evidence of its own habit is taken to
 #: act like everyone else does.
 TIMING_PRIOR = 2.0
+
+
+#: The habit term's time bins are this many seconds wide, or four windows if that is more.
+HABIT_BIN_FLOOR_S = 3_600
+
+
+def habit_window_share(window: float) -> float:
+    """The share of a habit time bin that lies within one window of an action: ``2w / Δ`` with
+    ``Δ = max(HABIT_BIN_FLOOR_S, 4w)`` (at most 1/2; 1/30 for a 60 s window)."""
+    width = max(float(HABIT_BIN_FLOOR_S), 4.0 * float(window))
+    return 2.0 * float(window) / width if width > 0 else 0.0
 
 
 def latency_bin_edges(bins: int = LATENCY_BINS) -> np.ndarray:
