@@ -16,40 +16,72 @@ number of co-actions from A's side is
 
     pool(A→B) = n_B · E_A / N,   E_A = Σ_{a ∈ A} c_a.
 
-*The source term* (reposts, quotes and replies, when the posts they refer to are in the input,
-so that their authors are known). Fans repost their celebrity: their actions are not random
-draws from all reposts, and the pool term would call every pair of fans coordinated. So B's own
-habit of acting on a *source* S (the author of the referenced posts) is estimated without the
-evidence under test (B's objects of S, less those it co-acted on with A, per object of S that A
-did not act on), and A's actions on S's objects are weighed by it:
+*The source term, timing-aware* (reposts, quotes and replies, when the posts they refer to
+are in the input, so that their authors and times are known). Fans repost their celebrity:
+their actions are not random draws from all reposts, and the pool term would call every pair
+of fans coordinated. So B's own habit of acting on a *source* S (the author of the referenced
+posts) is estimated without the evidence under test, and so is *when* each account usually
+acts after a post (its latency):
 
-    source(A→B) = Σ_S E_A,S · π_B,S¬A,
-    E_A,S = Σ_{a ∈ A on S} c_a / (m_a - 1),
+    source(A→B) = Σ_S n_A,S · π_B,S¬A · P_t(A, B),
     π_B,S¬A = (n_B,S - k_AB,S) / (n_S - n_A,S),
+    P_t(A, B) = p_A¬B' M p_B¬A.
 
-with ``m_a`` all actions on ``a``'s object (so ``c_a / (m_a - 1)`` is the share of them within
-the window of ``a``), ``n_S`` the source's objects in the data, ``n_A,S`` and ``n_B,S`` those A
-and B acted on, and ``k_AB,S`` those the two co-acted on. Only sources of objects the pair
-co-acted on, with at least two objects, are looked at. A fan base, whose members repost one
-account each at their own rate, is explained by the source term; a ring whose members repost
-each other's fresh posts, or posts that none of them otherwise reposts, is not (``π`` is about
-0 outside the ring's occasions).
+``n_S`` is the number of the source's posts acted on in the data, ``n_A,S`` and ``n_B,S`` those
+A and B acted on, ``k_AB,S`` those the two co-acted on (so ``π`` is B's rate on the source's
+posts that A did not take). ``p_X¬Y`` is X's latency profile: how long after the referenced
+post X acted, over all its actions of the kind *except those on objects it co-acted on with
+Y*, in bins of ``[0, w]``, ``(w, 2w]``, ``(2w, 4w]``, ... (:data:`LATENCY_BINS`), plus
+:data:`TIMING_PRIOR` pseudo-actions of the whole population's profile, normalised. ``M[i, j]``
+(:func:`latency_overlap`) is the chance that two latencies uniform in bins ``i`` and ``j`` fall
+within one window of each other. So ``P_t`` is the chance that A and B, each acting at its own
+usual latency, co-act on a post both act on. An independent fan who reposts within 15 s once in
+a while and hours later otherwise is explained (a small ``P_t`` times many shared posts); a
+member of a ring amplifying one account, within seconds of the others on most of the seed's
+posts and at ordinary latencies otherwise, is not: its fast actions are the evidence, left out,
+and what remains says it is usually slow. Only sources of objects the pair co-acted on, with at
+least two objects, are looked at.
 
-Per kind and direction the larger term counts, ``λ(A→B) = Σ_kinds max(pool, source)``, and
-``λ`` is the mean of ``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair):
-``expected_coactions`` is ``λ`` and ``expected_by_source`` the source terms' part of it. The
+*The habit term* (every kind). Trend followers use a trending hashtag all day long; two of
+them meet on it again and again because each has the habit, not because they act together.
+B's own rate on an object ``o`` outside the evidence, spread over the object's time profile:
+
+    habit(A→B) = Σ_o Σ_h a_o,h · (n_B,o - k_B,o) · f_o,h · 2w / Δ,
+    f_o,h = (N_o,h - a_o,h - b_o,h) / (N_o - n_A,o - n_B,o),
+
+over the objects the pair co-acted on, with ``h`` the time bins of width ``Δ = max(1 h, 4w)``
+(:data:`HABIT_BIN_FLOOR_S`), ``a_o,h``, ``b_o,h``, ``N_o,h`` the actions of A, B and everyone on
+``o`` in bin ``h`` (``n_A,o``, ``n_B,o``, ``N_o`` over the period), and ``k_B,o`` B's actions on
+``o`` co-acted with A. A ring's fresh link, text or seed post is used once per member and
+occasion, so ``n_B,o - k_B,o`` is 0 or small and the ring is not explained; a campaign hashtag
+that only the ring uses has ``f`` concentrated in the ring's own hours but few uses outside the
+evidence.
+
+Every term leaves the evidence under test out (the pool term's exposure ``E_A`` too loses the
+pair's own co-actions: a ring's members do not explain each other). Per kind and direction the
+largest term counts, ``λ(A→B) = Σ_kinds max(pool, source, habit)``, and ``λ`` is the mean of
+``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair): ``expected_coactions`` is ``λ``,
+``expected_by_source`` and ``expected_by_habit`` those terms' own values. The
 observed number of co-actions ``k`` is compared with a Poisson(λ) count: ``p = P(X >= k)``.
 Benjamini–Hochberg q-values control the false discovery rate over every candidate edge.
 
 Assumptions, plainly: accounts act independently of each other (the hypothesis tested); an
 account's actions are exchangeable with all others of the same kind, except that its rate of
-acting on one author's posts is its own (the source term); co-actions are counted as
-independent events, although one burst can produce several; the Poisson approximation is
-accurate when ``n_B`` is small next to ``N``. What it cannot see: a ring that amplifies one
-account and nothing else, with each member joining at its own rate, is a fan base by every
-measure in the data, and is explained like one (its timing and the account's content remain
-in the evidence). Small p-values say "more co-actions than these accounts' activity, their
-habits and these objects' popularity explain", never "inauthentic".
+acting on one author's posts, its latency after a post and its rate on one object are its own;
+latencies are uniform within a bin; co-actions are counted as independent events, although one
+burst can produce several; the Poisson approximation is accurate when ``n_B`` is small next to
+``N``. Limits: an account that does nothing but repost one author within seconds has no
+ordinary behaviour to compare with, so a ring of such accounts is judged against the
+population's timing (the prior) and is only as significant as its number of occasions makes
+it; a fan with notifications on who always reposts within seconds is, by the data alone, such
+an account. The habit term uses only the objects the pair co-acted on (objects both used but
+never together add to the expectation and are left out, which makes it a little less
+cautious). Small inputs give the model little power (few actions, few tests). Small p-values
+say "more co-actions than these accounts' activity, their habits, their timing and these
+objects' popularity explain", never "inauthentic".
+
+Defaults. Edges are kept at ``q <= 1e-6`` with at least 3 events on 2 occasions
+(:class:`inconcert.DetectOptions`), chosen on four simulated worlds (``benchmarks/quality.py``).
 
 The permutation test (validation)
 ---------------------------------
