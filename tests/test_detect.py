@@ -321,3 +321,33 @@ def test_pruning_keeps_exactly_the_edges_a_full_count_keeps() -> None:
     assert pruned.num_rows > 10
     cols = [c for c in full.column_names if c not in ("group_id", "component_id")]
     assert pruned.select(cols).to_pylist() == full.select(cols).to_pylist()
+
+
+def test_groups_are_communities_inside_a_bridged_component() -> None:
+    """Four personas of eight accounts each push their own links on four days; a few accounts
+    of each persona also meet one of the next persona now and then, so the kept network is one
+    connected component. The groups are the personas (Leiden), the component a column."""
+    rows = []
+    for g in range(4):
+        for day in range(4):
+            for m in range(8):
+                t = day * 86_400 + g * 3_600 + m
+                rows.append((f"g{g}m{m}", "url", f"site{g}/{day}", t, f"g{g}m{m}d{day}"))
+        # a bridge: member 0 of this persona and member 7 of the next share two links
+        for day in range(2):
+            t = 10 * 86_400 + day * 86_400 + g * 600
+            nxt = (g + 1) % 4
+            rows.append((f"g{g}m0", "url", f"bridge{g}/{day}", t, f"b{g}a{day}"))
+            rows.append((f"g{nxt}m7", "url", f"bridge{g}/{day}", t + 3, f"b{g}b{day}"))
+            rows.append((f"g{g}m0", "url", f"bridge{g}/{day}/x", t + 5, f"b{g}c{day}"))
+            rows.append((f"g{nxt}m7", "url", f"bridge{g}/{day}/x", t + 7, f"b{g}d{day}"))
+    opts = DetectOptions(kinds=("url",), min_participation=1, max_q=None)
+    result = detect_actions(actions(rows), options=opts)
+    acc = result.accounts.to_pylist()
+    assert len({a["component_id"] for a in acc}) == 1
+    by_group: dict[int, set[str]] = {}
+    for a in acc:
+        by_group.setdefault(a["group_id"], set()).add(a["account_id"][:2])
+    assert len(by_group) == 4 and all(len(p) == 1 for p in by_group.values())
+    bridges = [e for e in result.edges.to_pylist() if e["group_id"] is None]
+    assert len(bridges) == 4 and all(e["component_id"] == 1 for e in bridges)
