@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import itertools
 import json
 import re
@@ -16,18 +17,24 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from inconcert.cli import app
 from inconcert.errors import InputError, ParameterError
 from inconcert.schema import POST_SCHEMA
 from inconcert.simulate import (
+    CLASSIC_BEHAVIOURS,
     ORGANIC_ROLES,
     PLANTED_BEHAVIOURS,
+    PLANTED_ROLES,
     TRUTH_SCHEMA,
+    WORLDS,
     Simulation,
     SimulationConfig,
     simulate,
     write_simulation,
 )
+from inconcert.simulate._crowds import _zipf_sizes
 
 WINDOW = 60  # seconds: what "acting together" means in these tests
 
@@ -215,9 +222,10 @@ def test_truth_covers_every_account_once(sim: Simulation) -> None:
         if row["group_id"] is None:
             assert row["behaviour"] in ORGANIC_ROLES
         else:
-            assert row["behaviour"] in PLANTED_BEHAVIOURS
+            assert row["behaviour"] in CLASSIC_BEHAVIOURS
     roles = set(truth["behaviour"].to_pylist())
-    assert set(ORGANIC_ROLES) <= roles and set(PLANTED_BEHAVIOURS) <= roles
+    # today's world: the classic behaviours and organic roles, nothing of the harder worlds
+    assert roles == {*CLASSIC_BEHAVIOURS, "organic", "viral_fan", "news_follower", "celebrity_fan"}
 
 
 def test_planted_ids_are_shuffled_among_organic(sim: Simulation) -> None:
@@ -430,6 +438,16 @@ def test_naive_start_is_utc() -> None:
         ({"seed": -1}, "seed"),
         ({"news_follower_share": 0.9, "viral_fan_share": 0.2}, "news_follower_share"),
         ({"n_grups": 3}, "n_grups"),
+        ({"viral_moments": -1}, "viral_moments"),
+        ({"viral_crowd_range": (0, 3)}, "viral_crowd_range"),
+        ({"breaking_link_range": (30, 20)}, "breaking_link_range"),
+        ({"trend_share": 1.5}, "trend_share"),
+        ({"trend_follower_share": -0.1}, "trend_follower_share"),
+        ({"heavy_fans": 2.5}, "heavy_fans"),
+        ({"heavy_fan_fast_share": 2.0}, "heavy_fan_fast_share"),
+        ({"amplifier_occasions_range": (0, 4)}, "amplifier_occasions_range"),
+        ({"slow_lag_mean_range": (0.0, 10.0)}, "slow_lag_mean_range"),
+        ({"behaviours": ("amplifier_seed",)}, "behaviours"),
     ],
 )
 def test_invalid_configuration_is_refused(overrides: dict[str, object], name: str) -> None:
@@ -528,3 +546,333 @@ def test_write_refuses_a_file_as_directory(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(InputError, match="not a directory"):
         write_simulation(simulate(n_organic=5, n_groups=0, days=1), target)
+
+
+# ---------------------------------------------------------------------------------------------
+# today's world is unchanged; named worlds
+# ---------------------------------------------------------------------------------------------
+
+
+def _digest(sim: Simulation) -> str:
+    """A digest of every value of the posts and the truth (timestamps as integers)."""
+    h = hashlib.sha256()
+    for table in (sim.posts, sim.truth):
+        for name in table.column_names:
+            column = table[name]
+            if pa.types.is_timestamp(column.type):
+                column = column.cast(pa.int64())
+            h.update(json.dumps(column.to_pylist(), ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+def test_todays_world_is_unchanged_by_the_harder_worlds() -> None:
+    """Digests of the simulator before the harder worlds were added (commit 8cff413): their
+    streams and fields must leave the classic worlds exactly as they were. (Should a NumPy
+    release ever change a distribution's stream, regenerate these from that commit.)"""
+    assert _digest(simulate(SMALL)) == (
+        "756ddba2260b2901246ca67138b83bf33a8efed0c9a3196fcab48e27f707c9c5"
+    )
+    assert _digest(simulate(SMALL, seed=9, behaviours=("mixed", "repost_ring"))) == (
+        "5ce95cbb021bdb5789a170d13b52bc6cf667b664e2cba39793e01f39654d7a97"
+    )
+
+
+def test_named_worlds() -> None:
+    assert {"default", "viral", "fans", "hard"} <= set(WORLDS)
+    assert SimulationConfig.preset("default") == SimulationConfig()
+    configs = {name: SimulationConfig.preset(name, seed=4) for name in WORLDS}
+    assert len(set(configs.values())) == len(WORLDS)  # distinct worlds
+    for name, config in configs.items():
+        assert config.seed == 4
+        for field, value in WORLDS[name].items():
+            assert getattr(config, field) == value, (name, field)
+    assert SimulationConfig.preset("hard").behaviours == PLANTED_BEHAVIOURS
+    assert SimulationConfig.preset("hard", n_groups=3).n_groups == 3
+    with pytest.raises(ParameterError) as info:
+        SimulationConfig.preset("harder")
+    assert info.value.name == "world"
+    with pytest.raises(ParameterError) as info:
+        SimulationConfig.preset("hard", n_grups=3)
+    assert info.value.name == "n_grups"
+
+
+def test_zipf_crowd_sizes() -> None:
+    sizes = _zipf_sizes(np.random.default_rng(0), 20_000, 50, 400)
+    assert sizes.min() >= 50 and sizes.max() <= 400
+    assert np.median(sizes) < 100  # most crowds are small...
+    assert np.quantile(sizes, 0.99) > 300  # ...a few are large
+    # P(size >= x) = (50/x - 50/400) / (1 - 50/400): a 1/x tail truncated at 400
+    for x in (60, 100, 200, 300):
+        assert abs(np.mean(sizes >= x) - (50 / x - 0.125) / 0.875) < 0.01
+
+
+# ---------------------------------------------------------------------------------------------
+# the hard world (small): new organic hard negatives and planted behaviours
+# ---------------------------------------------------------------------------------------------
+
+HARD = SimulationConfig.preset(
+    "hard",
+    n_organic=4000,
+    days=14,
+    viral_moments=80,
+    viral_giants=1,
+    viral_giant_range=(1000, 1500),
+    breaking_links=30,
+    n_groups=14,
+    seed=3,
+)
+
+
+@pytest.fixture(scope="module")
+def hard() -> Simulation:
+    return simulate(HARD)
+
+
+def _roles(truth: pa.Table, role: str) -> set[str]:
+    return set(truth.filter(pc.equal(truth["behaviour"], role))["account_id"].to_pylist())
+
+
+def test_hard_world_integrity(hard: Simulation) -> None:
+    posts, truth = hard.posts, hard.truth
+    assert posts.schema == POST_SCHEMA and truth.schema == TRUTH_SCHEMA
+    ids = posts["post_id"].to_pylist()
+    seconds = _seconds(posts)
+    assert len(set(ids)) == len(ids) and np.all(np.diff(seconds) >= 0)
+    start = int(HARD.start.timestamp())
+    assert seconds.min() >= start and seconds.max() < start + HARD.days * 86_400
+    for column in ("repost_of", "reply_to", "quote_of"):
+        has = pc.is_valid(posts[column])
+        position = pc.index_in(pc.filter(posts[column], has), value_set=posts["post_id"])
+        assert position.null_count == 0
+        assert np.all(seconds[np.asarray(position)] < seconds[np.flatnonzero(np.asarray(has))])
+    reposts = posts.filter(pc.is_valid(posts["repost_of"]))
+    pairs = list(
+        zip(reposts["account_id"].to_pylist(), reposts["repost_of"].to_pylist(), strict=True)
+    )
+    assert len(set(pairs)) == len(pairs)
+    author = dict(zip(ids, posts["account_id"].to_pylist(), strict=True))
+    assert all(author[target] != account for account, target in pairs)
+
+    assert set(posts["account_id"].to_pylist()) <= set(truth["account_id"].to_pylist())
+    for row in truth.to_pylist():
+        allowed = ORGANIC_ROLES if row["group_id"] is None else PLANTED_ROLES
+        assert row["behaviour"] in allowed
+    assert set(truth["behaviour"].to_pylist()) == {*ORGANIC_ROLES, *PLANTED_ROLES}
+
+
+def test_hard_world_is_deterministic(hard: Simulation) -> None:
+    again = simulate(HARD)
+    assert again.posts.equals(hard.posts) and again.truth.equals(hard.truth)
+    assert not simulate(HARD, seed=4).posts.equals(hard.posts)
+
+
+def _rings(truth: pa.Table) -> dict[str, tuple[str, set[str]]]:
+    """group_id -> (seed, members) of the amplifier rings."""
+    rings: dict[str, tuple[str, set[str]]] = {}
+    for row in truth.filter(pc.is_valid(truth["group_id"])).to_pylist():
+        if row["behaviour"] == "amplifier_seed":
+            seed, members = rings.get(row["group_id"], ("", set()))
+            assert not seed, "one seed per ring"
+            rings[row["group_id"]] = (row["account_id"], members)
+        elif row["behaviour"] == "amplifier_ring":
+            rings.setdefault(row["group_id"], ("", set()))[1].add(row["account_id"])
+    return rings
+
+
+def test_amplifier_ring_reposts_its_seed_within_20_seconds(hard: Simulation) -> None:
+    posts = hard.posts
+    rows = posts.select(["post_id", "account_id", "repost_of", "text"]).to_pylist()
+    seconds = _seconds(posts).tolist()
+    time_of = {r["post_id"]: t for r, t in zip(rows, seconds, strict=True)}
+    rings = _rings(hard.truth)
+    assert len(rings) == 2 and all(seed and len(m) >= 3 for seed, m in rings.values())
+    for seed, members in rings.values():
+        seed_posts = {r["post_id"] for r in rows if r["account_id"] == seed and r["text"]}
+        by_target: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for r, t in zip(rows, seconds, strict=True):
+            if r["repost_of"] in seed_posts:
+                by_target[r["repost_of"]].append((r["account_id"], t - time_of[r["repost_of"]]))
+        occasions = {p: v for p, v in by_target.items() if sum(a in members for a, _ in v) >= 2}
+        assert 6 <= len(occasions) <= 20
+        ring_lags = [lag for v in occasions.values() for a, lag in v if a in members]
+        assert min(ring_lags) >= 1 and max(ring_lags) <= 20  # every member within 20 s
+        # most members on every occasion
+        shares = [sum(a in members for a, _ in v) / len(members) for v in occasions.values()]
+        assert np.mean(shares) >= 0.65 and min(shares) >= 0.3
+        # the seed's few organic reposters come at organic latencies, never within a minute
+        others = [lag for v in occasions.values() for a, lag in v if a not in members]
+        assert len(others) <= 3 * len(occasions) and all(lag > 60 for lag in others)
+        # between occasions, members post like everyone else: originals, replies, reposts
+        own = [r for r in rows if r["account_id"] in members and r["repost_of"] not in seed_posts]
+        assert len(own) >= len(members)
+
+
+def test_slow_copypasta_spreads_over_minutes(hard: Simulation) -> None:
+    groups = _groups(hard.truth)
+    spans: dict[str, list[float]] = {"slow_copypasta": [], "copypasta": []}
+    lags: dict[str, list[float]] = {"slow_copypasta": [], "copypasta": []}
+    for behaviour, members in groups.values():
+        if behaviour not in spans:
+            continue
+        by_text: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for obj, account, second in _objects(hard.posts, "text", members):
+            by_text[obj].append((second, account))
+        occasions = [sorted(v) for v in by_text.values() if len({a for _, a in v}) >= 3]
+        assert len(occasions) >= 3, behaviour
+        for times in occasions:
+            t = np.array([s for s, _ in times])
+            spans[behaviour].append(float(t[-1] - t[0]))
+            lags[behaviour].extend((t[1:] - t[0]).tolist())
+    # behind the first: copypasta within seconds; slow copypasta minutes (exponential lags
+    # with means of 300-1800 s: medians of 208-1248 s), an occasion over about an hour
+    assert np.median(lags["copypasta"]) <= 15
+    assert np.median(lags["slow_copypasta"]) >= 150
+    assert 10 * 60 <= np.median(spans["slow_copypasta"]) <= 4 * 3600
+
+
+def _reposters(posts: pa.Table, organic: set[str]) -> dict[str, np.ndarray]:
+    """target -> sorted seconds of its reposts by organic accounts."""
+    by_target: dict[str, list[int]] = defaultdict(list)
+    for target, account, second in _objects(posts, "repost"):
+        if account in organic:
+            by_target[target].append(second)
+    return {k: np.sort(np.array(v)) for k, v in by_target.items()}
+
+
+def test_viral_moments_are_crowds_within_minutes(hard: Simulation) -> None:
+    crowds = []
+    for times in _reposters(hard.posts, _organic(hard.truth)).values():
+        if len(times) >= 40:
+            ends = np.searchsorted(times, times + 600, side="right")
+            crowds.append((int((ends - np.arange(len(times))).max()), len(times)))
+    in_ten_minutes = np.array([c for c, _ in crowds])
+    # (nearly) every viral moment: >= 40 reposts within ten minutes, the crowd mostly 50-400
+    assert np.sum(in_ten_minutes >= 40) >= 0.8 * HARD.viral_moments
+    assert np.median(in_ten_minutes[in_ten_minutes >= 40]) < 200  # Zipf-like: most are small
+    # one giant, reposted more than a thousand times
+    totals = sorted((n for _, n in crowds), reverse=True)
+    assert totals[0] >= 900 and totals[1] < 900
+
+
+def test_breaking_links_are_shared_by_crowds_within_a_minute(hard: Simulation) -> None:
+    organic = _organic(hard.truth)
+    by_url: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for url, account, second in _objects(hard.posts, "url"):
+        if "/live/" in url:
+            by_url[url].append((second, account))
+    assert len(by_url) >= 0.9 * HARD.breaking_links
+    texts = {
+        (r["account_id"], r["text"]) for r in hard.posts.select(["account_id", "text"]).to_pylist()
+    }
+    for shares in by_url.values():
+        seconds = [s for s, _ in shares]
+        accounts = {a for _, a in shares}
+        assert max(seconds) - min(seconds) <= 60  # within a minute
+        assert accounts <= organic and len(accounts) == len(shares)
+        if min(seconds) < int(HARD.start.timestamp()) + HARD.days * 86_400 - 120:
+            assert len(accounts) >= 30
+    # each sharer in their own words
+    live = [t for _, t in texts if t and "/live/" in t]
+    words = [_normalised_text(t) for t in live]
+    assert len(set(words)) >= 0.9 * len(words)
+
+
+def test_trending_tags_bring_active_accounts_together(hard: Simulation) -> None:
+    counts = pc.value_counts(pc.list_flatten(hard.posts["hashtags"])).to_pylist()
+    ranked = [c["values"] for c in sorted(counts, key=lambda c: -c["counts"])]
+    assert ranked[0] == "worldcup"  # the top trend is the most used hashtag of all
+    followers = _roles(hard.truth, "trend_follower")
+    assert len(followers) == round(HARD.trend_follower_share * HARD.n_organic)
+    by_account: dict[str, np.ndarray] = {}
+    for tag, account, second in _objects(hard.posts, "hashtag", followers):
+        if tag == "worldcup":
+            by_account.setdefault(account, np.zeros(0, np.int64))
+            by_account[account] = np.append(by_account[account], second)
+    meetings = []
+    for a, b in itertools.combinations(sorted(by_account), 2):
+        x, y = np.sort(by_account[a]), np.sort(by_account[b])
+        lo = np.searchsorted(y, x - WINDOW, side="left")
+        hi = np.searchsorted(y, x + WINDOW, side="right")
+        meetings.append(int((hi - lo).sum()))
+    weeks = HARD.days / 7
+    # two trend followers meet on the top tag within a minute several times a week
+    assert np.median(meetings) / weeks >= 3
+
+
+def test_activity_spans_three_orders_of_magnitude(hard: Simulation) -> None:
+    organic = _organic(hard.truth)
+    counts = {
+        c["values"]: c["counts"] for c in pc.value_counts(hard.posts["account_id"]).to_pylist()
+    }
+    per_account = np.array([counts.get(a, 0) for a in organic])
+    # posts per account over two weeks: from none to hundreds, the median a handful
+    assert np.median(per_account) <= 10
+    assert np.quantile(per_account, 0.999) >= 100 * max(np.quantile(per_account, 0.1), 1)
+
+
+def test_heavy_tailed_fans_are_fast_once_in_a_while(hard: Simulation) -> None:
+    fans = _roles(hard.truth, "heavy_tailed_fan")
+    assert len(fans) == HARD.heavy_fans * HARD.celebrities
+    posts = hard.posts.select(["post_id", "account_id", "repost_of"]).to_pylist()
+    seconds = _seconds(hard.posts).tolist()
+    info = {r["post_id"]: (r["account_id"], t) for r, t in zip(posts, seconds, strict=True)}
+    per_pair: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r, t in zip(posts, seconds, strict=True):
+        if r["account_id"] in fans and r["repost_of"]:
+            author, posted = info[r["repost_of"]]
+            per_pair[(r["account_id"], author)].append(t - posted)
+    # each fan's celebrity: the author it reposts most
+    delays: dict[str, list[int]] = {}
+    for (fan, _), lags in sorted(per_pair.items(), key=lambda kv: len(kv[1])):
+        delays[fan] = lags
+    everything = np.concatenate([np.array(v) for v in delays.values()])
+    fast = np.mean(everything <= 30)
+    assert 0.05 <= fast <= 0.3  # within ~15 s once in a while...
+    assert np.median(everything) >= 1800  # ...and much later otherwise
+    shares = np.array([np.mean(np.array(v) <= 30) for v in delays.values() if len(v) >= 20])
+    assert np.mean(shares > 0) >= 0.5 and np.all(shares < 0.6)  # no fan is a fast habitual
+
+
+def test_cli_simulates_named_worlds(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = [
+        "simulate",
+        "--out",
+        str(tmp_path / "hard"),
+        "--world",
+        "hard",
+        "--organic",
+        "300",
+        "--groups",
+        "7",
+        "--days",
+        "4",
+        "--viral-moments",
+        "5",
+        "--seed",
+        "2",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    expected = simulate(
+        SimulationConfig.preset("hard", n_organic=300, n_groups=7, days=4, viral_moments=5, seed=2)
+    )
+    written = pq.read_table(tmp_path / "hard" / "posts.parquet")
+    assert written.equals(expected.posts)
+    truth = pacsv.read_csv(tmp_path / "hard" / "truth.csv")
+    assert set(PLANTED_BEHAVIOURS) <= set(truth["behaviour"].to_pylist())
+
+    result = runner.invoke(app, ["simulate", "--out", str(tmp_path / "x"), "--world", "nope"])
+    assert result.exit_code == 2 and "world" in result.output
+    result = runner.invoke(
+        app, ["simulate", "--out", str(tmp_path / "y"), "--behaviours", "url_ring,astroturf"]
+    )
+    assert result.exit_code == 2 and "behaviours" in result.output
+    # today's world through the command line: same bytes as before the worlds were named
+    result = runner.invoke(
+        app, ["simulate", "--out", str(tmp_path / "d"), "--organic", "80", "--days", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    direct = write_simulation(simulate(n_organic=80, days=3), tmp_path / "direct")
+    for key, path in direct.items():
+        assert (tmp_path / "d" / path.name).read_bytes() == path.read_bytes(), key

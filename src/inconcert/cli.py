@@ -298,25 +298,54 @@ def report(
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for posts and truth.")],
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    world: Annotated[str, typer.Option(
+        help="Named world: default (today's), viral (crowds, breaking links, trending "
+        "hashtags), fans (heavy-tailed celebrity fans, amplification rings) or hard "
+        "(everything). The options below change it.")] = "default",
     organic: Annotated[int | None, typer.Option(help="Number of organic accounts.")] = None,
     groups: Annotated[int | None, typer.Option(help="Number of planted groups.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of activity.")] = None,
+    behaviours: Annotated[str | None, typer.Option(
+        help="Planted behaviours, comma-separated, given to the groups in turn: url_ring, "
+        "repost_ring, hashtag_push, copypasta, mixed, amplifier_ring, slow_copypasta.")] = None,
+    viral_moments: Annotated[int | None, typer.Option(
+        help="Viral moments: crowds of 50-400 organic accounts reposting one post within "
+        "minutes.")] = None,
+    breaking_links: Annotated[int | None, typer.Option(
+        help="Breaking links: a fresh link shared by 30-200 organic accounts within a "
+        "minute.")] = None,
+    trending_tags: Annotated[int | None, typer.Option(
+        help="Trending hashtags with Zipf popularity (0: none).")] = None,
+    heavy_fans: Annotated[int | None, typer.Option(
+        help="Heavy-tailed fans per celebrity: within ~15 s once in a while, hours "
+        "otherwise.")] = None,
+    activity_sigma: Annotated[float | None, typer.Option(
+        help="Spread of the lognormal posting rates (1.4 spans three orders of "
+        "magnitude).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
 ) -> None:
     """Write synthetic posts with planted coordinated groups among organic accounts
     (posts.csv.gz, posts.parquet) and the truth (truth.csv)."""
+    from .simulate import SimulationConfig, write_simulation
     from .simulate import simulate as run_simulate
-    from .simulate import write_simulation
 
-    overrides: dict[str, int] = {"seed": seed}
-    if organic is not None:
-        overrides["n_organic"] = organic
-    if groups is not None:
-        overrides["n_groups"] = groups
-    if days is not None:
-        overrides["days"] = days
+    overrides: dict[str, object] = {"seed": seed}
+    for name, value in (
+        ("n_organic", organic),
+        ("n_groups", groups),
+        ("days", days),
+        ("viral_moments", viral_moments),
+        ("breaking_links", breaking_links),
+        ("trending_tags", trending_tags),
+        ("heavy_fans", heavy_fans),
+        ("activity_sigma", activity_sigma),
+    ):
+        if value is not None:
+            overrides[name] = value
+    if behaviours is not None:
+        overrides["behaviours"] = tuple(_split([behaviours]))
     try:
-        sim = run_simulate(**overrides)  # type: ignore[arg-type]
+        sim = run_simulate(SimulationConfig.preset(world, **overrides))
         paths = write_simulation(sim, out_dir, overwrite=overwrite)
     except InconcertError as err:
         _fail(err)

@@ -29,9 +29,60 @@ Planted groups (what a detector should find)
     the members' lags behind the first one are exponential with a mean of a few seconds. Members
     also post organic-looking content, and their ids are shuffled among the organic ones.
 
+Harder worlds
+-------------
+Off by default (today's world is unchanged, byte for byte); switched on by the fields below or
+by a named world, ``SimulationConfig.preset("hard")`` (see :data:`WORLDS`).
+
+*Viral moments* (``viral_moments``)
+    A crowd of ``viral_crowd_range`` (50-400) organic accounts reposts one organic post within a
+    few minutes (1 s plus a lognormal delay, median 90 s, sigma 0.8, after a start up to 3 hours
+    after the post). Crowd sizes are Zipf-like (``P(size >= x) ~ 1/x``: most are near 50);
+    ``viral_giants`` posts of the most popular authors are reposted ``viral_giant_range``
+    (thousands of) times over an hour or two (median delay 20 minutes). Crowd members are drawn
+    in proportion to the square root of activity (viral fans twice as likely), so active
+    accounts meet in crowds again and again.
+*Breaking links* (``breaking_links``)
+    A fresh link of a big outlet shared by ``breaking_link_range`` (30-200, Zipf-like) organic
+    accounts within a minute (truncated exponential delays, mean 15 s), each with their own text
+    and hashtags and a variant of the link; news followers twice as likely.
+*Trending hashtags* (``trending_tags``)
+    That many hashtags with Zipf popularity (``#worldcup`` the most popular); a share
+    ``trend_share`` of all everyday originals carries one, and trend followers (role
+    ``trend_follower``, a share ``trend_follower_share`` of the organic accounts) post
+    ``trend_posts_per_day`` (median, lognormal) extra posts with one, chosen with a steeper
+    Zipf law (exponent 2.5: 75% on the top tag), so two of them meet on the top tag within
+    seconds to minutes, by chance, several times a week.
+*Activity over three orders of magnitude*
+    The existing ``posts_per_day`` (median) and ``activity_sigma``: 1.4 spans three orders of
+    magnitude between the 0.5th and the 99.5th percentile.
+*Heavy-tailed fans* (``heavy_fans`` per celebrity, role ``heavy_tailed_fan``)
+    Each reposts 10-40% of its celebrity's originals, with its own probability around
+    ``heavy_fan_fast_share`` within ~15 s (2 s plus a lognormal delay of median 8 s), otherwise
+    hours later (60 s plus a lognormal delay of median 2 hours, sigma 1.5): fast once in a while
+    by habit, not by coordination.
+
+Two more planted behaviours:
+
+``amplifier_ring``
+    One-account amplification ring: the group's first account is the *seed* (an account of the
+    ring's operator, truth behaviour ``amplifier_seed`` with the ring's ``group_id``): on each of
+    ``amplifier_occasions_range`` (6-20) occasions it posts an ordinary-looking original, and
+    the other members (truth behaviour ``amplifier_ring``) repost it within 20 s (1 s plus a
+    truncated exponential delay), each with probability ``participation``. Between occasions
+    they post organic content; 0-3 organic accounts also repost each seed post, about an hour
+    later. The seed never co-acts with its ring (it posts, they repost), so it carries the
+    group id (flagging it is no false alarm) but a behaviour of its own (recall of
+    ``amplifier_ring`` is about the members).
+``slow_copypasta``
+    Copypasta (the same text varied in case, whitespace, links and mentions) at a human pace:
+    the members' lags behind the first are exponential with a mean drawn from
+    ``slow_lag_mean_range`` (300-1800 s), so one message spreads over about an hour.
+
 Everything is drawn from :func:`numpy.random.default_rng` streams derived from one seed, so the
 same configuration always gives the same tables and, through :func:`write_simulation`, the same
-bytes on disk.
+bytes on disk. The harder worlds' generators each have a stream of their own, spawned after the
+original seven, and draw nothing when their feature is off.
 """
 
 from __future__ import annotations
@@ -41,10 +92,11 @@ import gzip
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, BinaryIO, Protocol
 
 import numpy as np
@@ -54,7 +106,14 @@ import pyarrow.parquet as pq
 
 from inconcert.errors import InputError, ParameterError
 from inconcert.schema import POST_SCHEMA
-from inconcert.simulate._planted import _organic_adoption, _plant
+from inconcert.simulate._crowds import (
+    _assign_roles,
+    _breaking_links,
+    _heavy_tailed_fans,
+    _trending,
+    _viral_moments,
+)
+from inconcert.simulate._planted import _organic_adoption, _plant, _plant_later
 from inconcert.simulate._world import (
     _breaking_news,
     _build_world,
@@ -66,17 +125,20 @@ from inconcert.simulate._world import (
 )
 
 __all__ = [
+    "CLASSIC_BEHAVIOURS",
     "ORGANIC_ROLES",
     "PLANTED_BEHAVIOURS",
+    "PLANTED_ROLES",
     "TRUTH_SCHEMA",
+    "WORLDS",
     "Simulation",
     "SimulationConfig",
     "simulate",
     "write_simulation",
 ]
 
-#: The coordinated behaviours a planted group can have.
-PLANTED_BEHAVIOURS: tuple[str, ...] = (
+#: The behaviours of today's default world (:attr:`SimulationConfig.behaviours`).
+CLASSIC_BEHAVIOURS: tuple[str, ...] = (
     "url_ring",
     "repost_ring",
     "hashtag_push",
@@ -84,9 +146,24 @@ PLANTED_BEHAVIOURS: tuple[str, ...] = (
     "mixed",
 )
 
+#: The coordinated behaviours a planted group can have.
+PLANTED_BEHAVIOURS: tuple[str, ...] = (*CLASSIC_BEHAVIOURS, "amplifier_ring", "slow_copypasta")
+
+#: The behaviours of planted accounts in the truth table: their group's behaviour, or
+#: ``"amplifier_seed"`` for the account whose posts an ``amplifier_ring`` reposts.
+PLANTED_ROLES: tuple[str, ...] = (*PLANTED_BEHAVIOURS, "amplifier_seed")
+
 #: The behaviours of organic accounts in the truth table (their ``group_id`` is null).
-#: Celebrities themselves are plain ``"organic"`` accounts that happen to be popular.
-ORGANIC_ROLES: tuple[str, ...] = ("organic", "viral_fan", "news_follower", "celebrity_fan")
+#: Celebrities themselves are plain ``"organic"`` accounts that happen to be popular. The last
+#: two appear only in the harder worlds.
+ORGANIC_ROLES: tuple[str, ...] = (
+    "organic",
+    "viral_fan",
+    "news_follower",
+    "celebrity_fan",
+    "heavy_tailed_fan",
+    "trend_follower",
+)
 
 #: The schema of :attr:`Simulation.truth`: one row per account, sorted by ``account_id``.
 TRUTH_SCHEMA = pa.schema(
@@ -127,7 +204,8 @@ class SimulationConfig:
         Seed of every random draw, ``>= 0``. Same config and seed, same output.
     behaviours
         Behaviours given to the planted groups in turn (group ``k`` gets
-        ``behaviours[k % len(behaviours)]``); each one of :data:`PLANTED_BEHAVIOURS`.
+        ``behaviours[k % len(behaviours)]``); each one of :data:`PLANTED_BEHAVIOURS`. The
+        default is the five :data:`CLASSIC_BEHAVIOURS`.
     occasions_range
         ``(lo, hi)``: number of occasions on which each group acts, drawn uniformly;
         ``1 <= lo <= hi``. Occasions fall on different days while there are enough days.
@@ -170,6 +248,36 @@ class SimulationConfig:
     image_group_share
         Probability that a planted group attaches its own images (shared perceptual hashes)
         to its coordinated posts, in ``[0, 1]``.
+    viral_moments
+        Harder worlds (see the module docstring; the defaults of this and every field below add
+        nothing, so the world above is unchanged). Number of viral moments, ``>= 0``: a crowd
+        of organic accounts reposts one post within a few minutes.
+    viral_crowd_range
+        ``(lo, hi)``: size of a viral moment's crowd, Zipf-like between them.
+    viral_giants
+        Number of posts reposted ``viral_giant_range`` times over an hour or two, ``>= 0``.
+    viral_giant_range
+        ``(lo, hi)``: reposts of one giant, uniform.
+    breaking_links
+        Number of fresh links each shared by a crowd within a minute, ``>= 0``.
+    breaking_link_range
+        ``(lo, hi)``: sharers of one breaking link, Zipf-like between them.
+    trending_tags
+        Number of trending hashtags with Zipf popularity, ``>= 0`` (0: none).
+    trend_share
+        Share of everyday originals carrying a trending hashtag, in ``[0, 1]``.
+    trend_follower_share
+        Share of organic accounts that are trend followers, in ``[0, 1]``.
+    trend_posts_per_day
+        Median extra posts per trend follower and day, each with a trending hashtag, ``>= 0``.
+    heavy_fans
+        Heavy-tailed fans per celebrity, ``>= 0``.
+    heavy_fan_fast_share
+        Average probability that a heavy-tailed fan's repost comes within ~15 s, in ``[0, 1]``.
+    amplifier_occasions_range
+        ``(lo, hi)``: occasions of an ``amplifier_ring`` (seed posts it amplifies), uniform.
+    slow_lag_mean_range
+        ``(lo, hi)`` in seconds: range of a ``slow_copypasta`` group's mean lag.
     """
 
     n_organic: int = 3000
@@ -178,7 +286,7 @@ class SimulationConfig:
     days: int = 30
     start: datetime = datetime(2024, 3, 1, tzinfo=UTC)
     seed: int = 0
-    behaviours: tuple[str, ...] = PLANTED_BEHAVIOURS
+    behaviours: tuple[str, ...] = CLASSIC_BEHAVIOURS
     occasions_range: tuple[int, int] = (6, 12)
     participation: float = 0.8
     lag_mean_range: tuple[float, float] = (5.0, 15.0)
@@ -195,9 +303,54 @@ class SimulationConfig:
     breaking_news: int = 8
     breaking_size_range: tuple[int, int] = (60, 200)
     image_group_share: float = 0.3
+    # the harder worlds
+    viral_moments: int = 0
+    viral_crowd_range: tuple[int, int] = (50, 400)
+    viral_giants: int = 0
+    viral_giant_range: tuple[int, int] = (1000, 4000)
+    breaking_links: int = 0
+    breaking_link_range: tuple[int, int] = (30, 200)
+    trending_tags: int = 0
+    trend_share: float = 0.2
+    trend_follower_share: float = 0.0
+    trend_posts_per_day: float = 30.0
+    heavy_fans: int = 0
+    heavy_fan_fast_share: float = 0.15
+    amplifier_occasions_range: tuple[int, int] = (6, 20)
+    slow_lag_mean_range: tuple[float, float] = (300.0, 1800.0)
+
+    @classmethod
+    def preset(cls, world: str, **overrides: Any) -> SimulationConfig:
+        """The configuration of a named world (:data:`WORLDS`), with ``overrides`` applied.
+
+        >>> SimulationConfig.preset("default") == SimulationConfig()
+        True
+        >>> SimulationConfig.preset("hard", seed=3).viral_moments
+        300
+        """
+        if world not in WORLDS:
+            raise ParameterError("world", f"one of {', '.join(WORLDS)}", world)
+        names = {f.name for f in dataclasses.fields(cls)}
+        for name in sorted(overrides):
+            if name not in names:
+                raise ParameterError(
+                    name, f"one of the SimulationConfig fields ({', '.join(sorted(names))})", name
+                )
+        return cls(**{**WORLDS[world], **overrides})
 
     def __post_init__(self) -> None:
-        for name in ("n_organic", "n_groups", "seed", "celebrities", "viral_bursts"):
+        for name in (
+            "n_organic",
+            "n_groups",
+            "seed",
+            "celebrities",
+            "viral_bursts",
+            "viral_moments",
+            "viral_giants",
+            "breaking_links",
+            "trending_tags",
+            "heavy_fans",
+        ):
             _check_int(name, getattr(self, name), 0)
         _check_int("breaking_news", self.breaking_news, 0)
         _check_int("days", self.days, 1)
@@ -208,17 +361,30 @@ class SimulationConfig:
             "fans_per_celebrity",
             "burst_size_range",
             "breaking_size_range",
+            "viral_crowd_range",
+            "viral_giant_range",
+            "breaking_link_range",
+            "amplifier_occasions_range",
         ):
             self._set(name, _check_int_range(name, getattr(self, name), 1))
-        self._set("lag_mean_range", _check_float_range("lag_mean_range", self.lag_mean_range))
+        for name in ("lag_mean_range", "slow_lag_mean_range"):
+            self._set(name, _check_float_range(name, getattr(self, name)))
         _check_float("participation", self.participation, 0.0, 1.0, low_open=True)
         if not isinstance(self.fan_delay_median, int | float) or not self.fan_delay_median > 0:
             raise ParameterError("fan_delay_median", "a number of seconds > 0",
                                  self.fan_delay_median)
         if not isinstance(self.fan_delay_sigma, int | float) or self.fan_delay_sigma < 0:
             raise ParameterError("fan_delay_sigma", "a number >= 0", self.fan_delay_sigma)
-        for name in ("news_follower_share", "viral_fan_share", "image_group_share"):
+        for name in (
+            "news_follower_share",
+            "viral_fan_share",
+            "image_group_share",
+            "trend_share",
+            "trend_follower_share",
+            "heavy_fan_fast_share",
+        ):
             _check_float(name, getattr(self, name), 0.0, 1.0)
+        _check_float("trend_posts_per_day", self.trend_posts_per_day, 0.0, 1e4)
         if self.news_follower_share + self.viral_fan_share > 1.0:
             raise ParameterError(
                 "news_follower_share",
@@ -243,6 +409,65 @@ class SimulationConfig:
 
     def _set(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
+
+
+# The harder worlds' organic background: 20,000 accounts whose activity spans three orders of
+# magnitude (median 0.2 posts a day), ~450k posts a month, viral moments, giants, breaking
+# links and trending hashtags.
+_CROWDED: dict[str, Any] = {
+    "n_organic": 20_000,
+    "posts_per_day": 0.2,
+    "activity_sigma": 1.4,
+    "celebrities": 10,
+    "viral_moments": 300,
+    "viral_giants": 3,
+    "breaking_links": 100,
+    "trending_tags": 20,
+    "trend_follower_share": 0.003,
+}
+
+#: The named worlds of :meth:`SimulationConfig.preset` and ``inconcert simulate --world``: the
+#: fields each one sets (every other field keeps its default).
+#:
+#: ``default``
+#:     Today's world: 3,000 organic accounts, 12 groups of the classic behaviours.
+#: ``viral``
+#:     Popularity-heavy: 20,000 organic accounts with activity over three orders of magnitude,
+#:     300 viral moments, 3 giants, 100 breaking links, 20 trending hashtags and their
+#:     followers; 30 groups of the classic behaviours.
+#: ``fans``
+#:     Celebrities with heavy-tailed fans (10 celebrities, 60 each) among 10,000 organic
+#:     accounts (median 0.5 posts a day); 16 groups of 4-40: one-account amplification rings
+#:     and repost rings.
+#: ``hard``
+#:     Everything: the ``viral`` background, 40 heavy-tailed fans per celebrity, and 36 groups
+#:     of 4-40 accounts in all seven behaviours.
+WORLDS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {
+        "default": MappingProxyType({}),
+        "viral": MappingProxyType({**_CROWDED, "n_groups": 30}),
+        "fans": MappingProxyType(
+            {
+                "n_organic": 10_000,
+                "posts_per_day": 0.5,
+                "celebrities": 10,
+                "heavy_fans": 60,
+                "n_groups": 16,
+                "group_size_range": (4, 40),
+                "behaviours": ("amplifier_ring", "repost_ring"),
+            }
+        ),
+        "hard": MappingProxyType(
+            {
+                **_CROWDED,
+                "heavy_fans": 40,
+                "n_groups": 36,
+                "group_size_range": (4, 40),
+                "behaviours": PLANTED_BEHAVIOURS,
+            }
+        ),
+    }
+)
 
 
 def _check_int(name: str, value: object, minimum: int) -> None:
@@ -298,7 +523,7 @@ class Simulation:
         ``reply_to`` and ``quote_of`` names an earlier row.
     truth
         :data:`TRUTH_SCHEMA`: ``account_id``, ``group_id`` (null for organic accounts) and
-        ``behaviour`` (one of :data:`PLANTED_BEHAVIOURS` or :data:`ORGANIC_ROLES`), one row per
+        ``behaviour`` (one of :data:`PLANTED_ROLES` or :data:`ORGANIC_ROLES`), one row per
         account that exists in the simulation (an account may have no post), sorted by id.
     """
 
@@ -430,7 +655,9 @@ def simulate(config: SimulationConfig | None = None, **overrides: Any) -> Simula
                 )
         config = dataclasses.replace(config, **overrides)
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(7)]
+    # Child k of the seed sequence is the same whatever the number spawned: the streams of the
+    # harder worlds (7 on) leave the first seven, and so today's world, as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(13)]
     world = _build_world(config, streams[0])
     posts = _Posts()
     _organic_background(world, streams[1], posts)
@@ -439,6 +666,12 @@ def simulate(config: SimulationConfig | None = None, **overrides: Any) -> Simula
     _celebrity_fans(world, streams[4], posts)
     _plant(world, streams[5], posts)
     _organic_adoption(world, streams[6], posts)
+    _assign_roles(world, streams[7])
+    _heavy_tailed_fans(world, streams[8], posts)
+    _viral_moments(world, streams[9], posts)
+    _breaking_links(world, streams[10], posts)
+    _trending(world, streams[11], posts)
+    _plant_later(world, streams[12], posts)
     return Simulation(posts=_assemble(world, posts), truth=_truth(world))
 
 

@@ -2,7 +2,10 @@
 
 Occasions on distinct days, the members taking part and their lags, and the behaviours
 ``url_ring``, ``repost_ring``, ``hashtag_push``, ``copypasta`` and ``mixed``; also the few
-organic accounts that pick up a group's campaign hashtag. Private to :mod:`inconcert.simulate`.
+organic accounts that pick up a group's campaign hashtag. The behaviours of the harder worlds,
+``amplifier_ring`` and ``slow_copypasta``, are planted afterwards from a stream of their own
+(:func:`_plant_later`), so that worlds without them are unchanged. Private to
+:mod:`inconcert.simulate`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from inconcert.simulate._vocab import (
     _url_variants,
 )
 from inconcert.simulate._world import (
+    _add_originals,
     _Group,
     _pick_articles,
     _pick_recent_originals,
@@ -62,9 +66,15 @@ def _lags(rng: np.random.Generator, n: int, mean: float) -> np.ndarray:
     return lags
 
 
+#: Behaviours planted by :func:`_plant_later`, not by :func:`_plant`.
+_LATER = ("amplifier_ring", "slow_copypasta")
+
+
 def _plant(world: _World, rng: np.random.Generator, posts: _Posts) -> None:
     behaviours = ("url_ring", "repost_ring", "hashtag_push", "copypasta")
     for g, group in enumerate(world.groups):
+        if group.behaviour in _LATER:
+            continue
         starts = _occasion_starts(world, rng, group.occasions)
         for k, start in enumerate(starts.tolist()):
             behaviour = group.behaviour
@@ -109,10 +119,16 @@ def _plant(world: _World, rng: np.random.Generator, posts: _Posts) -> None:
                         images=image if with_image[i] else (),
                     )
             else:  # copypasta
-                base = _sentences(rng, 1, 2, 3)[0]
-                while len(base) < 30:
-                    base += " " + _sentences(rng, 1, 1, 1)[0]
+                base = _base_text(rng)
                 _copypasta(world, rng, posts, who, times, base, image if len(image) else None)
+
+
+def _base_text(rng: np.random.Generator) -> str:
+    """The sentence of one copypasta occasion: two or three clauses, at least 30 characters."""
+    base = _sentences(rng, 1, 2, 3)[0]
+    while len(base) < 30:
+        base += " " + _sentences(rng, 1, 1, 1)[0]
+    return base
 
 
 def _ring_url(world: _World, rng: np.random.Generator, group: _Group, start: int, k: int) -> str:
@@ -222,3 +238,63 @@ def _organic_adoption(world: _World, rng: np.random.Generator, posts: _Posts) ->
             if group.campaign_tag not in posts.hashtags[pos]:
                 posts.hashtags[pos].append(group.campaign_tag)
                 posts.text[pos] = f"{posts.text[pos]} #{group.campaign_tag}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Behaviours of the harder worlds
+# ---------------------------------------------------------------------------------------------
+
+
+def _plant_later(world: _World, rng: np.random.Generator, posts: _Posts) -> None:
+    """Plant the ``amplifier_ring`` and ``slow_copypasta`` groups (nothing else is drawn)."""
+    for group in world.groups:
+        if group.behaviour == "amplifier_ring":
+            _amplifier_ring(world, rng, posts, group)
+        elif group.behaviour == "slow_copypasta":
+            _slow_copypasta(world, rng, posts, group)
+
+
+def _amplifier_ring(world: _World, rng: np.random.Generator, posts: _Posts, group: _Group) -> None:
+    """The ring's members repost their seed account's originals within 20 s.
+
+    The seed (the group's first account, role ``amplifier_seed``) posts an ordinary-looking
+    original on each occasion; each other member takes part with probability ``participation``
+    (at least two, or all if fewer) and reposts it 1 s plus a truncated exponential delay
+    (the ring's mean 3-8 s, at most 19 s) later. A few organic accounts (0-3) repost it too,
+    about an hour later.
+    """
+    config = world.config
+    seed, members = int(group.members[0]), group.members[1:]
+    world.role[seed] = "amplifier_seed"
+    lo, hi = config.amplifier_occasions_range
+    starts = _occasion_starts(world, rng, int(rng.integers(lo, hi + 1)))
+    lag_mean = float(rng.uniform(3.0, 8.0))
+    seed_posts = _add_originals(world, rng, posts, np.full(len(starts), seed), starts)
+    for start, target in zip(starts.tolist(), seed_posts.tolist(), strict=True):
+        take = rng.random(len(members)) < config.participation
+        need = min(2, len(members))
+        if take.sum() < need:
+            take[rng.choice(len(members), size=need, replace=False)] = True
+        who = members[take]
+        u = rng.random(len(who))
+        lags = 1 + np.floor(-lag_mean * np.log1p(-u * (1.0 - np.exp(-19.0 / lag_mean))))
+        posts.add_reposts(who, start + lags.astype(np.int64), np.full(len(who), target))
+        fans = rng.choice(
+            world.organic, size=min(int(rng.integers(0, 4)), len(world.organic)), replace=False
+        )
+        times = start + 60 + rng.lognormal(np.log(_HOUR), 1.0, size=len(fans)).astype(np.int64)
+        keep = times < world.end
+        posts.add_reposts(fans[keep], times[keep], np.full(int(keep.sum()), target))
+
+
+def _slow_copypasta(world: _World, rng: np.random.Generator, posts: _Posts, group: _Group) -> None:
+    """Copypasta at a human pace: the members' lags are exponential with a mean drawn from
+    ``slow_lag_mean_range`` (minutes to half an hour), so a message spreads over about an hour."""
+    lo, hi = world.config.slow_lag_mean_range
+    lag_mean = float(rng.uniform(lo, hi))
+    for start in _occasion_starts(world, rng, group.occasions).tolist():
+        who = _participants(world, rng, group)
+        times = start + _lags(rng, len(who), lag_mean)
+        keep = times < world.end
+        image = [group.images[int(rng.integers(len(group.images)))]] if group.images else None
+        _copypasta(world, rng, posts, who[keep], times[keep], _base_text(rng), image)

@@ -101,6 +101,35 @@ _POPULAR_TAGS = (
     "tbt",
 )
 
+# Trending hashtags of the harder worlds (``trending_tags``), most popular first; more are
+# made by numbering these when asked for.
+_TRENDING_TAGS = (
+    "worldcup",
+    "breakingnews",
+    "oscars",
+    "eurovision",
+    "blackfriday",
+    "budgetday",
+    "heatwave",
+    "transferdeadline",
+    "debatenight",
+    "electionnight",
+    "strikeday",
+    "earthquake",
+    "finalsweek",
+    "royalwedding",
+    "marchmadness",
+    "fashionweek",
+    "nationalday",
+    "techweek",
+    "summitlive",
+    "stormwatch",
+    "championsleague",
+    "climatestrike",
+    "pridemonth",
+    "grandprix",
+)
+
 # (domain, whether the site's canonical links use "www.")
 _OUTLETS: tuple[tuple[str, bool], ...] = (
     ("morningledger.com", True),

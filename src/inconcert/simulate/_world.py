@@ -150,6 +150,9 @@ class _World:
     orig_time: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     orig_account: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
     orig_cum: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(1))
+    # roles of the harder worlds, given after the everyday posting (see _crowds._assign_roles)
+    heavy_fans: list[np.ndarray] = dataclasses.field(default_factory=list)
+    trend_followers: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def _build_world(config: SimulationConfig, rng: np.random.Generator) -> _World:
