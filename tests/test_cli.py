@@ -235,3 +235,17 @@ def test_no_significance_skips_the_null_model(sim: Path, detected: Path, tmp_pat
     result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path / "x"),
                                  "--no-significance", "--max-q", "0.05"])
     assert result.exit_code == 2 and "max_q" in result.output
+
+
+def test_detect_cli_defaults_are_the_library_defaults() -> None:
+    """The CLI writes its defaults as literals (no heavy import at startup): they must be the
+    library's."""
+    import inspect
+
+    from inconcert.cli import detect as cli_detect
+    from inconcert.options import DetectOptions
+
+    defaults = DetectOptions()
+    params = inspect.signature(cli_detect).parameters
+    for name in ("min_weight", "min_occasions", "occasion_gap", "max_q", "min_participation"):
+        assert params[name].default == getattr(defaults, name), name

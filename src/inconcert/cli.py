@@ -120,6 +120,11 @@ def detect(
     min_weight: Annotated[int, typer.Option(
         help="Minimum weight of a kept edge: co-posting events (distinct pairs of posts acting "
         "on a same object within the window).")] = 3,
+    min_occasions: Annotated[int, typer.Option(
+        help="Minimum separate occasions of a kept edge: its co-actions in bursts more than "
+        "--occasion-gap apart (one viral afternoon is one occasion).")] = 2,
+    occasion_gap: Annotated[float, typer.Option(
+        help="Seconds without a co-action of the pair that separate two occasions.")] = 3600.0,
     edge_weight: Annotated[float | None, typer.Option(
         help="Keep only edges with weight strictly above this quantile of all weights "
         "(CooRTweet's edge_weight, e.g. 0.5).")] = None,
@@ -131,8 +136,8 @@ def detect(
         "count), objects (distinct objects), or tfidf (cosine of TF-IDF account vectors, "
         "discounting popular objects).")] = "events",
     max_q: Annotated[float | None, typer.Option(
-        help="Keep only edges whose null-model q-value (Benjamini-Hochberg) is at most this, "
-        "e.g. 0.01. Default: report p/q-values without filtering.")] = None,
+        help="Keep only edges whose null-model q-value (Benjamini-Hochberg false discovery "
+        "rate) is at most this; 1 keeps every edge whatever its q-value.")] = 1e-6,
     significance: Annotated[bool, typer.Option(
         help="Compute the null model's expected co-actions, p- and q-values per edge; "
         "--no-significance saves that time on very large inputs.")] = True,
@@ -209,7 +214,8 @@ def detect(
         options = DetectOptions(
             kinds=tuple(chosen) if chosen else defaults.kinds,
             window=_window(window), windows=windows, min_participation=min_participation,
-            min_weight=min_weight, edge_quantile=edge_weight,
+            min_weight=min_weight, min_occasions=min_occasions, occasion_gap=occasion_gap,
+            edge_quantile=edge_weight,
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
             similarity=similarity, paraphrase_similarity=paraphrase_similarity,
@@ -365,16 +371,17 @@ def evaluate(
                                           "organic); or labelled accounts: account_id, label "
                                           "(1/0, true/false, coordinated/organic, yes/no).")],
     result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
-    by: Annotated[str, typer.Option(help="Score groups (group_id) or communities "
-                                    "(community_id).")] = "group_id",
+    by: Annotated[str, typer.Option(
+        help="Score groups (group_id, Leiden communities) or connected components "
+        "(component_id).")] = "group_id",
 ) -> None:
     """Score a result against planted truth: pair precision/recall/F1, ARI, planted-account
     recall, organic accounts flagged, and ROC-AUC/average precision/precision@k of the accounts'
     score (or strength)."""
     from .evaluate import evaluate_dir
 
-    if by not in ("group_id", "community_id"):
-        _fail(ParameterError("by", "'group_id' or 'community_id'", by))
+    if by not in ("group_id", "component_id"):
+        _fail(ParameterError("by", "'group_id' or 'component_id'", by))
     try:
         ev = evaluate_dir(truth, result_dir, group_column=by)
     except InconcertError as err:
