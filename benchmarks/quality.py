@@ -3,7 +3,7 @@
 For every world (:data:`inconcert.simulate.WORLDS`: ``default``, ``viral``, ``fans`` and
 ``hard`` by default) and seed (0-4 by default), the benchmark simulates the posts (each world at
 ``--scale`` times its named size, 2 by default: ~0.3M to ~0.95M posts, 6,000 to 40,000 organic
-accounts; about ten minutes in all on two cores), writes them to a Parquet file and runs
+accounts; about eight minutes in all on two cores), writes them to a Parquet file and runs
 
 * **detect**: ``inconcert detect POSTS --out DIR --quiet`` in a subprocess, with the default
   options (``--window`` only when given here), reading group membership from ``accounts.csv``
@@ -72,7 +72,7 @@ DEFAULT_WORLDS = ("default", "viral", "fans", "hard")
 DEFAULT_SEEDS = (0, 1, 2, 3, 4)
 # The default run simulates each world at twice its named size (accounts, groups, celebrities
 # and events; crowd sizes and per-account rates unchanged): ~0.9M posts and 40,000 organic
-# accounts for viral and hard, and the whole run takes ~10 minutes on 2 cores.
+# accounts for viral and hard; the whole run took ~8 minutes on 2 cores (469 s).
 DEFAULT_SCALE = 2.0
 MIN_OBJECTS = 4  # the naive baseline's threshold: distinct co-objects per pair
 METHODS = ("detect", "naive")
