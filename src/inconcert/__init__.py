@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import compat as _compat  # noqa: F401 - registers the CooRTweet pipeline
 from .detect import DetectResult, detect, detect_actions
 from .errors import InconcertError, InputError, ParameterError
 from .options import DetectOptions

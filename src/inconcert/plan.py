@@ -31,8 +31,13 @@ __all__ = [
     "SOURCE_KINDS",
     "SPARK",
     "Dialect",
+    "action_accounts_sql",
+    "action_pairs_sql",
     "burst_counts_sql",
     "candidate_pairs_sql",
+    "coactions_sql",
+    "dense_actions_sql",
+    "dissimilar_pairs_sql",
     "edge_ids_sql",
     "edges_sql",
     "exposure_sql",
@@ -43,11 +48,21 @@ __all__ = [
     "pair_latency_sql",
     "pair_sources_sql",
     "pairs_sql",
+    "participating_sql",
+    "participation_sql",
+    "prefilter_sql",
     "quote",
+    "sorted_sql",
     "source_affinity_sql",
     "source_objects_sql",
     "sources_sql",
+    "text_pairs_sql",
+    "tfidf_norms_sql",
+    "tfidf_terms_sql",
+    "top_dense_objects_sql",
     "window_case_sql",
+    "without_actions_sql",
+    "without_pairs_sql",
 ]
 
 MICROS = 1_000_000
@@ -478,3 +493,88 @@ FROM {pair_sources} p
 JOIN per_source xa ON xa.account_id = p.account_a AND xa.src = p.src
 JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src
 """
+
+
+# -- small relational steps of the co-actions and edges stages --------------------------------
+
+
+def prefilter_sql(actions: str, min_participation: int, window_expr: str | None = None) -> str:
+    """Actions of accounts with at least ``min_participation`` actions (and their window
+    ``w`` from ``window_expr``, an expression over ``a.kind``)."""
+    w = f", {window_expr} AS w" if window_expr else ""
+    return f"""
+SELECT a.*{w}
+FROM {actions} a
+JOIN (SELECT account_id FROM {actions} GROUP BY account_id
+      HAVING COUNT(*) >= {int(min_participation)}) k
+  ON a.account_id = k.account_id
+"""
+
+
+def dense_actions_sql(near: str, max_burst: int) -> str:
+    """Actions with more than ``max_burst`` other actions on their object within ±w."""
+    return f"SELECT action_id FROM {near} WHERE n_near - 1 > {int(max_burst)}"
+
+
+def top_dense_objects_sql(actions: str, dense: str, limit: int = 3) -> str:
+    """The objects with the most dense actions (for the warning)."""
+    return f"""
+SELECT a.kind, a.object_id, COUNT(*) AS n FROM {actions} a
+JOIN {dense} d ON a.action_id = d.action_id
+GROUP BY a.kind, a.object_id ORDER BY n DESC, a.kind, a.object_id LIMIT {int(limit)}
+"""
+
+
+def without_actions_sql(actions: str, left_out: str) -> str:
+    """``actions`` less the actions in ``left_out`` (by ``action_id``)."""
+    return (f"SELECT a.* FROM {actions} a "
+            f"WHERE a.action_id NOT IN (SELECT action_id FROM {left_out})")
+
+
+def participating_sql(coactions: str, accounts: str) -> str:
+    """The co-actions whose two accounts are both in ``accounts``."""
+    return f"""
+SELECT c.* FROM {coactions} c
+WHERE c.account_a IN (SELECT account_id FROM {accounts})
+  AND c.account_b IN (SELECT account_id FROM {accounts})
+"""
+
+
+def text_pairs_sql(coactions: str, kind: str) -> str:
+    """The distinct post pairs of one text-similarity kind's co-actions, sorted."""
+    return (f"SELECT DISTINCT post_a, post_b FROM {coactions} WHERE kind = {quote(kind)} "
+            "ORDER BY post_a, post_b")
+
+
+def dissimilar_pairs_sql(similarity: str) -> str:
+    """The post pairs whose own texts are below their kind's similarity threshold."""
+    return (f"SELECT kind, post_a, post_b FROM {similarity} "
+            "WHERE NOT (similarity >= threshold - 1e-12)")
+
+
+def without_pairs_sql(coactions: str, pairs: str) -> str:
+    """``coactions`` less those whose ``(kind, post_a, post_b)`` is in ``pairs``."""
+    return f"""
+SELECT c.* FROM {coactions} c
+WHERE NOT EXISTS (
+    SELECT 1 FROM {pairs} l
+    WHERE l.kind = c.kind AND l.post_a = c.post_a AND l.post_b = c.post_b)
+"""
+
+
+def sorted_sql(relation: str, *keys: str) -> str:
+    """Every row of ``relation`` in the order of ``keys``."""
+    return f"SELECT * FROM {relation} ORDER BY {', '.join(keys)}"
+
+
+def action_pairs_sql(actions: str, dialect: Dialect) -> str:
+    """Every pair of actions within the window, self-pairs included, sorted (the permutation
+    test relabels them)."""
+    return ("SELECT x_action, y_action FROM ("
+            + pairs_sql(actions, dialect, distinct_accounts=False)
+            + ") p ORDER BY x_action, y_action")
+
+
+def action_accounts_sql(actions: str) -> str:
+    """``action_id, account_id, kind`` of every action, by ``action_id``."""
+    return f"SELECT action_id, account_id, kind FROM {actions} ORDER BY action_id"

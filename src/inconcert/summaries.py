@@ -1,6 +1,7 @@
 """Summaries of a run's kept network: the evidence table, accounts and groups.
 
-Each summary is SQL over the engine's tables (``ic_coactions``, ``ic_actions``) and the kept
+Each summary is SQL over the engine relations it is given (the co-actions, the actions, the
+text similarities: :class:`inconcert.stages.Relations`) and the kept
 edges; the results are Arrow tables in a deterministic order.
 """
 
@@ -41,8 +42,8 @@ def utc(table: pa.Table) -> pa.Table:
 
 
 def evidence_table(
-    eng: Engine, edges: pa.Table, posts: pa.Table | None, options: DetectOptions,
-    near_checked: bool,
+    eng: Engine, coactions: str, similarity: str | None, edges: pa.Table,
+    posts: pa.Table | None, options: DetectOptions,
 ) -> pa.Table:
     """Every co-action behind every kept edge, with both posts' times and texts, and for the
     text kinds the similarity of the two texts (1 for ``text``: identical after
@@ -50,9 +51,9 @@ def evidence_table(
     eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
     text_join = ""
     text_cols = ""
-    if near_checked:
+    if similarity is not None:
         text_join += (
-            " LEFT JOIN ic_similarity s ON c.kind = s.kind AND c.post_a = s.post_a"
+            f" LEFT JOIN {similarity} s ON c.kind = s.kind AND c.post_a = s.post_a"
             " AND c.post_b = s.post_b"
         )
         text_cols += (
@@ -73,7 +74,7 @@ def evidence_table(
         f"""
 SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
        c.post_a, c.post_b, c.t_a, c.t_b, c.dt{text_cols}
-FROM ic_coactions c
+FROM {coactions} c
 JOIN ic_kept k ON c.account_a = k.account_a AND c.account_b = k.account_b
 {text_join}
 ORDER BY k.group_id, c.account_a, c.account_b,
@@ -92,14 +93,15 @@ ORDER BY k.group_id, c.account_a, c.account_b,
     return pa.table(out)
 
 
-def accounts_table(eng: Engine, assignments: pa.Table, evidence: pa.Table) -> pa.Table:
+def accounts_table(eng: Engine, actions: str, assignments: pa.Table,
+                   evidence: pa.Table) -> pa.Table:
     """One row per account of the network, with its posts and coordinated posts."""
     eng.load("ic_assign", assignments)
     eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
     return eng.fetch(
-        """
+        f"""
 WITH posts AS (
-    SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM ic_actions GROUP BY account_id
+    SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM {actions} GROUP BY account_id
 ), coord AS (
     SELECT account_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
         SELECT account_a AS account_id, post_a AS post_id FROM ic_evidence
@@ -117,7 +119,7 @@ ORDER BY s.group_id, s.account_id
     )
 
 
-def _top_texts(eng: Engine, evidence: pa.Table,
+def _top_texts(eng: Engine, actions: str, evidence: pa.Table,
                similar: Mapping[str, Similar]) -> dict[int, str]:
     """Per group, its three most co-acted texts: a representative text (for a ``neartext``
     cluster, the most posted variant) and how many accounts posted it or a variant."""
@@ -125,7 +127,7 @@ def _top_texts(eng: Engine, evidence: pa.Table,
         return {}
     eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "text_a"]))
     rows = eng.fetch(
-        """
+        f"""
 WITH t AS (
     SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
     FROM ic_gtext WHERE kind IN ('text', 'neartext', 'paraphrase')
@@ -134,7 +136,7 @@ WITH t AS (
     SELECT t.*, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY n DESC, kind, object_id)
         AS rk FROM t
 ), a AS (
-    SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM ic_actions
+    SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM {actions}
     WHERE kind IN ('text', 'neartext', 'paraphrase') GROUP BY kind, object_id
 )
 SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
@@ -161,8 +163,8 @@ WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
     return {g: " | ".join(v) for g, v in out.items()}
 
 
-def groups_table(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.Table,
-            similar: Mapping[str, Similar]) -> pa.Table:
+def groups_table(eng: Engine, actions: str, edges: pa.Table, accounts: pa.Table,
+                 evidence: pa.Table, similar: Mapping[str, Similar]) -> pa.Table:
     """One row per group (a Leiden community; :mod:`inconcert.network`), with its component.
     Only the edges and co-actions inside a group count towards it."""
     eng.load("ic_gedges", edges.select(["group_id", "events" if "events" in edges.column_names
@@ -170,7 +172,7 @@ def groups_table(eng: Engine, edges: pa.Table, accounts: pa.Table, evidence: pa.
     eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
                                         "object_id", "post_a", "post_b", "time_a", "time_b",
                                         "dt_s"]))
-    top_texts = _top_texts(eng, evidence, similar)
+    top_texts = _top_texts(eng, actions, evidence, similar)
     table = eng.fetch(
         """
 WITH members AS (

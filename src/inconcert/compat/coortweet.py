@@ -21,7 +21,6 @@ the same second) and for the order of ``object_ids``; it is honoured here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +31,7 @@ import pyarrow.compute as pc
 from ..engine import DuckDBEngine, Engine
 from ..errors import InputError, ParameterError
 from ..plan import MICROS, pairs_sql
+from ..stages.edges import quantile_type7
 
 __all__ = [
     "COORTWEET_COLUMNS",
@@ -295,18 +295,6 @@ ORDER BY r.content_id, r.content_id_y, r._o
             eng.drop(name)
         if own:
             eng.close()
-
-
-def quantile_type7(values: Sequence[float] | np.ndarray, q: float) -> float:
-    """R's default (type 7) quantile: linear interpolation between order statistics."""
-    arr = np.sort(np.asarray(values, dtype=np.float64))
-    arr = arr[~np.isnan(arr)]
-    if arr.size == 0:
-        return float("nan")
-    h = (arr.size - 1) * q
-    lo = int(np.floor(h))
-    hi = min(lo + 1, arr.size - 1)
-    return float(arr[lo] + (h - lo) * (arr[hi] - arr[lo]))
 
 
 def _aggregate(rows: pa.Table, objects: bool, engine: Engine | None = None) -> pa.Table:

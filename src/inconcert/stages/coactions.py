@@ -1,0 +1,138 @@
+"""Stage 1: actions → co-actions.
+
+Reads the actions table (Arrow, :data:`~inconcert.schema.ACTION_SCHEMA`); creates
+:class:`~inconcert.stages.Relations` ``actions``, ``acts``, ``near``, ``paired``,
+``coactions`` and, for the text-similarity kinds, ``similarity``. Co-actions are pairs of
+actions of two accounts on the same object within the window (:func:`inconcert.plan.pairs_sql`:
+an equality join on time buckets); actions in dense bursts (``max_burst``) are left out and
+counted; for ``neartext``/``paraphrase`` a co-action also needs the two posts' own texts to be
+alike; both accounts of a co-action need ``min_participation`` coordinated posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import plan
+from ..engine import Engine
+from ..options import DetectOptions
+from ..schema import TIMESTAMP_TYPE
+from ..summaries import Similar
+from .relations import Relations
+
+__all__ = ["NearCheck", "build", "load_actions"]
+
+MICROS = plan.MICROS
+
+
+@dataclass(frozen=True)
+class NearCheck:
+    """What the similarity check needs: the clusters per text kind and the posts by row."""
+
+    clusters: Mapping[str, Similar]  # kind -> clusters of that kind
+    posts: pa.Table
+
+
+def with_time(actions: pa.Table) -> pa.Table:
+    """The actions with an ``action_id`` (row number) and ``t`` (µs since the epoch)."""
+    t = pc.cast(pc.cast(actions.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
+    return pa.table(
+        {
+            "action_id": pa.array(np.arange(actions.num_rows, dtype=np.int64)),
+            "account_id": actions.column("account_id"),
+            "kind": actions.column("kind"),
+            "object_id": actions.column("object_id"),
+            "post_id": actions.column("post_id"),
+            "t": t,
+        }
+    )
+
+
+def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> str:
+    """Load the actions (with ids and µs times) as ``name``; return the name."""
+    eng.load(name, with_time(actions))
+    return name
+
+
+def build(
+    eng: Engine, actions: pa.Table, options: DetectOptions, warnings: list[str],
+    summary: dict[str, Any], near: NearCheck | None = None,
+) -> Relations:
+    """Create the co-actions of ``actions`` (inconcert's semantics) and the relations they
+    come from; notes go to ``warnings`` and counts to ``summary``."""
+    rel = Relations()
+    load_actions(eng, actions, rel.actions)
+    kinds = sorted(set(pc.unique(actions.column("kind")).to_pylist()))
+    windows_us = {k: round(options.window_for(k) * MICROS) for k in kinds}
+    default_us = round(float(options.window) * MICROS)
+    mp = options.min_participation
+    summary["actions"] = actions.num_rows
+    n = eng.create(rel.acts, plan.prefilter_sql(
+        rel.actions, mp, plan.window_case_sql(windows_us, default_us, "a.kind")))
+    summary["actions_after_min_participation"] = n
+    paired = rel.acts
+    # every action's count of actions on its object within ±window (itself included): the
+    # burst cap and the null model's exposure both read it
+    eng.create(rel.near, plan.burst_counts_sql(rel.acts, list(windows_us.values())))
+    if options.max_burst is not None:
+        dense = eng.create("ic_dense", plan.dense_actions_sql(rel.near, options.max_burst))
+        summary["actions_in_bursts"] = dense
+        if dense:
+            top = eng.fetch(plan.top_dense_objects_sql(rel.acts, "ic_dense")).to_pylist()
+            examples = ", ".join(f"{r['kind']} {r['object_id']!r} ({r['n']})" for r in top)
+            warnings.append(
+                f"{dense:,} actions in dense bursts (more than {options.max_burst:,} other "
+                f"actions on the same object within the window) were left out of pairing, "
+                f"e.g. {examples}. Raise --max-burst to include them (cost grows with the "
+                f"square of a burst's size)."
+            )
+            paired = "ic_src"
+            eng.create(paired, plan.without_actions_sql(rel.acts, "ic_dense"))
+    pairs = eng.create("ic_pairs", plan.pairs_sql(paired, eng.dialect, distinct_accounts=True))
+    summary["coactions_before_min_participation"] = pairs
+    eng.create("ic_co", plan.coactions_sql("ic_pairs"))
+    eng.drop("ic_pairs")
+    similarity = None
+    if near is not None and near.clusters:
+        similarity = _check_similar(eng, "ic_co", near, options, summary)
+    eng.create("ic_part", plan.participation_sql("ic_co", mp))
+    summary["coactions"] = eng.create(rel.coactions, plan.participating_sql("ic_co", "ic_part"))
+    eng.drop("ic_co")
+    return Relations(actions=rel.actions, acts=rel.acts, near=rel.near, paired=paired,
+                     coactions=rel.coactions, similarity=similarity)
+
+
+def _check_similar(eng: Engine, coactions: str, near: NearCheck, options: DetectOptions,
+                   summary: dict[str, Any]) -> str:
+    """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
+    alike (clusters can chain); record every such pair's similarity; return that relation."""
+    ids = near.posts.column("post_id")
+    parts = []
+    for kind, clusters in sorted(near.clusters.items()):
+        rows = eng.fetch(plan.text_pairs_sql(coactions, kind))
+        ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
+        ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
+        sim = clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
+        threshold = options.similarity if kind == "neartext" else options.paraphrase_similarity
+        parts.append(pa.table({
+            "kind": pa.array([kind] * rows.num_rows, pa.string()),
+            "post_a": rows.column("post_a"), "post_b": rows.column("post_b"),
+            "similarity": pa.array(sim, pa.float64()),
+            "threshold": pa.array([float(threshold)] * rows.num_rows, pa.float64()),
+        }))
+    similarity = "ic_similarity"
+    eng.load(similarity, pa.concat_tables(parts))
+    dropped = eng.create("ic_sim_low", plan.dissimilar_pairs_sql(similarity))
+    summary["text_pairs_below_similarity"] = dropped
+    if dropped:
+        eng.create("ic_co_checked", plan.without_pairs_sql(coactions, "ic_sim_low"))
+        eng.drop(coactions)
+        eng.create(coactions, "SELECT * FROM ic_co_checked")
+        eng.drop("ic_co_checked")
+    return similarity

@@ -1,0 +1,43 @@
+"""The named relations one detection run creates in its engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Relations"]
+
+
+@dataclass(frozen=True)
+class Relations:
+    """Names of the engine relations a run has created, passed from stage to stage.
+
+    Attributes
+    ----------
+    actions:
+        Every action: ``action_id, account_id, kind, object_id, post_id, t`` (µs).
+    acts:
+        The actions of accounts with enough actions (``min_participation``), with their
+        window ``w`` (µs).
+    near:
+        Per action of ``acts``: ``n_near``, the actions on its object within ±w (itself
+        included).
+    paired:
+        The actions that were paired: ``acts`` less the actions of dense bursts.
+    coactions:
+        The co-actions: ``kind, object_id, account_a, post_a, t_a, account_b, post_b, t_b, dt``
+        (accounts in byte order); after the similarity check, ``min_participation`` and, once
+        the edges stage has run, only those of candidate pairs.
+    similarity:
+        For the text-similarity kinds, every co-acting post pair's similarity (``kind, post_a,
+        post_b, similarity, threshold``), or ``None``.
+    edges:
+        The candidate edges (one row per account pair), once the edges stage has run.
+    """
+
+    actions: str = "ic_actions"
+    acts: str = "ic_acts"
+    near: str = "ic_near"
+    paired: str = "ic_acts"
+    coactions: str = "ic_coactions"
+    similarity: str | None = None
+    edges: str | None = None

@@ -1,0 +1,51 @@
+"""The layout rules of the pipeline: the core never imports the compatibility layer, and the
+orchestrator stays a list of stage calls."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "inconcert"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module an import statement of ``path`` names (relative ones with their dots)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_the_core_never_imports_compat() -> None:
+    """Only the package root wires the compatibility layer in (it registers its pipeline)."""
+    core = [p for p in SRC.rglob("*.py")
+            if "compat" not in p.relative_to(SRC).parts and p != SRC / "__init__.py"]
+    assert len(core) > 20
+    for path in core:
+        bad = {i for i in _imports(path) if "compat" in i.replace(".", " ").split()}
+        assert not bad, f"{path.relative_to(SRC)} imports {bad}"
+
+
+def test_stages_read_only_relations_they_are_given() -> None:
+    """Every relation name a stage module spells is one it creates itself (its output or a
+    scratch table): what it reads of other stages comes in a :class:`Relations`."""
+    for path in (SRC / "stages").glob("*.py"):
+        if path.name in ("relations.py", "__init__.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        spelled = set(re.findall(r'"(ic_\w+)"', text))
+        created = set(re.findall(r'(?:create|load)\(\s*"(ic_\w+)"', text))
+        created |= set(re.findall(r'\w+ = "(ic_\w+)"', text))
+        assert spelled <= created, f"{path.name} reads {spelled - created} by name"
+
+
+def test_detect_is_a_short_orchestrator() -> None:
+    lines = (SRC / "detect.py").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 300
