@@ -389,17 +389,34 @@ def habit_terms_sql(actions: str, edge_ids: str, coactions: str, dialect: Dialec
     same over the whole period, ``k_Y`` Y's actions co-acted with X on the object (the
     evidence, left out). Only objects that others use too and that Y used outside the
     evidence contribute. Sorted, so that sums over it run in a fixed order."""
-    hb = dialect.div("t", f"GREATEST({int(bin_floor_us)}, 4 * w)")
+    hb = dialect.div("a.t", f"GREATEST({int(bin_floor_us)}, 4 * a.w)")
     return f"""
-WITH h AS (
-    SELECT account_id, kind, object_id, {hb} AS hb, COUNT(*) AS n FROM {actions}
-    GROUP BY account_id, kind, object_id, {hb}
+WITH co_objs AS (
+    SELECT DISTINCT kind, object_id FROM {coactions}
+), objs AS (
+    -- a side contributes only where it used the object more often than it co-acted on it,
+    -- so only objects some account used at least twice can count
+    SELECT DISTINCT a.kind, a.object_id
+    FROM {actions} a JOIN co_objs o ON o.kind = a.kind AND o.object_id = a.object_id
+    GROUP BY a.account_id, a.kind, a.object_id HAVING COUNT(*) >= 2
+), oh AS (
+    SELECT a.kind, a.object_id, {hb} AS hb, COUNT(*) AS n
+    FROM {actions} a JOIN objs o ON o.kind = a.kind AND o.object_id = a.object_id
+    GROUP BY a.kind, a.object_id, {hb}
+), ot AS (
+    SELECT kind, object_id, SUM(n) AS n FROM oh GROUP BY kind, object_id
+), accts AS (
+    SELECT account_a AS account_id FROM {edge_ids}
+    UNION
+    SELECT account_b AS account_id FROM {edge_ids}
+), h AS (
+    SELECT a.account_id, a.kind, a.object_id, {hb} AS hb, COUNT(*) AS n
+    FROM {actions} a
+    JOIN objs o ON o.kind = a.kind AND o.object_id = a.object_id
+    JOIN accts c ON c.account_id = a.account_id
+    GROUP BY a.account_id, a.kind, a.object_id, {hb}
 ), ao AS (
     SELECT account_id, kind, object_id, SUM(n) AS n FROM h GROUP BY account_id, kind, object_id
-), oh AS (
-    SELECT kind, object_id, hb, SUM(n) AS n FROM h GROUP BY kind, object_id, hb
-), ot AS (
-    SELECT kind, object_id, SUM(n) AS n FROM h GROUP BY kind, object_id
 ), k AS (
     SELECT account_a, account_b, kind, object_id,
            COUNT(DISTINCT post_a) AS ka, COUNT(DISTINCT post_b) AS kb
