@@ -53,7 +53,9 @@ def test_detect_writes_every_file(detected: Path) -> None:
     assert manifest["rows"]["read"] == manifest["rows"]["used"] + sum(
         manifest["rows"]["rejected"].values())
     assert set(manifest["timings_s"]) >= {"read", "actions", "co-actions", "edges", "groups"}
-    assert set(manifest["outputs"]) == set(OUTPUTS)
+    # the report and its figures are hashed too (issue 12, item 4)
+    assert set(manifest["outputs"]) == {*OUTPUTS, "report.html", "network.svg", "timeline.svg"}
+    assert not list(detected.parent.glob(".result.inconcert-tmp-*"))
     evidence = pq.read_table(detected / "evidence.parquet")
     assert {"post_a", "post_b", "time_a", "time_b", "dt_s", "text_a"} <= set(evidence.column_names)
     with open(detected / "accounts.csv", newline="") as fh:

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from . import __version__
-from .errors import InconcertError, ParameterError
+from .errors import InconcertError, OutputError, ParameterError
 
 app = typer.Typer(
     name="inconcert",
@@ -33,6 +33,13 @@ def _fail(err: Exception) -> None:
     # messages quote user data (file names, values): never let Rich read them as markup
     console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
+
+
+def _interrupted(out_dir: Path | None = None) -> None:
+    where = (f": {escape(str(out_dir))} holds a complete result (the previous one or the new "
+             "one) or none, never part of one") if out_dir else ""
+    console.print(f"[bold red]interrupted[/]{where}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=130)
 
 
 class _RichProgress:
@@ -183,6 +190,15 @@ def detect(
         "--raw-csv", help="Write CSV cells exactly as read (no ' before cells starting with "
         "= + - @ that spreadsheets would run as formulas).")] = False,
     figures: Annotated[str, typer.Option(help=_FIGURES_HELP)] = "svg",
+    pseudonymise: Annotated[Path | None, typer.Option(
+        "--pseudonymise", help="Replace account ids in every output (tables, evidence, "
+        "network files, report) by keyed HMAC-SHA256 pseudonyms; the key is read from this "
+        "file and never written. The rejects file then keeps file, line and reason only.")]
+        = None,
+    pseudonymise_posts: Annotated[bool, typer.Option(
+        "--pseudonymise-posts", help="With --pseudonymise: post ids too.")] = False,
+    hash_texts: Annotated[bool, typer.Option(
+        "--hash-texts", help="With --pseudonymise: texts reduced to keyed hashes.")] = False,
 ) -> None:
     """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
     accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
@@ -191,7 +207,7 @@ def detect(
     from .ingest import parse_assignments
     from .options import DetectOptions
     from .outputs import check_out_dir, check_rejects_path, write_rejects, write_result
-    from .report import parse_formats, write_report
+    from .report import parse_formats
 
     try:
         formats = parse_formats(figures)
@@ -204,9 +220,18 @@ def detect(
     except ValueError as err:
         _fail(ParameterError("--window-for", "kind=seconds", window_for))
         raise AssertionError from err
+    if (pseudonymise_posts or hash_texts) and pseudonymise is None:
+        _fail(ParameterError("--pseudonymise-posts/--hash-texts",
+                             "used together with --pseudonymise KEYFILE", "no key file"))
     try:
         # every --out and --rejects problem is reported before the first row is read
         check_out_dir(out_dir, overwrite=overwrite, inputs=inputs)
+        pseudonymiser = None
+        if pseudonymise is not None:
+            from .pseudonymise import Pseudonymiser
+
+            pseudonymiser = Pseudonymiser.from_file(pseudonymise, posts=pseudonymise_posts,
+                                                    texts=hash_texts)
         if rejects is not None:
             check_rejects_path(rejects, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
         chosen = _split(kinds)
@@ -230,13 +255,19 @@ def detect(
         with _RichProgress(not quiet) as progress:
             result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
                                 shape=shape, progress=progress)
-            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv)
-            write_report(out_dir, figures=formats, prune_figures=True)
+            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv,
+                         report=True, figures=formats, pseudonymise=pseudonymiser)
         if rejects is not None and result.ingested is not None:
-            write_rejects(result.ingested.rejects, rejects, raw=raw_csv, overwrite=overwrite,
+            rejected = result.ingested.rejects
+            if pseudonymiser is not None:  # the records and details hold ids and texts
+                rejected = rejected.select(["file", "line", "reason"])
+            write_rejects(rejected, rejects, raw=raw_csv, overwrite=overwrite,
                           inputs=inputs, out_dir=out_dir)
     except InconcertError as err:
         _fail(err)
+        return
+    except KeyboardInterrupt:
+        _interrupted(out_dir)
         return
     if not quiet:
         _print_summary(result, out_dir)
@@ -296,6 +327,13 @@ def report(
                             max_nodes=max_nodes, figures=figures)
     except InconcertError as err:
         _fail(err)
+        return
+    except OSError as err:
+        target = out_file if out_file is not None else result_dir
+        _fail(OutputError(target, f"the report could not be written ({err.strerror or err})"))
+        return
+    except KeyboardInterrupt:
+        _interrupted()
         return
     out.print(f"report: {path}")
 

@@ -8,12 +8,16 @@ a stale temporary folder is removed at the next run.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
 import json
 import os
 import platform
 import re
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -29,6 +33,7 @@ import pyarrow.parquet as pq
 from . import __version__
 from .detect import DetectResult
 from .errors import OutputError
+from .pseudonymise import Pseudonymiser
 from .safety import neutralise_formulas
 
 __all__ = [
@@ -36,6 +41,7 @@ __all__ = [
     "check_out_dir",
     "check_rejects_path",
     "generate_gexf",
+    "verify_result",
     "write_csv",
     "write_rejects",
     "write_result",
@@ -227,6 +233,139 @@ def manifest(result: DetectResult, outputs: dict[str, str],
     }
 
 
+def _staging(real: Path) -> Path:
+    """A fresh hidden folder for the new result: beside ``real`` (so the two can be swapped),
+    or inside it when its parent cannot be written."""
+    parent = real.parent
+    if os.access(parent, os.W_OK | os.X_OK):
+        try:
+            return Path(tempfile.mkdtemp(prefix=f".{real.name}{_TMP_MARK}", dir=parent))
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(prefix=_TMP_MARK, dir=real))
+
+
+_TMP_MARK = ".inconcert-tmp-"
+
+
+def _remove_stale(real: Path) -> None:
+    """Staging folders an interrupted run left behind (inside the folder or beside it)."""
+    beside = f".{_glob_escape(real.name)}{_TMP_MARK}*"
+    stale = [*real.glob(f"{_TMP_MARK}*"), *real.parent.glob(beside)]
+    for path in stale:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _glob_escape(name: str) -> str:
+    """``name`` with the characters :meth:`Path.glob` treats specially escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or the file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV):
+        return False
+    raise OSError(code, os.strerror(code), os.fspath(b))
+
+
+def _carry_over(real: Path, staging: Path, names: set[str]) -> bool:
+    """Hard-link the folder's other files (not results, not staging folders) into the staging
+    folder so they survive the swap; False when something cannot be carried (a subfolder)."""
+    for entry in os.scandir(real):
+        if entry.name in names or entry.name in _RESULT_NAMES or _TMP_MARK in entry.name:
+            continue
+        target = staging / entry.name
+        try:
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), target)
+            elif entry.is_file(follow_symlinks=False):
+                os.link(entry.path, target)
+            else:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _switch(staging: Path, real: Path, names: list[str]) -> None:
+    """Put the new result in place of the old one.
+
+    Beside the folder: swap the two folders in one step (or rename onto an empty folder), so
+    the folder holds the old complete result or the new one at every instant. Where that is
+    impossible: remove the old manifest first (a folder without one is no result), then every
+    stale result file, then move the new files in, the manifest last.
+    """
+    if staging.parent == real.parent:
+        os.chmod(staging, stat.S_IMODE(os.stat(real).st_mode))
+        if not any(os.scandir(real)):
+            try:
+                os.rename(staging, real)
+                return
+            except OSError:
+                pass
+        elif _carry_over(real, staging, set(names)) and _exchange(staging, real):
+            return
+        for entry in os.scandir(staging):  # carried-over links: not part of the result
+            if entry.name not in names and entry.name != "manifest.json":
+                os.unlink(entry.path)
+    (real / "manifest.json").unlink(missing_ok=True)
+    for name in _RESULT_NAMES - set(names):
+        (real / name).unlink(missing_ok=True)
+    for name in names:
+        os.replace(staging / name, real / name)
+    os.replace(staging / "manifest.json", real / "manifest.json")
+
+
+def _write_tables(result: DetectResult, folder: Path, raw_csv: bool) -> None:
+    write_csv(result.edges, folder / "edges.csv", raw=raw_csv)
+    write_csv(result.accounts, folder / "accounts.csv", raw=raw_csv)
+    write_csv(result.groups, folder / "groups.csv", raw=raw_csv)
+    pq.write_table(result.evidence, folder / "evidence.parquet", compression="zstd")
+    _write_graphml(result, folder / "network.graphml")
+    with open(folder / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
+        for line in generate_gexf(result):
+            fh.write(line + "\n")
+
+
+def _write_manifest(folder: Path, content: dict[str, Any]) -> None:
+    with open(folder / "manifest.json", "w", encoding="utf-8") as fh:
+        json.dump(content, fh, indent=2, default=str)
+        fh.write("\n")
+
+
+def _write_report(staging: Path, shown_as: Path, figures: tuple[str, ...]) -> list[str]:
+    """report.html and its figures, built from the staged files, named after the real folder."""
+    import dataclasses
+
+    from .report import REPORT_FILE, build_html, read_result
+    from .report.figures import save_figures
+
+    folder = dataclasses.replace(read_result(staging), path=shown_as)
+    html, data = build_html(folder)
+    with open(staging / REPORT_FILE, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(html)
+    written = [REPORT_FILE]
+    if figures:
+        written += [p.name for p in save_figures(data, staging, figures)]
+    return written
+
+
 def write_result(
     result: DetectResult,
     out_dir: str | os.PathLike[str],
@@ -235,52 +374,108 @@ def write_result(
     argv: list[str] | None = None,
     extra: dict[str, Callable[[Path], None]] | None = None,
     raw_csv: bool = False,
+    report: bool = False,
+    figures: str | Iterable[str] | bool = "svg",
+    pseudonymise: Pseudonymiser | None = None,
 ) -> dict[str, Path]:
-    """Write every output file of a run into ``out_dir``.
+    """Write every output file of a run into ``out_dir``, the whole folder at once.
 
     Refuses to replace earlier outputs unless ``overwrite``. ``extra`` maps more file names to
-    writer functions (the report uses it). CSV cells that a spreadsheet would run as formulas
-    are neutralised unless ``raw_csv``. Returns the written paths.
+    writer functions. ``report`` also writes ``report.html`` and its figures (``figures``:
+    formats as for :func:`inconcert.report.write_report`). CSV cells that a spreadsheet would
+    run as formulas are neutralised unless ``raw_csv``. ``pseudonymise`` replaces account ids
+    (and, as configured, post ids and texts) by keyed pseudonyms in every file
+    (:mod:`inconcert.pseudonymise`). Returns the written paths.
+
+    Every file is written into a hidden staging folder first; ``manifest.json`` records the
+    SHA-256 of every other file (the report and figures included). Then the staging folder
+    and ``out_dir`` are swapped in one step where the system allows it (Linux), so an
+    interruption, a kill or a full disk leaves the previous complete result or the new one;
+    elsewhere the old manifest is removed first, so a half-switched folder has no manifest.
+    Result files of an earlier run that this run does not write (figures of another format,
+    ``window_estimate.svg``) do not survive. Other files in ``out_dir`` are kept.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot take the results (see :func:`check_out_dir`), or writing failed
+        (a full disk, a lost permission); the previous result is then unchanged.
     """
     inputs = [f.path for f in result.ingested.files] if result.ingested is not None else []
     out = check_out_dir(out_dir, overwrite=overwrite, inputs=inputs)
+    formats: tuple[str, ...] = ()
+    if report:
+        from .report import parse_formats
+
+        if not isinstance(figures, str | bool):
+            figures = tuple(figures)
+        formats = parse_formats(figures) if figures != () else ()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        real = out.resolve()
+        _remove_stale(real)
+        staging = _staging(real)
     except OSError as err:
         raise OutputError(out, f"cannot be created ({err.strerror or err})") from err
-    for stale in out.glob(".inconcert-tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".inconcert-tmp-", dir=out))
+    pseudonymised: dict[str, Any] | None = None
+    if pseudonymise is not None:
+        result = pseudonymise.apply(result)
+        pseudonymised = pseudonymise.describe()
     try:
-        write_csv(result.edges, tmp / "edges.csv", raw=raw_csv)
-        write_csv(result.accounts, tmp / "accounts.csv", raw=raw_csv)
-        write_csv(result.groups, tmp / "groups.csv", raw=raw_csv)
-        pq.write_table(result.evidence, tmp / "evidence.parquet", compression="zstd")
-        _write_graphml(result, tmp / "network.graphml")
-        with open(tmp / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
-            for line in generate_gexf(result):
-                fh.write(line + "\n")
-        extra = dict(extra or {})
-        if result.window_estimate is not None:
-            from .window import plot_window_estimate
+        try:
+            _write_tables(result, staging, raw_csv)
+            extra = dict(extra or {})
+            if result.window_estimate is not None:
+                from .window import plot_window_estimate
 
-            estimate = result.window_estimate
-            extra["window_estimate.svg"] = lambda p: plot_window_estimate(estimate, str(p))
-        for name, writer in extra.items():
-            writer(tmp / name)
-        names = [n for n in OUTPUT_FILES if n != "manifest.json"] + sorted(extra or {})
-        hashes = {n: _sha256(tmp / n) for n in names}
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
-            json.dump(manifest(result, hashes, argv, raw_csv=raw_csv), fh, indent=2,
-                      default=str)
-            fh.write("\n")
-        paths = {}
-        for name in [*names, "manifest.json"]:
-            os.replace(tmp / name, out / name)
-            paths[name] = out / name
-        return paths
+                estimate = result.window_estimate
+                extra["window_estimate.svg"] = lambda p: plot_window_estimate(estimate, str(p))
+            for name, writer in extra.items():
+                writer(staging / name)
+            names = [n for n in OUTPUT_FILES if n != "manifest.json"] + sorted(extra)
+
+            def write_manifest() -> None:
+                hashes = {n: _sha256(staging / n) for n in names}
+                content = manifest(result, hashes, argv, raw_csv=raw_csv)
+                if pseudonymised is not None:
+                    content["pseudonymised"] = pseudonymised
+                _write_manifest(staging, content)
+
+            write_manifest()
+            if report:
+                names += _write_report(staging, real, formats)
+                write_manifest()  # now with the report's and the figures' hashes
+            _switch(staging, real, names)
+        except (OSError, pa.ArrowException) as err:
+            reason = getattr(err, "strerror", None) or str(err)
+            hint = "free some space and run again" if getattr(err, "errno", None) in (
+                errno.ENOSPC, errno.EDQUOT) else "check the folder and run again"
+            raise OutputError(out, f"the results could not be written ({reason}); the "
+                              "folder holds the previous results, if any", hint=hint) from err
+        return {name: out / name for name in [*names, "manifest.json"]}
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def verify_result(out_dir: str | os.PathLike[str]) -> list[str]:
+    """Problems of a result folder: files missing or changed since ``manifest.json`` hashed
+    them, result files it does not list, no manifest. An empty list means complete."""
+    folder = Path(out_dir)
+    try:
+        outputs = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"manifest.json missing or unreadable ({err})"]
+    problems = []
+    for name, digest in sorted(outputs.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} is missing")
+        elif _sha256(path) != digest:
+            problems.append(f"{name} differs from its hash in manifest.json")
+    for name in sorted(_RESULT_NAMES - {"manifest.json"} - set(outputs)):
+        if (folder / name).exists():
+            problems.append(f"{name} is not part of this result")
+    return problems
 
 
 def _same_file(a: Path, b: Path) -> bool:

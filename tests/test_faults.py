@@ -1,0 +1,299 @@
+"""Faults during the write phase (issue 12, items 4 and 13): a full disk, Ctrl-C or a kill
+leaves the previous complete result or the new one, never new tables beside an old report; the
+manifest hashes every file, the report included; every failure is the tool's own message."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from inconcert.cli import app
+from inconcert.errors import OutputError
+from inconcert.outputs import verify_result, write_result
+
+runner = CliRunner()
+
+POSTS = "post_id,account_id,timestamp,urls\n" + "".join(
+    f"p{day}{m},{m},2024-01-0{day + 1}T00:00:0{j}Z,https://x.org/{day}\n"
+    for day in range(3) for j, m in enumerate("abc")
+)
+LOOSE = ("--max-q", "1", "--min-occasions", "1", "--min-weight", "1", "-q")
+
+
+def _posts(tmp_path: Path) -> Path:
+    src = tmp_path / "in" / "posts.csv"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_text(POSTS, encoding="utf-8")
+    return src
+
+
+def _detect(src: Path, out: Path, *args: str) -> Result:
+    return runner.invoke(app, ["detect", str(src), "--out", str(out), *LOOSE, *args])
+
+
+def _window(out: Path) -> float:
+    return float(json.loads((out / "manifest.json").read_text())["parameters"]["window"])
+
+
+def _snapshot(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def _refused(result: Result, *needles: str) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
+    assert "error:" in result.output and "Traceback" not in result.output, result.output
+    for needle in needles:
+        assert needle in result.output, (needle, result.output)
+
+
+# ---- 4: the whole folder switches at once; the manifest hashes the report -----------------
+
+
+def test_manifest_hashes_the_report_and_figures(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert _detect(_posts(tmp_path), out).exit_code == 0
+    outputs = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert {"report.html", "network.svg", "timeline.svg"} <= set(outputs)
+    assert verify_result(out) == []
+    (out / "report.html").write_text("<p>edited</p>", encoding="utf-8")
+    assert verify_result(out) == ["report.html differs from its hash in manifest.json"]
+
+
+def test_full_disk_while_writing_the_report_keeps_the_old_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "30").exit_code == 0
+    before = _snapshot(out)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("inconcert.report.build_html", full)
+    _refused(_detect(src, out, "--window", "60", "--overwrite"), "No space left", "free some")
+    assert _snapshot(out) == before  # no new tables beside the old report
+    assert _window(out) == 30.0 and verify_result(out) == []
+    assert not [p for p in tmp_path.rglob("*inconcert-tmp*")]
+
+
+def test_full_disk_while_writing_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "30").exit_code == 0
+    before = _snapshot(out)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("inconcert.outputs._write_graphml", full)
+    _refused(_detect(src, out, "--window", "60", "--overwrite"), "No space left")
+    assert _snapshot(out) == before
+
+
+def test_stale_result_files_do_not_survive_a_new_run(tmp_path: Path) -> None:
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "auto").exit_code == 0
+    assert (out / "window_estimate.svg").exists()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert _detect(src, out, "--window", "30", "--overwrite", "--figures", "none").exit_code == 0
+    names = {p.name for p in out.iterdir()}
+    assert "window_estimate.svg" not in names and "network.svg" not in names
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"  # not ours: kept
+    assert verify_result(out) == [] and _window(out) == 30.0
+
+
+def test_without_folder_exchange_the_manifest_goes_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where folders cannot be swapped, a half-switched folder has no manifest."""
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "30").exit_code == 0
+    monkeypatch.setattr("inconcert.outputs._exchange", lambda a, b: False)
+    assert _detect(src, out, "--window", "60", "--overwrite").exit_code == 0
+    assert verify_result(out) == [] and _window(out) == 60.0
+    real_replace = os.replace
+    seen: list[bool] = []
+
+    def replace(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> None:
+        if Path(b).parent == out:  # moving a new file into the result folder
+            seen.append((out / "manifest.json").exists())
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+        real_replace(a, b)
+
+    monkeypatch.setattr("inconcert.outputs.os.replace", replace)
+    result = _detect(src, out, "--window", "30", "--overwrite")
+    assert result.exit_code == 130 and seen == [False, False, False]
+    assert verify_result(out)[0].startswith("manifest.json missing")
+
+
+def test_result_folder_in_a_read_only_parent_still_switches(tmp_path: Path) -> None:
+    """No staging folder beside it: the files are swapped inside the folder."""
+    src, out = _posts(tmp_path), tmp_path / "locked" / "r"
+    out.mkdir(parents=True)
+    os.chmod(out.parent, 0o555)
+    try:
+        assert _detect(src, out, "--window", "30").exit_code == 0
+        assert _detect(src, out, "--window", "60", "--overwrite").exit_code == 0
+    finally:
+        os.chmod(out.parent, 0o755)
+    assert verify_result(out) == [] and _window(out) == 60.0
+    assert not list(out.glob(".inconcert-tmp-*"))
+
+
+# ---- 13: Ctrl-C is a message and exit code 130, with no half result -----------------------
+
+
+def test_ctrl_c_while_detecting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys.modules["inconcert.detect"], "detect", interrupted)
+    result = _detect(_posts(tmp_path), tmp_path / "r")
+    assert result.exit_code == 130, (result.exit_code, result.output)
+    assert "interrupted" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_ctrl_c_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "30").exit_code == 0
+    before = _snapshot(out)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("inconcert.outputs.generate_gexf", interrupted)
+    result = _detect(src, out, "--window", "60", "--overwrite")
+    assert result.exit_code == 130 and "Traceback" not in result.output
+    assert _snapshot(out) == before
+    assert not [p for p in tmp_path.rglob("*inconcert-tmp*")]
+
+
+def test_report_on_a_result_that_is_not_utf8(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert _detect(_posts(tmp_path), out).exit_code == 0
+    (out / "accounts.csv").write_bytes(b"account_id,group_id\n\xe9\xff,1\n")
+    _refused(runner.invoke(app, ["report", str(out)]), "not valid UTF-8")
+
+
+def test_report_that_cannot_be_written(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert _detect(_posts(tmp_path), out).exit_code == 0
+    under_a_file = out / "edges.csv" / "report.html"
+    _refused(runner.invoke(app, ["report", str(out), "--out", str(under_a_file)]),
+             "could not be written")
+
+
+# ---- kills at random points of the write phase ---------------------------------------------
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from inconcert.detect import detect
+    from inconcert.options import DetectOptions
+    from inconcert.outputs import write_result
+
+    src, out = sys.argv[1], Path(sys.argv[2])
+    runs = [detect([src], options=DetectOptions(window=w, max_q=None, min_occasions=1,
+                                                min_weight=1, kinds=("url",)))
+            for w in (30.0, 60.0)]
+    print("ready", flush=True)
+    i = 0
+    while True:
+        write_result(runs[i % 2], out, overwrite=True, report=True)
+        i += 1
+    """
+)
+
+
+@pytest.mark.slow
+def test_kill_at_random_points_of_the_write_phase(tmp_path: Path) -> None:
+    src, out = _posts(tmp_path), tmp_path / "r"
+    assert _detect(src, out, "--window", "30", "--kinds", "url").exit_code == 0
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER, encoding="utf-8")
+    rng = random.Random(12)
+    seen: set[float] = set()
+    for _ in range(12):
+        proc = subprocess.Popen([sys.executable, str(script), str(src), str(out)],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.6))
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert verify_result(out) == [], sorted(p.name for p in out.iterdir())
+        seen.add(_window(out))
+    assert seen <= {30.0, 60.0}
+    # the next run cleans the staging folder a kill left behind
+    assert _detect(src, out, "--overwrite").exit_code == 0
+    assert not [p for p in tmp_path.rglob("*inconcert-tmp*")]
+
+
+# ---- a real full disk ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 2 MiB tmpfs, where the machine lets us mount one (root with CAP_SYS_ADMIN)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if not shutil.which("mount") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root and the mount command")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_real_full_disk_is_a_message_and_keeps_the_old_result(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    src, out = _posts(tmp_path), small_disk / "r"
+    assert _detect(src, out, "--window", "30").exit_code == 0
+    before = _snapshot(out)
+    fd = os.open(small_disk / "ballast", os.O_WRONLY | os.O_CREAT)
+    try:  # fill the disk
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    result = _detect(src, out, "--window", "60", "--overwrite")
+    _refused(result, "No space left")
+    assert _snapshot(out) == before and verify_result(out) == []
+
+
+def test_write_result_failure_is_an_output_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from inconcert.detect import detect
+    from inconcert.options import DetectOptions
+
+    result = detect([_posts(tmp_path)], options=DetectOptions(max_q=None, min_occasions=1))
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr("inconcert.outputs.write_csv", full)
+    with pytest.raises(OutputError, match="quota"):
+        write_result(result, tmp_path / "r")
