@@ -444,3 +444,33 @@ def test_write_rejects_for_the_library(tmp_path: Path) -> None:
         check_rejects_path(path, overwrite=True, inputs=[path])
     with pytest.raises(OutputError, match="does not exist"):
         write_rejects(REJECTS, tmp_path / "missing" / "rejects.csv")
+
+
+# ---- 8: no two accounts become one node in the graph files ---------------------------------
+
+
+def test_gexf_and_graphml_keep_accounts_whose_escaped_ids_would_collide(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    import igraph as ig
+
+    from inconcert.detect import detect_actions
+    from inconcert.outputs import write_result
+
+    from .helpers import actions
+
+    ids = ["a\x01", "a\\x01", "a\\", "b"]  # a control character, its escape, a backslash
+    rows = [(m, "url", f"https://x.org/{day}", day * 86_400 + j, f"{j}-{day}")
+            for day in range(3) for j, m in enumerate(ids)]
+    result = detect_actions(actions(rows), options=DetectOptions(
+        kinds=("url",), min_occasions=1, max_q=None))
+    assert result.accounts.num_rows == 4
+    write_result(result, tmp_path / "r")
+    ns = {"g": "http://gexf.net/1.3"}
+    root = ET.parse(tmp_path / "r" / "network.gexf").getroot()
+    nodes = [n.get("id") for n in root.findall(".//g:node", ns)]
+    assert len(nodes) == len(set(nodes)) == 4, nodes
+    edges = {frozenset((e.get("source"), e.get("target"))) for e in root.findall(".//g:edge", ns)}
+    assert len(edges) == 6 and all(len(e) == 2 and e <= set(nodes) for e in edges)
+    g = ig.Graph.Read_GraphML(str(tmp_path / "r" / "network.graphml"))
+    assert g.vcount() == 4 and len(set(g.vs["name"])) == 4 and g.ecount() == 6

@@ -104,12 +104,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\\\\\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\x{code:04x}"
 
 
 def _xml_safe(value: str) -> str:
-    """Characters XML 1.0 cannot hold, written as ``\\xNN`` (GraphML and GEXF are XML)."""
-    return _XML_ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    """Characters XML 1.0 cannot hold written as ``\\xNN`` (``\\xNNNN`` above 0xff), and so
+    that no two values become one, every backslash too (``\\x5c``): GraphML and GEXF are XML,
+    and Gephi merges nodes with the same id."""
+    return _XML_ILLEGAL.sub(_xml_escape_one, value)
 
 
 def _graph_attrs(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
