@@ -138,7 +138,8 @@ class TextClusters:
     ``labels`` has one entry per input text: its cluster id, or null when the text was skipped
     (missing, or shorter than ``min_chars`` after normalisation). ``clusters`` has one row per
     cluster with more than one distinct text or more than one post: ``object_id``,
-    ``representative`` (the original text of the first post of the most common variant),
+    ``representative`` (the most common variant, as most of its posts write it; ties by
+    sorted text, so nothing depends on the order of the input rows),
     ``variants`` (distinct normalised texts) and ``posts``.
     """
 
@@ -415,12 +416,12 @@ def cluster_texts(
     raw = enc.dictionary.to_pylist()
     norm = [normalize_text(t, strip_hashtags=opts.strip_hashtags) for t in raw]
     # distinct normalised texts long enough to compare
-    distinct: dict[str, int] = {}
-    raw_to_row = np.full(len(raw), -1, dtype=np.int64)
-    for r, t in enumerate(norm):
-        if len(t) >= opts.min_chars:
-            raw_to_row[r] = distinct.setdefault(t, len(distinct))
-    ntexts = list(distinct)
+    # numbered in sorted order, not in order of appearance: the LSH buckets, hence the pairs
+    # verified and the clusters, must not depend on the order of the input rows
+    ntexts = sorted({t for t in norm if len(t) >= opts.min_chars})
+    distinct = {t: i for i, t in enumerate(ntexts)}
+    raw_to_row = np.fromiter((distinct.get(t, -1) for t in norm), dtype=np.int64,
+                             count=len(norm))
     indices = enc.indices.to_numpy(zero_copy_only=False)
     valid_in = ~np.asarray(pc.is_null(enc.indices).to_numpy(zero_copy_only=False))
     row_of_text = np.full(n_in, -1, dtype=np.int64)
@@ -460,21 +461,30 @@ def _cluster_table(texts: pa.Array, labels: pa.Array, rows: np.ndarray) -> pa.Ta
                          "representative": pa.array([], pa.string()),
                          "variants": pa.array([], pa.int64()),
                          "posts": pa.array([], pa.int64())})
-    t = pa.table({"object_id": labels, "row": pa.array(rows), "pos": pa.array(
-        np.arange(len(labels), dtype=np.int64))}).filter(pc.is_valid(labels))
-    per_variant = t.group_by(["object_id", "row"]).aggregate([("pos", "count"), ("pos", "min")])
+    t = pa.table({"object_id": labels, "row": pa.array(rows), "text": texts,
+                  "pos": pa.array(np.arange(len(labels), dtype=np.int64))}
+                 ).filter(pc.is_valid(labels))
+    per_variant = t.group_by(["object_id", "row"]).aggregate([("pos", "count")])
     per_cluster = t.group_by("object_id").aggregate([("row", "count_distinct"),
                                                      ("pos", "count")])
     per_cluster = per_cluster.filter(pc.greater(per_cluster.column("pos_count"), 1))
-    # representative: the variant with most posts; ties: the earliest post
+    # representative: the variant with most posts (ties: the first normalised text in sorted
+    # order), written as most of its posts write it (ties: the first original text in sorted
+    # order); never the order of the input rows
     best = per_variant.sort_by([("object_id", "ascending"), ("pos_count", "descending"),
-                                ("pos_min", "ascending")])
-    rep_pos: dict[str, int] = {}
-    for oid, pos in zip(best.column("object_id").to_pylist(),
-                        best.column("pos_min").to_pylist(), strict=True):
-        rep_pos.setdefault(oid, pos)
+                                ("row", "ascending")])
+    rep_row: dict[str, int] = {}
+    for oid, row in zip(best.column("object_id").to_pylist(),
+                        best.column("row").to_pylist(), strict=True):
+        rep_row.setdefault(oid, row)
+    per_text = t.group_by(["row", "text"]).aggregate([("pos", "count")]).sort_by(
+        [("row", "ascending"), ("pos_count", "descending"), ("text", "ascending")])
+    text_of_row: dict[int, str] = {}
+    for row, text in zip(per_text.column("row").to_pylist(),
+                         per_text.column("text").to_pylist(), strict=True):
+        text_of_row.setdefault(row, text)
     oids = per_cluster.column("object_id").to_pylist()
-    reps = texts.take(pa.array([rep_pos[o] for o in oids], pa.int64()))
+    reps = pa.array([text_of_row[rep_row[o]] for o in oids], pa.string())
     table = pa.table({
         "object_id": pa.array(oids, pa.string()),
         "representative": reps,
