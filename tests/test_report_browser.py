@@ -364,7 +364,9 @@ def _xss_posts(path: Path) -> None:
                         ),
                         "urls": json.dumps(URLS if shared else []),
                         "hashtags": json.dumps(TAGS if shared else []),
-                        "image_hashes": json.dumps([] if shared else ["javascript:window.__xss=1"]),
+                        # on the shared posts: a repost's images are the original's
+                        "image_hashes": json.dumps(["javascript:window.__xss=1"] if shared
+                                                   else []),
                         "repost_of": "" if shared else "<script>window.__xss=1</script>",
                     }
                 )

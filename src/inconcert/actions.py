@@ -18,6 +18,13 @@ neartext    the text's near-duplicate cluster (:func:`inconcert.neartext.cluster
 image       each image hash, as given (whitespace stripped)
 =========== ============================================================================
 
+A repost is one action. A post with ``repost_of`` (a retweet, boost, share or forward) makes
+only its ``repost`` action: the text, links, hashtags, mentions and images it copies belong to
+the original post, so they make no url, domain, hashtag, mention, text, neartext, paraphrase
+or image action of the reposter (else one co-retweet would count up to three times). A quote
+(``quote_of``) keeps its own text, links and tags: readers give it only the quoting account's
+own content.
+
 Every step is vectorised with Arrow; the per-value normalisation runs once per *distinct*
 value (:func:`inconcert.normalize.map_unique`), which is what makes it fast on real data where
 the same links and hashtags repeat.
@@ -64,6 +71,8 @@ class ActionStats:
     posts_with_actions: int = 0
     actions_by_kind: dict[str, int] = field(default_factory=dict)
     texts_too_short: int = 0
+    #: Reposts: posts with ``repost_of``, whose copied content makes no action of theirs.
+    reposts: int = 0
     values_not_usable: dict[str, int] = field(default_factory=dict)
     #: The clusters of the posts' texts for ``neartext`` and ``paraphrase``, by post row.
     clusters: dict[str, TextClusters | ParaphraseClusters] = field(default_factory=dict,
@@ -92,6 +101,7 @@ class ActionStats:
             "posts_without_actions": self.posts - self.posts_with_actions,
             "actions_by_kind": dict(sorted(self.actions_by_kind.items())),
             "texts_too_short": self.texts_too_short,
+            "reposts": self.reposts,
             "values_not_usable": dict(sorted(self.values_not_usable.items())),
             **extra,
         }
@@ -183,11 +193,13 @@ def posts_to_actions(
         raise ParameterError("min_text_chars", "a whole number >= 1", min_text_chars)
     stats = ActionStats(posts=posts.num_rows)
     parts: list[pa.Table] = []
+    reference_columns = posts
+    posts, stats.reposts = _without_copied_content(posts)
     text = posts.column("text")
 
     for kind in kinds:
         if kind in _REFERENCE_KINDS:
-            col = posts.column(_REFERENCE_KINDS[kind]).combine_chunks()
+            col = reference_columns.column(_REFERENCE_KINDS[kind]).combine_chunks()
             col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), None, col)
             parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
             parts.append(_rows(posts, parents, kind, col))
@@ -263,6 +275,24 @@ def posts_to_actions(
             stats.actions_by_kind[k] = int(n)
         stats.posts_with_actions = len(pc.unique(actions.column("post_id")))
     return actions, stats
+
+
+def _without_copied_content(posts: pa.Table) -> tuple[pa.Table, int]:
+    """The posts with the text and lists of every repost emptied (they are the original's),
+    and the number of reposts."""
+    reference = posts.column("repost_of").combine_chunks()
+    is_repost = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(reference), ""), False)
+    count = int(pc.sum(is_repost).as_py() or 0)
+    if count == 0:
+        return posts, 0
+    columns = {}
+    for name in ("text", "urls", "hashtags", "mentions", "image_hashes"):
+        column = posts.column(name).combine_chunks()
+        empty = pa.scalar(None if name == "text" else [], column.type)
+        columns[name] = pc.if_else(is_repost, empty, column)
+    for name, column in columns.items():
+        posts = posts.set_column(posts.schema.get_field_index(name), name, column)
+    return posts, count
 
 
 def dedupe_actions(actions: pa.Table) -> pa.Table:

@@ -32,7 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from inconcert.errors import InputError, ParameterError
 from inconcert.ingest._build import (
@@ -45,20 +47,34 @@ from inconcert.ingest._build import (
     decide_shape,
     resolve,
 )
-from inconcert.ingest._files import SUPPORTED_SUFFIXES, expand_paths, read_raw
-from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD
+from inconcert.ingest._files import SUPPORTED_SUFFIXES, expand_paths
+from inconcert.ingest._mapping import (
+    FileRule,
+    FileSettings,
+    InputOptions,
+    load_mapping_file,
+    localize_times,
+    split_on,
+)
+from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD, as_text, clean_ids
+from inconcert.ingest.platforms import FORMATS
+from inconcert.ingest.platforms import load as load_platform
 from inconcert.progress import Progress, null_progress
-from inconcert.schema import ALL_KINDS
+from inconcert.schema import ALL_KINDS, LIST_COLUMNS
 
 __all__ = [
     "EPOCH_MAX",
     "EPOCH_MS_THRESHOLD",
+    "FORMATS",
     "MAPPABLE_FIELDS",
     "REJECTS_SCHEMA",
     "REJECT_REASONS",
     "SUPPORTED_SUFFIXES",
     "FileReport",
+    "FileRule",
     "Ingested",
+    "InputOptions",
+    "load_mapping_file",
     "parse_assignments",
     "read_inputs",
 ]
@@ -116,12 +132,16 @@ class Ingested:
         first copy of a duplicate is) and ``record`` (the input row as JSON text, truncated to
         2,000 characters; for a CSV record with a wrong field count, its raw text as a JSON
         string). In file order, then line order.
+    permalinks
+        ``post_id, permalink``: the link back to each post that has one (platform exports,
+        or a ``permalink`` template), or None when no post has one.
     """
 
     shape: str
     table: pa.Table
     files: tuple[FileReport, ...]
     rejects: pa.Table
+    permalinks: pa.Table | None = None
 
     @property
     def rows_read(self) -> int:
@@ -206,6 +226,7 @@ def read_inputs(
     objects: Mapping[str, str] | None = None,
     shape: str = "auto",
     progress: Progress = null_progress,
+    options: InputOptions | None = None,
 ) -> Ingested:
     """Read posts or actions from files and folders into one canonical table.
 
@@ -227,6 +248,12 @@ def read_inputs(
         has an ``object_id`` column (after mapping), posts otherwise. All files must agree.
     progress
         Called as ``progress("read", files_done, files_total)``.
+    options
+        :class:`InputOptions`: the format (platform exports are recognised by their content
+        unless ``format`` says otherwise; see ``inconcert formats``), list separator, time
+        format and zone, permalink template, and rules per file pattern. A file read as a
+        platform export ignores ``mapping`` for its columns: a mapped field is then taken
+        from the dotted path it names in each record, overriding the format's own.
 
     Returns
     -------
@@ -281,8 +308,12 @@ def read_inputs(
     """
     mapping = dict(mapping or {})
     objects = dict(objects or {})
+    options = options or InputOptions()
     _check_parameters(shape, mapping, objects)
+    for rule in options.files:
+        _check_parameters(shape, rule.mapping or {}, objects)
     sources = expand_paths(paths)
+    permalinks: list[pa.Table] = []
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -291,8 +322,11 @@ def read_inputs(
         chosen: str | None = None
         progress("read", 0, len(sources))
         for done, source in enumerate(sources, start=1):
-            raw = read_raw(source)
-            file_shape = decide_shape(raw.table.column_names, shape, mapping, objects)
+            settings = options.for_file(source.display, mapping)
+            raw, platform = load_platform(source, settings)
+            file_mapping = {} if platform is not None else dict(settings.mapping)
+            raw.table = _prepare(raw.table, file_mapping, settings)
+            file_shape = decide_shape(raw.table.column_names, shape, file_mapping, objects)
             if chosen is None:
                 chosen = file_shape
             elif file_shape != chosen:
@@ -302,13 +336,17 @@ def read_inputs(
                     f"a table of {chosen}",
                     hint="read them separately, or pass the shape explicitly",
                 )
-            plan = resolve(raw, chosen, mapping, objects)
+            plan = resolve(raw, chosen, file_mapping, objects)
             parts.append(convert_file(raw, chosen, plan, con))
+            links = _permalinks(raw.table, plan.sources, settings.permalink)
+            if links is not None:
+                permalinks.append(links)
             progress("read", done, len(sources))
         assert chosen is not None
         assembled = assemble(parts, chosen, con)
     finally:
         con.close()
+    links_table = _kept_permalinks(permalinks, assembled.table) if chosen == "posts" else None
     reports = tuple(
         FileReport(
             path=part.raw.source.display,
@@ -320,4 +358,64 @@ def read_inputs(
         )
         for part, counts in zip(parts, assembled.counts, strict=True)
     )
-    return Ingested(chosen, assembled.table, reports, assembled.rejects)
+    return Ingested(chosen, assembled.table, reports, assembled.rejects, links_table)
+
+
+def _prepare(table: pa.Table, mapping: Mapping[str, str], settings: FileSettings) -> pa.Table:
+    """List cells split on ``--list-sep``; local times and zone abbreviations made absolute."""
+    names = table.column_names
+    column = mapping.get("timestamp") or next(
+        (c for c in ("timestamp", "timestamp_share") if c in names), None)
+    if column in names:
+        index = names.index(column)
+        table = table.set_column(index, column, localize_times(
+            table.column(index), settings.time_format, settings.tz))
+    if settings.list_sep:
+        for field in LIST_COLUMNS:
+            name = mapping.get(field, field)
+            if name in names and not pa.types.is_list(table.schema.field(name).type):
+                index = names.index(name)
+                table = table.set_column(index, name, split_on(table.column(index),
+                                                               settings.list_sep))
+    return table
+
+
+class _Row(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _permalinks(table: pa.Table, sources: Mapping[str, str],
+                template: str | None) -> pa.Table | None:
+    """(post_id, permalink) of one file's rows: the template's, else the format's."""
+    if "post_id" not in sources:
+        return None
+    ids = clean_ids(as_text(table.column(sources["post_id"]), sources["post_id"]))
+    if template:
+        fields = {f: clean_ids(as_text(table.column(c), c)).to_pylist()
+                  for f, c in sources.items()
+                  if f in ("post_id", "account_id", "platform", "repost_of", "reply_to",
+                           "quote_of")}
+        rows = [{f: values[i] or "" for f, values in fields.items()}
+                for i in range(table.num_rows)]
+        links = pa.array([template.format_map(_Row(row)) for row in rows], pa.string())
+    elif "permalink" in table.column_names:
+        links = as_text(table.column("permalink"), "permalink")
+    else:
+        return None
+    return pa.table({"post_id": ids, "permalink": links})
+
+
+def _kept_permalinks(parts: list[pa.Table], posts: pa.Table) -> pa.Table | None:
+    """The first permalink of each post of the final table."""
+    if not parts:
+        return None
+    links = pa.concat_tables(parts)
+    links = links.filter(pc.and_(pc.is_valid(links.column("post_id")),
+                                 pc.is_valid(links.column("permalink"))))
+    links = links.filter(pc.is_in(links.column("post_id"), posts.column("post_id")))
+    if links.num_rows == 0:
+        return None
+    _, first = np.unique(links.column("post_id").to_numpy(zero_copy_only=False),
+                         return_index=True)
+    return links.take(pa.array(np.sort(first)))

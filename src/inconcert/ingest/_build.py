@@ -53,6 +53,10 @@ __all__ = [
 #: that applies), with what it means.
 REJECT_REASONS: dict[str, str] = {
     "wrong_field_count": "CSV record with more or fewer fields than the header has columns",
+    "not_a_post": "platform export: the item is not a post (a like, a deletion, a service "
+    "message, a page without posts)",
+    "bad_record": "the record cannot be read: a platform export's item not in its format, or "
+    "a JSON record nested too deeply",
     "empty_row": "every field of the row is empty (a blank line in CSV, {} in JSON Lines)",
     "missing_post_id": "post_id is null or blank",
     "missing_account_id": "account_id is null or blank",
@@ -597,7 +601,7 @@ def _file_rejects(
     records = pa.concat_arrays(
         [_records(con, raw.table, rows), pa.array([b.record for b in bad], pa.string())]
     )
-    all_reasons = reasons + ["wrong_field_count"] * len(bad)
+    all_reasons = reasons + [b.reason for b in bad]
     table = pa.Table.from_arrays(
         [
             pa.array([raw.source.display] * len(lines), pa.string()),

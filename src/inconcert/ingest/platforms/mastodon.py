@@ -1,0 +1,117 @@
+"""Mastodon (and other Mastodon-API servers: Pleroma, Akkoma, GoToSocial) status entities, as
+the REST API and the streaming API return them.
+
+``content`` is HTML: the text is taken without tags, links are the ``href`` of its anchors
+except those Mastodon marks as mentions or hashtags (``class="mention"``, ``rel="tag"``),
+whose targets are profile and tag pages, not shared links; a preview card's url is a link too.
+Hashtags come from ``tags[].name``, mentions from ``mentions[].acct``. Ids are those of the
+server the statuses were collected from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from inconcert.ingest.platforms._common import (
+    PlatformFormat,
+    Post,
+    first,
+    get,
+    html_to_text,
+    post,
+    text_or_none,
+    unique,
+)
+
+__all__ = ["FORMATS"]
+
+
+def _not_a_link(attributes: dict[str, str]) -> bool:
+    classes = attributes.get("class", "").split()
+    rel = attributes.get("rel", "").split()
+    return "mention" in classes or "hashtag" in classes or "tag" in rel
+
+
+def _match(record: Any) -> bool:
+    return (
+        isinstance(record, Mapping)
+        and "content" in record
+        and isinstance(record.get("account"), Mapping)
+        and "created_at" in record
+        and ("reblog" in record or "visibility" in record or "mentions" in record)
+    )
+
+
+def _quoted(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    quote = status.get("quote")
+    if isinstance(quote, Mapping):
+        inner = quote.get("quoted_status")
+        return inner if isinstance(inner, Mapping) else quote
+    return None
+
+
+def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
+    reblog = status.get("reblog")
+    quoted = _quoted(status)
+    quote_of = text_or_none(first(quoted, "id") if quoted else None) or text_or_none(
+        first(status, "quote_id", "pleroma.quote_id"))
+    values = post(
+        post_id=status.get("id"),
+        account_id=get(status, "account.id"),
+        timestamp=status.get("created_at"),
+        platform="mastodon",
+        repost_of=get(reblog, "id") if isinstance(reblog, Mapping) else None,
+        reply_to=status.get("in_reply_to_id"),
+        quote_of=quote_of,
+        permalink=first(status, "url", "uri"),
+    )
+    if isinstance(reblog, Mapping):
+        values["text"], _ = html_to_text(reblog.get("content"))
+        yield values
+        return
+    text, links = html_to_text(status.get("content"), _not_a_link)
+    spoiler = text_or_none(status.get("spoiler_text"))
+    if spoiler:
+        text = f"{spoiler}\n{text}" if text else spoiler
+    card = get(status, "card.url")
+    if card:
+        links.append(str(card))
+    skip = {str(v) for v in (get(quoted, "url"), get(quoted, "uri")) if v} if quoted else set()
+    values.update(
+        text=text,
+        urls=unique(link for link in links if link not in skip),
+        hashtags=unique(get(tag, "name") for tag in status.get("tags") or []),
+        mentions=unique(first(m, "acct", "username") for m in status.get("mentions") or []),
+    )
+    yield values
+
+
+FORMATS: tuple[PlatformFormat, ...] = (
+    PlatformFormat(
+        name="mastodon",
+        platform="mastodon",
+        title="Mastodon API statuses (also Pleroma, Akkoma, GoToSocial)",
+        container="json",
+        detection="a JSON object with content (HTML), an account object, created_at and "
+                  "reblog/visibility/mentions",
+        fields=(
+            ("post_id", "id"),
+            ("account_id", "account.id"),
+            ("timestamp", "created_at"),
+            ("text", "spoiler_text and content with HTML removed (a boost: the original's)"),
+            ("urls", "href of content's anchors that are not mentions or hashtags; card.url; "
+                     "none for a boost"),
+            ("hashtags", "tags[].name (not their links)"),
+            ("mentions", "mentions[].acct (not their links)"),
+            ("repost_of", "reblog.id"),
+            ("quote_of", "quote.quoted_status.id (Mastodon 4.4), quote_id (Pleroma)"),
+            ("reply_to", "in_reply_to_id"),
+            ("permalink", "url, else uri"),
+        ),
+        match=_match,
+        convert=_convert,
+        permalink="{url}",
+        priority=20,
+    ),
+)

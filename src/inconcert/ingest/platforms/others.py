@@ -1,0 +1,285 @@
+"""YouTube comment threads, TikTok Research API videos, and news articles (Media Cloud and
+similar exports, scraped articles as JSON or CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from inconcert.ingest.platforms._common import (
+    NOT_A_POST,
+    PlatformFormat,
+    Post,
+    as_map,
+    epoch,
+    first,
+    get,
+    html_to_text,
+    post,
+    split_list,
+    text_or_none,
+    unique,
+)
+from inconcert.normalize import extract_urls
+
+__all__ = ["FORMATS"]
+
+
+# ---------------------------------------------------------------------------------------------
+# YouTube
+# ---------------------------------------------------------------------------------------------
+
+
+def _match_youtube(record: Any) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    kind = str(record.get("kind") or "")
+    return kind in ("youtube#commentThread", "youtube#comment",
+                    "youtube#commentThreadListResponse", "youtube#commentListResponse") or (
+        isinstance(get(record, "snippet.topLevelComment"), Mapping))
+
+
+def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Post:
+    snippet = as_map(comment.get("snippet"))
+    display, links = html_to_text(text_or_none(snippet.get("textDisplay")))
+    original = text_or_none(snippet.get("textOriginal"))
+    text = original or display
+    if not links and text:
+        links = extract_urls(text)
+    video_id = text_or_none(snippet.get("videoId")) or text_or_none(video)
+    comment_id = text_or_none(comment.get("id"))
+    values = post(
+        post_id=comment_id,
+        account_id=first(snippet, "authorChannelId.value", "authorChannelId",
+                         "authorDisplayName"),
+        timestamp=snippet.get("publishedAt"),
+        platform="youtube",
+        text=text,
+        urls=unique(links),
+        reply_to=first(snippet, "parentId") or parent or video_id,
+        permalink=(f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
+                   if video_id and comment_id else None),
+    )
+    values["hashtags"] = None
+    values["mentions"] = None
+    values["_item"] = comment
+    return values
+
+
+def _convert_youtube(record: Mapping[str, Any]) -> Iterator[Post]:
+    items = record.get("items") if "ListResponse" in str(record.get("kind") or "") else [
+        record]
+    found = False
+    for item in items or []:
+        if not isinstance(item, Mapping):
+            continue
+        found = True
+        if item.get("kind") == "youtube#comment":
+            yield _youtube_comment(item, None, None)
+            continue
+        top = get(item, "snippet.topLevelComment")
+        video = get(item, "snippet.videoId")
+        if isinstance(top, Mapping):
+            yield _youtube_comment(top, video, None)
+        for reply in get(item, "replies.comments") or []:
+            if isinstance(reply, Mapping):
+                yield _youtube_comment(reply, video, get(top, "id"))
+    if not found:
+        yield {NOT_A_POST: "a page without comments"}
+
+
+# ---------------------------------------------------------------------------------------------
+# TikTok Research API
+# ---------------------------------------------------------------------------------------------
+
+
+def _match_tiktok(record: Any) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    if isinstance(get(record, "data.videos"), list):
+        return True
+    return "create_time" in record and "id" in record and (
+        "video_description" in record or "hashtag_names" in record or (
+            "username" in record and "region_code" in record))
+
+
+def _tiktok_video(video: Mapping[str, Any]) -> Post:
+    user = text_or_none(video.get("username"))
+    ident = text_or_none(video.get("id"))
+    tags = video.get("hashtag_names")
+    values = post(
+        post_id=ident,
+        account_id=user,
+        timestamp=epoch(video.get("create_time")) or video.get("create_time"),
+        platform="tiktok",
+        text=video.get("video_description"),
+        permalink=f"https://www.tiktok.com/@{user}/video/{ident}" if user and ident else None,
+    )
+    values["urls"] = None
+    values["hashtags"] = split_list(tags) if tags is not None else None
+    values["mentions"] = None
+    return values
+
+
+def _convert_tiktok(record: Mapping[str, Any]) -> Iterator[Post]:
+    videos = get(record, "data.videos")
+    if isinstance(videos, list):
+        if not videos:
+            yield {NOT_A_POST: "a page without videos"}
+        for video in videos:
+            if isinstance(video, Mapping):
+                yield {**_tiktok_video(video), "_item": video}
+        return
+    yield _tiktok_video(record)
+
+
+def _match_tiktok_csv(names: list[str]) -> bool:
+    return "id" in names and "create_time" in names and (
+        "video_description" in names or "hashtag_names" in names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Articles
+# ---------------------------------------------------------------------------------------------
+
+_ARTICLE_TIME = ("publish_date", "published", "published_at", "date_published", "pubdate",
+                 "publication_date", "datePublished", "publish_time")
+_ARTICLE_SITE = ("media_name", "site", "site_name", "source", "publisher", "outlet", "domain",
+                 "media_url", "author", "byline")
+_ARTICLE_BODY = ("text", "body", "content", "article_text", "maintext", "title")
+_ARTICLE_URL = ("url", "link", "canonical_url", "guid")
+
+
+def _match_article_names(names: Any) -> bool:
+    present = set(names)
+    if "post_id" in present or "account_id" in present:
+        return False
+    return (any(n in present for n in _ARTICLE_URL)
+            and any(n in present for n in _ARTICLE_TIME)
+            and any(n in present for n in _ARTICLE_BODY))
+
+
+def _match_article(record: Any) -> bool:
+    return isinstance(record, Mapping) and _match_article_names(record.keys())
+
+
+def _site(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    return host[4:] if host.startswith("www.") else host or None
+
+
+def _convert_article(record: Mapping[str, Any]) -> Iterator[Post]:
+    url = text_or_none(first(record, *_ARTICLE_URL))
+    body_raw = first(record, "text", "body", "content", "article_text", "maintext")
+    body, links = html_to_text(text_or_none(body_raw))
+    title = text_or_none(record.get("title"))
+    text = body or title
+    if not links and body:
+        links = extract_urls(body)
+    site = first(record, *_ARTICLE_SITE)
+    values = post(
+        post_id=url or first(record, "id", "stories_id"),
+        account_id=text_or_none(site if not isinstance(site, list) else ", ".join(
+            map(str, site))) or _site(url),
+        timestamp=first(record, *_ARTICLE_TIME),
+        platform="web",
+        text=text,
+        urls=unique(link for link in links if link != url),
+        permalink=url,
+    )
+    values["hashtags"] = []
+    values["mentions"] = []
+    yield values
+
+
+FORMATS: tuple[PlatformFormat, ...] = (
+    PlatformFormat(
+        name="youtube-comments",
+        platform="youtube",
+        title="YouTube Data API comment threads (commentThreads.list items or responses)",
+        container="json",
+        detection="a JSON object of kind youtube#commentThread(ListResponse)/youtube#comment, "
+                  "or with snippet.topLevelComment",
+        fields=(
+            ("post_id", "the comment's id"),
+            ("account_id", "snippet.authorChannelId.value"),
+            ("timestamp", "snippet.publishedAt"),
+            ("text", "snippet.textOriginal, else textDisplay without HTML"),
+            ("urls", "href of textDisplay's links, else links in the text"),
+            ("hashtags", "from the text"),
+            ("mentions", "from the text"),
+            ("reply_to", "a reply: its parentId (the top comment); a top comment: the video id"),
+            ("permalink", "https://www.youtube.com/watch?v={videoId}&lc={comment id}"),
+        ),
+        match=_match_youtube,
+        convert=_convert_youtube,
+        priority=10,
+    ),
+    PlatformFormat(
+        name="tiktok",
+        platform="tiktok",
+        title="TikTok Research API videos (query responses, or one video per line)",
+        container="json",
+        detection="a JSON object with data.videos, or id, create_time and "
+                  "video_description/hashtag_names",
+        fields=(
+            ("post_id", "id"),
+            ("account_id", "username"),
+            ("timestamp", "create_time (epoch seconds)"),
+            ("text", "video_description"),
+            ("urls", "from the text"),
+            ("hashtags", "hashtag_names"),
+            ("mentions", "from the text"),
+            ("permalink", "https://www.tiktok.com/@{username}/video/{id}"),
+            ("(not read)", "comments: the Research API does not name their authors"),
+        ),
+        match=_match_tiktok,
+        convert=_convert_tiktok,
+        priority=20,
+    ),
+    PlatformFormat(
+        name="tiktok-csv",
+        platform="tiktok",
+        title="TikTok Research API videos as CSV",
+        container="csv",
+        detection="columns id, create_time and video_description or hashtag_names",
+        fields=(("(fields)", "as tiktok; hashtag_names a JSON array or comma-joined"),),
+        match=_match_tiktok_csv,
+        convert=_convert_tiktok,
+        priority=40,
+    ),
+    PlatformFormat(
+        name="articles",
+        platform="web",
+        title="News articles (Media Cloud and similar exports, scraped articles)",
+        container="json",
+        detection="no post_id/account_id; a url/link, a publication time (publish_date, "
+                  "published, ...) and text/body/content/title",
+        fields=(
+            ("post_id", "url (else link, canonical_url, guid, id)"),
+            ("account_id", "media_name, site, source, publisher, outlet, domain, author; else "
+                           "the URL's host"),
+            ("timestamp", "publish_date, published, published_at, date_published, ..."),
+            ("text", "text/body/content without HTML, else title"),
+            ("urls", "links in the body (not the article's own URL)"),
+            ("permalink", "url"),
+        ),
+        match=_match_article,
+        convert=_convert_article,
+        priority=90,
+    ),
+    PlatformFormat(
+        name="articles-csv",
+        platform="web",
+        title="News articles as CSV (Media Cloud exports and similar)",
+        container="csv",
+        detection="as articles, on the column names",
+        fields=(("(fields)", "as articles"),),
+        match=_match_article_names,
+        convert=_convert_article,
+        priority=90,
+    ),
+)
