@@ -56,7 +56,7 @@ REJECT_REASONS: dict[str, str] = {
     "not_a_post": "platform export: the item is not a post (a like, a deletion, a service "
     "message, a page without posts)",
     "bad_record": "the record cannot be read: a platform export's item not in its format, or "
-    "a JSON record nested too deeply",
+    "a JSON record nested more than 100 levels deep",
     "empty_row": "every field of the row is empty (a blank line in CSV, {} in JSON Lines)",
     "missing_post_id": "post_id is null or blank",
     "missing_account_id": "account_id is null or blank",
@@ -569,6 +569,12 @@ def _records(con: duckdb.DuckDBPyConnection, table: pa.Table, rows: np.ndarray) 
     if len(rows) == 0:
         return pa.array([], pa.string())
     subset = table.take(pa.array(rows))
+    for i, column in enumerate(subset.columns):
+        if pa.types.is_timestamp(column.type):
+            try:
+                column.cast(pa.timestamp("us"))
+            except pa.ArrowInvalid:  # beyond what DuckDB and Python can hold: shown as text
+                subset = subset.set_column(i, subset.field(i).name, column.cast(pa.string()))
     try:
         con.register("_inconcert_record", subset)
         try:

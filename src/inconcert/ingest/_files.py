@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +24,12 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from inconcert.errors import InputError, ParameterError
+from inconcert.ingest._values import NULL_MARKERS
 
 __all__ = [
     "CSV_NULL_VALUES",
+    "MAX_JSON_DEPTH",
+    "MEMORY_ENV",
     "SUPPORTED_SUFFIXES",
     "BadRow",
     "InputFile",
@@ -37,8 +40,9 @@ __all__ = [
 
 #: CSV cells read as missing (null). Besides the empty cell, the markers R (``NA``), pandas
 #: (``NaN``/``nan``), SQL (``NULL``/``null``) and Python (``None``) write for a missing value:
-#: taken literally they would become an id or object shared by every row that lacks one.
-CSV_NULL_VALUES: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None")
+#: taken literally they would become an id or object shared by every row that lacks one. The
+#: same values are missing in JSON Lines and Parquet (:data:`~._values.NULL_MARKERS`).
+CSV_NULL_VALUES: tuple[str, ...] = NULL_MARKERS
 
 _RECORD_LIMIT = 2000
 _ICONV_HINT = (
@@ -57,7 +61,7 @@ _JSON_TYPES = {
 
 @dataclass(frozen=True)
 class _Format:
-    name: str  # "csv", "jsonl", "json" (one document, read by the platform readers) or "parquet"
+    name: str  # "csv", "jsonl" or "parquet"
     delimiter: str  # CSV only
     compression: str | None  # None or "gzip"
 
@@ -71,8 +75,6 @@ _FORMATS: tuple[tuple[str, _Format], ...] = (
     (".tsv", _Format("csv", "\t", None)),
     (".jsonl", _Format("jsonl", "", None)),
     (".ndjson", _Format("jsonl", "", None)),
-    (".json.gz", _Format("json", "", "gzip")),
-    (".json", _Format("json", "", None)),
     (".parquet", _Format("parquet", "", None)),
     (".pq", _Format("parquet", "", None)),
 )
@@ -200,12 +202,88 @@ def _stream(source: InputFile) -> pa.NativeFile:
     return pa.input_stream(str(source.path), compression=source.fmt.compression)
 
 
+#: Environment variable: the most bytes one input file may take in memory once read
+#: (decompressed text, or its table); default half the memory available when reading starts.
+MEMORY_ENV = "INCONCERT_MAX_INPUT_BYTES"
+_CHUNK = 64 << 20  # JSON Lines are parsed this many decompressed bytes at a time
+
+
+def _memory_budget() -> int:
+    """The most bytes one file may take in memory (see :data:`MEMORY_ENV`)."""
+    given = os.environ.get(MEMORY_ENV, "").strip()
+    if given:
+        try:
+            return max(int(given), 1)
+        except ValueError as exc:
+            raise ParameterError(MEMORY_ENV, "a number of bytes", given) from exc
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for text in fh:
+                if text.startswith("MemAvailable:"):
+                    return int(text.split()[1]) * 1024 // 2
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def _size_text(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MiB"
+
+
+def _too_large(source: InputFile, seen: int, budget: int) -> InputError:
+    what = "decompresses to" if source.fmt.compression else "takes"
+    return InputError(
+        source.display,
+        f"{what} more than {_size_text(seen)} in memory, over the {_size_text(budget)} one "
+        "file may use (half the available memory)",
+        hint=f"split it into smaller files (a folder of them is read file by file), convert it "
+        f"to Parquet, or raise the limit with {MEMORY_ENV}=BYTES if the machine has the memory",
+    )
+
+
 def _read_all(source: InputFile) -> bytes:
+    """The whole (decompressed) file; refused with a message when it would not fit."""
+    budget = _memory_budget()
+    parts: list[bytes] = []
+    total = 0
     try:
         with _stream(source) as stream:
-            return stream.read()
+            while block := stream.read(_CHUNK):
+                total += len(block)
+                if total > budget:
+                    raise _too_large(source, total, budget)
+                parts.append(block)
     except (OSError, pa.ArrowException) as exc:
         raise _open_failure(source, exc) from exc
+    return b"".join(parts)
+
+
+def _read_chunks(source: InputFile) -> Iterator[tuple[bytes, int]]:
+    """The decompressed file in pieces of whole lines (about :data:`_CHUNK` bytes), each with
+    the number of its first line."""
+    pending = b""
+    line = 1
+    try:
+        with _stream(source) as stream:
+            while True:
+                block = stream.read(_CHUNK)
+                if not block:
+                    break
+                data = pending + block
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    pending = data
+                    continue
+                piece, pending = data[: cut + 1], data[cut + 1 :]
+                yield piece, line
+                line += piece.count(b"\n")
+    except (OSError, pa.ArrowException) as exc:
+        raise _open_failure(source, exc) from exc
+    if pending:
+        yield pending, line
 
 
 def _open_failure(source: InputFile, exc: BaseException) -> InputError:
@@ -272,6 +350,9 @@ def _csv_parse_options(source: InputFile, handler: object) -> pacsv.ParseOptions
         delimiter=source.fmt.delimiter,
         ignore_empty_lines=False,
         invalid_row_handler=handler,
+        # a quoted field may hold line breaks: without this, pyarrow splits the file into
+        # blocks at line breaks and a post crossing a block boundary becomes broken records
+        newlines_in_values=True,
     )
 
 
@@ -305,14 +386,34 @@ def _read_csv_table(
         quoted_strings_can_be_null=True,
         null_values=list(CSV_NULL_VALUES),
     )
+    budget = _memory_budget()
     try:
         with _stream(source) as stream:
-            table = pacsv.read_csv(
-                stream,
-                read_options=pacsv.ReadOptions(use_threads=threads),
-                parse_options=_csv_parse_options(source, handler),
-                convert_options=convert,
-            )
+            if source.fmt.compression is None:
+                size = source.path.stat().st_size
+                if size > budget:
+                    raise _too_large(source, size, budget)
+                table = pacsv.read_csv(
+                    stream,
+                    read_options=pacsv.ReadOptions(use_threads=threads),
+                    parse_options=_csv_parse_options(source, handler),
+                    convert_options=convert,
+                )
+            else:  # the decompressed size is unknown: batch by batch, within the budget
+                reader = pacsv.open_csv(
+                    stream,
+                    read_options=pacsv.ReadOptions(use_threads=threads, block_size=16 << 20),
+                    parse_options=_csv_parse_options(source, handler),
+                    convert_options=convert,
+                )
+                batches = []
+                held = 0
+                for batch in reader:
+                    held += batch.nbytes
+                    if held > budget:
+                        raise _too_large(source, held, budget)
+                    batches.append(batch)
+                table = pa.Table.from_batches(batches, schema=reader.schema)
     except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
         raise _csv_failure(source, exc) from exc
     return table, bad
@@ -388,9 +489,31 @@ _NOT_AN_OBJECT = re.compile(
 )
 
 
+#: JSON nesting deeper than this makes a record a reject (``bad_record``): no real export nests
+#: so deep, and a parser may crash on very deep nesting (pyarrow segfaults near 10,000 levels).
+MAX_JSON_DEPTH = 100
+_PLAIN_FLOAT = re.compile(r"-?\d+\.0+")
+
+
+class _FloatText(str):
+    """A JSON number with a fraction or exponent, as written (``1.5``, ``1e3``): read as a float
+    it would lose digits, and an id must stay exact."""
+
+
+def _float_text(text: str) -> _FloatText:
+    if _PLAIN_FLOAT.fullmatch(text):
+        text = text.partition(".")[0]  # 7.0 -> 7, as a float column shows it
+    return _FloatText(text)
+
+
+def _no_constant(text: str) -> None:
+    """NaN, Infinity and -Infinity (not JSON, but Python writes them): missing."""
+    return None
+
+
 def _json_scalar_text(value: object) -> str:
     if isinstance(value, str):
-        return value
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -401,7 +524,8 @@ def _json_scalar_text(value: object) -> str:
 
 
 def _json_column(values: list[object]) -> pa.Array:
-    """One column of the slow JSONL path: typed like pyarrow would, or as text when mixed."""
+    """One column of the slow JSONL path: typed like pyarrow would, or as text when mixed.
+    Numbers with a fraction or exponent stay text as written (:class:`_FloatText`)."""
     present = [v for v in values if v is not None]
     if not present:
         return pa.nulls(len(values), pa.string())
@@ -414,25 +538,71 @@ def _json_column(values: list[object]) -> pa.Array:
         ]
         return pa.array(items, type=pa.list_(pa.string()))
     if all(isinstance(v, str) for v in present):
-        return pa.array(values, type=pa.string())
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
-    if numbers and all(isinstance(v, int) for v in present):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in present):
         try:
             return pa.array(values, type=pa.int64())
         except (OverflowError, pa.ArrowException):
             pass
-    elif numbers:
-        return pa.array(values, type=pa.float64())
     return pa.array([None if v is None else _json_scalar_text(v) for v in values], pa.string())
 
 
-def _read_jsonl_slowly(source: InputFile, data: bytes) -> tuple[pa.Table, np.ndarray]:
-    """Line by line with the json module: exact line numbers and precise errors."""
+def _depth(line: bytes) -> int:
+    """How deep a line's JSON nests (brackets inside strings do not count)."""
+    b = np.frombuffer(line, dtype=np.uint8)
+    index = np.arange(len(b))
+    last_plain = np.maximum.accumulate(np.where(b == 0x5C, -1, index))  # not a backslash
+    escaped = np.zeros(len(b), dtype=bool)
+    escaped[1:] = ((index - last_plain)[:-1] % 2) == 1  # after an odd run of backslashes
+    quote = (b == 0x22) & ~escaped
+    outside = ((np.cumsum(quote) - quote) % 2) == 0
+    step = (((b == 0x5B) | (b == 0x7B)) & outside).astype(np.int64)
+    step -= ((b == 0x5D) | (b == 0x7D)) & outside
+    return int(np.cumsum(step).max(initial=0))
+
+
+def _too_deep(data: bytes) -> dict[int, int]:
+    """Lines (0-based within ``data``) nesting deeper than :data:`MAX_JSON_DEPTH`, and how
+    deep. Only lines with more opening brackets than that are looked at closely."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    openers = np.flatnonzero((b == 0x5B) | (b == 0x7B))
+    if len(openers) <= MAX_JSON_DEPTH:
+        return {}
+    newlines = np.flatnonzero(b == 0x0A)
+    starts = np.concatenate([[0], newlines + 1])
+    ends = np.concatenate([newlines, [len(b)]])
+    counts = np.searchsorted(openers, ends) - np.searchsorted(openers, starts)
+    found = {}
+    for k in np.flatnonzero(counts > MAX_JSON_DEPTH).tolist():
+        depth = _depth(data[starts[k] : ends[k]])
+        if depth > MAX_JSON_DEPTH:
+            found[k] = depth
+    return found
+
+
+def _deep_row(line: int, depth: int | None, text: bytes) -> BadRow:
+    how = f"{depth} levels" if depth is not None else "too deeply"
+    return BadRow(
+        line=line,
+        detail=f"JSON nested {how} deep; at most {MAX_JSON_DEPTH} levels are read",
+        record=json.dumps(text[:_RECORD_LIMIT].decode("utf-8", "replace"),
+                          ensure_ascii=False)[:_RECORD_LIMIT],
+        reason="bad_record",
+    )
+
+
+def _read_jsonl_slowly(
+    source: InputFile, data: bytes, numbers: np.ndarray
+) -> tuple[pa.Table, np.ndarray, list[BadRow]]:
+    """Line by line with the json module: exact line numbers and precise errors.
+    ``numbers``: the file's line number of each line of ``data``."""
     records: list[dict[str, object]] = []
     lines: list[int] = []
-    for number, raw in enumerate(data.split(b"\n"), start=1):
+    bad: list[BadRow] = []
+    for i, raw in enumerate(data.split(b"\n")):
         if not raw.strip():
             continue
+        number = int(numbers[i])
         try:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
@@ -444,7 +614,7 @@ def _read_jsonl_slowly(source: InputFile, data: bytes) -> tuple[pa.Table, np.nda
                 hint=_ICONV_HINT,
             ) from exc
         try:
-            record = json.loads(text)
+            record = json.loads(text, parse_float=_float_text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError(
                 source.display,
@@ -452,6 +622,9 @@ def _read_jsonl_slowly(source: InputFile, data: bytes) -> tuple[pa.Table, np.nda
                 line=number,
                 hint="each line must be one complete JSON object",
             ) from exc
+        except RecursionError:
+            bad.append(_deep_row(number, None, raw))
+            continue
         if not isinstance(record, dict):
             raise InputError(
                 source.display,
@@ -463,23 +636,118 @@ def _read_jsonl_slowly(source: InputFile, data: bytes) -> tuple[pa.Table, np.nda
         lines.append(number)
     names = list(dict.fromkeys(key for record in records for key in record))
     table = pa.table({name: _json_column([r.get(name) for r in records]) for name in names})
-    return table, np.asarray(lines, dtype=np.int64)
+    return table, np.asarray(lines, dtype=np.int64), bad
 
 
-def _read_jsonl(source: InputFile) -> tuple[pa.Table, np.ndarray]:
-    data = _read_all(source)
-    if not data.strip() or data.strip() == codecs.BOM_UTF8:
-        raise InputError(source.display, "the file has no JSON records (only blank lines)")
-    if _BLANK_LINE.search(data) is None and _NOT_AN_OBJECT.search(data) is None:
+def _has_float(kind: pa.DataType) -> bool:
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return True
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return _has_float(kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_has_float(kind.field(i).type) for i in range(kind.num_fields))
+    return False
+
+
+def _read_jsonl_chunk(
+    source: InputFile, data: bytes, first: int
+) -> tuple[pa.Table, np.ndarray, list[BadRow]]:
+    """One piece of whole lines, starting at line ``first``."""
+    numbers = np.arange(first, first + data.count(b"\n") + 1, dtype=np.int64)  # per piece
+    n_lines = len(numbers) - (1 if data.endswith(b"\n") else 0)
+    bad: list[BadRow] = []
+    deep = _too_deep(data)
+    if deep:  # taken out before any parser sees them
+        pieces = data.split(b"\n")
+        for k, depth in deep.items():
+            bad.append(_deep_row(int(numbers[k]), depth, pieces[k]))
+        keep = [k for k in range(len(pieces)) if k not in deep]
+        data = b"\n".join(pieces[k] for k in keep)
+        numbers = numbers[keep]
+        n_lines = len(keep) - (1 if data.endswith(b"\n") else 0)
+    if data.strip() and _BLANK_LINE.search(data) is None and _NOT_AN_OBJECT.search(data) is None:
         try:
             table = pajson.read_json(pa.BufferReader(data))
             table.validate(full=True)  # pyarrow.json lets invalid UTF-8 through
         except pa.ArrowException:
             table = None
-        n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if table is not None and table.num_rows == n_lines:
-            return table, np.arange(1, n_lines + 1, dtype=np.int64)
-    return _read_jsonl_slowly(source, data)
+        # a float column would round ids (ints above 2**53 and 2**63 become floats): slowly
+        if (table is not None and table.num_rows == n_lines
+                and not any(_has_float(f.type) for f in table.schema)):
+            return table, numbers[:n_lines], bad
+    table, lines, more = _read_jsonl_slowly(source, data, numbers)
+    return table, lines, sorted(bad + more, key=lambda row: row.line)
+
+
+def _as_json_text(column: pa.ChunkedArray) -> pa.Array:
+    """Any column as text: scalars as pyarrow writes them, nested values as compact JSON."""
+    kind = column.type
+    if pa.types.is_nested(kind):
+        return pa.array([None if v is None else _json_scalar_text(v)
+                         for v in column.to_pylist()], pa.string())
+    if pa.types.is_boolean(kind):
+        return pa.array([None if v is None else _json_scalar_text(v)
+                         for v in column.to_pylist()], pa.string())
+    return column.cast(pa.string()).combine_chunks()
+
+
+def _unify(tables: list[pa.Table]) -> pa.Table:
+    """The pieces' tables as one: a column typed differently in two pieces becomes text
+    (lists: lists of text); a column a piece lacks is null there."""
+    if len(tables) == 1:
+        return tables[0]
+    names = list(dict.fromkeys(name for t in tables for name in t.column_names))
+    columns: dict[str, pa.ChunkedArray] = {}
+    for name in names:
+        parts = [t.column(name) if name in t.column_names else None for t in tables]
+        kinds = {p.type for p in parts if p is not None and not pa.types.is_null(p.type)}
+        if len(kinds) == 1:
+            kind = kinds.pop()
+        elif kinds and all(pa.types.is_list(k) for k in kinds) and not any(
+                pa.types.is_nested(k.value_type) for k in kinds):
+            kind = pa.list_(pa.string())
+        else:
+            kind = pa.string()
+        pieces = []
+        for t, part in zip(tables, parts, strict=True):
+            if part is None or pa.types.is_null(part.type):
+                pieces.append(pa.nulls(t.num_rows, kind))
+            elif part.type == kind:
+                pieces.extend(part.chunks)
+            elif pa.types.is_list(kind):
+                pieces.append(part.cast(kind).combine_chunks())
+            else:
+                pieces.append(_as_json_text(part))
+        columns[name] = pa.chunked_array(pieces, type=kind)
+    return pa.table(columns)
+
+
+def _read_jsonl(source: InputFile) -> tuple[pa.Table, np.ndarray, list[BadRow]]:
+    """Piece by piece (:data:`_CHUNK` decompressed bytes), so a compressed file never sits in
+    memory whole; refused with a message past the memory budget."""
+    budget = _memory_budget()
+    tables: list[pa.Table] = []
+    lines: list[np.ndarray] = []
+    bad: list[BadRow] = []
+    held = 0
+    for data, first in _read_chunks(source):
+        if held + len(data) > budget:
+            raise _too_large(source, held + len(data), budget)
+        if first == 1 and data.startswith(codecs.BOM_UTF8) and not data[3:].strip():
+            continue
+        if not data.strip():
+            continue
+        table, numbers, more = _read_jsonl_chunk(source, data, first)
+        held += table.nbytes
+        tables.append(table)
+        lines.append(numbers)
+        bad.extend(more)
+    if not tables or (sum(t.num_rows for t in tables) == 0 and not bad):
+        raise InputError(source.display, "the file has no JSON records (only blank lines)")
+    if sum(t.num_rows for t in tables) == 0:
+        raise InputError(source.display, f"no record can be read: {bad[0].detail}",
+                         line=bad[0].line, hint="each line must be one JSON object")
+    return _unify(tables), np.concatenate(lines), bad
 
 
 # ---------------------------------------------------------------------------------------------
@@ -517,7 +785,7 @@ def read_raw(source: InputFile) -> RawFile:
     if source.fmt.name == "csv":
         table, lines, bad_rows = _read_csv(source)
     elif source.fmt.name == "jsonl":
-        table, lines = _read_jsonl(source)
+        table, lines, bad_rows = _read_jsonl(source)
     else:
         table = _read_parquet(source)
         lines = np.arange(1, table.num_rows + 1, dtype=np.int64)

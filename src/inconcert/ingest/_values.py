@@ -19,6 +19,7 @@ from inconcert.schema import TIMESTAMP_TYPE
 __all__ = [
     "EPOCH_MAX",
     "EPOCH_MS_THRESHOLD",
+    "NULL_MARKERS",
     "ColumnTypeError",
     "Timestamps",
     "arrow_of",
@@ -140,10 +141,23 @@ def as_text(column: pa.Array | pa.ChunkedArray, name: str) -> pa.Array:
     raise ColumnTypeError(f"column {name!r} has type {kind}, expected text or numbers")
 
 
+#: Values read as missing (null) in every format, as CSV cells and as JSON or Parquet strings
+#: alike (after surrounding whitespace is removed): the empty string and the markers R
+#: (``NA``), pandas (``NaN``/``nan``, also what a float NaN becomes as text), SQL
+#: (``NULL``/``null``) and Python (``None``) write for a missing value. Taken literally they
+#: would become an id or object shared by every row that lacks one.
+NULL_MARKERS: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "NULL", "null", "None")
+
+
+def _is_marker(array: pa.Array) -> pa.Array:
+    return pc.is_in(array, value_set=pa.array(NULL_MARKERS, pa.string()))
+
+
 def clean_ids(array: pa.Array) -> pa.Array:
-    """Trim surrounding whitespace; blank becomes null."""
+    """Trim surrounding whitespace; blank and the missing-value markers (:data:`NULL_MARKERS`,
+    the same in every format) become null."""
     trimmed = pc.utf8_trim_whitespace(array)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pc.if_else(_is_marker(trimmed), pa.scalar(None, pa.string()), trimmed)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,12 +196,24 @@ def _numeric_epoch(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return _from_epoch(values, valid)
 
 
+_PER_MICRO = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0}
+
+
 def _micros(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A timestamp array (any unit or zone) as UTC microseconds and a validity mask."""
-    cast = array.cast(TIMESTAMP_TYPE, safe=False)
-    valid = np.asarray(cast.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    micros = cast.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-    return micros.astype(np.int64, copy=False), valid
+    """A timestamp array (any unit or zone) as UTC microseconds and a validity mask; a value
+    whose microseconds would not fit in 64 bits is invalid (a cast would wrap it)."""
+    if pa.types.is_date(array.type):
+        days = array.cast(pa.date32()).cast(pa.int32()).fill_null(0).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+        valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        return days * 86_400_000_000, valid
+    valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    raw = array.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    factor = _PER_MICRO[array.type.unit]
+    if factor == 0:  # nanoseconds: always fit
+        return raw // 1000, valid
+    fits = np.abs(raw) <= np.iinfo(np.int64).max // factor
+    return np.where(fits, raw, 0) * factor, valid & fits
 
 
 def _query_strings(
@@ -277,6 +303,10 @@ def parse_timestamps(
     * Twitter's ``Wed Oct 10 20:19:24 +0000 2018``; RFC 2822 ``Wed, 10 Oct 2018 20:19:24
       +0000`` (also without the weekday, or with ``GMT`` for the zone).
 
+    Blank text and the markers of :data:`NULL_MARKERS` are missing. Any time whose absolute
+    value is 1e14 ms (the year 5138) or more, however given, is bad (an Arrow timestamp that
+    far would otherwise wrap around when converted to microseconds).
+
     Raises
     ------
     ColumnTypeError
@@ -289,13 +319,13 @@ def parse_timestamps(
         return Timestamps(pa.nulls(n, TIMESTAMP_TYPE), np.ones(n, bool), np.zeros(n, bool))
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         micros, ok = _micros(array)
-        missing = ~ok
+        missing = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     elif pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         micros, ok = _numeric_epoch(array)
         missing = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_string_view(kind):
         strings = pc.utf8_trim_whitespace(array.cast(pa.string()))
-        missing = _mask(pc.or_kleene(pc.is_null(strings), pc.equal(strings, "")))
+        missing = _mask(pc.or_kleene(pc.is_null(strings), _is_marker(strings)))
         micros = np.zeros(n, dtype=np.int64)
         ok = np.zeros(n, dtype=bool)
         is_int = _mask(pc.match_substring_regex(strings, _INT_PATTERN))
@@ -313,6 +343,8 @@ def parse_timestamps(
             micros[rest], ok[rest] = _text_timestamps(_rows(strings, rest), con)
     else:
         raise ColumnTypeError(f"column {name!r} has type {kind}, which cannot hold a time")
+    # one range for every form: what an epoch number may say (below 1e14 ms, the year 5138)
+    ok &= np.abs(micros) < EPOCH_MAX * 1000
     values = pa.array(micros, type=pa.int64(), mask=~ok).cast(TIMESTAMP_TYPE)
     return Timestamps(values, missing & ~ok, ~ok & ~missing)
 
