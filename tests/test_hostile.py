@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from inconcert.cli import app
 from inconcert.engine import DuckDBEngine, check_memory_limit, check_threads
-from inconcert.errors import OutputError, ParameterError
+from inconcert.errors import InputError, OutputError, ParameterError
 from inconcert.options import DetectOptions
 from inconcert.outputs import check_out_dir, check_rejects_path, write_rejects
 
@@ -474,3 +474,42 @@ def test_gexf_and_graphml_keep_accounts_whose_escaped_ids_would_collide(tmp_path
     assert len(edges) == 6 and all(len(e) == 2 and e <= set(nodes) for e in edges)
     g = ig.Graph.Read_GraphML(str(tmp_path / "r" / "network.graphml"))
     assert g.vcount() == 4 and len(set(g.vs["name"])) == 4 and g.ecount() == 6
+
+
+# ---- 13: library misuse ends in the tool's own errors ----------------------------------------
+
+
+def _actions_table(**columns: object) -> pa.Table:
+    base: dict[str, object] = {
+        "account_id": ["a", "b"], "kind": ["url", "url"], "object_id": ["x", "x"],
+        "timestamp": pa.array([1, 2], pa.timestamp("s", tz="UTC")), "post_id": ["p", "q"]}
+    base.update(columns)
+    return pa.table({k: v for k, v in base.items() if v is not None})
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "needle"),
+    [
+        (123, ParameterError, "'actions' parameter"),
+        ("posts.csv", ParameterError, "'actions' parameter"),
+        (_actions_table(kind=None, post_id=None), InputError, "no column kind, post_id"),
+        (_actions_table(account_id=["a", None]), InputError, "1 null account_id"),
+        (_actions_table(post_id=[None, None]), InputError, "2 null post_id"),
+        (_actions_table(timestamp=["soon", "later"]), InputError, "column timestamp"),
+    ],
+)
+def test_detect_actions_misuse_is_the_tools_own_error(value: object, error: type,
+                                                      needle: str) -> None:
+    from inconcert.detect import detect_actions
+
+    with pytest.raises(error, match=needle):
+        detect_actions(value)  # type: ignore[arg-type]
+
+
+def test_detect_actions_takes_ids_given_as_numbers() -> None:
+    from inconcert.detect import detect_actions
+
+    table = _actions_table(account_id=[1, 2], post_id=[10, 11])
+    assert detect_actions(table, options=DetectOptions(min_weight=1, min_participation=1,
+                                                       min_occasions=1, max_q=None)
+                          ).accounts.num_rows == 2

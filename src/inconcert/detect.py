@@ -18,12 +18,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import plan
+from ._checks import action_table
 from .actions import ActionStats, posts_to_actions
 from .engine import Engine, open_engine
 from .errors import InputError
 from .options import DetectOptions
 from .progress import Progress, null_progress
-from .schema import ACTION_SCHEMA, ALL_KINDS
+from .schema import ALL_KINDS
 from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
@@ -181,7 +182,7 @@ def detect_actions(
     warnings: list[str] = []
     summary: dict[str, Any] = {}
     try:
-        actions = actions.select(ACTION_SCHEMA.names).cast(ACTION_SCHEMA)
+        actions = action_table(actions)  # misuse: inconcert's own errors
         estimate = None
         if options.window == "auto":
             with timer.stage("window"):
