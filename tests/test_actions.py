@@ -49,7 +49,7 @@ def test_url_and_domain_are_canonical() -> None:
          "urls": ["HTTPS://WWW.BBC.co.uk:443/news?utm_source=tw&b=2&a=1#top", "mailto:x@y.z"]},
     ])
     assert _acts(posts, ("url", "domain")) == {
-        ("p1", "url", "https://www.bbc.co.uk/news?a=1&b=2"), ("p1", "domain", "bbc.co.uk")}
+        ("p1", "url", "https://bbc.co.uk/news?a=1&b=2"), ("p1", "domain", "bbc.co.uk")}
     _, stats = posts_to_actions(posts, ("url",))
     assert stats.values_not_usable == {"url": 1}
 

@@ -23,6 +23,7 @@ from inconcert.normalize import (
     extract_hashtags,
     extract_mentions,
     extract_urls,
+    is_shortened_url,
     map_unique,
     normalize_tag,
     normalize_text,
@@ -34,17 +35,21 @@ from inconcert.normalize import (
 # canonical_url
 # ---------------------------------------------------------------------------------------------
 
+# Since issue 11 (item 5), links that lead to the same page are one object: http and https
+# (sites redirect one to the other, and a "www." link in a text has no scheme at all while the
+# same link in a `urls` column has one), "www."/"m."/"amp." hosts, a trailing slash, punycode
+# and Unicode hosts, trailing punctuation. Cases below that changed then say so.
 CANONICAL_CASES = [
-    # scheme and host case; empty path
-    ("HTTP://EXAMPLE.COM", "http://example.com/"),
-    ("HtTpS://Www.Example.Com/", "https://www.example.com/"),
-    # default ports go, others stay; leading zeros and empty ports
-    ("http://example.com:80/a", "http://example.com/a"),
+    # scheme and host case; empty path; http becomes https (changed: http was kept)
+    ("HTTP://EXAMPLE.COM", "https://example.com/"),
+    ("HtTpS://Www.Example.Com/", "https://example.com/"),
+    # default ports go, others stay (with their scheme); leading zeros and empty ports
+    ("http://example.com:80/a", "https://example.com/a"),
     ("https://example.com:443/a", "https://example.com/a"),
     ("https://example.com:80/a", "https://example.com:80/a"),
     ("http://example.com:8080/a", "http://example.com:8080/a"),
-    ("http://example.com:0080/a", "http://example.com/a"),
-    ("http://example.com:/a", "http://example.com/a"),
+    ("http://example.com:0080/a", "https://example.com/a"),
+    ("http://example.com:/a", "https://example.com/a"),
     # fragments
     ("https://example.com/a#section-2", "https://example.com/a"),
     ("https://example.com/a?b=1#frag?x=y", "https://example.com/a?b=1"),
@@ -65,11 +70,11 @@ CANONICAL_CASES = [
     ("https://example.com/?utm_content", "https://example.com/"),
     # site-specific tracking parameters, on the site and its subdomains only
     ("https://twitter.com/bob/status/1?s=20&t=AbC", "https://twitter.com/bob/status/1"),
-    ("https://mobile.twitter.com/bob/status/1?s=46", "https://mobile.twitter.com/bob/status/1"),
+    ("https://mobile.twitter.com/bob/status/1?s=46", "https://twitter.com/bob/status/1"),
     ("https://x.com/bob/status/1?s=20&lang=de", "https://x.com/bob/status/1?lang=de"),
     (
         "https://www.youtube.com/watch?v=dQw&si=Ab1&feature=share&t=42",
-        "https://www.youtube.com/watch?t=42&v=dQw",
+        "https://youtube.com/watch?t=42&v=dQw",
     ),
     ("https://youtu.be/dQw?si=Ab1", "https://youtu.be/dQw"),
     ("https://example.com/search?s=20&t=AbC", "https://example.com/search?s=20&t=AbC"),
@@ -83,7 +88,7 @@ CANONICAL_CASES = [
     # percent-encoding: upper-case hex, unreserved decoded, raw non-ASCII and spaces encoded
     ("https://example.com/caf%c3%a9", "https://example.com/caf%C3%A9"),
     ("https://example.com/café", "https://example.com/caf%C3%A9"),
-    ("https://example.com/%7Euser/%41%2d%5f%2E", "https://example.com/~user/A-_."),
+    ("https://example.com/%7Euser/%41%2d%5f%2E/b", "https://example.com/~user/A-_./b"),
     ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
     ("https://example.com/a b", "https://example.com/a%20b"),
     ("https://example.com/?q=caf%c3%a9&x=é", "https://example.com/?q=caf%C3%A9&x=%C3%A9"),
@@ -91,10 +96,13 @@ CANONICAL_CASES = [
     ("https://example.com/%4%31", "https://example.com/A"),
     # the path keeps its case
     ("https://Example.com/CamelCase/Path", "https://example.com/CamelCase/Path"),
-    # internationalised hosts: kept as given, lower-cased (NFKC for full-width forms)
+    # internationalised hosts: in Unicode, lower-cased (NFKC for full-width forms); punycode
+    # is decoded (changed: it was kept, so "bücher.de" and "xn--bcher-kva.de" were two hosts)
     ("https://Bücher.DE/Über", "https://bücher.de/%C3%9Cber"),
-    ("https://XN--BCHER-KVA.de/", "https://xn--bcher-kva.de/"),
-    ("http://ПРИМЕР.РФ/", "http://пример.рф/"),
+    ("https://XN--BCHER-KVA.de/", "https://bücher.de/"),
+    ("https://www.xn--bcher-kva.de/a/", "https://bücher.de/a"),
+    ("http://ПРИМЕР.РФ/", "https://пример.рф/"),
+    ("https://xn--zz.example/", "https://xn--zz.example/"),  # not valid punycode: kept
     ("https://ｅｘａｍｐｌｅ．ｃｏｍ/", "https://example.com/"),
     ("https://例子.测试/路径", "https://例子.测试/%E8%B7%AF%E5%BE%84"),
     # user info is dropped (the last "@" ends it, as in browsers)
@@ -103,16 +111,50 @@ CANONICAL_CASES = [
     # trailing dot of a fully qualified host
     ("https://example.com./a", "https://example.com/a"),
     # IP addresses
-    ("http://192.168.0.1:80/x", "http://192.168.0.1/x"),
+    ("http://192.168.0.1:80/x", "https://192.168.0.1/x"),
     ("http://[2001:DB8:0:0::1]:8080/", "http://[2001:db8::1]:8080/"),
-    ("http://[::1]", "http://[::1]/"),
+    ("http://[::1]", "https://[::1]/"),
     # scheme-less strings: www., bare hosts, protocol-relative, host with port
-    ("www.example.com/x", "http://www.example.com/x"),
-    ("WWW.Example.com", "http://www.example.com/"),
-    ("example.com/path?utm_source=x", "http://example.com/path"),
-    ("//cdn.example.com/lib.js", "http://cdn.example.com/lib.js"),
+    ("www.example.com/x", "https://example.com/x"),
+    ("WWW.Example.com", "https://example.com/"),
+    ("example.com/path?utm_source=x", "https://example.com/path"),
+    ("//cdn.example.com/lib.js", "https://cdn.example.com/lib.js"),
     ("example.com:8443/a", "http://example.com:8443/a"),
-    ("10.0.0.1/admin", "http://10.0.0.1/admin"),
+    ("10.0.0.1/admin", "https://10.0.0.1/admin"),
+    # www., mobile and AMP hosts above the registrable domain go (new); labels that are part
+    # of the registrable domain stay (m.me, amp.dev, a GitHub user named "www")
+    ("https://m.facebook.com/story.php?id=1", "https://facebook.com/story.php?id=1"),
+    ("https://www2.example.co.uk/a", "https://example.co.uk/a"),
+    ("https://amp.theguardian.com/world/x", "https://theguardian.com/world/x"),
+    ("https://en.m.wikipedia.org/wiki/Berlin", "https://en.wikipedia.org/wiki/Berlin"),
+    ("https://m.me/page", "https://m.me/page"),
+    ("https://amp.dev/about", "https://amp.dev/about"),
+    ("https://www.github.io/x", "https://www.github.io/x"),
+    ("https://forum-m.example.com/a", "https://forum-m.example.com/a"),
+    # a trailing slash goes, except the root's (new); AMP editions are the page (new)
+    ("https://example.com/news/story/", "https://example.com/news/story"),
+    ("https://example.com/news//", "https://example.com/news"),
+    ("https://example.com/a/?b=1", "https://example.com/a?b=1"),
+    ("https://example.com/news/story/amp/", "https://example.com/news/story"),
+    ("https://example.com/news/story.amp.html", "https://example.com/news/story.html"),
+    ("https://example.com/news/story?amp=1&id=2", "https://example.com/news/story?id=2"),
+    ("https://example.com/news/story?outputType=amp", "https://example.com/news/story"),
+    ("https://example.com/amp", "https://example.com/amp"),
+    # trailing punctuation goes, as in texts (new): a `urls` column scraped from text has it
+    ("https://example.com/a.", "https://example.com/a"),
+    ("https://example.com/a?b=1),", "https://example.com/a?b=1"),
+    ("https://en.wikipedia.org/wiki/Foo_(bar)", "https://en.wikipedia.org/wiki/Foo_(bar)"),
+    ("https://example.com/a…", "https://example.com/a"),
+    # links that say where they lead are that target (new; ural.infer_redirection)
+    (
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.example.com%2Fa%2F&h=AT0x",
+        "https://example.com/a",
+    ),
+    ("https://www.google.com/url?q=https://example.com/a&sa=D", "https://example.com/a"),
+    (
+        "https://example-com.cdn.ampproject.org/c/s/example.com/news/story/amp",
+        "https://example.com/news/story",
+    ),
     # surrounding whitespace and invisible characters; tabs and line breaks inside
     ("  https://example.com/a \n", "https://example.com/a"),
     ("\u200fhttps://example.com/a\u200b", "https://example.com/a"),
@@ -170,6 +212,44 @@ def test_canonical_url_rejects(url: str) -> None:
     assert canonical_url(url) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("Read this: www.example.com/news/story/.", "https://example.com/news/story"),
+        ("(via http://m.example.com/a?id=1)", "https://www.example.com/a?id=1&utm_source=tw"),
+        ("«https://xn--bcher-kva.de/buch»!", "https://www.bücher.de/buch/"),
+        ("see https://example.com/a/amp…", "https://example.com/a"),
+    ],
+)
+def test_text_and_urls_column_give_one_object(text: str, column: str) -> None:
+    """A link found in a text and the same link in a `urls` column are one object (issue 11)."""
+    (found,) = extract_urls(text)
+    assert canonical_url(found) == canonical_url(column) is not None
+    assert canonical_url(column + ".") == canonical_url(column)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://t.co/AbC123", True),
+        ("http://bit.ly/3xYz", True),
+        ("bit.ly/3xYz", True),
+        ("https://www.bit.ly/3xYz", True),
+        ("https://buff.ly/abc", True),
+        ("https://tinyurl.com/y3abc", True),
+        ("https://bit.ly/", False),  # a shortener's home page hides nothing
+        ("https://t.co", False),
+        ("https://example.com/a", False),
+        ("https://twitter.com/bob/status/1", False),
+        ("mailto:x@bit.ly", False),
+        ("", False),
+        ("not a link", False),
+    ],
+)
+def test_is_shortened_url(url: str, expected: bool) -> None:
+    assert is_shortened_url(url) is expected
+
+
 def test_tracking_params_are_lower_case_and_documented() -> None:
     assert all(name == name.lower() for name in TRACKING_PARAMS)
     for name in ("fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid"):
@@ -206,7 +286,7 @@ DOMAIN_CASES = [
     # internationalised domains, in the form given
     ("www.bücher.de", "bücher.de"),
     ("WWW.BÜCHER.DE", "bücher.de"),
-    ("www.xn--bcher-kva.de", "xn--bcher-kva.de"),
+    ("www.xn--bcher-kva.de", "bücher.de"),  # punycode decoded, as in canonical_url (issue 11)
     ("сайт.пример.рф", "пример.рф"),
     # IP addresses are their own domain
     ("192.168.0.1", "192.168.0.1"),
@@ -556,7 +636,7 @@ def test_map_unique_chunked_and_types() -> None:
     chunked = pa.chunked_array([["http://A.com", None], [], ["http://a.com/", "mailto:x"]])
     result = map_unique(chunked, canonical_url)
     assert isinstance(result, pa.Array)
-    assert result.to_pylist() == ["http://a.com/", None, "http://a.com/", None]
+    assert result.to_pylist() == ["https://a.com/", None, "https://a.com/", None]
 
     large = pa.array(["x", "y", "x"], type=pa.large_string())
     assert map_unique(large, str.upper).type == pa.large_string()

@@ -25,14 +25,30 @@ Decisions (and why)
 Links
     * Only ``http`` and ``https`` links are objects; ``mailto:``, ``javascript:``, ``ftp:`` and
       the like give ``None``.
+    * Links that lead to the same page are one object, whichever way a post wrote them (issue
+      11): what people share is the page, and a text's ``www.example.com/a.`` must match the
+      ``https://example.com/a`` that the platform put in the ``urls`` column. So:
+      ``http`` and ``https`` are one (sites redirect one to the other; the canonical form says
+      ``https``, except with an explicit port); ``www.``, ``www2.``, ``m.``, ``mobile.`` and
+      ``amp.`` labels above the registrable domain go (:data:`ALIAS_LABELS`: ``m.facebook.com``
+      is ``facebook.com``, ``en.m.wikipedia.org`` is ``en.wikipedia.org``, while ``m.me`` and
+      ``amp.dev`` stay); a trailing slash goes (``/a/`` is ``/a``); AMP editions are the page
+      (a last segment ``/amp``, ``.amp.html``, an ``amp`` or ``outputType=amp`` parameter);
+      trailing punctuation goes exactly as in texts (:func:`extract_urls`); links that say
+      where they lead (``l.facebook.com/l.php?u=``, ``google.com/url?q=``, AMP caches, a
+      ``url=``/``u=``/``next=`` parameter holding a link) are their target, found by médialab's
+      ``ural.infer_redirection`` without any network request.
+    * Shortened links (``t.co``, ``bit.ly``, ...) cannot be expanded offline: each stays its own
+      object, which hides the page it leads to. :func:`is_shortened_url` tells them apart (by
+      ``ural``'s maintained list of about 1,000 shortener domains) so that runs can say how
+      many links were shortened.
     * A link without a scheme (``www.example.com/x``, ``example.com/x``, ``//example.com/x``)
-      gets ``http://``, because ``urls`` columns often hold such strings. A bare string must
-      look like a host (a dot, a last label with a letter, or an IPv4 address) and hold no
-      ``@``, so words and e-mail addresses are not mistaken for links.
-    * ``http`` and ``https`` stay different (a site may serve both; merging is a guess), and so
-      do ``www.example.com`` and ``example.com``: use the ``domain`` kind to merge those.
+      is read as a web link, because ``urls`` columns and texts often hold such strings. A bare
+      string must look like a host (a dot, a last label with a letter, or an IPv4 address) and
+      hold no ``@``, so words and e-mail addresses are not mistaken for links.
     * Hosts are lower-cased (after NFKC for non-ASCII hosts, as browsers do) and lose one
-      trailing dot; internationalised hosts stay in the form given (Unicode or ``xn--``).
+      trailing dot; internationalised hosts are written in Unicode (``xn--bcher-kva.de`` is
+      ``bücher.de``), so a link typed with the name and one copied from an address bar match.
     * Paths keep their case. Percent-escapes of unreserved characters (letters, digits,
       ``-._~``) are decoded and all other escapes use upper-case hex (both are equivalences of
       RFC 3986, section 6.2.2); characters that cannot appear raw in a URL (spaces, non-ASCII)
@@ -96,7 +112,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -109,6 +125,7 @@ if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
 
 __all__ = [
+    "ALIAS_LABELS",
     "HOST_TRACKING_PARAMS",
     "MIN_TEXT_CHARS",
     "TRACKING_PARAMS",
@@ -116,6 +133,7 @@ __all__ = [
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
+    "is_shortened_url",
     "map_unique",
     "normalize_tag",
     "normalize_text",
@@ -404,7 +422,10 @@ def _split_url(url: str, *, host_only: bool = False) -> tuple[str, str, str, str
         return None
     if "\t" in s or "\n" in s or "\r" in s:
         s = s.replace("\t", "").replace("\n", "").replace("\r", "")
-    s = _scrub(s)
+    s = _trim_url(_scrub(s))
+    if not s:
+        return None
+    s = _redirect_target(s)
 
     bare = False
     m = _SCHEME_RE.match(s)
@@ -454,6 +475,9 @@ def _split_url(url: str, *, host_only: bool = False) -> tuple[str, str, str, str
             last = host.rpartition(".")[2]
             if last == host or not (_HAS_LETTER_RE.search(last) or _IPV4_RE.fullmatch(host)):
                 return None
+        if "xn--" in host:
+            host = _decode_punycode(host)
+        host = _strip_alias_labels(host)
 
     if port:
         if not (port.isascii() and port.isdigit()):
@@ -462,19 +486,110 @@ def _split_url(url: str, *, host_only: bool = False) -> tuple[str, str, str, str
         if number > 65535:
             return None
         port = "" if number == _DEFAULT_PORTS[scheme] else str(number)
+    if not port:
+        scheme = "https"  # http and https serve the same page; a scheme-less link has neither
 
     if host_only:
         return scheme, host, port, tail, ""
     tail = tail.partition("#")[0]
     path, _, query = tail.partition("?")
     path = _normalize_component(path, _PATH_NEEDS_QUOTE_RE, _PATH_SAFE) if path else "/"
+    path = _normalize_path_end(path)
     if query:
         query = _normalize_query(query, host)
     return scheme, host, port, path, query
 
 
+#: Host labels that name the same site as the rest of the host: ``www`` (and ``www0`` to
+#: ``www9``), the mobile (``m``, ``mobile``) and the AMP (``amp``) editions.
+ALIAS_LABELS: frozenset[str] = frozenset(
+    {"www", *(f"www{i}" for i in range(10)), "m", "mobile", "amp"}
+)
+
+
+def _strip_alias_labels(host: str) -> str:
+    """``host`` without the :data:`ALIAS_LABELS` above its registrable domain.
+
+    ``www.example.com``, ``m.example.com`` and ``amp.example.com`` become ``example.com``,
+    ``en.m.wikipedia.org`` becomes ``en.wikipedia.org``. Labels that are part of the
+    registrable domain stay: ``m.me``, ``amp.dev``, ``www.github.io`` (a GitHub user's site).
+    """
+    labels = host.split(".")
+    if len(labels) < 3 or not any(label in ALIAS_LABELS for label in labels[:-2]):
+        return host
+    domain = _registrable_host(host)
+    if domain is None or domain == host or not host.endswith("." + domain):
+        return host
+    kept = [label for label in host[: -len(domain) - 1].split(".") if label not in ALIAS_LABELS]
+    return ".".join([*kept, domain])
+
+
+def _decode_punycode(host: str) -> str:
+    """Internationalised labels written in ASCII (``xn--bcher-kva``) in Unicode (``bücher``).
+
+    A link to ``bücher.de`` may come as ``xn--bcher-kva.de`` in one post and as ``bücher.de``
+    in another; both name one host. A label that does not decode to a valid host label stays
+    as it is.
+    """
+    labels = host.split(".")
+    for i, label in enumerate(labels):
+        if not label.startswith("xn--"):
+            continue
+        try:
+            decoded = label[4:].encode("ascii").decode("punycode")
+        except (UnicodeError, ValueError):
+            continue
+        decoded = _fold(decoded, casefold=False)
+        if (
+            decoded
+            and decoded.isprintable()
+            and not decoded.startswith("xn--")
+            and "." not in decoded
+            and not _BAD_HOST_RE.search(decoded)
+        ):
+            labels[i] = decoded
+    return ".".join(labels)
+
+
+#: AMP editions of a page: a last path segment ``amp`` (``/news/story/amp``) and the
+#: ``.amp.html`` suffix.
+_AMP_PATH_RE = re.compile(r"(?:(?<=[^/])/amp/*$|\.amp(?=\.html?$))", re.IGNORECASE)
+
+
+def _normalize_path_end(path: str) -> str:
+    """No trailing slash (``/a/`` is ``/a``; the root stays ``/``), no AMP suffix."""
+    if path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    if "amp" in path.lower():
+        path = _AMP_PATH_RE.sub("", path) or "/"
+    return path
+
+
+@functools.cache
+def _ural() -> ModuleType:
+    """médialab's ``ural`` (imported on first use: importing it takes ~0.15 s)."""
+    import ural
+
+    return ural
+
+
+def _redirect_target(s: str) -> str:
+    """Where a link that says where it leads goes (``ural.infer_redirection``), else ``s``.
+
+    Platforms wrap outgoing links (``l.facebook.com/l.php?u=...``, ``google.com/url?q=...``,
+    AMP caches): every wrapped copy differs, the target does not.
+    """
+    if "=" not in s and "amp" not in s.lower() and "marfeel" not in s.lower():
+        return s
+    try:
+        target = _ural().infer_redirection(s)
+    except Exception:  # ural is heuristics; any failure means no redirection inferred
+        return s
+    return target if isinstance(target, str) and target.strip(_URL_EDGE) else s
+
+
 def _normalize_query(query: str, host: str) -> str:
-    """Drop tracking parameters, normalise the rest, sort them by name then value."""
+    """Drop tracking and AMP parameters, normalise the rest, sort them by name then value."""
     site_params: frozenset[str] | None = None
     kept: list[tuple[str, str, str]] = []
     for part in query.split("&"):
@@ -484,6 +599,8 @@ def _normalize_query(query: str, host: str) -> str:
         name, _, value = part.partition("=")
         lname = name.lower()
         if lname in TRACKING_PARAMS or lname.startswith("utm_"):
+            continue
+        if lname == "amp" or (lname == "outputtype" and value.lower() == "amp"):
             continue
         if site_params is None:
             site_params = _host_tracking_params(host)
@@ -521,6 +638,14 @@ def canonical_url(url: str) -> str | None:
     7. tracking parameters (:data:`TRACKING_PARAMS`, ``utm_*`` and :data:`HOST_TRACKING_PARAMS`)
        are removed and the others sorted by name, then value (blank values are kept).
 
+    And, so that every way of writing one page gives one object (see the module notes):
+    trailing punctuation is trimmed as in texts; a link that names its target
+    (``l.facebook.com/l.php?u=...``) becomes the target; ``https`` replaces ``http`` unless a
+    port is given; :data:`ALIAS_LABELS` (``www``, ``m``, ``amp``, ...) above the registrable
+    domain go; punycode labels are decoded; a trailing slash (not the root's) and AMP
+    suffixes go. The result is a fixed point: ``canonical_url(canonical_url(u))`` is
+    ``canonical_url(u)``.
+
     Parameters
     ----------
     url : str
@@ -536,24 +661,81 @@ def canonical_url(url: str) -> str | None:
     Examples
     --------
     >>> canonical_url("HTTP://WWW.Example.com:80/About/?utm_medium=social&fbclid=abc#team")
-    'http://www.example.com/About/'
+    'https://example.com/About'
     >>> canonical_url("https://user:secret@example.com/search?q=caf%c3%a9&lang=&a=%7e")
     'https://example.com/search?a=~&lang=&q=caf%C3%A9'
     >>> canonical_url("www.example.com/café")
-    'http://www.example.com/caf%C3%A9'
+    'https://example.com/caf%C3%A9'
     >>> canonical_url("https://twitter.com/i/status/1?s=20&t=Xyz")
     'https://twitter.com/i/status/1'
     >>> canonical_url("https://Bücher.DE/"), canonical_url("https://[2001:DB8:0::1]:8443/")
     ('https://bücher.de/', 'https://[2001:db8::1]:8443/')
+    >>> canonical_url("http://m.example.com/news/story/amp/."), canonical_url("xn--bcher-kva.de")
+    ('https://example.com/news/story', 'https://bücher.de/')
     >>> canonical_url("mailto:alice@example.com") is None, canonical_url("alice@example.com")
     (True, None)
     """
+    canonical = _canonical_once(url)
+    # Normalising can expose what one pass would have changed (a decoded escape revealing a
+    # redirect parameter, sorting putting a value that ends in "." last), so repeat until
+    # stable: the canonical form of a canonical form is itself.
+    for _ in range(4):
+        if canonical is None:
+            return None
+        again = _canonical_once(canonical)
+        if again == canonical:
+            break
+        canonical = again
+    return canonical
+
+
+def _canonical_once(url: str) -> str | None:
     parts = _split_url(url)
     if parts is None:
         return None
     scheme, host, port, path, query = parts
     netloc = f"{host}:{port}" if port else host
     return f"{scheme}://{netloc}{path}?{query}" if query else f"{scheme}://{netloc}{path}"
+
+
+def is_shortened_url(url: str) -> bool:
+    """Whether a link is a shortened link (``t.co/...``, ``bit.ly/...``): it hides its target.
+
+    Two posts that share one page through two shortened links (each ``t.co`` link is made
+    for one post) share two different objects, and the page itself is not known; expand
+    shortened links before a run where the data allows it (Twitter's ``expanded_url``). The
+    shortener domains are médialab's ``ural`` list (about 1,000, maintained for social-media
+    research); a shortener's home page (``https://bit.ly/``) is not a shortened link.
+
+    Parameters
+    ----------
+    url : str
+        A link (anything :func:`canonical_url` accepts).
+
+    Returns
+    -------
+    bool
+        False as well for strings that are not http(s) links.
+
+    Examples
+    --------
+    >>> is_shortened_url("https://t.co/AbC123"), is_shortened_url("bit.ly/3xYz")
+    (True, True)
+    >>> is_shortened_url("https://example.com/a"), is_shortened_url("https://bit.ly/")
+    (False, False)
+    """
+    canonical = canonical_url(url)
+    if canonical is None:
+        return False
+    return _shortened(canonical)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shortened(canonical: str) -> bool:
+    try:
+        return bool(_ural().is_shortened_url(canonical))
+    except Exception:  # ural is heuristics; a link it cannot read is not known to be short
+        return False
 
 
 @functools.cache
@@ -620,7 +802,8 @@ def registrable_domain(url_or_host: str) -> str | None:
             return ipaddress.IPv6Address(inner).compressed
         except ValueError:
             pass
-    parts = _split_url(s, host_only=True)
+    canonical = canonical_url(s)
+    parts = None if canonical is None else _split_url(canonical, host_only=True)
     if parts is None:
         return None
     host = parts[1]
