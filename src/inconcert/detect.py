@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,7 +21,7 @@ from . import plan
 from ._checks import action_table
 from .actions import ActionStats, posts_to_actions
 from .engine import Engine, open_engine
-from .errors import InputError
+from .errors import InputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ALL_KINDS
@@ -59,6 +59,41 @@ class DetectResult:
     ingested: Ingested | None = None
     window_estimate: WindowEstimate | None = None
 
+    #: The result tables, in the order :meth:`to_pandas` and :meth:`to_polars` return them.
+    TABLES: ClassVar[tuple[str, ...]] = ("groups", "accounts", "edges", "evidence")
+
+    def _tables(self, table: str | None) -> dict[str, pa.Table]:
+        if table is None:
+            return {name: getattr(self, name) for name in self.TABLES}
+        if table not in self.TABLES:
+            raise ParameterError("table", f"one of {', '.join(self.TABLES)} or None", table)
+        return {table: getattr(self, table)}
+
+    def to_pandas(self, table: str | None = None) -> Any:
+        """The result as pandas DataFrames.
+
+        ``result.to_pandas("groups")`` is one DataFrame; ``result.to_pandas()`` a dict of all
+        four (``groups``, ``accounts``, ``edges``, ``evidence``). pandas is a dependency of
+        inconcert, so ``result.groups.to_pandas()`` works as well.
+        """
+        from ._tables import missing_extra
+
+        missing_extra("pandas", None)()
+        frames = {name: t.to_pandas() for name, t in self._tables(table).items()}
+        return frames if table is None else frames[table]
+
+    def to_polars(self, table: str | None = None) -> Any:
+        """The result as polars DataFrames (needs ``pip install 'inconcert[polars]'``).
+
+        ``result.to_polars("groups")`` is one DataFrame; ``result.to_polars()`` a dict of all
+        four (``groups``, ``accounts``, ``edges``, ``evidence``).
+        """
+        from ._tables import missing_extra
+
+        pl = missing_extra("polars", "polars")()
+        frames = {name: pl.from_arrow(t) for name, t in self._tables(table).items()}
+        return frames if table is None else frames[table]
+
 
 class _Timer:
     def __init__(self, progress: Progress) -> None:
@@ -82,8 +117,12 @@ class _Stage:
         self.timer.progress(self.name, 1, 1)
 
 
+#: What :func:`detect` reads: paths, tables, or a list of them (see :mod:`inconcert._tables`).
+Inputs = str | os.PathLike[str] | Any | Sequence[str | os.PathLike[str] | Any]
+
+
 def detect(
-    inputs: Sequence[str | os.PathLike[str]],
+    inputs: Inputs,
     *,
     options: DetectOptions | None = None,
     mapping: Mapping[str, str] | None = None,
@@ -92,26 +131,46 @@ def detect(
     progress: Progress = null_progress,
     engine: Engine | None = None,
 ) -> DetectResult:
-    """Read posts or actions from files and find accounts acting in concert.
+    """Read posts or actions from files or tables and find accounts acting in concert.
 
     Parameters
     ----------
     inputs:
-        CSV (plain or .gz), JSON Lines (plain or .gz) or Parquet files, or folders of them.
+        CSV (plain or .gz), JSON Lines (plain or .gz) or Parquet files, or folders of them; or
+        in-memory tables: a pandas or polars DataFrame (or LazyFrame), a pyarrow Table or
+        RecordBatch, or anything exporting an Arrow stream; or a list mixing these. A table
+        is read exactly as a Parquet file with the same columns would be (same mapping,
+        checks and rejects); messages and reports name it ``<pandas.DataFrame>`` and the
+        like. Posts need ``post_id``, ``account_id``, ``timestamp``; actions need
+        ``account_id``, ``object_id``, ``timestamp``, ``post_id``.
     options:
         :class:`inconcert.DetectOptions`; the defaults suit a first look.
     mapping, objects, shape:
         Passed to :func:`inconcert.ingest.read_inputs` (rename columns; wide object columns).
     progress:
         Called as ``progress(stage, done, total)``.
+
+    Raises
+    ------
+    ParameterError
+        ``inputs`` is neither paths nor tables (``detect(123)``), or another parameter is
+        malformed.
+    InputError
+        A file or table cannot be read as a whole (missing columns: the message names the
+        columns found and the columns expected).
     """
+    from ._tables import prepared_inputs
     from .ingest import read_inputs
 
     options = options or DetectOptions()
     timer = _Timer(progress)
-    with timer.stage("read"):
-        ingested = read_inputs(inputs, mapping=mapping, objects=objects, shape=shape,
-                               progress=progress)
+    with timer.stage("read"), prepared_inputs(inputs) as prepared:
+        try:
+            ingested = read_inputs(prepared.paths, mapping=mapping, objects=objects,
+                                   shape=shape, progress=progress)
+        except InputError as exc:
+            raise prepared.translate(exc) from None
+        ingested = prepared.ingested(ingested)
     posts = ingested.table if ingested.shape == "posts" else None
     stats = ActionStats()
     with timer.stage("actions"):
@@ -145,7 +204,43 @@ def detect(
                             engine=engine, similar=stats.clusters, _timer=timer)
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
+    _note_shortened_links(result, actions)
     return result
+
+
+def _note_shortened_links(result: DetectResult, actions: pa.Table) -> None:
+    """Count the url actions whose link is shortened (t.co, bit.ly, ...) for the manifest, and
+    warn: each shortened link is its own object, so it hides which page was shared."""
+    from .normalize import is_shortened_url
+
+    urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
+    if len(urls) == 0:
+        return
+    counts = pc.value_counts(urls).to_pylist()
+    domains: dict[str, int] = {}
+    distinct = shortened = 0
+    for item in counts:
+        link, n = item["values"], item["counts"]
+        if link is not None and is_shortened_url(link):
+            host = link.split("://", 1)[-1].split("/", 1)[0]
+            domains[host] = domains.get(host, 0) + n
+            distinct += 1
+            shortened += n
+    result.summary["shortened_links"] = {
+        "url_actions": len(urls),
+        "shortened_url_actions": shortened,
+        "shortened_links": distinct,
+        "by_domain": dict(sorted(domains.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+    if shortened:
+        top = ", ".join(list(result.summary["shortened_links"]["by_domain"])[:5])
+        result.warnings.append(
+            f"{shortened:,} of {len(urls):,} link actions ({shortened / len(urls):.0%}) use "
+            f"shortened links ({top}): each shortened link counts as its own object and hides "
+            "the page it leads to, so accounts sharing one page through different short links "
+            "are not linked; give the expanded links (e.g. Twitter's expanded_url) in the urls "
+            "column where the data has them"
+        )
 
 
 def _kinds_chosen(options: DetectOptions) -> bool:
