@@ -260,3 +260,16 @@ def test_a_file_of_one_deep_line_does_not_crash(tmp_path: Path) -> None:
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert "line 1: no record can be read: JSON nested 10001 levels deep" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_bad_csv_record_that_is_not_utf8_is_explained(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """pyarrow cannot hand such a record to the bad-row handler: it printed an "exception
+    ignored" traceback and the parse failed with a message about field counts."""
+    path = tmp_path / "posts.csv"
+    path.write_bytes(b"post_id,account_id,timestamp\np1,a,1700000000\np2,\x8d,x,y\n")
+    with pytest.raises(InputError, match="not valid UTF-8: byte 0x8d") as err:
+        read_inputs([path])
+    assert err.value.line == 3
+    assert "Traceback" not in capfd.readouterr().err

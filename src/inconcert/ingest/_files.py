@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,11 +337,33 @@ def _utf8_problem(source: InputFile) -> InputError | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _csv_failure(source: InputFile, exc: BaseException) -> InputError:
+class _RowTextErrors:
+    """While parsing, catch what pyarrow cannot hand to an invalid-row handler (the text of a
+    record that is not UTF-8): pyarrow reports it as an "exception ignored" traceback on
+    stderr and then fails the parse. Here it is kept, and the parse failure is explained."""
+
+    def __enter__(self) -> _RowTextErrors:
+        self.caught: list[BaseException] = []
+        self.previous = sys.unraisablehook
+
+        def hook(unraisable: sys.UnraisableHookArgs) -> None:
+            if isinstance(unraisable.exc_value, UnicodeDecodeError):
+                self.caught.append(unraisable.exc_value)
+            else:
+                self.previous(unraisable)
+
+        sys.unraisablehook = hook
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.unraisablehook = self.previous
+
+
+def _csv_failure(source: InputFile, exc: BaseException, *, utf8: bool = False) -> InputError:
     message = str(exc)
     if "Empty CSV file" in message:
         return InputError(source.display, "the file is empty: there is no header line")
-    utf8 = isinstance(exc, UnicodeDecodeError) or "utf" in message.lower()
+    utf8 = utf8 or isinstance(exc, UnicodeDecodeError) or "utf" in message.lower()
     problem = _utf8_problem(source) if utf8 else None
     return problem or _open_failure(source, exc)
 
@@ -359,7 +382,7 @@ def _csv_parse_options(source: InputFile, handler: object) -> pacsv.ParseOptions
 def _csv_header(source: InputFile) -> list[str]:
     """The column names, as pyarrow's own parser sees them (quotes, BOM and all)."""
     try:
-        with _stream(source) as stream:
+        with _RowTextErrors() as caught, _stream(source) as stream:
             reader = pacsv.open_csv(
                 stream,
                 read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 20),
@@ -367,7 +390,7 @@ def _csv_header(source: InputFile) -> list[str]:
             )
             names = list(reader.schema.names)
     except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
-        raise _csv_failure(source, exc) from exc
+        raise _csv_failure(source, exc, utf8=bool(caught.caught)) from exc
     return names
 
 
@@ -387,8 +410,9 @@ def _read_csv_table(
         null_values=list(CSV_NULL_VALUES),
     )
     budget = _memory_budget()
+    caught = _RowTextErrors()
     try:
-        with _stream(source) as stream:
+        with caught, _stream(source) as stream:
             if source.fmt.compression is None:
                 size = source.path.stat().st_size
                 if size > budget:
@@ -415,7 +439,7 @@ def _read_csv_table(
                     batches.append(batch)
                 table = pa.Table.from_batches(batches, schema=reader.schema)
     except (OSError, pa.ArrowException, UnicodeDecodeError) as exc:
-        raise _csv_failure(source, exc) from exc
+        raise _csv_failure(source, exc, utf8=bool(caught.caught)) from exc
     return table, bad
 
 
