@@ -169,6 +169,29 @@ def detect(
         "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
     )] = None,
     shape: Annotated[str, typer.Option(help="Input shape: auto, posts or actions.")] = "auto",
+    input_format: Annotated[str, typer.Option(
+        "--format", help="Input format: auto (platform exports recognised by their content; "
+        "'inconcert formats' lists them), table (the canonical posts/actions table), or a "
+        "format name to force it.")] = "auto",
+    list_sep: Annotated[str | None, typer.Option(
+        help="Split list cells (urls, hashtags, mentions, image_hashes) on this, e.g. ','. "
+        "Default: a JSON array or whitespace.")] = None,
+    time_format: Annotated[str | None, typer.Option(
+        help="strptime format of the timestamp column, e.g. '%d/%m/%Y %H:%M'.")] = None,
+    tz: Annotated[str | None, typer.Option(
+        help="Time zone of timestamps written without one: IANA name (Europe/Berlin), offset "
+        "(+02:00) or abbreviation (EDT). Default UTC. Abbreviations written in the "
+        "timestamps (2021-03-01 14:33:12 EDT) are always resolved.")] = None,
+    permalink: Annotated[str | None, typer.Option(
+        help="Link to each post, a template with {post_id}, {account_id}, {platform}, e.g. "
+        "'https://example.org/{account_id}/{post_id}'. Platform exports have their own.")]
+        = None,
+    mapping_file: Annotated[Path | None, typer.Option(
+        "--mapping", help="TOML mapping file: format, list_sep, time_format, tz, permalink, "
+        "[map] field = column (dotted paths reach nested JSON), and [files.\"PATTERN\"] "
+        "tables with the same keys for the files matching a pattern.")] = None,
+    reject_warning: Annotated[float, typer.Option(
+        help="Warn when more than this share of the rows read is rejected.")] = 0.05,
     community: Annotated[str, typer.Option(help="Leiden objective: modularity or cpm.")] =
         "modularity",
     resolution: Annotated[float, typer.Option(help="Leiden resolution γ.")] = 1.0,
@@ -252,11 +275,20 @@ def detect(
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
         obj = parse_assignments(_split(objects), option="--objects") if objects else None
+        read_options, mapping = _input_options(
+            input_format, list_sep, time_format, tz, permalink, mapping_file, reject_warning,
+            mapping)
         with _RichProgress(not quiet) as progress:
             result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
-                                shape=shape, progress=progress)
-            write_result(result, out_dir, overwrite=overwrite, argv=sys.argv, raw_csv=raw_csv,
-                         report=True, figures=formats, pseudonymise=pseudonymiser)
+                                shape=shape, progress=progress, read_options=read_options)
+            empty = _check_usage(result, reject_warning)
+            if pseudonymiser is not None:  # links to the source name the accounts
+                result.evidence = result.evidence.drop_columns(
+                    [c for c in ("link_a", "link_b") if c in result.evidence.column_names])
+            if empty is None:
+                write_result(result, out_dir, overwrite=overwrite, argv=sys.argv,
+                             raw_csv=raw_csv, report=True, figures=formats,
+                             pseudonymise=pseudonymiser)
         if rejects is not None and result.ingested is not None:
             rejected = result.ingested.rejects
             if pseudonymiser is not None:  # the records and details hold ids and texts
@@ -269,8 +301,49 @@ def detect(
     except KeyboardInterrupt:
         _interrupted(out_dir)
         return
+    if empty is not None:
+        # the run read its input but has nothing to analyse: say why, write no results
+        console.print(f"[bold red]error:[/] nothing to analyse: {escape(empty)}",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
     if not quiet:
         _print_summary(result, out_dir)
+
+
+#: Exit code of a detect run whose input gave nothing to analyse (every row rejected, no row,
+#: or no action); errors that stop a run are 2.
+EXIT_NOTHING_TO_ANALYSE = 3
+
+
+def _input_options(
+    input_format: str, list_sep: str | None, time_format: str | None, tz: str | None,
+    permalink: str | None, mapping_file: Path | None, reject_warning: float,
+    mapping: dict[str, str] | None,
+) -> tuple[object, dict[str, str] | None]:
+    """The reading options of the command line, with a --mapping file's (--map wins)."""
+    from .ingest import InputOptions, load_mapping_file
+
+    base = InputOptions(format=input_format, list_sep=list_sep, time_format=time_format, tz=tz,
+                        permalink=permalink, reject_warning_share=reject_warning)
+    if mapping_file is None:
+        return base, mapping
+    options, file_mapping = load_mapping_file(mapping_file, base)
+    return options, {**file_mapping, **(mapping or {})} or None
+
+
+def _check_usage(result: object, reject_warning: float) -> str | None:
+    """Add the input's warnings to the result; the reason it is empty, if it is."""
+    from .detect import DetectResult
+    from .ingest import usage_problems
+
+    assert isinstance(result, DetectResult)
+    if result.ingested is None:
+        return None
+    actions = result.summary.get("actions", {})
+    by_kind = actions.get("actions_by_kind") if isinstance(actions, dict) else None
+    usage = usage_problems(result.ingested, by_kind, reject_warning_share=reject_warning)
+    result.warnings.extend(w for w in usage.warnings if w not in result.warnings)
+    return usage.empty
 
 
 def _print_summary(result: object, out_dir: Path) -> None:
@@ -305,6 +378,47 @@ def _print_summary(result: object, out_dir: Path) -> None:
               "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)")
     out.print("Coordination is evidence for review, not proof of inauthenticity or of who is "
               "behind it.", style="dim")
+
+
+@app.command()
+def formats(
+    name: Annotated[str | None, typer.Argument(help="Show only this format.")] = None,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print the mapping tables as Markdown (as in the README).")] = False,
+) -> None:
+    """List the input formats read natively: how each is recognised (--format auto) and how
+    its fields map to posts."""
+    from .ingest import FORMATS
+    from .ingest.platforms import format_by_name
+
+    try:
+        chosen = [format_by_name(name)] if name else list(FORMATS)
+    except InconcertError as err:
+        _fail(err)
+        return
+    if markdown:
+        lines: list[str] = []
+        for fmt in chosen:
+            lines += [f"#### `{fmt.name}`: {fmt.title}", "",
+                      f"Recognised by: {fmt.detection}.", "", "| field | from |",
+                      "| --- | --- |"]
+            lines += [f"| {field} | " + source.replace("|", "\\|") + " |"
+                      for field, source in fmt.fields]
+            lines.append("")
+        typer.echo("\n".join(lines))
+        return
+    for fmt in chosen:
+        table = Table(title=f"{fmt.name} ({fmt.container}): {fmt.title}",
+                      caption=f"recognised by: {fmt.detection}", title_justify="left",
+                      caption_justify="left")
+        table.add_column("field")
+        table.add_column("from")
+        for field, source in fmt.fields:
+            table.add_row(escape(field), escape(source))
+        out.print(table)
+    if not name:
+        out.print("--format NAME forces a format; --format table reads the canonical posts "
+                  "table (columns named or mapped with --map).", style="dim")
 
 
 @app.command()

@@ -33,7 +33,7 @@ from .summaries import Similar, accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
 if TYPE_CHECKING:
-    from .ingest import Ingested
+    from .ingest import Ingested, InputOptions
 
 __all__ = ["DetectResult", "detect", "detect_actions"]
 
@@ -130,6 +130,7 @@ def detect(
     shape: str = "auto",
     progress: Progress = null_progress,
     engine: Engine | None = None,
+    read_options: InputOptions | None = None,
 ) -> DetectResult:
     """Read posts or actions from files or tables and find accounts acting in concert.
 
@@ -147,6 +148,10 @@ def detect(
         :class:`inconcert.DetectOptions`; the defaults suit a first look.
     mapping, objects, shape:
         Passed to :func:`inconcert.ingest.read_inputs` (rename columns; wide object columns).
+    read_options:
+        :class:`inconcert.ingest.InputOptions`, passed to read_inputs: the input format
+        (platform exports are recognised by default), list separator, time format and zone,
+        permalink template, rules per file pattern.
     progress:
         Called as ``progress(stage, done, total)``.
 
@@ -167,7 +172,7 @@ def detect(
     with timer.stage("read"), prepared_inputs(inputs) as prepared:
         try:
             ingested = read_inputs(prepared.paths, mapping=mapping, objects=objects,
-                                   shape=shape, progress=progress)
+                                   shape=shape, progress=progress, options=read_options)
         except InputError as exc:
             raise prepared.translate(exc) from None
         ingested = prepared.ingested(ingested)
@@ -200,6 +205,8 @@ def detect(
             stats.posts_with_actions = stats.posts
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
+    if posts is not None and ingested.permalinks is not None:
+        posts = _with_permalinks(posts, ingested.permalinks)
     result = detect_actions(actions, options=options, posts=posts, progress=progress,
                             engine=engine, similar=stats.clusters, _timer=timer)
     result.ingested = ingested
@@ -241,6 +248,12 @@ def _note_shortened_links(result: DetectResult, actions: pa.Table) -> None:
             "are not linked; give the expanded links (e.g. Twitter's expanded_url) in the urls "
             "column where the data has them"
         )
+
+
+def _with_permalinks(posts: pa.Table, permalinks: pa.Table) -> pa.Table:
+    """The posts with a ``permalink`` column (for the evidence's links back to the source)."""
+    index = pc.index_in(posts.column("post_id"), value_set=permalinks.column("post_id"))
+    return posts.append_column("permalink", permalinks.column("permalink").take(index))
 
 
 def _kinds_chosen(options: DetectOptions) -> bool:

@@ -70,6 +70,13 @@ def evidence_table(
             " LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
         )
         text_cols += ", pa.text AS text_a, pb.text AS text_b"
+    if posts is not None and "permalink" in posts.column_names:
+        eng.load("ic_links", posts.select(["post_id", "permalink"]))
+        text_join += (
+            " LEFT JOIN ic_links la ON c.post_a = la.post_id"
+            " LEFT JOIN ic_links lb ON c.post_b = lb.post_id"
+        )
+        text_cols += ", la.permalink AS link_a, lb.permalink AS link_b"
     table = eng.fetch(
         f"""
 SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,

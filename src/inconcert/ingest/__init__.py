@@ -56,6 +56,7 @@ from inconcert.ingest._mapping import (
     localize_times,
     split_on,
 )
+from inconcert.ingest._usage import Usage, usage_problems
 from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD, as_text, clean_ids
 from inconcert.ingest.platforms import FORMATS
 from inconcert.ingest.platforms import load as load_platform
@@ -74,9 +75,11 @@ __all__ = [
     "FileRule",
     "Ingested",
     "InputOptions",
+    "Usage",
     "load_mapping_file",
     "parse_assignments",
     "read_inputs",
+    "usage_problems",
 ]
 
 _SHAPES = ("auto", "posts", "actions")

@@ -62,7 +62,7 @@ _JSON_TYPES = {
 
 @dataclass(frozen=True)
 class _Format:
-    name: str  # "csv", "jsonl" or "parquet"
+    name: str  # "csv", "jsonl", "json" (one document, read by the platform readers) or "parquet"
     delimiter: str  # CSV only
     compression: str | None  # None or "gzip"
 
@@ -76,6 +76,8 @@ _FORMATS: tuple[tuple[str, _Format], ...] = (
     (".tsv", _Format("csv", "\t", None)),
     (".jsonl", _Format("jsonl", "", None)),
     (".ndjson", _Format("jsonl", "", None)),
+    (".json.gz", _Format("json", "", "gzip")),
+    (".json", _Format("json", "", None)),
     (".parquet", _Format("parquet", "", None)),
     (".pq", _Format("parquet", "", None)),
 )
