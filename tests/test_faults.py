@@ -227,7 +227,7 @@ def test_kill_at_random_points_of_the_write_phase(tmp_path: Path) -> None:
     script.write_text(_WRITER, encoding="utf-8")
     rng = random.Random(12)
     seen: set[float] = set()
-    for _ in range(12):
+    for _ in range(8):
         proc = subprocess.Popen([sys.executable, str(script), str(src), str(out)],
                                 stdout=subprocess.PIPE, text=True)
         try:
@@ -297,3 +297,15 @@ def test_write_result_failure_is_an_output_error(
     monkeypatch.setattr("inconcert.outputs.write_csv", full)
     with pytest.raises(OutputError, match="quota"):
         write_result(result, tmp_path / "r")
+
+
+def test_rebuilding_the_report_keeps_the_manifest_true(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert _detect(_posts(tmp_path), out).exit_code == 0
+    before = json.loads((out / "manifest.json").read_text())["outputs"]
+    result = runner.invoke(app, ["report", str(out), "--max-nodes", "1", "--figures", "none"])
+    assert result.exit_code == 0, result.output
+    after = json.loads((out / "manifest.json").read_text())["outputs"]
+    assert after["report.html"] != before["report.html"]
+    assert after["network.svg"] == before["network.svg"]  # not rewritten, still there
+    assert verify_result(out) == []

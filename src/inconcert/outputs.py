@@ -41,6 +41,7 @@ __all__ = [
     "check_out_dir",
     "check_rejects_path",
     "generate_gexf",
+    "refresh_manifest",
     "verify_result",
     "write_csv",
     "write_rejects",
@@ -462,6 +463,37 @@ def write_result(
         return {name: out / name for name in [*names, "manifest.json"]}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def refresh_manifest(out_dir: str | os.PathLike[str], names: Iterable[str]) -> bool:
+    """Re-hash ``names`` in ``out_dir/manifest.json`` after they were rewritten (``inconcert
+    report`` rebuilding the report of a finished run); a name whose file is gone is dropped.
+    Returns whether there was a manifest to update; it is replaced atomically."""
+    folder = Path(out_dir)
+    path = folder / "manifest.json"
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+        outputs = content["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if not isinstance(outputs, dict):
+        return False
+    for name in names:
+        if (folder / name).is_file():
+            outputs[name] = _sha256(folder / name)
+        else:
+            outputs.pop(name, None)
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.json.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(content, fh, indent=2, default=str)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
 
 
 def verify_result(out_dir: str | os.PathLike[str]) -> list[str]:

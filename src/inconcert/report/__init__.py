@@ -149,13 +149,19 @@ def write_report(
     out = Path(out_path) if out_path is not None else folder.path / REPORT_FILE
     html, data = build_html(folder, _limits(max_evidence_rows, max_nodes, max_edges, max_groups))
     _atomic_write_text(out, html)
+    written = [out.name]
     if formats:
-        save_figures(data, out.parent, formats)
+        written += [p.name for p in save_figures(data, out.parent, formats)]
     if prune_figures:
         for fmt in FIGURE_FORMATS:
             if fmt not in formats:
                 for name in FIGURE_FILES:
                     (out.parent / f"{name}.{fmt}").unlink(missing_ok=True)
+                    written.append(f"{name}.{fmt}")
+    if out.parent.resolve() == folder.path.resolve():
+        from ..outputs import refresh_manifest
+
+        refresh_manifest(folder.path, written)  # the manifest hashes the report (issue 12)
     return out
 
 
