@@ -513,3 +513,54 @@ def test_repost_is_one_action_and_quote_keeps_its_own() -> None:
     assert by_post["q"] == {"quote", "hashtag", "text", "neartext"}
     assert {"url", "hashtag", "text"} <= by_post["o"]
     assert stats.reposts == 1 and stats.as_dict()["reposts"] == 1
+
+
+def test_api_response_pages(tmp_path: Path) -> None:
+    """Bluesky listRecords/searchPosts pages, a Pushshift API page and a v1.1 search page."""
+    records = {"records": [{"uri": "at://did:plc:z/app.bsky.feed.post/3a", "cid": "c",
+                            "value": {"$type": "app.bsky.feed.post", "text": "hi",
+                                      "createdAt": "2024-05-01T08:00:00Z"}},
+                           {"uri": "at://did:plc:z/app.bsky.feed.like/3b", "cid": "c",
+                            "value": {"$type": "app.bsky.feed.like",
+                                      "createdAt": "2024-05-01T08:00:00Z"}}],
+               "cursor": "3b"}
+    path = tmp_path / "records.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    result = read_inputs([str(path)])
+    assert result.files[0].format == "bluesky" and result.rejected == {"not_a_post": 1}
+    assert result.table.column("account_id").to_pylist() == ["did:plc:z"]
+
+    pushshift = {"data": [{"id": "abc", "author": "u1", "created_utc": 1700000000,
+                           "body": "see https://example.org", "parent_id": "t3_x",
+                           "link_id": "t3_x", "subreddit": "s"}]}
+    posts = _posts(_jsonl(tmp_path / "ps.jsonl", [pushshift]))
+    assert posts["t1_abc"]["urls"] == ["https://example.org"]
+
+    search = {"statuses": [{"created_at": "Tue May 02 10:00:00 +0000 2023", "id_str": "5",
+                            "text": "x", "user": {"id_str": "9"}, "entities": {}}],
+              "search_metadata": {"count": 1}}
+    posts = _posts(_jsonl(tmp_path / "search.jsonl", [search]))
+    assert posts["5"]["account_id"] == "9"
+
+
+@pytest.mark.parametrize("name", ["twitter-v2", "telegram-desktop", "reddit"])
+def test_planted_group_found_with_default_options(name: str, story: list[ps.Item],
+                                                  tmp_path: Path) -> None:
+    """The story has 12 bursts over 4 days: enough for the null model's default cut."""
+    writer, ident = ps.WRITERS[name]
+    written = writer(story, tmp_path)
+    paths = written if isinstance(written, list) else [written]
+    result = ic.detect([str(p) for p in paths])
+    assert set(result.accounts.column("account_id").to_pylist()) == {
+        ident(a) for a in ps.PLANTED}
+
+
+def test_loose_format_not_guessed_when_ids_are_mapped(tmp_path: Path) -> None:
+    path = tmp_path / "links.csv"
+    path.write_text("id,who,url,date,text\n1,a,https://x.example/1,2024-01-01,hello\n",
+                    encoding="utf-8")
+    assert _formats(path) == ["articles-csv"]
+    result = read_inputs([str(path)], mapping={"post_id": "id", "account_id": "who",
+                                               "timestamp": "date"})
+    assert result.files[0].format == "csv"
+    assert result.table.column("account_id").to_pylist() == ["a"]

@@ -311,6 +311,15 @@ def _convert(
     return RawFile(named, sha, pa.table(columns), np.asarray(lines, dtype=np.int64), bad_rows)
 
 
+#: Formats this loose (articles) are not guessed for a file whose ids the user mapped.
+_LOOSE = 90
+
+
+def _guessed(fmt: PlatformFormat | None, settings: FileSettings) -> PlatformFormat | None:
+    mapped = {"post_id", "account_id"} & set(settings.mapping)
+    return None if fmt is not None and fmt.priority >= _LOOSE and mapped else fmt
+
+
 def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFormat | None]:
     """Read one file: a platform export converted to canonical columns (and its format), or
     the file as is for the ordinary reader (format None)."""
@@ -324,11 +333,13 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
             return read_raw(source), None
         if forced == "auto" and container == "jsonl" and not dotted:
             head = _first_json_line(source)
-            if head is None or detect_json(list(iter_records(head))) is None:
+            if head is None or _guessed(detect_json(list(iter_records(head))),
+                                        settings) is None:
                 return read_raw(source), None
         records, lines, deep = _json_records(source)
         fmt = None if forced == "table" else (
-            format_by_name(forced) if forced != "auto" else detect_json(records))
+            format_by_name(forced) if forced != "auto" else _guessed(detect_json(records),
+                                                                     settings))
         if fmt is not None and fmt.container != "json":
             raise InputError(source.display, f"the format {fmt.name} is a table (CSV) format, "
                                              "but this file is JSON")
@@ -343,7 +354,8 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
         raw.table = flatten_structs(raw.table)
     if forced == "table":
         return raw, None
-    fmt = format_by_name(forced) if forced != "auto" else detect_columns(raw.table.column_names)
+    fmt = format_by_name(forced) if forced != "auto" else _guessed(
+        detect_columns(raw.table.column_names), settings)
     if fmt is None:
         return raw, None
     if fmt.container != "csv":

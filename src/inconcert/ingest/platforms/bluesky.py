@@ -95,9 +95,24 @@ def _record_post(record: Mapping[str, Any], uri: str, did: str | None,
     )
 
 
+_CONTAINERS = ("feed", "posts", "records")
+
+
+def _items(record: Mapping[str, Any]) -> list[Any] | None:
+    """The items of an API response page (getAuthorFeed, searchPosts, listRecords)."""
+    for key in _CONTAINERS:
+        value = record.get(key)
+        if isinstance(value, list):
+            return value
+    return None
+
+
 def _match(record: Any) -> bool:
     if not isinstance(record, Mapping):
         return False
+    items = _items(record)
+    if items is not None:
+        return any(_match(item) for item in items[:5]) or (not items and "cursor" in record)
     if "did" in record and "time_us" in record:  # Jetstream
         return True
     if isinstance(record.get("post"), Mapping) and str(get(record, "post.uri", "")).startswith(
@@ -109,6 +124,21 @@ def _match(record: Any) -> bool:
 
 
 def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
+    items = _items(record)
+    if items is not None:
+        found = False
+        for item in items:
+            if isinstance(item, Mapping) and _match(item):
+                found = True
+                for values in _convert_one(item):
+                    yield {**values, "_item": item}
+        if not found:
+            yield {NOT_A_POST: "a page without posts"}
+        return
+    yield from _convert_one(record)
+
+
+def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
     if "did" in record and "time_us" in record:  # Jetstream event
         commit = record.get("commit")
         if record.get("kind") != "commit" or not isinstance(commit, Mapping):
@@ -154,7 +184,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         name="bluesky",
         platform="bluesky",
         title="Bluesky / AT Protocol: Jetstream events, listRecords records, post and feed "
-              "views",
+              "views (also as API response pages: feed, posts, records)",
         container="json",
         detection="a JSON object with did and time_us (Jetstream), or an at:// uri with a "
                   "value/record (records, post views), or a post view under 'post' (feeds)",

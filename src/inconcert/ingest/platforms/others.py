@@ -143,11 +143,13 @@ def _match_tiktok_csv(names: list[str]) -> bool:
 # Articles
 # ---------------------------------------------------------------------------------------------
 
-_ARTICLE_TIME = ("publish_date", "published", "published_at", "date_published", "pubdate",
-                 "publication_date", "datePublished", "publish_time")
-_ARTICLE_SITE = ("media_name", "site", "site_name", "source", "publisher", "outlet", "domain",
-                 "media_url", "author", "byline")
-_ARTICLE_BODY = ("text", "body", "content", "article_text", "maintext", "title")
+_ARTICLE_TIME = ("publish_date", "published", "published_at", "publishedAt", "date_published",
+                 "datePublished", "pubdate", "pub_date", "publication_date", "published_date",
+                 "publish_time", "date")
+_ARTICLE_SITE = ("media_name", "site", "site_name", "source", "source_name", "publisher",
+                 "outlet", "domain", "media_url", "author", "byline")
+_ARTICLE_BODY = ("text", "body", "content", "article_text", "maintext", "description",
+                 "title")
 _ARTICLE_URL = ("url", "link", "canonical_url", "guid")
 
 
@@ -173,13 +175,16 @@ def _site(url: str | None) -> str | None:
 
 def _convert_article(record: Mapping[str, Any]) -> Iterator[Post]:
     url = text_or_none(first(record, *_ARTICLE_URL))
-    body_raw = first(record, "text", "body", "content", "article_text", "maintext")
+    body_raw = first(record, "text", "body", "content", "article_text", "maintext",
+                     "description")
     body, links = html_to_text(text_or_none(body_raw))
     title = text_or_none(record.get("title"))
     text = body or title
     if not links and body:
         links = extract_urls(body)
     site = first(record, *_ARTICLE_SITE)
+    if isinstance(site, Mapping):  # NewsAPI's source: {"id": ..., "name": ...}
+        site = first(site, "name", "id")
     values = post(
         post_id=url or first(record, "id", "stories_id"),
         account_id=text_or_none(site if not isinstance(site, list) else ", ".join(

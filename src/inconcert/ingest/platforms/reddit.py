@@ -77,9 +77,19 @@ def _unwrap(record: Any) -> Any:
     return record
 
 
+def _page(record: Any) -> list[Any] | None:
+    """The items of a Pushshift API response (``{"data": [...]}``)."""
+    if isinstance(record, Mapping) and isinstance(record.get("data"), list):
+        return record["data"]
+    return None
+
+
 def _match(record: Any) -> bool:
     if isinstance(record, Mapping) and record.get("kind") == "Listing":
         return True
+    page = _page(record)
+    if page is not None:
+        return bool(page) and _match(page[0])
     record = _unwrap(record)
     return (isinstance(record, Mapping) and "created_utc" in record and "author" in record
             and (_is_comment(record) or _is_submission(record)))
@@ -129,8 +139,10 @@ def _comment(record: Mapping[str, Any]) -> Post:
 
 
 def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
-    if record.get("kind") == "Listing":
-        children = (record.get("data") or {}).get("children") or []
+    page = _page(record)
+    if record.get("kind") == "Listing" or page is not None:
+        children = page if page is not None else (record.get("data") or {}).get(
+            "children") or []
         found = False
         for child in children:
             item = _unwrap(child)

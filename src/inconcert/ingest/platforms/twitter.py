@@ -163,6 +163,8 @@ def _convert_v2_tweet(record: Mapping[str, Any]) -> Iterator[Post]:
 
 
 def _match_v1(record: Any) -> bool:
+    if isinstance(record, Mapping) and isinstance(record.get("statuses"), list):
+        return any(_match_v1(s) for s in record["statuses"][:5])  # a search response
     return (
         isinstance(record, Mapping)
         and isinstance(record.get("user"), Mapping)
@@ -173,6 +175,12 @@ def _match_v1(record: Any) -> bool:
 
 
 def _convert_v1(record: Mapping[str, Any]) -> Iterator[Post]:
+    if isinstance(record.get("statuses"), list):
+        for status in record["statuses"]:
+            if isinstance(status, Mapping):
+                for values in _convert_v1(status):
+                    yield {**values, "_item": status}
+        return
     if "delete" in record or "limit" in record:
         yield {NOT_A_POST: "a stream notice (delete/limit)"}
         return
