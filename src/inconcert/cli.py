@@ -207,6 +207,12 @@ def detect(
         help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
     )] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,
+    engine: Annotated[str, typer.Option(
+        help="Where the plan runs: duckdb (embedded) or spark (Apache Spark; pip install "
+        "'inconcert[spark]' and Java 17+).")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(
+        help="With --engine spark: the master, e.g. local[2] or spark://host:7077. Default: "
+        "spark-submit's, else local[*].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] =
         False,
     raw_csv: Annotated[bool, typer.Option(
@@ -271,7 +277,7 @@ def detect(
             permutations=permutations,
             weight_by=weight_by,
             speeds=_speeds(speeds),
-            threads=threads,
+            threads=threads, engine=engine, spark_master=spark_master,
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
         obj = parse_assignments(_split(objects), option="--objects") if objects else None

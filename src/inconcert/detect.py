@@ -285,8 +285,7 @@ def detect_actions(
     options = options or DetectOptions()
     timer = _timer or _Timer(progress)
     own = engine is None
-    eng = engine or open_engine("duckdb", memory_limit=options.memory_limit,
-                                threads=options.threads)
+    eng = engine or open_engine(options.engine, **options.engine_options())
     warnings: list[str] = []
     summary: dict[str, Any] = {}
     try:

@@ -1,7 +1,8 @@
 """Where a plan runs. An engine holds named tables and runs the SQL of :mod:`inconcert.plan`.
 
-Engines differ only in where the plan runs: DuckDB embedded (the default) or, later, Apache
-Spark. Library code talks to the small :class:`Engine` interface and never to DuckDB directly.
+Engines differ only in where the plan runs: DuckDB embedded (the default) or Apache Spark
+(:mod:`inconcert.engine_spark`). Library code talks to the small :class:`Engine` interface
+and never to DuckDB directly.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import pyarrow as pa
 from .errors import ParameterError
 from .plan import DUCKDB, Dialect
 
-__all__ = ["DuckDBEngine", "Engine", "check_memory_limit", "check_threads", "open_engine"]
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "check_memory_limit", "check_threads",
+           "open_engine"]
 
+#: The engines :func:`open_engine` knows.
+ENGINES = ("duckdb", "spark")
 #: Most worker threads accepted (DuckDB starts them all at once: a huge count hangs).
 MAX_THREADS = 1024
 #: Least memory limit accepted: DuckDB cannot run a query in less.
@@ -209,8 +213,14 @@ def _default_memory_limit() -> str:
     return f"{max(512, int(total // (1024 * 1024) * 0.6))}MB"
 
 
-def open_engine(name: str = "duckdb", **options: object) -> DuckDBEngine:
-    """Open an engine by name. Only ``"duckdb"`` is available in this version."""
+def open_engine(name: str = "duckdb", **options: object) -> Engine:
+    """Open an engine by name: ``"duckdb"`` (:class:`DuckDBEngine`; options ``memory_limit``,
+    ``threads``, ``temp_directory``) or ``"spark"`` (:class:`inconcert.engine_spark.
+    SparkEngine`, extra ``inconcert[spark]``; options ``master``, ``session``, ``conf``)."""
+    if name == "spark":
+        from .engine_spark import SparkEngine
+
+        return SparkEngine(**options)  # type: ignore[arg-type]
     if name != "duckdb":
-        raise ParameterError("engine", "'duckdb'", name)
+        raise ParameterError("engine", f"one of {', '.join(ENGINES)}", name)
     return DuckDBEngine(**options)  # type: ignore[arg-type]

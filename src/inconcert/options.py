@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-from .engine import check_memory_limit, check_threads
+from .engine import ENGINES, check_memory_limit, check_threads
 from .errors import ParameterError
 from .network import COMMUNITY_METHODS
 from .normalize import MIN_TEXT_CHARS
@@ -104,6 +104,11 @@ class DetectOptions:
         DuckDB's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM; it spills to disk past
         it) and worker threads (1 to 1024). Both are checked strictly
         (:func:`inconcert.engine.check_memory_limit`).
+    engine / spark_master:
+        Where the plan runs: ``"duckdb"`` (embedded, the default) or ``"spark"`` (Apache Spark,
+        extra ``inconcert[spark]``; :mod:`inconcert.engine_spark`) on ``spark_master``
+        (``local[2]``, ``spark://host:7077``...; default: the master ``spark-submit`` gives,
+        else ``local[*]``). Same results on both; ``memory_limit`` and ``threads`` are DuckDB's.
     """
 
     kinds: tuple[str, ...] = DEFAULT_KINDS
@@ -130,6 +135,8 @@ class DetectOptions:
     compat: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
+    engine: str = "duckdb"
+    spark_master: str | None = None
 
     def __post_init__(self) -> None:
         kinds = tuple(self.kinds)
@@ -193,6 +200,27 @@ class DetectOptions:
             check_threads(self.threads)
         if self.memory_limit is not None:
             object.__setattr__(self, "memory_limit", check_memory_limit(self.memory_limit))
+        if self.engine not in ENGINES:
+            raise ParameterError("engine", f"one of {', '.join(ENGINES)}", self.engine)
+        if self.spark_master is not None and (
+                self.engine != "spark" or not isinstance(self.spark_master, str)
+                or not self.spark_master.strip()):
+            raise ParameterError("spark_master", "a Spark master URL such as 'local[2]' or "
+                                 "'spark://host:7077', with engine 'spark'", self.spark_master)
+        if self.engine == "spark" and self.compat is not None:
+            raise ParameterError("compat", "unset with engine 'spark' (CooRTweet's semantics "
+                                 "run on DuckDB only)", self.compat)
+        if self.engine == "spark" and (self.memory_limit is not None
+                                       or self.threads is not None):
+            raise ParameterError("memory_limit/threads", "unset with engine 'spark' (give "
+                                 "Spark's own settings, e.g. spark-submit --driver-memory)",
+                                 self.memory_limit or self.threads)
+
+    def engine_options(self) -> dict[str, object]:
+        """The settings :func:`inconcert.engine.open_engine` takes for ``engine``."""
+        if self.engine == "spark":
+            return {"master": self.spark_master}
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
 
     def window_for(self, kind: str) -> float:
         """The window of one kind, in seconds (once ``"auto"`` has been estimated)."""

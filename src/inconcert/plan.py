@@ -60,6 +60,7 @@ __all__ = [
     "tfidf_norms_sql",
     "tfidf_terms_sql",
     "top_dense_objects_sql",
+    "whole_seconds_sql",
     "window_case_sql",
     "without_actions_sql",
     "without_pairs_sql",
@@ -87,6 +88,16 @@ SPARK = Dialect(name="spark", int_div="(({a}) div ({b}))")
 def quote(value: str) -> str:
     """A SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def whole_seconds_sql(us: str, dialect: Dialect) -> str:
+    """A non-negative integer expression of µs ``us`` in whole seconds, rounded half to even,
+    in integers: what DuckDB's cast of ``us / 1e6`` to ``BIGINT`` gives (Spark's cast
+    truncates instead)."""
+    q = dialect.div(us, str(MICROS))
+    r = f"(({us}) - {q} * {MICROS})"
+    half = MICROS // 2
+    return f"({q} + CASE WHEN {r} > {half} THEN 1 WHEN {r} = {half} THEN {q} % 2 ELSE 0 END)"
 
 
 def window_case_sql(windows_us: Mapping[str, int], default_us: int, column: str = "kind") -> str:

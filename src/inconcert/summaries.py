@@ -84,7 +84,7 @@ SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
 FROM {coactions} c
 JOIN ic_kept k ON c.account_a = k.account_a AND c.account_b = k.account_b
 {text_join}
-ORDER BY k.group_id, c.account_a, c.account_b,
+ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
          CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
 """
     )
@@ -170,6 +170,26 @@ WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
     return {g: " | ".join(v) for g, v in out.items()}
 
 
+def _dt_stats(evidence: pa.Table, group_ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group of ``group_ids``, the mean and the median of its evidence's ``dt_s``. Summed
+    here in evidence order, one value after the other, so that the mean does not depend on
+    how an engine splits the sum (the median of an even count: the mean of the middle two).
+    Evidence outside these groups (edges between groups) is left out."""
+    n = len(group_ids)
+    idx = pc.fill_null(pc.index_in(evidence.column("group_id"), group_ids), n) \
+        .to_numpy(zero_copy_only=False).astype(np.int64)
+    dt = evidence.column("dt_s").to_numpy().astype(np.float64)
+    count = np.bincount(idx, minlength=n + 1)[:n]
+    mean = np.bincount(idx, dt, minlength=n + 1)[:n] / np.maximum(count, 1)
+    ordered = dt[np.lexsort((dt, idx))]
+    start = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)[:n]
+    last = max(len(ordered) - 1, 0)
+    lo = ordered[np.minimum(start + (count - 1) // 2, last)] if len(ordered) else np.zeros(n)
+    hi = ordered[np.minimum(start + count // 2, last)] if len(ordered) else np.zeros(n)
+    median = (lo + hi) / 2
+    return np.where(count > 0, mean, np.nan), np.where(count > 0, median, np.nan)
+
+
 def groups_table(eng: Engine, actions: str, edges: pa.Table, accounts: pa.Table,
                  evidence: pa.Table, similar: Mapping[str, Similar]) -> pa.Table:
     """One row per group (a Leiden community; :mod:`inconcert.network`), with its component.
@@ -192,8 +212,7 @@ WITH members AS (
     SELECT group_id, COUNT(*) AS coactions,
            COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
            MIN(CASE WHEN time_a < time_b THEN time_a ELSE time_b END) AS first_time,
-           MAX(CASE WHEN time_a > time_b THEN time_a ELSE time_b END) AS last_time,
-           AVG(dt_s) AS mean_dt_s, MEDIAN(dt_s) AS median_dt_s
+           MAX(CASE WHEN time_a > time_b THEN time_a ELSE time_b END) AS last_time
     FROM ic_gev GROUP BY group_id
 ), posts AS (
     SELECT group_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
@@ -202,9 +221,10 @@ WITH members AS (
     ) p GROUP BY group_id
 )
 SELECT m.group_id, m.size, e.edges,
-       CASE WHEN m.size > 1 THEN 2.0 * e.edges / (m.size * (m.size - 1)) ELSE 0 END AS density,
+       CASE WHEN m.size > 1 THEN CAST(2 * e.edges AS DOUBLE) / (m.size * (m.size - 1))
+            ELSE 0 END AS density,
        e.weight, m.component_id, ev.coactions, ev.objects, p.coordinated_posts,
-       ev.first_time, ev.last_time, ev.mean_dt_s, ev.median_dt_s
+       ev.first_time, ev.last_time
 FROM members m JOIN e ON m.group_id = e.group_id
 JOIN ev ON m.group_id = ev.group_id
 JOIN posts p ON m.group_id = p.group_id
@@ -242,7 +262,9 @@ SELECT group_id, kind, object_id, n FROM (
                                           ("account_id", "ascending")]).column("group_id")
                         .to_pylist(), strict=True):
         members.setdefault(gid, []).append(acc)
-    table = utc(table)
+    mean_dt, median_dt = _dt_stats(evidence, table.column("group_id"))
+    table = utc(table).append_column("mean_dt_s", pa.array(mean_dt, pa.float64())) \
+        .append_column("median_dt_s", pa.array(median_dt, pa.float64()))
     gids = table.column("group_id").to_pylist()
     span = pc.divide(
         pc.cast(pc.subtract(pc.cast(table.column("last_time"), pa.int64()),

@@ -31,7 +31,7 @@ import numpy as np
 
 from .engine import Engine
 from .errors import ParameterError
-from .plan import MICROS, pairs_sql
+from .plan import MICROS, pairs_sql, whole_seconds_sql
 
 __all__ = ["WindowEstimate", "estimate_window", "plot_window_estimate"]
 
@@ -78,7 +78,7 @@ def estimate_window(
                f"CAST({w_us} AS BIGINT) AS w FROM {source}")
     hist = eng.fetch(
         f"""
-SELECT CAST(ABS(x_t - y_t) / {MICROS} AS BIGINT) AS s, COUNT(*) AS n
+SELECT {whole_seconds_sql("ABS(x_t - y_t)", eng.dialect)} AS s, COUNT(*) AS n
 FROM ({pairs_sql("ic_window_src", eng.dialect, distinct_accounts=True)}) p
 GROUP BY 1 ORDER BY 1
 """
