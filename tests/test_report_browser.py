@@ -483,3 +483,23 @@ def test_result_sizes_render(browser: Any, tmp_path: Path, n_groups: int) -> Non
         assert page.locator("#groups-table tbody tr").count() == 1
         _shot(page, "fifty-thousand-groups.png", "#groups")
     guard.check(page)
+
+
+def test_evidence_posts_link_back_to_the_platform(browser: Any, tmp_path: Path) -> None:
+    """A platform export's posts carry permalinks: the evidence shows each post id as a link
+    to the post (issue 11, item 3)."""
+    from tests import platform_samples as ps
+
+    src = ps.write_twitter_v2(ps.world(), tmp_path / "in")
+    out = tmp_path / "result"
+    _run("detect", src, "--out", out, "--quiet", "--max-q", "1")
+    page, guard = _open(browser, out / "report.html")
+    page.locator("#groups-table tbody tr").first.click()
+    page.locator("#group-detail table.lt tbody tr").first.click()
+    links = page.locator("#evidence-body .ev-post-a a")
+    assert links.count() > 0
+    href = links.first.get_attribute("href")
+    assert href.startswith("https://twitter.com/p") and href.endswith(
+        "/status/" + links.first.text_content())
+    assert links.first.get_attribute("rel") == "noopener noreferrer"
+    guard.check(page)

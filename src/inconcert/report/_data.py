@@ -61,6 +61,8 @@ EVIDENCE_KNOWN = (
     "dt_s",
     "text_a",
     "text_b",
+    "link_a",
+    "link_b",
 )
 MICROS = 1_000_000
 _BINS = (
@@ -748,7 +750,7 @@ def _evidence_block(ev: pa.Table, strings: _Strings, lim: Limits) -> dict[str, A
             vals = ev.column(name).cast(pa.string()).to_pylist()
             data[name] = strings.add_all(vals)
             cols.append({"name": name, "type": "strref"})
-    for name in ("post_a", "post_b"):
+    for name in ("post_a", "post_b", "link_a", "link_b"):
         if name in names:
             kind, vals = _values(ev.column(name).cast(pa.string()), lim.max_text_chars)
             data[name] = vals

@@ -886,13 +886,14 @@
     var rows = [];
     for (var i = 0; i < shown; i++) rows.push(off + i);
     var kind = vcol("kind"), obj = vcol("object_id"), pa_ = vcol("post_a"), pb = vcol("post_b"),
-      ta = vcol("time_a"), tb = vcol("time_b"), dt = vcol("dt_s"), xa = vcol("text_a"), xb = vcol("text_b");
+      ta = vcol("time_a"), tb = vcol("time_b"), dt = vcol("dt_s"), xa = vcol("text_a"), xb = vcol("text_b"),
+      la = vcol("link_a"), lb = vcol("link_b");
     var cols = [
       { label: "#", num: true, value: function (i) { return i; }, cell: function (i) { return INT.format(i - off + 1); } },
       { label: "kind", cls: "ev-kind", value: kind ? function (i) { return str(kind[i]); } : null, cell: function (i) { return kind ? h("span", { class: "kindtag", text: str(kind[i]) || "" }) : ""; } },
       { label: "object", cls: "ev-object", value: obj ? function (i) { return str(obj[i]); } : null, cell: function (i) { return obj ? linkOrText(str(obj[i])) : ""; } },
-      { label: "account A: post, time (UTC), text", cls: "ev-a", value: ta ? function (i) { return ta[i]; } : null, cell: function (i) { return side(pa_, ta, xa, i, "a"); } },
-      { label: "account B: post, time (UTC), text", cls: "ev-b", value: tb ? function (i) { return tb[i]; } : null, cell: function (i) { return side(pb, tb, xb, i, "b"); } },
+      { label: "account A: post, time (UTC), text", cls: "ev-a", value: ta ? function (i) { return ta[i]; } : null, cell: function (i) { return side(pa_, ta, xa, i, "a", la); } },
+      { label: "account B: post, time (UTC), text", cls: "ev-b", value: tb ? function (i) { return tb[i]; } : null, cell: function (i) { return side(pb, tb, xb, i, "b", lb); } },
       { label: "Δt (s)", num: true, cls: "ev-dt", value: dt ? function (i) { return dt[i]; } : null, cell: function (i) { return dt ? fmtNum(dt[i]) : ""; } },
     ];
     V.columns.forEach(function (c) {
@@ -903,8 +904,20 @@
     var t = LazyTable({ rows: rows, columns: cols, pageSize: 50, noun: "co-action", tableClass: "evidence-table", empty: "No co-action of this edge is embedded." });
     box.appendChild(t.el);
   }
-  function side(post, time, text, i, which) {
-    return [h("div", { class: "ev-post-" + which + " mono v", text: post ? (post[i] === null ? "" : String(post[i])) : "" }),
+  function side(post, time, text, i, which, link) {
+    // the post id, a link back to the source when the input gave one (http(s) only)
+    var id = post ? (post[i] === null ? "" : String(post[i])) : "";
+    var box = h("div", { class: "ev-post-" + which + " mono v" });
+    var href = link ? safeHref(link[i]) : null;
+    if (href) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.rel = "noopener noreferrer";
+      a.target = "_blank";
+      a.textContent = id;
+      box.appendChild(a);
+    } else box.textContent = id;
+    return [box,
       h("div", { class: "ev-time-" + which + " small muted", text: time ? fmtTime(time[i]) : "" }),
       text && text[i] >= 0 ? h("div", { class: "ev-text ev-text-" + which, text: str(text[i]) }) : null];
   }
