@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 
 from . import __version__
 from .errors import InconcertError, OutputError, ParameterError
+
+if TYPE_CHECKING:
+    from .ingest import InputOptions
 
 app = typer.Typer(
     name="inconcert",
@@ -325,7 +328,7 @@ def _input_options(
     input_format: str, list_sep: str | None, time_format: str | None, tz: str | None,
     permalink: str | None, mapping_file: Path | None, reject_warning: float,
     mapping: dict[str, str] | None,
-) -> tuple[object, dict[str, str] | None]:
+) -> tuple[InputOptions, dict[str, str] | None]:
     """The reading options of the command line, with a --mapping file's (--map wins)."""
     from .ingest import InputOptions, load_mapping_file
 
