@@ -513,3 +513,42 @@ def test_detect_actions_takes_ids_given_as_numbers() -> None:
     assert detect_actions(table, options=DetectOptions(min_weight=1, min_participation=1,
                                                        min_occasions=1, max_q=None)
                           ).accounts.num_rows == 2
+
+
+def test_spilling_past_the_temp_limit_is_a_clear_error() -> None:
+    """Issue 12, item 10: a spill that would fill the disk stops at --max-temp-size with a
+    message, not a traceback after the disk is full."""
+    from inconcert.engine import DuckDBEngine
+    from inconcert.errors import ResourceError
+
+    with (DuckDBEngine(memory_limit="100MiB", threads=1, max_temp_size="8MiB") as eng,
+          pytest.raises(ResourceError, match=r"temporary disk.*--max-temp-size")):
+        eng.create("x", "SELECT range AS a, random() AS b FROM range(20000000) ORDER BY b")
+
+
+def test_max_temp_size_is_checked_and_defaults_to_half_the_free_disk(tmp_path: Path) -> None:
+    import shutil
+
+    from inconcert.engine import DuckDBEngine
+
+    for bad in ("lots", "50%", "1GB'; --", -1):
+        with pytest.raises(ParameterError, match="max_temp_size"):
+            DetectOptions(max_temp_size=bad)  # type: ignore[arg-type]
+    assert DetectOptions(max_temp_size="20gb").max_temp_size == "20GB"
+    with DuckDBEngine(temp_directory=str(tmp_path)) as eng:
+        free = shutil.disk_usage(tmp_path).free
+        assert abs(eng.max_temp_bytes - max(free // 2, 1024**3)) < 64 * 1024**2
+
+
+def test_cli_max_temp_size_stops_a_runaway_spill(tmp_path: Path) -> None:
+    """A dense burst with the cap off and a tiny spill budget: exit code and message."""
+    rows = ["post_id,account_id,timestamp,urls"]
+    rows += [f"p{i},a{i},2024-01-01T00:00:{i % 60:02d}Z,https://x.example/v https://x.example/w"
+             for i in range(3000)]
+    src = tmp_path / "burst.csv"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["detect", str(src), "--out", str(tmp_path / "r"),
+                                 "--max-burst", "0", "--memory-limit", "64MiB",
+                                 "--max-temp-size", "1MiB", "--threads", "1", "-q"])
+    assert result.exit_code != 0
+    assert "out of" in result.output and "Traceback" not in result.output

@@ -210,6 +210,9 @@ def detect(
         help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
     )] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,
+    max_temp_size: Annotated[str | None, typer.Option(
+        help="Most temporary disk DuckDB may fill when it spills, e.g. 20GB (default: half "
+        "the free space of the spill disk); past it the run stops with a message.")] = None,
     engine: Annotated[str, typer.Option(
         help="Where the plan runs: duckdb (embedded) or spark (Apache Spark; pip install "
         "'inconcert[spark]' and Java 17+).")] = "duckdb",
@@ -275,7 +278,8 @@ def detect(
             edge_quantile=edge_weight,
             max_burst=None if max_burst == 0 else max_burst, community=community,
             resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
-            similarity=similarity, paraphrase_similarity=paraphrase_similarity,
+            max_temp_size=max_temp_size, similarity=similarity,
+            paraphrase_similarity=paraphrase_similarity,
             strip_hashtags=strip_hashtags, max_q=max_q, significance=significance,
             permutations=permutations,
             weight_by=weight_by,

@@ -7,19 +7,23 @@ and never to DuckDB directly.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
 from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
-from .errors import ParameterError
+from .errors import ParameterError, ResourceError
 from .plan import DUCKDB, Dialect
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "check_memory_limit", "check_threads",
+__all__ = ["ENGINES", "DuckDBEngine", "Engine", "check_memory_limit", "check_size",
+           "check_threads",
            "open_engine"]
 
 #: The engines :func:`open_engine` knows.
@@ -138,6 +142,7 @@ class DuckDBEngine:
         memory_limit: str | None = None,
         threads: int | None = None,
         temp_directory: str | None = None,
+        max_temp_size: str | None = None,
     ) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {
             # whole MiB computed here: no user text reaches DuckDB
@@ -153,6 +158,12 @@ class DuckDBEngine:
             self._tmp = tempfile.TemporaryDirectory(prefix="inconcert-duckdb-")
             temp_directory = self._tmp.name
         config["temp_directory"] = os.fspath(temp_directory)
+        self.max_temp_bytes = (_size_bytes("max_temp_size", max_temp_size)
+                               if max_temp_size is not None
+                               else _default_temp_bytes(os.fspath(temp_directory)))
+        # whole MiB computed here: no user text reaches DuckDB
+        config["max_temp_directory_size"] = f"{max(1, self.max_temp_bytes // 1024**2)}MiB"
+        self.memory_limit = str(config["memory_limit"])
         try:
             self.con = duckdb.connect(":memory:", config=config)
         except duckdb.Error as err:
@@ -164,17 +175,47 @@ class DuckDBEngine:
     def load(self, name: str, table: pa.Table) -> None:
         _identifier(name)
         self.con.register(f"__arrow_{name}", table)
-        self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
+        with self._limits():
+            self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
         self.con.unregister(f"__arrow_{name}")
 
     def create(self, name: str, sql: str) -> int:
         _identifier(name)
-        self.con.sql(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-        rows = self.con.sql(f"SELECT COUNT(*) FROM {name}").fetchall()
+        with self._limits():
+            self.con.sql(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+            rows = self.con.sql(f"SELECT COUNT(*) FROM {name}").fetchall()
         return int(rows[0][0])
 
     def fetch(self, sql: str) -> pa.Table:
-        return self.con.sql(sql).to_arrow_table()
+        with self._limits():
+            return self.con.sql(sql).to_arrow_table()
+
+    @contextlib.contextmanager
+    def _limits(self) -> Iterator[None]:
+        """DuckDB's out-of-memory and spill-disk failures as :class:`ResourceError`."""
+        try:
+            yield
+        except duckdb.OutOfMemoryException as err:
+            text = str(err)
+            if "max_temp_directory_size" in text or "temp" in text.lower():
+                raise ResourceError(
+                    "temporary disk",
+                    f"spilling past the memory limit ({self.memory_limit}) needed more than "
+                    f"{self.max_temp_bytes / 1024**3:.1f} GiB of temporary files",
+                    hint="raise --max-temp-size or --memory-limit, lower --max-burst (dense "
+                    "bursts cost the square of their size), or compare fewer kinds",
+                ) from err
+            raise ResourceError(
+                "memory", f"the query needed more than the memory limit ({self.memory_limit})",
+                hint="raise --memory-limit, lower --max-burst, or compare fewer kinds",
+            ) from err
+        except duckdb.IOException as err:
+            if "No space left" in str(err) or "disk" in str(err).lower():
+                raise ResourceError(
+                    "temporary disk", f"the disk of the spill folder is full ({err})",
+                    hint="free disk space or set --max-temp-size below the free space",
+                ) from err
+            raise
 
     def drop(self, name: str) -> None:
         _identifier(name)
@@ -195,6 +236,38 @@ class DuckDBEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_size(name: str, value: object) -> str:
+    """``value`` as a disk size in a strict canonical form such as ``"20GB"`` or ``"512MiB"``
+    (no percentages; at least 1 MiB); a :class:`ParameterError` naming ``name`` otherwise."""
+    _size_bytes(name, value)
+    match = _MEMORY.fullmatch(str(value).strip())
+    assert match is not None
+    return f"{match.group(1)}{next(u for u in _UNITS if u.lower() == match.group(2).lower())}"
+
+
+def _size_bytes(name: str, value: object) -> int:
+    """A size such as ``"20GB"`` or ``"512MiB"`` in bytes (see :func:`check_size`)."""
+    rule = "a size such as 20GB or 512MiB (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB; >= 1 MiB)"
+    match = _MEMORY.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None or match.group(2) == "%":
+        raise ParameterError(name, rule, value)
+    size = float(match.group(1)) * next(f for u, f in _UNITS.items()
+                                        if u.lower() == match.group(2).lower())
+    if not math.isfinite(size) or size < 1024**2 or size >= 2**62:
+        raise ParameterError(name, rule, value)
+    return int(size)
+
+
+def _default_temp_bytes(folder: str) -> int:
+    """Half the free space of the disk that holds ``folder`` (at least 1 GiB): a spill never
+    fills the disk."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return 8 * 1024**3
+    return max(free // 2, 1024**3)
 
 
 def _physical_memory() -> int | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InconcertError", "InputError", "OutputError", "ParameterError"]
+__all__ = ["InconcertError", "InputError", "OutputError", "ParameterError", "ResourceError"]
 
 
 class InconcertError(Exception):
@@ -69,6 +69,20 @@ class OutputError(InconcertError):
         self.problem = problem
         self.hint = hint
         message = f"{self.path}: {problem}"
+        if hint:
+            message = f"{message} ({hint})"
+        super().__init__(message)
+
+
+class ResourceError(InconcertError):
+    """A run needed more memory or temporary disk than it was allowed (``--memory-limit``,
+    ``--max-temp-size``) or than the machine has. Says which, the limit, and what to change."""
+
+    def __init__(self, resource: str, problem: str, *, hint: str | None = None) -> None:
+        self.resource = resource
+        self.problem = problem
+        self.hint = hint
+        message = f"out of {resource}: {problem}"
         if hint:
             message = f"{message} ({hint})"
         super().__init__(message)

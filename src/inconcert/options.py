@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-from .engine import ENGINES, check_memory_limit, check_threads
+from .engine import ENGINES, check_memory_limit, check_size, check_threads
 from .errors import ParameterError
 from .network import COMMUNITY_METHODS
 from .normalize import MIN_TEXT_CHARS
@@ -104,6 +104,11 @@ class DetectOptions:
         DuckDB's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM; it spills to disk past
         it) and worker threads (1 to 1024). Both are checked strictly
         (:func:`inconcert.engine.check_memory_limit`).
+    max_temp_size:
+        The most temporary disk DuckDB may fill when it spills past ``memory_limit`` (e.g.
+        "20GB"); default: half the free space of the disk it spills to. A run that needs more
+        stops with a :class:`~inconcert.errors.ResourceError` saying what to change, instead
+        of filling the disk.
     engine / spark_master:
         Where the plan runs: ``"duckdb"`` (embedded, the default) or ``"spark"`` (Apache Spark,
         extra ``inconcert[spark]``; :mod:`inconcert.engine_spark`) on ``spark_master``
@@ -135,6 +140,7 @@ class DetectOptions:
     compat: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
+    max_temp_size: str | None = None
     engine: str = "duckdb"
     spark_master: str | None = None
 
@@ -200,6 +206,9 @@ class DetectOptions:
             check_threads(self.threads)
         if self.memory_limit is not None:
             object.__setattr__(self, "memory_limit", check_memory_limit(self.memory_limit))
+        if self.max_temp_size is not None:
+            object.__setattr__(self, "max_temp_size", check_size("max_temp_size",
+                                                                 self.max_temp_size))
         if self.engine not in ENGINES:
             raise ParameterError("engine", f"one of {', '.join(ENGINES)}", self.engine)
         if self.spark_master is not None and (
@@ -220,7 +229,8 @@ class DetectOptions:
         """The settings :func:`inconcert.engine.open_engine` takes for ``engine``."""
         if self.engine == "spark":
             return {"master": self.spark_master}
-        return {"memory_limit": self.memory_limit, "threads": self.threads}
+        return {"memory_limit": self.memory_limit, "threads": self.threads,
+                "max_temp_size": self.max_temp_size}
 
     def window_for(self, kind: str) -> float:
         """The window of one kind, in seconds (once ``"auto"`` has been estimated)."""
