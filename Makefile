@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo-out
 
-.PHONY: setup demo test lint bench clean browser bundle
+.PHONY: setup demo test lint bench clean browser bundle spark
 
 setup: $(STAMP)
 
@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/inconcert detect $(DEMO)/data/posts.csv.gz --out $(DEMO)/result
 	$(BIN)/inconcert evaluate $(DEMO)/data/truth.csv $(DEMO)/result
 
-test: setup browser
+test: setup browser spark
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
@@ -31,6 +31,19 @@ browser:
 	@command -v chromium >/dev/null || (command -v apt-get >/dev/null && (apt-get update -qq && \
 		apt-get install -y -qq chromium chromium-driver >/dev/null) || \
 		echo "no apt (or no permission): browser tests will be skipped")
+
+# The Spark engine (--engine spark) for its parity tests: the spark extra (pyspark) and Java 17
+# from Debian's packages where apt is available (the tests skip, saying why, where either is
+# missing).
+spark: $(VENV)/.spark-installed
+	@java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])' || \
+		(command -v apt-get >/dev/null && (apt-get update -qq && \
+		apt-get install -y -qq openjdk-17-jre-headless >/dev/null) || \
+		echo "no apt (or no permission): no Java 17, Spark engine tests will be skipped")
+
+$(VENV)/.spark-installed: $(STAMP)
+	($(BIN)/python -m pip install --quiet -e '.[spark]' && touch $@) || \
+		echo "pyspark not installed: Spark engine tests will be skipped"
 
 # Rebuild the report's JavaScript bundle (sigma.js + graphology) from the npm registry into
 # src/inconcert/report/assets/ (graph.min.js, graph.LICENSES.txt); both are committed.

@@ -25,7 +25,8 @@ from inconcert.plan import Dialect, whole_seconds_sql
 _MISSING = spark_missing() or java_missing()
 pytestmark = [
     pytest.mark.spark,
-    pytest.mark.skipif(_MISSING is not None, reason=f"Spark engine tests: {_MISSING}"),
+    # pyspark warns of pandas 3 on import of its Arrow helpers; the engine never uses pandas
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
 
 GERMAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / \
@@ -35,6 +36,9 @@ TABLES = ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet")
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
+    """One local Spark session for the module; the tests that use it skip without Spark."""
+    if _MISSING is not None:
+        pytest.skip(f"Spark engine tests: {_MISSING}")
     from inconcert.engine_spark import SparkEngine
 
     eng = SparkEngine(master="local[2]", conf={
@@ -164,6 +168,7 @@ def test_burst_counts_and_pairs_agree(spark: object) -> None:
 
 
 def test_engine_options_are_checked() -> None:
+    # these need neither pyspark nor Java
     with pytest.raises(ParameterError, match="engine"):
         DetectOptions(engine="sparkle")
     with pytest.raises(ParameterError, match="spark_master"):
@@ -174,3 +179,16 @@ def test_engine_options_are_checked() -> None:
         DetectOptions(engine="spark", memory_limit="2GB")
     with pytest.raises(ParameterError, match="engine"):
         open_engine("sqlite")
+
+
+def test_cli_rejects_a_spark_master_without_the_spark_engine(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from inconcert.cli import app
+
+    posts = tmp_path / "posts.csv"
+    posts.write_text("post_id,account_id,timestamp\np1,a,2021-01-01T00:00:00Z\n")
+    out = CliRunner().invoke(app, ["detect", str(posts), "--out", str(tmp_path / "r"),
+                                   "--spark-master", "local[2]"])
+    assert out.exit_code != 0
+    assert "spark_master" in out.output

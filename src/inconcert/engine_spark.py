@@ -12,6 +12,7 @@ timestamps), so that every result table is byte-identical between the engines.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,16 +31,23 @@ __all__ = ["SparkEngine", "java_missing", "spark_missing"]
 
 INSTALL_HINT = "pip install 'inconcert[spark]'"
 
-#: Settings for a session this engine starts (a session that exists is used as it is).
+#: Settings for every session this engine starts.
 DEFAULT_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.adaptive.enabled": "true",
 }
-#: Shuffle partitions for a local master (Spark's default of 200 suits clusters, not laptops).
-LOCAL_SHUFFLE_PARTITIONS = "8"
+#: And for a local one (``local[...]``, or no master and not under ``spark-submit``): Spark's
+#: 200 shuffle partitions and its web UI suit clusters, not laptops and CI runners.
+LOCAL_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "8",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+# pyspark warns of pandas 3 on import of its Arrow helpers; this engine never uses pandas
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                        category=FutureWarning)
 
 
 def spark_missing() -> str | None:
@@ -52,17 +60,26 @@ def spark_missing() -> str | None:
 
 
 def java_missing() -> str | None:
-    """Why Spark cannot start here (no Java runtime found), or None."""
-    import os
+    """Why Spark cannot start here (no Java runtime 17 or later found), or None."""
+    import re
     import shutil
+    import subprocess
 
     home = os.environ.get("JAVA_HOME")
-    if home and os.path.exists(os.path.join(home, "bin", "java")):
-        return None
-    if shutil.which("java"):
-        return None
-    return ("the Spark engine needs a Java runtime (17 or later), e.g. Debian's "
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    hint = ("the Spark engine needs a Java runtime 17 or later, e.g. Debian's "
             "openjdk-17-jre-headless; set JAVA_HOME or put java on the PATH")
+    if not java or not os.path.exists(java):
+        return hint
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return hint
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if found is None:
+        return hint
+    major = int(found.group(2) or 0) if found.group(1) == "1" else int(found.group(1))
+    return None if major >= 17 else f"{hint} (found Java {major})"
 
 
 class SparkEngine:
@@ -105,12 +122,14 @@ class SparkEngine:
                 settings = dict(DEFAULT_CONF)
                 if master is not None:
                     builder = builder.master(master)
-                if master is None or master.startswith("local"):
-                    settings["spark.sql.shuffle.partitions"] = LOCAL_SHUFFLE_PARTITIONS
+                submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit's own JVM
+                if (master or "").startswith("local") or (master is None and not submitted):
+                    settings.update(LOCAL_CONF)
                 settings.update(conf or {})
                 for key, value in settings.items():
                     builder = builder.config(key, value)
                 session = builder.getOrCreate()
+                session.sparkContext.setLogLevel("ERROR")
                 self._own = True
         self.spark: SparkSession = session
         # Spark's results and times are read as UTC whatever the session says
@@ -119,9 +138,7 @@ class SparkEngine:
 
     def load(self, name: str, table: pa.Table) -> None:
         _identifier(name)
-        with warnings.catch_warnings():  # pyspark warns of pandas 3, which is not used here
-            warnings.filterwarnings("ignore", message="PySpark does not yet fully support")
-            df = self.spark.createDataFrame(_to_spark(table))
+        df = self.spark.createDataFrame(_to_spark(table))
         self._keep(name, df)
 
     def create(self, name: str, sql: str) -> int:

@@ -5,7 +5,11 @@ engine that runs SQL over tables (DuckDB embedded by default, Apache Spark when 
 one machine) executes the same plan. The SQL keeps to what both dialects share: equality joins,
 ``GROUP BY``, ``UNION ALL``, ``CASE``, ``COUNT(DISTINCT ...)``, and window functions with a
 ``RANGE`` frame. The one construct that differs, integer division, comes from the engine's
-:class:`Dialect`.
+:class:`Dialect`. For byte-identical results on DuckDB and Spark (:mod:`inconcert.engine_spark`)
+the SQL also avoids what the two spell alike but compute differently: decimal literals in
+arithmetic, casts of doubles to integers (DuckDB rounds, Spark truncates:
+:func:`whole_seconds_sql`), sums of doubles (their order differs: fetched and summed in NumPy in
+a fixed order), and NULL placement in ``ORDER BY`` (written out: ``NULLS LAST``).
 
 Time is carried as ``t``, integer microseconds since the epoch, and windows as ``w``, integer
 microseconds, so the window edge is exact: ``|Δt| <= w`` is inclusive.

@@ -148,7 +148,7 @@ WITH t AS (
 )
 SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
 FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
-WHERE r.rk <= 3 ORDER BY r.group_id, r.rk
+WHERE r.rk <= 3 ORDER BY r.group_id NULLS LAST, r.rk
 """
     ).to_pylist()
     reps: dict[tuple[str, str], str] = {}
@@ -234,7 +234,7 @@ ORDER BY m.group_id
     kinds = eng.fetch(
         """
 SELECT group_id, kind, COUNT(*) AS n FROM ic_gev GROUP BY group_id, kind
-ORDER BY group_id, n DESC, kind
+ORDER BY group_id NULLS LAST, n DESC, kind
 """
     ).to_pylist()
     tops = eng.fetch(
@@ -243,7 +243,7 @@ SELECT group_id, kind, object_id, n FROM (
     SELECT group_id, kind, object_id, COUNT(*) AS n,
            ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY COUNT(*) DESC, kind, object_id) AS r
     FROM ic_gev GROUP BY group_id, kind, object_id
-) x WHERE r <= {TOP_OBJECTS} ORDER BY group_id, r
+) x WHERE r <= {TOP_OBJECTS} ORDER BY group_id NULLS LAST, r
 """
     ).to_pylist()
     by_group_kinds: dict[int, list[str]] = {}
