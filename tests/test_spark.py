@@ -177,6 +177,8 @@ def test_engine_options_are_checked() -> None:
         DetectOptions(engine="spark", compat="coortweet")
     with pytest.raises(ParameterError, match="memory_limit"):
         DetectOptions(engine="spark", memory_limit="2GB")
+    with pytest.raises(ParameterError, match="max_temp_size"):
+        DetectOptions(engine="spark", max_temp_size="2GB")
     with pytest.raises(ParameterError, match="engine"):
         open_engine("sqlite")
 

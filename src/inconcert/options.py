@@ -219,11 +219,14 @@ class DetectOptions:
         if self.engine == "spark" and self.compat is not None:
             raise ParameterError("compat", "unset with engine 'spark' (CooRTweet's semantics "
                                  "run on DuckDB only)", self.compat)
-        if self.engine == "spark" and (self.memory_limit is not None
-                                       or self.threads is not None):
-            raise ParameterError("memory_limit/threads", "unset with engine 'spark' (give "
-                                 "Spark's own settings, e.g. spark-submit --driver-memory)",
-                                 self.memory_limit or self.threads)
+        duckdb_only = {k: v for k, v in (("memory_limit", self.memory_limit),
+                                          ("threads", self.threads),
+                                          ("max_temp_size", self.max_temp_size))
+                       if v is not None}
+        if self.engine == "spark" and duckdb_only:
+            raise ParameterError("/".join(duckdb_only), "unset with engine 'spark' (DuckDB's; "
+                                 "give Spark's own settings, e.g. spark-submit "
+                                 "--driver-memory)", next(iter(duckdb_only.values())))
 
     def engine_options(self) -> dict[str, object]:
         """The settings :func:`inconcert.engine.open_engine` takes for ``engine``."""
