@@ -380,3 +380,26 @@ def test_one_account_ring_is_significant_heavy_tailed_fans_are_not() -> None:
     p = np.array([e["p_value"] for e in fans])
     assert np.median(p) > 0.1
     assert max(e["q_value"] for e in repeated) < min(e["q_value"] for e in fans)
+
+
+def test_habit_term_by_hand() -> None:
+    """Window 60 s, so hour bins and a window share of 2·60/3600 = 1/30. #t is used by A at
+    100 and 2,000 s (hour 0) and 8,000 s (hour 2), by B at 130 (hour 0), 4,000 and 5,000 s
+    (hour 1), by C at 500, 3,000 (hour 0) and 4,500 s (hour 1): N = 9, per hour o = (5, 3, 1).
+    A and B co-act once (100 and 130 s), so k_A = k_B = 1.
+
+    A's side: S_A = Σ_h a_h (o_h - a_h) = 2·(5-2) + 1·(1-1) = 6; B's uses outside the
+    evidence 3 - 1 = 2; N - n_A = 6: 6·2/6 · 1/30 = 1/15. B's side: S_B = 1·(5-1) + 2·(3-2)
+    = 6, A's outside uses 2, N - n_B = 6: 1/15 too. expected_by_habit = 1/15."""
+    rows = [("A", "hashtag", "t", 100, "a1"), ("A", "hashtag", "t", 2_000, "a2"),
+            ("A", "hashtag", "t", 8_000, "a3"), ("B", "hashtag", "t", 130, "b1"),
+            ("B", "hashtag", "t", 4_000, "b2"), ("B", "hashtag", "t", 5_000, "b3"),
+            ("C", "hashtag", "t", 500, "c1"), ("C", "hashtag", "t", 3_000, "c2"),
+            ("C", "hashtag", "t", 4_500, "c3")]
+    assert T0.hour == 12 and T0.minute == 0  # times above count from midnight (hour bins)
+    acts = actions([(a, k, o, t - 12 * 3_600, p) for a, k, o, t, p in rows])
+    opts = DetectOptions(kinds=("hashtag",), min_participation=1, min_weight=1,
+                         min_occasions=1, max_q=None)
+    (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
+    assert (edge["account_a"], edge["account_b"], edge["coactions"]) == ("A", "B", 1)
+    assert edge["expected_by_habit"] == pytest.approx(1 / 15, rel=1e-12)

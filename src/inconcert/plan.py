@@ -398,19 +398,19 @@ def habit_terms_sql(actions: str, edge_ids: str, coactions: str, dialect: Dialec
                     bin_floor_us: int = 3_600 * MICROS) -> str:
     """The habit term of the null model (:mod:`inconcert.significance`), per edge ``e``, side
     (0: A's actions against B's habit; 1: the reverse) and object the two co-acted on: the
-    integer numerator ``Σ_h x_h · (n_Y - k_Y) · (o_h - x_h - y_h)`` and the denominator
-    ``N_o - n_X - n_Y``. ``x_h``, ``y_h``, ``o_h`` count X's, Y's and everyone's actions on the
-    object in time bin ``h`` (``max(bin_floor, 4w)`` wide), ``n_X``, ``n_Y`` and ``N_o`` the
-    same over the whole period, ``k_Y`` Y's actions co-acted with X on the object (the
-    evidence, left out). Only objects that others use too and that Y used outside the
-    evidence contribute. Sorted, so that sums over it run in a fixed order."""
+    integer numerator ``S_X,o · (n_Y - k_Y)`` with ``S_X,o = Σ_h x_h · (o_h - x_h)``, and the
+    denominator ``N_o - n_X``. ``x_h`` and ``o_h`` count X's and everyone's actions on the
+    object in time bin ``h`` (``max(bin_floor, 4w)`` wide), ``n_X`` and ``N_o`` the same over
+    the whole period, ``n_Y`` Y's actions on it and ``k_Y`` those co-acted with X (the
+    evidence, left out). ``S_X,o`` is per account and object, so no per-pair time join is
+    needed. Only objects that some account used at least twice can contribute (``n_Y > k_Y >=
+    1``), and only the accounts of the edges are binned. Sorted, so that sums over it run in a
+    fixed order."""
     hb = dialect.div("a.t", f"GREATEST({int(bin_floor_us)}, 4 * a.w)")
     return f"""
 WITH co_objs AS (
     SELECT DISTINCT kind, object_id FROM {coactions}
 ), objs AS (
-    -- a side contributes only where it used the object more often than it co-acted on it,
-    -- so only objects some account used at least twice can count
     SELECT DISTINCT a.kind, a.object_id
     FROM {actions} a JOIN co_objs o ON o.kind = a.kind AND o.object_id = a.object_id
     GROUP BY a.account_id, a.kind, a.object_id HAVING COUNT(*) >= 2
@@ -431,7 +431,10 @@ WITH co_objs AS (
     JOIN accts c ON c.account_id = a.account_id
     GROUP BY a.account_id, a.kind, a.object_id, {hb}
 ), ao AS (
-    SELECT account_id, kind, object_id, SUM(n) AS n FROM h GROUP BY account_id, kind, object_id
+    SELECT h.account_id, h.kind, h.object_id, SUM(h.n) AS n,
+           SUM(h.n * (oh.n - h.n)) AS s
+    FROM h JOIN oh ON oh.kind = h.kind AND oh.object_id = h.object_id AND oh.hb = h.hb
+    GROUP BY h.account_id, h.kind, h.object_id
 ), k AS (
     SELECT account_a, account_b, kind, object_id,
            COUNT(DISTINCT post_a) AS ka, COUNT(DISTINCT post_b) AS kb
@@ -440,26 +443,17 @@ WITH co_objs AS (
     SELECT e, account_a, account_b, 0 AS side, account_a AS x, account_b AS y FROM {edge_ids}
     UNION ALL
     SELECT e, account_a, account_b, 1 AS side, account_b AS x, account_a AS y FROM {edge_ids}
-), po AS (
-    SELECT s.e, s.side, s.x, s.y, ax.kind, ax.object_id, ax.n AS nx, ay.n AS ny,
-           CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END AS ky
-    FROM sides s
-    JOIN k ON k.account_a = s.account_a AND k.account_b = s.account_b
-    JOIN ao ax ON ax.account_id = s.x AND ax.kind = k.kind AND ax.object_id = k.object_id
-    JOIN ao ay ON ay.account_id = s.y AND ay.kind = k.kind AND ay.object_id = k.object_id
 )
-SELECT po.e, po.side, po.kind, po.object_id,
-       CAST(SUM(hx.n * (po.ny - po.ky) * (oh.n - hx.n - COALESCE(hy.n, 0))) AS BIGINT) AS num,
-       MIN(ot.n - po.nx - po.ny) AS den
-FROM po
-JOIN ot ON ot.kind = po.kind AND ot.object_id = po.object_id
-JOIN h hx ON hx.account_id = po.x AND hx.kind = po.kind AND hx.object_id = po.object_id
-JOIN oh ON oh.kind = po.kind AND oh.object_id = po.object_id AND oh.hb = hx.hb
-LEFT JOIN h hy ON hy.account_id = po.y AND hy.kind = po.kind AND hy.object_id = po.object_id
-              AND hy.hb = hx.hb
-WHERE ot.n > po.nx + po.ny AND po.ny > po.ky
-GROUP BY po.e, po.side, po.kind, po.object_id
-ORDER BY po.e, po.side, po.kind, po.object_id
+SELECT s.e, s.side, k.kind, k.object_id,
+       CAST(ax.s * (ay.n - CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END) AS BIGINT) AS num,
+       ot.n - ax.n AS den
+FROM sides s
+JOIN k ON k.account_a = s.account_a AND k.account_b = s.account_b
+JOIN ao ax ON ax.account_id = s.x AND ax.kind = k.kind AND ax.object_id = k.object_id
+JOIN ao ay ON ay.account_id = s.y AND ay.kind = k.kind AND ay.object_id = k.object_id
+JOIN ot ON ot.kind = k.kind AND ot.object_id = k.object_id
+WHERE ot.n > ax.n AND ay.n > CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END AND ax.s > 0
+ORDER BY s.e, s.side, k.kind, k.object_id
 """
 
 

@@ -47,12 +47,14 @@ them meet on it again and again because each has the habit, not because they act
 B's own rate on an object ``o`` outside the evidence, spread over the object's time profile:
 
     habit(A→B) = Σ_o Σ_h a_o,h · (n_B,o - k_B,o) · f_o,h · 2w / Δ,
-    f_o,h = (N_o,h - a_o,h - b_o,h) / (N_o - n_A,o - n_B,o),
+    f_o,h = (N_o,h - a_o,h) / (N_o - n_A,o),
 
 over the objects the pair co-acted on, with ``h`` the time bins of width ``Δ = max(1 h, 4w)``
-(:data:`HABIT_BIN_FLOOR_S`), ``a_o,h``, ``b_o,h``, ``N_o,h`` the actions of A, B and everyone on
-``o`` in bin ``h`` (``n_A,o``, ``n_B,o``, ``N_o`` over the period), and ``k_B,o`` B's actions on
-``o`` co-acted with A. A ring's fresh link, text or seed post is used once per member and
+(:data:`HABIT_BIN_FLOOR_S`), ``a_o,h`` and ``N_o,h`` the actions of A and of everyone on ``o``
+in bin ``h`` (``n_A,o``, ``N_o`` over the period), ``n_B,o`` B's actions on ``o`` and
+``k_B,o`` those co-acted with A: B's uses outside the evidence land in the hours when others
+use the object. (``Σ_h a_o,h (N_o,h - a_o,h)`` is per account and object, so the term costs no
+per-pair time join.) A ring's fresh link, text or seed post is used once per member and
 occasion, so ``n_B,o - k_B,o`` is 0 or small and the ring is not explained; a campaign hashtag
 that only the ring uses has ``f`` concentrated in the ring's own hours but few uses outside the
 evidence.
