@@ -194,3 +194,14 @@ def test_cli_rejects_a_spark_master_without_the_spark_engine(tmp_path: Path) -> 
                                    "--spark-master", "local[2]"])
     assert out.exit_code != 0
     assert "spark_master" in out.output
+
+
+def test_without_pyspark_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from inconcert import engine_spark
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark raises ImportError
+    assert "pip install 'inconcert[spark]'" in (engine_spark.spark_missing() or "")
+    with pytest.raises(ParameterError, match=r"inconcert\[spark\]"):
+        open_engine("spark", master="local[1]")

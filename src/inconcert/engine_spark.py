@@ -91,7 +91,8 @@ class SparkEngine:
         The Spark master URL. ``None``: the master of a running session (``spark-submit
         --master ...``), else ``local[*]``.
     session:
-        A running :class:`pyspark.sql.SparkSession` to use (not stopped by :meth:`close`).
+        A running :class:`pyspark.sql.SparkSession` to use (not stopped by :meth:`close`);
+        default: the active session, if any. Its ``spark.sql.session.timeZone`` is set to UTC.
     conf:
         Extra Spark settings for a session this engine starts (e.g.
         ``{"spark.sql.shuffle.partitions": "64"}``).
@@ -112,7 +113,11 @@ class SparkEngine:
         self._own = False
         if session is None:
             active = SparkSession.getActiveSession()
-            if active is not None and master is None:
+            if active is not None:  # (pyspark shell, notebooks) used, never stopped
+                if master is not None and master != active.sparkContext.master:
+                    raise ParameterError(
+                        "spark_master", f"the running session's master "
+                        f"({active.sparkContext.master}) or unset", master)
                 session = active
             else:
                 java = java_missing()
