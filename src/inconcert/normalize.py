@@ -905,15 +905,25 @@ def normalize_text(text: str, *, strip_hashtags: bool = False) -> str:
     # expose another: "#a@b" has no mention until "#a" is gone, and "x.org rt@b: hi" no leading
     # retweet marker until the link is gone. Exposed tokens start with a marker, so repeat while
     # some are left; each round shortens the text.
-    s, removed = pattern.subn("", _RT_RE.sub("", s))
-    changed = removed
-    while removed and any(marker in s for marker in markers):
-        s, removed = pattern.subn("", _RT_RE.sub("", s))
+    s, changed = _strip_tokens(s, pattern, markers)
     if changed and not s.isascii() and not unicodedata.is_normalized("NFKC", s):
         s = _fold(s)  # characters on both sides of a deleted token may compose (Hangul jamo)
     if "\u200c" in s:  # after the tokens: a hashtag may hold a ZWNJ
         s = s.replace("\u200c", " ")
+        # ... and a ZWNJ may have hidden a leading retweet marker ("\u200crt@b") or glued a
+        # token to the text before it: strip again, now that it is a space
+        s, _ = _strip_tokens(s, pattern, markers)
     return " ".join(s.split())
+
+
+def _strip_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, int]:
+    """``s`` without leading retweet markers and the tokens ``pattern`` matches, repeated
+    while a deletion exposes another token; and how many the first round deleted."""
+    s, removed = pattern.subn("", _RT_RE.sub("", s))
+    changed = removed
+    while removed and any(marker in s for marker in markers):
+        s, removed = pattern.subn("", _RT_RE.sub("", s))
+    return s, changed
 
 
 def text_key(
