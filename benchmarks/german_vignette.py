@@ -58,17 +58,25 @@ def _replicate(k: int, out: Path) -> None:
     parts = []
     for i in range(k):
         sfx = f"_c{i}"
-        parts.append(base.set_column(
-            base.column_names.index("account_id"), "account_id",
-            pc.binary_join_element_wise(base.column("account_id"), pa.scalar(sfx), ""),
-        ).set_column(
-            base.column_names.index("post_id"), "post_id",
-            pc.binary_join_element_wise(pc.cast(base.column("post_id"), pa.string()),
-                                        pa.scalar(sfx), ""),
-        ).set_column(
-            base.column_names.index("timestamp"), "timestamp",
-            pc.add(base.column("timestamp"), float(i) * 1e8),
-        ))
+        parts.append(
+            base.set_column(
+                base.column_names.index("account_id"),
+                "account_id",
+                pc.binary_join_element_wise(base.column("account_id"), pa.scalar(sfx), ""),
+            )
+            .set_column(
+                base.column_names.index("post_id"),
+                "post_id",
+                pc.binary_join_element_wise(
+                    pc.cast(base.column("post_id"), pa.string()), pa.scalar(sfx), ""
+                ),
+            )
+            .set_column(
+                base.column_names.index("timestamp"),
+                "timestamp",
+                pc.add(base.column("timestamp"), float(i) * 1e8),
+            )
+        )
     pq.write_table(pa.concat_tables(parts), out)
 
 
@@ -77,12 +85,18 @@ def run_variant(name: str) -> dict[str, float]:
 
     start = time.perf_counter()
     if name == "inconcert":
-        result = ic.detect([DATA], objects=OBJECTS,
-                           options=ic.DetectOptions(kinds=tuple(OBJECTS.values()), window=30))
+        result = ic.detect(
+            [DATA],
+            objects=OBJECTS,
+            options=ic.DetectOptions(kinds=tuple(OBJECTS.values()), window=30),
+        )
         out = {"edges": result.edges.num_rows, "groups": result.groups.num_rows}
     elif name == "compat":
-        result = ic.detect([DATA], objects=OBJECTS, options=ic.DetectOptions(
-            kinds=tuple(OBJECTS.values()), window=30, compat="coortweet"))
+        result = ic.detect(
+            [DATA],
+            objects=OBJECTS,
+            options=ic.DetectOptions(kinds=tuple(OBJECTS.values()), window=30, compat="coortweet"),
+        )
         out = {"edges": result.edges.num_rows, "groups": result.groups.num_rows}
     elif name == "naive":
         out = {"pairs": _naive()}
@@ -102,8 +116,7 @@ def _naive() -> int:
     actions = read_inputs([DATA], objects=OBJECTS).table
     con = duckdb.connect()
     con.register("a", actions)
-    con.sql("CREATE TABLE x AS SELECT *, epoch(timestamp) AS t, "
-            "ROW_NUMBER() OVER () AS id FROM a")
+    con.sql("CREATE TABLE x AS SELECT *, epoch(timestamp) AS t, ROW_NUMBER() OVER () AS id FROM a")
     rows = con.sql(
         "SELECT COUNT(*) FROM x l JOIN x r ON l.kind = r.kind AND l.object_id = r.object_id "
         "AND l.id < r.id WHERE abs(l.t - r.t) <= 30 AND l.account_id <> r.account_id"
@@ -143,26 +156,30 @@ def main() -> None:
             for _ in range(args.repeat):
                 proc = subprocess.run(
                     [sys.executable, __file__, "--variant", variant, "--data", str(data)],
-                    check=True, capture_output=True, text=True,
+                    check=True,
+                    capture_output=True,
+                    text=True,
                 )
                 last = proc.stdout.strip().splitlines()[-1]
                 results.setdefault(variant, []).append(json.loads(last))
     base = statistics.median(r["seconds"] for r in results["naive"])
     coortweet = _coortweet_seconds()
-    print(f"German vignette workflow (4 kinds, window 30 s, min_participation 2), "
-          f"data x{args.scale}, median of {args.repeat} runs")
+    print(
+        f"German vignette workflow (4 kinds, window 30 s, min_participation 2), "
+        f"data x{args.scale}, median of {args.repeat} runs"
+    )
     print(f"{'variant':<12}{'wall s':>10}{'peak MB':>10}{'vs naive':>10}{'vs CooRTweet':>14}")
     for variant, runs in results.items():
         secs = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_rss_mb"] for r in runs)
-        vs_ct = (f"{coortweet / secs:>13.1f}x" if coortweet and args.scale == 1
-                 else f"{'n/a':>14}")
+        vs_ct = f"{coortweet / secs:>13.1f}x" if coortweet and args.scale == 1 else f"{'n/a':>14}"
         print(f"{variant:<12}{secs:>10.2f}{peak:>10.0f}{base / secs:>9.1f}x{vs_ct}")
         extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "peak_rss_mb")}
         print(f"{'':<12}{extra}")
     if coortweet:
-        print(f"CooRTweet 2.1.3, its four detect_groups calls (reference timings): "
-              f"{coortweet:.1f} s")
+        print(
+            f"CooRTweet 2.1.3, its four detect_groups calls (reference timings): {coortweet:.1f} s"
+        )
 
 
 if __name__ == "__main__":

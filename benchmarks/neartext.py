@@ -38,8 +38,32 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 CNT_VENV = ROOT / ".venv-cnt"
-SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "tu", "shi", "pe", "do", "gra", "ven", "sta",
-             "ri", "on", "el", "ab", "qu", "zi", "mor", "tal", "ex", "und", "ber", "fa"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ra",
+    "tu",
+    "shi",
+    "pe",
+    "do",
+    "gra",
+    "ven",
+    "sta",
+    "ri",
+    "on",
+    "el",
+    "ab",
+    "qu",
+    "zi",
+    "mor",
+    "tal",
+    "ex",
+    "und",
+    "ber",
+    "fa",
+]
 
 
 def _vocabulary(rng: np.random.Generator, n: int = 30_000) -> tuple[list[str], np.ndarray]:
@@ -75,23 +99,25 @@ def make_texts(n: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     flat = rng.choice(len(vocab), size=int(lengths.sum()), p=p)
     pos = 0
     for i, length in enumerate(lengths.tolist()):
-        texts.append(" ".join(vocab[w] for w in flat[pos:pos + length]))
+        texts.append(" ".join(vocab[w] for w in flat[pos : pos + length]))
         family.append(-1 - i)
         pos += length
     order = rng.permutation(len(texts))
     return [texts[i] for i in order], np.asarray(family)[order]
 
 
-def make_articles(n: int = 10_000, republished: int = 1_000,
-                  seed: int = 1) -> tuple[list[str], np.ndarray]:
+def make_articles(
+    n: int = 10_000, republished: int = 1_000, seed: int = 1
+) -> tuple[list[str], np.ndarray]:
     rng = np.random.default_rng(seed)
     vocab, p = _vocabulary(rng)
     originals = n - republished * 2
     texts: list[str] = []
     family: list[int] = []
     for i in range(originals):
-        body = " ".join(vocab[w] for w in rng.choice(len(vocab), size=int(rng.integers(
-            300, 1501)), p=p))
+        body = " ".join(
+            vocab[w] for w in rng.choice(len(vocab), size=int(rng.integers(300, 1501)), p=p)
+        )
         texts.append(f"Staff reporter {i}\n\n{body}\n\n(c) Outlet {i % 50}")
         family.append(i)
     k = 0
@@ -100,19 +126,22 @@ def make_articles(n: int = 10_000, republished: int = 1_000,
         body = texts[src].split("\n\n")[1].split()
         for _ in range(int(rng.integers(1, 6))):
             body[int(rng.integers(len(body)))] = vocab[int(rng.integers(len(vocab)))]
-        texts.append(f"By another author {k} | Site {k % 97}\n\n{' '.join(body)}\n\n"
-                     f"Read more and subscribe to our newsletter")
+        texts.append(
+            f"By another author {k} | Site {k % 97}\n\n{' '.join(body)}\n\n"
+            f"Read more and subscribe to our newsletter"
+        )
         family.append(src)
         k += 1
     return texts, np.asarray(family)
 
 
 def _shingles(text: str, k: int = 5) -> set[str]:
-    return {text[i:i + k] for i in range(max(1, len(text) - k + 1))}
+    return {text[i : i + k] for i in range(max(1, len(text) - k + 1))}
 
 
-def quality(texts: list[str], family: np.ndarray, labels: list[str | None],
-            max_true_pairs: int = 300_000) -> dict[str, float]:
+def quality(
+    texts: list[str], family: np.ndarray, labels: list[str | None], max_true_pairs: int = 300_000
+) -> dict[str, float]:
     """Pair precision (by contingency counts) and recall over true pairs (exact J >= 0.7)."""
     from inconcert.normalize import normalize_text
 
@@ -134,8 +163,11 @@ def quality(texts: list[str], family: np.ndarray, labels: list[str | None],
                     found += lab[idx[a]] == lab[idx[b]]
         if true >= max_true_pairs:
             break
-    return {"precision": correct / predicted if predicted else 1.0,
-            "recall": found / true if true else 1.0, "true_pairs": true}
+    return {
+        "precision": correct / predicted if predicted else 1.0,
+        "recall": found / true if true else 1.0,
+        "true_pairs": true,
+    }
 
 
 def _peak_mb() -> float:
@@ -150,9 +182,14 @@ def run_cluster(kind: str, n: int) -> dict[str, float]:
     t0 = time.perf_counter()
     result = cluster_texts(texts)
     seconds = time.perf_counter() - t0
-    out = {"texts": len(texts), "seconds": seconds, "peak_rss_mb": _peak_mb(),
-           "rss_before_mb": start_rss, "candidates": result.candidate_pairs,
-           "similar": result.verified_pairs}
+    out = {
+        "texts": len(texts),
+        "seconds": seconds,
+        "peak_rss_mb": _peak_mb(),
+        "rss_before_mb": start_rss,
+        "candidates": result.candidate_pairs,
+        "similar": result.verified_pairs,
+    }
     out.update(quality(texts, family, result.labels.to_pylist()))
     return out
 
@@ -166,14 +203,25 @@ def _posts_csv(path: Path, n: int, cnt: bool) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         if cnt:
-            w.writerow(["message_id", "user_id", "username", "repost_id", "reply_id", "message",
-                        "timestamp", "urls"])
+            w.writerow(
+                [
+                    "message_id",
+                    "user_id",
+                    "username",
+                    "repost_id",
+                    "reply_id",
+                    "message",
+                    "timestamp",
+                    "urls",
+                ]
+            )
         else:
             w.writerow(["post_id", "account_id", "timestamp", "text"])
         for i, (text, fam) in enumerate(zip(texts, family.tolist(), strict=True)):
             if fam >= 0:
                 ts = base_time.setdefault(fam, t0 + int(rng.integers(86_400))) + int(
-                    rng.integers(0, 30))
+                    rng.integers(0, 30)
+                )
             else:
                 ts = t0 + int(rng.integers(86_400))
             account = f"u{int(rng.integers(20_000))}"
@@ -187,8 +235,10 @@ def _cnt_python() -> Path:
     py = CNT_VENV / "bin" / "python"
     if not py.exists():
         subprocess.run([sys.executable, "-m", "venv", str(CNT_VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q",
-                        "coordination-network-toolkit==1.5.2"], check=True)
+        subprocess.run(
+            [str(py), "-m", "pip", "install", "-q", "coordination-network-toolkit==1.5.2"],
+            check=True,
+        )
     return py
 
 
@@ -213,23 +263,50 @@ def compare_cnt(n: int) -> dict[str, float]:
             "print(t1 - t0, time.perf_counter() - t1)\n"
         )
         t0 = time.perf_counter()
-        proc = subprocess.run([str(py), "-c", script, str(d / "cnt.db"), str(d / "cnt.csv")],
-                              check=True, capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(py), "-c", script, str(d / "cnt.db"), str(d / "cnt.csv")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         t2 = time.perf_counter()
         pre_s, sim_s = (float(x) for x in proc.stdout.strip().splitlines()[-1].split())
         inconcert = shutil.which("inconcert") or str(Path(sys.executable).parent / "inconcert")
-        subprocess.run([inconcert, "detect", str(d / "posts.csv"), "--out", str(d / "ic"),
-                        "--kinds", "neartext", "--window", "60", "--min-weight", "1",
-                        "--min-participation", "1", "-q"], check=True)
+        subprocess.run(
+            [
+                inconcert,
+                "detect",
+                str(d / "posts.csv"),
+                "--out",
+                str(d / "ic"),
+                "--kinds",
+                "neartext",
+                "--window",
+                "60",
+                "--min-weight",
+                "1",
+                "--min-participation",
+                "1",
+                "-q",
+            ],
+            check=True,
+        )
         t3 = time.perf_counter()
         with sqlite3.connect(d / "cnt.db") as con:  # directed user pairs: halve
-            row = con.execute("SELECT COUNT(*) FROM co_similar_tweet_network "
-                              "WHERE user_1 < user_2").fetchone()
+            row = con.execute(
+                "SELECT COUNT(*) FROM co_similar_tweet_network WHERE user_1 < user_2"
+            ).fetchone()
             cnt_edges = int(row[0])
         manifest = json.loads((d / "ic" / "manifest.json").read_text())
-        return {"texts": n, "cnt_preprocess_s": pre_s, "cnt_similarity_s": sim_s,
-                "cnt_total_s": t2 - t0, "inconcert_detect_s": t3 - t2,
-                "cnt_edges": cnt_edges, "inconcert_edges": manifest["summary"]["edges"]}
+        return {
+            "texts": n,
+            "cnt_preprocess_s": pre_s,
+            "cnt_similarity_s": sim_s,
+            "cnt_total_s": t2 - t0,
+            "inconcert_detect_s": t3 - t2,
+            "cnt_edges": cnt_edges,
+            "inconcert_edges": manifest["summary"]["edges"],
+        }
 
 
 def main() -> None:
@@ -243,26 +320,40 @@ def main() -> None:
         print(json.dumps(run_cluster(args.child, args.texts)))
         return
     for kind in ("tweets", "articles"):
-        proc = subprocess.run([sys.executable, __file__, "--child", kind, "--texts",
-                               str(args.texts)], check=True, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", kind, "--texts", str(args.texts)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"{kind}: {r['texts']:,} texts in {r['seconds']:.1f} s "
-              f"({r['texts'] / r['seconds']:,.0f} texts/s), peak RSS {r['peak_rss_mb']:,.0f} MB; "
-              f"recall {r['recall']:.4f} precision {r['precision']:.4f} "
-              f"({r['true_pairs']:,} true pairs; {r['candidates']:,} candidates verified)")
+        print(
+            f"{kind}: {r['texts']:,} texts in {r['seconds']:.1f} s "
+            f"({r['texts'] / r['seconds']:,.0f} texts/s), peak RSS {r['peak_rss_mb']:,.0f} MB; "
+            f"recall {r['recall']:.4f} precision {r['precision']:.4f} "
+            f"({r['true_pairs']:,} true pairs; {r['candidates']:,} candidates verified)"
+        )
         if kind == "tweets":
-            ok = (r["seconds"] < 60, r["peak_rss_mb"] < 3072, r["recall"] >= 0.95,
-                  r["precision"] >= 0.99)
-            print(f"  targets (<60 s, <3 GB, recall>=0.95, precision>=0.99): "
-                  f"{', '.join('met' if x else 'MISSED' for x in ok)}")
+            ok = (
+                r["seconds"] < 60,
+                r["peak_rss_mb"] < 3072,
+                r["recall"] >= 0.95,
+                r["precision"] >= 0.99,
+            )
+            print(
+                f"  targets (<60 s, <3 GB, recall>=0.95, precision>=0.99): "
+                f"{', '.join('met' if x else 'MISSED' for x in ok)}"
+            )
     if not args.skip_cnt:
         c = compare_cnt(args.cnt_texts)
-        print(f"vs Coordination Network Toolkit on {c['texts']:,} posts (window 60 s, J>=0.7): "
-              f"CNT {c['cnt_total_s']:.1f} s (preprocess {c['cnt_preprocess_s']:.1f} s, "
-              f"co_similar_tweet {c['cnt_similarity_s']:.1f} s), "
-              f"inconcert detect --kinds neartext {c['inconcert_detect_s']:.1f} s: "
-              f"{c['cnt_total_s'] / c['inconcert_detect_s']:.1f}x; "
-              f"edges CNT {c['cnt_edges']:,}, inconcert {c['inconcert_edges']:,}")
+        print(
+            f"vs Coordination Network Toolkit on {c['texts']:,} posts (window 60 s, J>=0.7): "
+            f"CNT {c['cnt_total_s']:.1f} s (preprocess {c['cnt_preprocess_s']:.1f} s, "
+            f"co_similar_tweet {c['cnt_similarity_s']:.1f} s), "
+            f"inconcert detect --kinds neartext {c['inconcert_detect_s']:.1f} s: "
+            f"{c['cnt_total_s'] / c['inconcert_detect_s']:.1f}x; "
+            f"edges CNT {c['cnt_edges']:,}, inconcert {c['inconcert_edges']:,}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,13 @@ T0 = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 def actions(rows: Iterable[tuple[str, str, str, float, str]]) -> pa.Table:
     """(account, kind, object, seconds after T0, post) rows as an actions table."""
     data = [
-        {"account_id": a, "kind": k, "object_id": o, "timestamp": T0 + timedelta(seconds=s),
-         "post_id": p}
+        {
+            "account_id": a,
+            "kind": k,
+            "object_id": o,
+            "timestamp": T0 + timedelta(seconds=s),
+            "post_id": p,
+        }
         for a, k, o, s, p in rows
     ]
     return pa.Table.from_pylist(data, schema=ACTION_SCHEMA)
@@ -31,7 +36,7 @@ def brute_force_coactions(
     rows = table.to_pylist()
     out = set()
     for i, x in enumerate(rows):
-        for y in rows[i + 1:]:
+        for y in rows[i + 1 :]:
             if x["kind"] != y["kind"] or x["object_id"] != y["object_id"]:
                 continue
             if x["account_id"] == y["account_id"]:
@@ -39,6 +44,14 @@ def brute_force_coactions(
             if abs((x["timestamp"] - y["timestamp"]).total_seconds()) > window:
                 continue
             a, b = (x, y) if x["account_id"] < y["account_id"] else (y, x)
-            out.add((x["kind"], x["object_id"], a["account_id"], a["post_id"], b["account_id"],
-                     b["post_id"]))
+            out.add(
+                (
+                    x["kind"],
+                    x["object_id"],
+                    a["account_id"],
+                    a["post_id"],
+                    b["account_id"],
+                    b["post_id"],
+                )
+            )
     return out

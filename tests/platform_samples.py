@@ -53,26 +53,65 @@ def world() -> list[Item]:
             start = T0 + timedelta(days=day, hours=hour)
             event = f"d{day}s{slot}"
             tag = f"topic{day}{slot}"
-            source = Item(new_id(), "newsdesk", start - timedelta(minutes=30), "original",
-                          f"Breaking: the council votes on plan {event} today, details inside",
-                          f"https://news.example.org/{event}/story", [tag])
-            target = Item(new_id(), "mayor", start - timedelta(minutes=20), "original",
-                          f"Statement from the mayor on plan {event} and what comes next")
+            source = Item(
+                new_id(),
+                "newsdesk",
+                start - timedelta(minutes=30),
+                "original",
+                f"Breaking: the council votes on plan {event} today, details inside",
+                f"https://news.example.org/{event}/story",
+                [tag],
+            )
+            target = Item(
+                new_id(),
+                "mayor",
+                start - timedelta(minutes=20),
+                "original",
+                f"Statement from the mayor on plan {event} and what comes next",
+            )
             items += [source, target]
             link = f"https://blog.example.net/posts/{event}-analysis"
-            for who, offsets in ((PLANTED, [2 + 3 * k for k in range(5)]),
-                                 (ORDINARY, [3600 * 1.5 + 2900 * k for k in range(15)])):
+            for who, offsets in (
+                (PLANTED, [2 + 3 * k for k in range(5)]),
+                (ORDINARY, [3600 * 1.5 + 2900 * k for k in range(15)]),
+            ):
                 for k, account in enumerate(who):
                     t = start + timedelta(seconds=offsets[k])
-                    items.append(Item(new_id(), account, t, "repost", source.text,
-                                      source.url, list(source.hashtags), source.id,
-                                      source.account))
-                    items.append(Item(new_id(), account, t + timedelta(minutes=10),
-                                      "original", f"{account} thinks you should read this on "
-                                      f"{event}", link, [f"{tag}x"]))
-                    items.append(Item(new_id(), account, t + timedelta(minutes=20), "reply",
-                                      f"@mayor this is not what {account} voted for",
-                                      ref=target.id, ref_account="mayor"))
+                    items.append(
+                        Item(
+                            new_id(),
+                            account,
+                            t,
+                            "repost",
+                            source.text,
+                            source.url,
+                            list(source.hashtags),
+                            source.id,
+                            source.account,
+                        )
+                    )
+                    items.append(
+                        Item(
+                            new_id(),
+                            account,
+                            t + timedelta(minutes=10),
+                            "original",
+                            f"{account} thinks you should read this on {event}",
+                            link,
+                            [f"{tag}x"],
+                        )
+                    )
+                    items.append(
+                        Item(
+                            new_id(),
+                            account,
+                            t + timedelta(minutes=20),
+                            "reply",
+                            f"@mayor this is not what {account} voted for",
+                            ref=target.id,
+                            ref_account="mayor",
+                        )
+                    )
     return sorted(items, key=lambda i: (i.time, i.id))
 
 
@@ -111,27 +150,42 @@ def _csv(path: Path, rows: list[dict], columns: list[str]) -> Path:
 
 
 def _v2_tweet(item: Item) -> dict:
-    tweet: dict = {"id": item.id, "author_id": _uid(item.account), "created_at": _iso(item.time),
-                   "conversation_id": item.ref or item.id, "lang": "en"}
+    tweet: dict = {
+        "id": item.id,
+        "author_id": _uid(item.account),
+        "created_at": _iso(item.time),
+        "conversation_id": item.ref or item.id,
+        "lang": "en",
+    }
     entities: dict = {}
     text = item.text
     if item.url:
         text = f"{text} {_tco(item)}"
-        entities["urls"] = [{"start": len(item.text) + 1, "end": len(text), "url": _tco(item),
-                             "expanded_url": item.url,
-                             "display_url": item.url.split("//")[1][:24] + "…"}]
+        entities["urls"] = [
+            {
+                "start": len(item.text) + 1,
+                "end": len(text),
+                "url": _tco(item),
+                "expanded_url": item.url,
+                "display_url": item.url.split("//")[1][:24] + "…",
+            }
+        ]
     if item.hashtags:
         text += "".join(f" #{h}" for h in item.hashtags)
         entities["hashtags"] = [{"start": 0, "end": 0, "tag": h} for h in item.hashtags]
     if item.kind == "repost":
         text = f"RT @{item.ref_account}: {text}"
-        entities["mentions"] = [{"start": 3, "end": 3 + len(str(item.ref_account)),
-                                 "username": item.ref_account,
-                                 "id": _uid(str(item.ref_account))}]
+        entities["mentions"] = [
+            {
+                "start": 3,
+                "end": 3 + len(str(item.ref_account)),
+                "username": item.ref_account,
+                "id": _uid(str(item.ref_account)),
+            }
+        ]
         tweet["referenced_tweets"] = [{"type": "retweeted", "id": item.ref}]
     if item.kind == "reply":
-        entities["mentions"] = [{"start": 0, "end": 6, "username": "mayor",
-                                 "id": _uid("mayor")}]
+        entities["mentions"] = [{"start": 0, "end": 6, "username": "mayor", "id": _uid("mayor")}]
         tweet["referenced_tweets"] = [{"type": "replied_to", "id": item.ref}]
         tweet["in_reply_to_user_id"] = _uid("mayor")
     tweet["text"] = text
@@ -147,14 +201,19 @@ def _user(account: str) -> dict:
 def write_twitter_v2(items: list[Item], folder: Path) -> Path:
     records = []
     for start in range(0, len(items), 40):
-        page = items[start:start + 40]
+        page = items[start : start + 40]
         tweets = [_v2_tweet(i) for i in page]
-        records.append({
-            "data": tweets,
-            "includes": {"users": [_user(a) for a in sorted({i.account for i in page})]},
-            "meta": {"result_count": len(tweets), "newest_id": page[-1].id},
-            "__twarc": {"url": "https://api.twitter.com/2/tweets/search/all", "version": "2.14"},
-        })
+        records.append(
+            {
+                "data": tweets,
+                "includes": {"users": [_user(a) for a in sorted({i.account for i in page})]},
+                "meta": {"result_count": len(tweets), "newest_id": page[-1].id},
+                "__twarc": {
+                    "url": "https://api.twitter.com/2/tweets/search/all",
+                    "version": "2.14",
+                },
+            }
+        )
     return _jsonl(folder / "search_results.jsonl", records)
 
 
@@ -174,17 +233,29 @@ def write_twitter_v2_flat(items: list[Item], folder: Path) -> Path:
 
 
 def _v1_status(item: Item, by_id: dict[str, Item]) -> dict:
-    text = item.text + (f" {_tco(item)}" if item.url else "") + "".join(
-        f" #{h}" for h in item.hashtags)
+    text = (
+        item.text
+        + (f" {_tco(item)}" if item.url else "")
+        + "".join(f" #{h}" for h in item.hashtags)
+    )
     status: dict = {
         "created_at": item.time.strftime("%a %b %d %H:%M:%S +0000 %Y"),
-        "id": int(item.id), "id_str": item.id, "full_text": text, "truncated": False,
-        "user": {"id": int(_uid(item.account)), "id_str": _uid(item.account),
-                 "screen_name": item.account},
+        "id": int(item.id),
+        "id_str": item.id,
+        "full_text": text,
+        "truncated": False,
+        "user": {
+            "id": int(_uid(item.account)),
+            "id_str": _uid(item.account),
+            "screen_name": item.account,
+        },
         "entities": {
             "hashtags": [{"text": h, "indices": [0, 0]} for h in item.hashtags],
-            "urls": [{"url": _tco(item), "expanded_url": item.url, "indices": [0, 0],
-                      "display_url": "x"}] if item.url else [],
+            "urls": [
+                {"url": _tco(item), "expanded_url": item.url, "indices": [0, 0], "display_url": "x"}
+            ]
+            if item.url
+            else [],
             "user_mentions": [],
         },
         "in_reply_to_status_id_str": item.ref if item.kind == "reply" else None,
@@ -202,82 +273,147 @@ def write_twitter_v1(items: list[Item], folder: Path) -> Path:
 
 
 def write_twarc_csv(items: list[Item], folder: Path) -> Path:
-    columns = ["id", "conversation_id", "referenced_tweets.replied_to.id",
-               "referenced_tweets.retweeted.id", "referenced_tweets.quoted.id", "author_id",
-               "in_reply_to_user_id", "retweeted_user_id", "quoted_user_id", "created_at",
-               "text", "lang", "entities.hashtags", "entities.mentions", "entities.urls",
-               "author.username", "__twarc.retrieved_at"]
+    columns = [
+        "id",
+        "conversation_id",
+        "referenced_tweets.replied_to.id",
+        "referenced_tweets.retweeted.id",
+        "referenced_tweets.quoted.id",
+        "author_id",
+        "in_reply_to_user_id",
+        "retweeted_user_id",
+        "quoted_user_id",
+        "created_at",
+        "text",
+        "lang",
+        "entities.hashtags",
+        "entities.mentions",
+        "entities.urls",
+        "author.username",
+        "__twarc.retrieved_at",
+    ]
     rows = []
     for item in items:
         tweet = _v2_tweet(item)
         refs = {r["type"]: r["id"] for r in tweet.get("referenced_tweets", [])}
         entities = tweet.get("entities", {})
-        rows.append({
-            "id": item.id, "conversation_id": tweet["conversation_id"],
-            "referenced_tweets.replied_to.id": refs.get("replied_to", ""),
-            "referenced_tweets.retweeted.id": refs.get("retweeted", ""),
-            "author_id": tweet["author_id"], "created_at": tweet["created_at"],
-            "text": tweet["text"], "lang": "en",
-            "entities.hashtags": json.dumps(entities.get("hashtags", [])) if
-            entities.get("hashtags") else "",
-            "entities.mentions": json.dumps(entities.get("mentions", [])) if
-            entities.get("mentions") else "",
-            "entities.urls": json.dumps(entities.get("urls", [])) if entities.get("urls")
-            else "",
-            "author.username": item.account, "__twarc.retrieved_at": "2024-03-10T00:00:00Z",
-        })
+        rows.append(
+            {
+                "id": item.id,
+                "conversation_id": tweet["conversation_id"],
+                "referenced_tweets.replied_to.id": refs.get("replied_to", ""),
+                "referenced_tweets.retweeted.id": refs.get("retweeted", ""),
+                "author_id": tweet["author_id"],
+                "created_at": tweet["created_at"],
+                "text": tweet["text"],
+                "lang": "en",
+                "entities.hashtags": json.dumps(entities.get("hashtags", []))
+                if entities.get("hashtags")
+                else "",
+                "entities.mentions": json.dumps(entities.get("mentions", []))
+                if entities.get("mentions")
+                else "",
+                "entities.urls": json.dumps(entities.get("urls", []))
+                if entities.get("urls")
+                else "",
+                "author.username": item.account,
+                "__twarc.retrieved_at": "2024-03-10T00:00:00Z",
+            }
+        )
     return _csv(folder / "tweets.csv", rows, columns)
 
 
 def write_twitter_io(items: list[Item], folder: Path) -> Path:
-    columns = ["tweetid", "userid", "user_display_name", "user_screen_name", "tweet_language",
-               "tweet_text", "tweet_time", "in_reply_to_userid", "in_reply_to_tweetid",
-               "quoted_tweet_tweetid", "is_retweet", "retweet_userid", "retweet_tweetid",
-               "hashtags", "urls", "user_mentions"]
+    columns = [
+        "tweetid",
+        "userid",
+        "user_display_name",
+        "user_screen_name",
+        "tweet_language",
+        "tweet_text",
+        "tweet_time",
+        "in_reply_to_userid",
+        "in_reply_to_tweetid",
+        "quoted_tweet_tweetid",
+        "is_retweet",
+        "retweet_userid",
+        "retweet_tweetid",
+        "hashtags",
+        "urls",
+        "user_mentions",
+    ]
     rows = []
     for item in items:
-        rows.append({
-            "tweetid": item.id,
-            "userid": f"{_uid(item.account)}a7f",
-            "user_display_name": item.account, "user_screen_name": item.account,
-            "tweet_language": "en",
-            "tweet_text": (f"RT @{item.ref_account}: " if item.kind == "repost" else "")
-            + item.text,
-            "tweet_time": item.time.strftime("%Y-%m-%d %H:%M:%S"),
-            "in_reply_to_tweetid": item.ref if item.kind == "reply" else "",
-            "is_retweet": "True" if item.kind == "repost" else "False",
-            "retweet_tweetid": item.ref if item.kind == "repost" else "",
-            "hashtags": "[" + ", ".join(item.hashtags) + "]" if item.hashtags else "[]",
-            "urls": f"[{item.url}]" if item.url else "[]",
-            "user_mentions": f"[{_uid('mayor')}]" if item.kind == "reply" else "[]",
-        })
+        rows.append(
+            {
+                "tweetid": item.id,
+                "userid": f"{_uid(item.account)}a7f",
+                "user_display_name": item.account,
+                "user_screen_name": item.account,
+                "tweet_language": "en",
+                "tweet_text": (f"RT @{item.ref_account}: " if item.kind == "repost" else "")
+                + item.text,
+                "tweet_time": item.time.strftime("%Y-%m-%d %H:%M:%S"),
+                "in_reply_to_tweetid": item.ref if item.kind == "reply" else "",
+                "is_retweet": "True" if item.kind == "repost" else "False",
+                "retweet_tweetid": item.ref if item.kind == "repost" else "",
+                "hashtags": "[" + ", ".join(item.hashtags) + "]" if item.hashtags else "[]",
+                "urls": f"[{item.url}]" if item.url else "[]",
+                "user_mentions": f"[{_uid('mayor')}]" if item.kind == "reply" else "[]",
+            }
+        )
     return _csv(folder / "io_archive_tweets.csv", rows, columns)
 
 
 def write_4cat_twitter(items: list[Item], folder: Path) -> Path:
-    columns = ["id", "thread_id", "timestamp", "unix_timestamp", "link", "subject", "body",
-               "author", "author_fullname", "author_id", "is_retweet", "retweeted_user",
-               "is_quote_tweet", "quoted_user", "is_reply", "replied_user", "hashtags", "urls",
-               "images", "mentions"]
+    columns = [
+        "id",
+        "thread_id",
+        "timestamp",
+        "unix_timestamp",
+        "link",
+        "subject",
+        "body",
+        "author",
+        "author_fullname",
+        "author_id",
+        "is_retweet",
+        "retweeted_user",
+        "is_quote_tweet",
+        "quoted_user",
+        "is_reply",
+        "replied_user",
+        "hashtags",
+        "urls",
+        "images",
+        "mentions",
+    ]
     rows = []
     for item in items:
         repost = item.kind == "repost"
-        rows.append({
-            "id": item.id, "thread_id": item.ref if item.kind == "reply" else item.id,
-            "timestamp": item.time.strftime("%Y-%m-%d %H:%M:%S"),
-            "unix_timestamp": int(item.time.timestamp()),
-            "link": f"https://twitter.com/{item.account}/status/{item.id}",
-            "body": (f"RT @{item.ref_account}: " if repost else "") + item.text,
-            "author": item.account, "author_fullname": item.account.title(),
-            "author_id": _uid(item.account),
-            "is_retweet": "yes" if repost else "no",
-            "retweeted_user": item.ref_account if repost else "",
-            "is_quote_tweet": "no", "is_reply": "yes" if item.kind == "reply" else "no",
-            "replied_user": "mayor" if item.kind == "reply" else "",
-            "hashtags": ",".join(item.hashtags), "urls": item.url or "",
-            "mentions": ",".join(["mayor"] if item.kind == "reply" else
-                                 [str(item.ref_account)] if repost else []),
-        })
+        rows.append(
+            {
+                "id": item.id,
+                "thread_id": item.ref if item.kind == "reply" else item.id,
+                "timestamp": item.time.strftime("%Y-%m-%d %H:%M:%S"),
+                "unix_timestamp": int(item.time.timestamp()),
+                "link": f"https://twitter.com/{item.account}/status/{item.id}",
+                "body": (f"RT @{item.ref_account}: " if repost else "") + item.text,
+                "author": item.account,
+                "author_fullname": item.account.title(),
+                "author_id": _uid(item.account),
+                "is_retweet": "yes" if repost else "no",
+                "retweeted_user": item.ref_account if repost else "",
+                "is_quote_tweet": "no",
+                "is_reply": "yes" if item.kind == "reply" else "no",
+                "replied_user": "mayor" if item.kind == "reply" else "",
+                "hashtags": ",".join(item.hashtags),
+                "urls": item.url or "",
+                "mentions": ",".join(
+                    ["mayor"] if item.kind == "reply" else [str(item.ref_account)] if repost else []
+                ),
+            }
+        )
     return _csv(folder / "4cat-twitter.csv", rows, columns)
 
 
@@ -293,24 +429,39 @@ def _tg_number(item: Item, numbers: dict[str, int]) -> int:
 def write_telegram_desktop(items: list[Item], folder: Path) -> Path:
     numbers: dict[str, int] = {}
     by_id = {i.id: i for i in items}
-    messages: list[dict] = [{"id": 0, "type": "service", "date": "2024-03-01T08:00:00",
-                             "date_unixtime": "1709280000", "actor": "Admin",
-                             "actor_id": "user1", "action": "create_group",
-                             "title": "Civic talk", "text": "", "text_entities": []}]
+    messages: list[dict] = [
+        {
+            "id": 0,
+            "type": "service",
+            "date": "2024-03-01T08:00:00",
+            "date_unixtime": "1709280000",
+            "actor": "Admin",
+            "actor_id": "user1",
+            "action": "create_group",
+            "title": "Civic talk",
+            "text": "",
+            "text_entities": [],
+        }
+    ]
     for item in items:
         number = _tg_number(item, numbers)
         entities: list[dict] = [{"type": "plain", "text": item.text}]
         if item.url:
-            entities += [{"type": "plain", "text": " "},
-                         {"type": "text_link", "text": "read more", "href": item.url}]
+            entities += [
+                {"type": "plain", "text": " "},
+                {"type": "text_link", "text": "read more", "href": item.url},
+            ]
         for tag in item.hashtags:
             entities += [{"type": "plain", "text": " "}, {"type": "hashtag", "text": f"#{tag}"}]
         message: dict = {
-            "id": number, "type": "message",
+            "id": number,
+            "type": "message",
             "date": item.time.astimezone(timezone(timedelta(hours=1))).strftime(
-                "%Y-%m-%dT%H:%M:%S"),
+                "%Y-%m-%dT%H:%M:%S"
+            ),
             "date_unixtime": str(int(item.time.timestamp())),
-            "from": item.account.title(), "from_id": f"user{_uid(item.account)}",
+            "from": item.account.title(),
+            "from_id": f"user{_uid(item.account)}",
             "text": entities if len(entities) > 1 else item.text,
             "text_entities": entities,
         }
@@ -321,8 +472,12 @@ def write_telegram_desktop(items: list[Item], folder: Path) -> Path:
         messages.append(message)
     path = folder / "ChatExport_2024-03-10" / "result.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"name": "Civic talk", "type": "public_supergroup", "id": 1876543210,
-                "messages": messages}
+    document = {
+        "name": "Civic talk",
+        "type": "public_supergroup",
+        "id": 1876543210,
+        "messages": messages,
+    }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
@@ -337,29 +492,40 @@ def write_telethon(items: list[Item], folder: Path) -> Path:
         text = item.text + "".join(f" #{t}" for t in item.hashtags)
         entities = []
         if item.url:
-            entities.append({"_": "MessageEntityTextUrl", "offset": 0, "length": 8,
-                             "url": item.url})
+            entities.append(
+                {"_": "MessageEntityTextUrl", "offset": 0, "length": 8, "url": item.url}
+            )
         offset = len(item.text.encode("utf-16-le")) // 2
         for tag in item.hashtags:
-            entities.append({"_": "MessageEntityHashtag", "offset": offset + 1,
-                             "length": len(tag) + 1})
+            entities.append(
+                {"_": "MessageEntityHashtag", "offset": offset + 1, "length": len(tag) + 1}
+            )
             offset += len(tag) + 2
         record: dict = {
-            "_": "Message", "id": number, "peer_id": {"_": "PeerChannel", "channel_id": channel},
-            "date": item.time.isoformat(), "message": text, "out": False, "from_id": None,
-            "entities": entities, "views": 120,
+            "_": "Message",
+            "id": number,
+            "peer_id": {"_": "PeerChannel", "channel_id": channel},
+            "date": item.time.isoformat(),
+            "message": text,
+            "out": False,
+            "from_id": None,
+            "entities": entities,
+            "views": 120,
         }
         if item.kind == "repost" and item.ref in by_id:
             source = int(_uid("newsdesk")) * 1000
-            record["fwd_from"] = {"_": "MessageFwdHeader",
-                                  "date": by_id[item.ref].time.isoformat(),
-                                  "from_id": {"_": "PeerChannel", "channel_id": source},
-                                  "channel_post": _tg_number(by_id[item.ref], numbers)}
+            record["fwd_from"] = {
+                "_": "MessageFwdHeader",
+                "date": by_id[item.ref].time.isoformat(),
+                "from_id": {"_": "PeerChannel", "channel_id": source},
+                "channel_post": _tg_number(by_id[item.ref], numbers),
+            }
         if item.kind == "reply" and item.ref in by_id:
-            record["reply_to"] = {"_": "MessageReplyHeader",
-                                  "reply_to_msg_id": _tg_number(by_id[item.ref], numbers),
-                                  "reply_to_peer_id": {"_": "PeerChannel",
-                                                       "channel_id": int(_uid("mayor")) * 1000}}
+            record["reply_to"] = {
+                "_": "MessageReplyHeader",
+                "reply_to_msg_id": _tg_number(by_id[item.ref], numbers),
+                "reply_to_peer_id": {"_": "PeerChannel", "channel_id": int(_uid("mayor")) * 1000},
+            }
         records.append(record)
     return _jsonl(folder / "messages.jsonl", records)
 
@@ -379,16 +545,24 @@ def _at(item: Item, collection: str = "app.bsky.feed.post") -> str:
 
 def write_bluesky_jetstream(items: list[Item], folder: Path) -> Path:
     by_id = {i.id: i for i in items}
-    records: list[dict] = [{"did": _did("p1"), "time_us": int(T0.timestamp() * 1e6),
-                            "kind": "identity", "identity": {"did": _did("p1"),
-                                                             "handle": "p1.bsky.social"}}]
+    records: list[dict] = [
+        {
+            "did": _did("p1"),
+            "time_us": int(T0.timestamp() * 1e6),
+            "kind": "identity",
+            "identity": {"did": _did("p1"), "handle": "p1.bsky.social"},
+        }
+    ]
     for item in items:
         micros = int(item.time.timestamp() * 1e6) + 350_000
         rkey = _at(item).rsplit("/", 1)[1]
         if item.kind == "repost" and item.ref in by_id:
             original = by_id[item.ref]
-            record = {"$type": "app.bsky.feed.repost", "createdAt": _iso(item.time),
-                      "subject": {"uri": _at(original), "cid": "bafyrei" + original.id}}
+            record = {
+                "$type": "app.bsky.feed.repost",
+                "createdAt": _iso(item.time),
+                "subject": {"uri": _at(original), "cid": "bafyrei" + original.id},
+            }
             collection = "app.bsky.feed.repost"
         else:
             text = item.text
@@ -397,44 +571,91 @@ def write_bluesky_jetstream(items: list[Item], folder: Path) -> Path:
                 shown = item.url.split("//")[1][:20] + "..."
                 start = len(text.encode()) + 1
                 text = f"{text} {shown}"
-                facets.append({"index": {"byteStart": start, "byteEnd": len(text.encode())},
-                               "features": [{"$type": "app.bsky.richtext.facet#link",
-                                             "uri": item.url}]})
+                facets.append(
+                    {
+                        "index": {"byteStart": start, "byteEnd": len(text.encode())},
+                        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": item.url}],
+                    }
+                )
             for tag in item.hashtags:
                 start = len(text.encode()) + 1
                 text = f"{text} #{tag}"
-                facets.append({"index": {"byteStart": start, "byteEnd": len(text.encode())},
-                               "features": [{"$type": "app.bsky.richtext.facet#tag",
-                                             "tag": tag}]})
-            record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": _iso(item.time),
-                      "langs": ["en"], "facets": facets}
+                facets.append(
+                    {
+                        "index": {"byteStart": start, "byteEnd": len(text.encode())},
+                        "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
+                    }
+                )
+            record = {
+                "$type": "app.bsky.feed.post",
+                "text": text,
+                "createdAt": _iso(item.time),
+                "langs": ["en"],
+                "facets": facets,
+            }
             if item.kind == "reply" and item.ref in by_id:
                 parent = {"uri": _at(by_id[item.ref]), "cid": "bafyrei" + item.ref}
                 record["reply"] = {"root": parent, "parent": parent}
             collection = "app.bsky.feed.post"
-        records.append({"did": _did(item.account), "time_us": micros, "kind": "commit",
-                        "commit": {"rev": "3l" + item.id, "operation": "create",
-                                   "collection": collection, "rkey": rkey, "record": record,
-                                   "cid": "bafyrei" + item.id}})
-    records.append({"did": _did("o01"), "time_us": micros + 1, "kind": "commit",
-                    "commit": {"rev": "x", "operation": "create",
-                               "collection": "app.bsky.feed.like", "rkey": "3kzz",
-                               "record": {"$type": "app.bsky.feed.like",
-                                          "subject": {"uri": _at(items[0])}}}})
+        records.append(
+            {
+                "did": _did(item.account),
+                "time_us": micros,
+                "kind": "commit",
+                "commit": {
+                    "rev": "3l" + item.id,
+                    "operation": "create",
+                    "collection": collection,
+                    "rkey": rkey,
+                    "record": record,
+                    "cid": "bafyrei" + item.id,
+                },
+            }
+        )
+    records.append(
+        {
+            "did": _did("o01"),
+            "time_us": micros + 1,
+            "kind": "commit",
+            "commit": {
+                "rev": "x",
+                "operation": "create",
+                "collection": "app.bsky.feed.like",
+                "rkey": "3kzz",
+                "record": {"$type": "app.bsky.feed.like", "subject": {"uri": _at(items[0])}},
+            },
+        }
+    )
     return _jsonl(folder / "jetstream.jsonl", records)
 
 
 def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") -> dict:
-    account = {"id": _uid(item.account), "username": item.account, "acct": item.account,
-               "url": f"https://{host}/@{item.account}"}
+    account = {
+        "id": _uid(item.account),
+        "username": item.account,
+        "acct": item.account,
+        "url": f"https://{host}/@{item.account}",
+    }
     status: dict = {
-        "id": item.id, "created_at": _iso(item.time), "in_reply_to_id": None,
-        "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
-        "visibility": "public", "language": "en",
+        "id": item.id,
+        "created_at": _iso(item.time),
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": "en",
         "uri": f"https://{host}/users/{item.account}/statuses/{item.id}",
-        "url": f"https://{host}/@{item.account}/{item.id}", "account": account,
-        "reblog": None, "media_attachments": [], "mentions": [], "tags": [], "emojis": [],
-        "card": None, "poll": None, "content": "",
+        "url": f"https://{host}/@{item.account}/{item.id}",
+        "account": account,
+        "reblog": None,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "content": "",
     }
     if item.kind == "repost" and item.ref in by_id:
         status["reblog"] = _status(by_id[item.ref], by_id, host)
@@ -442,19 +663,31 @@ def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") ->
     html = f"<p>{item.text}"
     if item.url:
         rest = item.url.split("//")[1]
-        html += (f' <a href="{item.url}" target="_blank" rel="nofollow noopener noreferrer">'
-                 f'<span class="invisible">https://</span><span class="ellipsis">{rest[:20]}'
-                 f'</span><span class="invisible">{rest[20:]}</span></a>')
+        html += (
+            f' <a href="{item.url}" target="_blank" rel="nofollow noopener noreferrer">'
+            f'<span class="invisible">https://</span><span class="ellipsis">{rest[:20]}'
+            f'</span><span class="invisible">{rest[20:]}</span></a>'
+        )
     for tag in item.hashtags:
-        html += (f' <a href="https://{host}/tags/{tag}" class="mention hashtag" rel="tag">'
-                 f"#<span>{tag}</span></a>")
+        html += (
+            f' <a href="https://{host}/tags/{tag}" class="mention hashtag" rel="tag">'
+            f"#<span>{tag}</span></a>"
+        )
         status["tags"].append({"name": tag, "url": f"https://{host}/tags/{tag}"})
     if item.kind == "reply" and item.ref in by_id:
         status["in_reply_to_id"] = item.ref
-        html = (f'<p><span class="h-card"><a href="https://{host}/@mayor" class="u-url '
-                f'mention">@<span>mayor</span></a></span> ' + html[3:])
-        status["mentions"].append({"id": _uid("mayor"), "username": "mayor", "acct": "mayor",
-                                   "url": f"https://{host}/@mayor"})
+        html = (
+            f'<p><span class="h-card"><a href="https://{host}/@mayor" class="u-url '
+            f'mention">@<span>mayor</span></a></span> ' + html[3:]
+        )
+        status["mentions"].append(
+            {
+                "id": _uid("mayor"),
+                "username": "mayor",
+                "acct": "mayor",
+                "url": f"https://{host}/@mayor",
+            }
+        )
     status["content"] = html + "</p>"
     return status
 
@@ -486,27 +719,56 @@ def write_reddit(items: list[Item], folder: Path) -> list[Path]:
     by_id = {i.id: i for i in items}
     submissions, comments = [], []
     for item in items:
-        base = {"id": _b36(item.id), "author": item.account,
-                "created_utc": int(item.time.timestamp()), "subreddit": "civic",
-                "subreddit_id": "t5_2qh1i", "score": 1}
+        base = {
+            "id": _b36(item.id),
+            "author": item.account,
+            "created_utc": int(item.time.timestamp()),
+            "subreddit": "civic",
+            "subreddit_id": "t5_2qh1i",
+            "score": 1,
+        }
         if item.kind == "reply" and item.ref in by_id:
-            comments.append({**base, "body": item.text, "link_id": "t3_" + _b36(item.ref),
-                             "parent_id": "t3_" + _b36(item.ref),
-                             "permalink": f"/r/civic/comments/{_b36(item.ref)}/x/{base['id']}/"})
+            comments.append(
+                {
+                    **base,
+                    "body": item.text,
+                    "link_id": "t3_" + _b36(item.ref),
+                    "parent_id": "t3_" + _b36(item.ref),
+                    "permalink": f"/r/civic/comments/{_b36(item.ref)}/x/{base['id']}/",
+                }
+            )
             continue
-        submission = {**base, "title": item.text, "selftext": "", "is_self": not item.url,
-                      "url": item.url or f"https://www.reddit.com/r/civic/comments/{base['id']}/",
-                      "domain": "self.civic" if not item.url else item.url.split("/")[2],
-                      "permalink": f"/r/civic/comments/{base['id']}/x/", "num_comments": 0}
+        submission = {
+            **base,
+            "title": item.text,
+            "selftext": "",
+            "is_self": not item.url,
+            "url": item.url or f"https://www.reddit.com/r/civic/comments/{base['id']}/",
+            "domain": "self.civic" if not item.url else item.url.split("/")[2],
+            "permalink": f"/r/civic/comments/{base['id']}/x/",
+            "num_comments": 0,
+        }
         if item.kind == "repost" and item.ref in by_id:
             submission["crosspost_parent"] = "t3_" + _b36(item.ref)
             submission["crosspost_parent_list"] = [{"id": _b36(item.ref)}]
         submissions.append(submission)
-    submissions.append({"id": "zz1", "author": "[deleted]", "created_utc": 1709550000,
-                        "title": "[deleted]", "selftext": "[deleted]", "subreddit": "civic",
-                        "is_self": True, "url": "", "permalink": "/r/civic/comments/zz1/x/"})
-    return [_jsonl(folder / "reddit" / "RS_civic_submissions.jsonl", submissions),
-            _jsonl(folder / "reddit" / "RC_civic_comments.jsonl", comments)]
+    submissions.append(
+        {
+            "id": "zz1",
+            "author": "[deleted]",
+            "created_utc": 1709550000,
+            "title": "[deleted]",
+            "selftext": "[deleted]",
+            "subreddit": "civic",
+            "is_self": True,
+            "url": "",
+            "permalink": "/r/civic/comments/zz1/x/",
+        }
+    )
+    return [
+        _jsonl(folder / "reddit" / "RS_civic_submissions.jsonl", submissions),
+        _jsonl(folder / "reddit" / "RC_civic_comments.jsonl", comments),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,26 +780,50 @@ _EDT = timezone(timedelta(hours=-4))
 
 def write_crowdtangle(items: list[Item], folder: Path) -> Path:
     """CrowdTangle has no reposts: shares of the same link with the same message stand in."""
-    columns = ["Page Name", "User Name", "Facebook Id", "Page Category",
-               "Page Admin Top Country", "Likes at Posting", "Followers at Posting",
-               "Post Created", "Post Created Date", "Post Created Time", "Type",
-               "Total Interactions", "Likes", "Comments", "Shares", "URL", "Message", "Link",
-               "Final Link", "Link Text", "Description"]
+    columns = [
+        "Page Name",
+        "User Name",
+        "Facebook Id",
+        "Page Category",
+        "Page Admin Top Country",
+        "Likes at Posting",
+        "Followers at Posting",
+        "Post Created",
+        "Post Created Date",
+        "Post Created Time",
+        "Type",
+        "Total Interactions",
+        "Likes",
+        "Comments",
+        "Shares",
+        "URL",
+        "Message",
+        "Link",
+        "Final Link",
+        "Link Text",
+        "Description",
+    ]
     rows = []
     for item in items:
         local = item.time.astimezone(_EDT)
         short = f"https://bit.ly/{_b36(item.id)}"
-        rows.append({
-            "Page Name": item.account.title(), "User Name": item.account,
-            "Facebook Id": _uid(item.account) + "77", "Page Category": "NEWS_SITE",
-            "Post Created": local.strftime("%Y-%m-%d %H:%M:%S") + " EDT",
-            "Post Created Date": local.strftime("%Y-%m-%d"),
-            "Post Created Time": local.strftime("%H:%M:%S"),
-            "Type": "Link" if item.url else "Status", "Total Interactions": "12",
-            "URL": f"https://www.facebook.com/{_uid(item.account)}77/posts/{item.id}",
-            "Message": item.text + "".join(f" #{h}" for h in item.hashtags),
-            "Link": short if item.url else "", "Final Link": item.url or "",
-        })
+        rows.append(
+            {
+                "Page Name": item.account.title(),
+                "User Name": item.account,
+                "Facebook Id": _uid(item.account) + "77",
+                "Page Category": "NEWS_SITE",
+                "Post Created": local.strftime("%Y-%m-%d %H:%M:%S") + " EDT",
+                "Post Created Date": local.strftime("%Y-%m-%d"),
+                "Post Created Time": local.strftime("%H:%M:%S"),
+                "Type": "Link" if item.url else "Status",
+                "Total Interactions": "12",
+                "URL": f"https://www.facebook.com/{_uid(item.account)}77/posts/{item.id}",
+                "Message": item.text + "".join(f" #{h}" for h in item.hashtags),
+                "Link": short if item.url else "",
+                "Final Link": item.url or "",
+            }
+        )
     return _csv(folder / "crowdtangle.csv", rows, columns)
 
 
@@ -548,19 +834,31 @@ def write_youtube(items: list[Item], folder: Path) -> Path:
     threads: dict[str, dict] = {}
     records = []
     for item in items:
-        video = "dQw" + (item.ref or item.id)[-6:] if item.kind != "repost" else \
-            "vid" + str(item.ref)[-6:]
+        video = (
+            "dQw" + (item.ref or item.id)[-6:]
+            if item.kind != "repost"
+            else "vid" + str(item.ref)[-6:]
+        )
         display = item.text + (f' <a href="{item.url}">{item.url}</a>' if item.url else "")
-        comment = {"kind": "youtube#comment", "etag": "e" + item.id, "id": "Ugx" + item.id,
-                   "snippet": {"channelId": "UCchannel", "videoId": video,
-                               "textDisplay": display,
-                               "textOriginal": item.text + (f" {item.url}" if item.url else ""),
-                               "authorDisplayName": "@" + item.account,
-                               "authorChannelUrl": f"http://www.youtube.com/@{item.account}",
-                               "authorChannelId": {"value": "UC" + _uid(item.account)},
-                               "canRate": True, "viewerRating": "none", "likeCount": 0,
-                               "publishedAt": item.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                               "updatedAt": item.time.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+        comment = {
+            "kind": "youtube#comment",
+            "etag": "e" + item.id,
+            "id": "Ugx" + item.id,
+            "snippet": {
+                "channelId": "UCchannel",
+                "videoId": video,
+                "textDisplay": display,
+                "textOriginal": item.text + (f" {item.url}" if item.url else ""),
+                "authorDisplayName": "@" + item.account,
+                "authorChannelUrl": f"http://www.youtube.com/@{item.account}",
+                "authorChannelId": {"value": "UC" + _uid(item.account)},
+                "canRate": True,
+                "viewerRating": "none",
+                "likeCount": 0,
+                "publishedAt": item.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updatedAt": item.time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+        }
         if item.kind == "reply" and item.ref in by_id:
             thread = threads.get(item.ref)
             if thread is not None:
@@ -569,11 +867,20 @@ def write_youtube(items: list[Item], folder: Path) -> Path:
                 thread["replies"]["comments"].append(comment)
                 thread["snippet"]["totalReplyCount"] += 1
                 continue
-        thread = {"kind": "youtube#commentThread", "etag": "t" + item.id, "id": "Ugx" + item.id,
-                  "snippet": {"channelId": "UCchannel", "videoId": video,
-                              "topLevelComment": comment, "canReply": True,
-                              "totalReplyCount": 0, "isPublic": True},
-                  "replies": {"comments": []}}
+        thread = {
+            "kind": "youtube#commentThread",
+            "etag": "t" + item.id,
+            "id": "Ugx" + item.id,
+            "snippet": {
+                "channelId": "UCchannel",
+                "videoId": video,
+                "topLevelComment": comment,
+                "canReply": True,
+                "totalReplyCount": 0,
+                "isPublic": True,
+            },
+            "replies": {"comments": []},
+        }
         threads[item.id] = thread
         records.append(thread)
     return _jsonl(folder / "comment_threads.jsonl", records)
@@ -582,15 +889,31 @@ def write_youtube(items: list[Item], folder: Path) -> Path:
 def write_tiktok(items: list[Item], folder: Path) -> Path:
     videos = []
     for item in items:
-        videos.append({"id": int(item.id), "create_time": int(item.time.timestamp()),
-                       "username": item.account, "region_code": "US",
-                       "video_description": item.text + "".join(f" #{h}" for h in
-                                                                item.hashtags),
-                       "hashtag_names": item.hashtags, "like_count": 3, "view_count": 40,
-                       "music_id": 7000 + len(videos)})
-    pages = [{"data": {"videos": videos[i:i + 100], "cursor": i + 100, "has_more": True,
-                       "search_id": "7301"}, "error": {"code": "ok", "message": ""}}
-             for i in range(0, len(videos), 100)]
+        videos.append(
+            {
+                "id": int(item.id),
+                "create_time": int(item.time.timestamp()),
+                "username": item.account,
+                "region_code": "US",
+                "video_description": item.text + "".join(f" #{h}" for h in item.hashtags),
+                "hashtag_names": item.hashtags,
+                "like_count": 3,
+                "view_count": 40,
+                "music_id": 7000 + len(videos),
+            }
+        )
+    pages = [
+        {
+            "data": {
+                "videos": videos[i : i + 100],
+                "cursor": i + 100,
+                "has_more": True,
+                "search_id": "7301",
+            },
+            "error": {"code": "ok", "message": ""},
+        }
+        for i in range(0, len(videos), 100)
+    ]
     return _jsonl(folder / "tiktok_videos.jsonl", pages)
 
 
@@ -602,26 +925,50 @@ def write_articles(items: list[Item], folder: Path) -> Path:
         body = f"<p>{item.text}.</p><p>The full story continues here with more detail.</p>"
         if item.url:
             body += f'<p>Source: <a href="{item.url}">{item.url.split("/")[2]}</a></p>'
-        records.append({"url": url, "title": item.text[:60], "media_name": site,
-                        "publish_date": item.time.strftime("%Y-%m-%d %H:%M:%S"),
-                        "language": "en", "text": body})
+        records.append(
+            {
+                "url": url,
+                "title": item.text[:60],
+                "media_name": site,
+                "publish_date": item.time.strftime("%Y-%m-%d %H:%M:%S"),
+                "language": "en",
+                "text": body,
+            }
+        )
     return _jsonl(folder / "articles.jsonl", records)
 
 
 def write_meta_content_library(items: list[Item], folder: Path) -> Path:
-    columns = ["id", "creation_time", "text", "post_owner.id", "post_owner.name",
-               "post_owner.type", "link_attachment.link", "statistics.share_count", "lang"]
-    rows = [{"id": item.id, "creation_time": _iso(item.time),
-             "text": item.text + "".join(f" #{h}" for h in item.hashtags),
-             "post_owner.id": _uid(item.account), "post_owner.name": item.account.title(),
-             "post_owner.type": "PAGE", "link_attachment.link": item.url or "",
-             "statistics.share_count": "1", "lang": "en"} for item in items]
+    columns = [
+        "id",
+        "creation_time",
+        "text",
+        "post_owner.id",
+        "post_owner.name",
+        "post_owner.type",
+        "link_attachment.link",
+        "statistics.share_count",
+        "lang",
+    ]
+    rows = [
+        {
+            "id": item.id,
+            "creation_time": _iso(item.time),
+            "text": item.text + "".join(f" #{h}" for h in item.hashtags),
+            "post_owner.id": _uid(item.account),
+            "post_owner.name": item.account.title(),
+            "post_owner.type": "PAGE",
+            "link_attachment.link": item.url or "",
+            "statistics.share_count": "1",
+            "lang": "en",
+        }
+        for item in items
+    ]
     return _csv(folder / "mcl_posts.csv", rows, columns)
 
 
 #: format -> (writer, the account id the format gives each planted account)
-WRITERS: dict[str, tuple[Callable[[list[Item], Path], Path | list[Path]],
-                         Callable[[str], str]]] = {
+WRITERS: dict[str, tuple[Callable[[list[Item], Path], Path | list[Path]], Callable[[str], str]]] = {
     "twitter-v2": (write_twitter_v2, _uid),
     "twitter-v2-tweets": (write_twitter_v2_flat, _uid),
     "twitter-v1": (write_twitter_v1, _uid),

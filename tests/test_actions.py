@@ -33,53 +33,88 @@ def _acts(posts: pa.Table, kinds: tuple[str, ...], **kw: object) -> set[tuple[st
 
 
 def test_reference_kinds() -> None:
-    posts = _posts([
-        {"post_id": "p1", "account_id": "a", "repost_of": "x1"},
-        {"post_id": "p2", "account_id": "a", "reply_to": "x2"},
-        {"post_id": "p3", "account_id": "a", "quote_of": "x3"},
-        {"post_id": "p4", "account_id": "a", "repost_of": "  "},
-    ])
+    posts = _posts(
+        [
+            {"post_id": "p1", "account_id": "a", "repost_of": "x1"},
+            {"post_id": "p2", "account_id": "a", "reply_to": "x2"},
+            {"post_id": "p3", "account_id": "a", "quote_of": "x3"},
+            {"post_id": "p4", "account_id": "a", "repost_of": "  "},
+        ]
+    )
     assert _acts(posts, ("repost", "reply", "quote")) == {
-        ("p1", "repost", "x1"), ("p2", "reply", "x2"), ("p3", "quote", "x3")}
+        ("p1", "repost", "x1"),
+        ("p2", "reply", "x2"),
+        ("p3", "quote", "x3"),
+    }
 
 
 def test_url_and_domain_are_canonical() -> None:
-    posts = _posts([
-        {"post_id": "p1", "account_id": "a",
-         "urls": ["HTTPS://WWW.BBC.co.uk:443/news?utm_source=tw&b=2&a=1#top", "mailto:x@y.z"]},
-    ])
+    posts = _posts(
+        [
+            {
+                "post_id": "p1",
+                "account_id": "a",
+                "urls": [
+                    "HTTPS://WWW.BBC.co.uk:443/news?utm_source=tw&b=2&a=1#top",
+                    "mailto:x@y.z",
+                ],
+            },
+        ]
+    )
     assert _acts(posts, ("url", "domain")) == {
-        ("p1", "url", "https://bbc.co.uk/news?a=1&b=2"), ("p1", "domain", "bbc.co.uk")}
+        ("p1", "url", "https://bbc.co.uk/news?a=1&b=2"),
+        ("p1", "domain", "bbc.co.uk"),
+    }
     _, stats = posts_to_actions(posts, ("url",))
     assert stats.values_not_usable == {"url": 1}
 
 
 def test_hashtags_mentions_case_folded_and_taken_from_text() -> None:
-    posts = _posts([
-        {"post_id": "p1", "account_id": "a", "hashtags": ["#Wahl2021", "wahl2021"],
-         "mentions": ["@Olaf"]},
-        {"post_id": "p2", "account_id": "b", "text": "Vote #WAHL2021 now @olaf #Выборы"},
-        {"post_id": "p3", "account_id": "c", "hashtags": [],
-         "text": "#ignored when the list is []"},
-    ])
+    posts = _posts(
+        [
+            {
+                "post_id": "p1",
+                "account_id": "a",
+                "hashtags": ["#Wahl2021", "wahl2021"],
+                "mentions": ["@Olaf"],
+            },
+            {"post_id": "p2", "account_id": "b", "text": "Vote #WAHL2021 now @olaf #Выборы"},
+            {
+                "post_id": "p3",
+                "account_id": "c",
+                "hashtags": [],
+                "text": "#ignored when the list is []",
+            },
+        ]
+    )
     assert _acts(posts, ("hashtag", "mention")) == {
-        ("p1", "hashtag", "wahl2021"), ("p1", "mention", "olaf"),
-        ("p2", "hashtag", "wahl2021"), ("p2", "hashtag", "выборы"), ("p2", "mention", "olaf")}
+        ("p1", "hashtag", "wahl2021"),
+        ("p1", "mention", "olaf"),
+        ("p2", "hashtag", "wahl2021"),
+        ("p2", "hashtag", "выборы"),
+        ("p2", "mention", "olaf"),
+    }
 
 
 def test_urls_taken_from_text_when_column_empty() -> None:
-    posts = _posts([{"post_id": "p1", "account_id": "a",
-                     "text": "read https://example.org/a?fbclid=1 now"}])
+    posts = _posts(
+        [{"post_id": "p1", "account_id": "a", "text": "read https://example.org/a?fbclid=1 now"}]
+    )
     assert _acts(posts, ("url",)) == {("p1", "url", "https://example.org/a")}
 
 
 def test_text_kind_normalises_and_skips_short_texts() -> None:
-    posts = _posts([
-        {"post_id": "p1", "account_id": "a",
-         "text": "RT @x: The  Election was STOLEN, share now https://t.co/abc"},
-        {"post_id": "p2", "account_id": "b", "text": "the election was stolen, share now"},
-        {"post_id": "p3", "account_id": "c", "text": "lol"},
-    ])
+    posts = _posts(
+        [
+            {
+                "post_id": "p1",
+                "account_id": "a",
+                "text": "RT @x: The  Election was STOLEN, share now https://t.co/abc",
+            },
+            {"post_id": "p2", "account_id": "b", "text": "the election was stolen, share now"},
+            {"post_id": "p3", "account_id": "c", "text": "lol"},
+        ]
+    )
     acts = _acts(posts, ("text",))
     keys = {post: obj for post, _, obj in acts}
     assert set(keys) == {"p1", "p2"} and keys["p1"] == keys["p2"]
@@ -94,8 +129,12 @@ def test_image_hashes_trimmed_and_deduplicated() -> None:
 
 
 def test_stats_and_unknown_kind() -> None:
-    posts = _posts([{"post_id": "p1", "account_id": "a", "repost_of": "x"},
-                    {"post_id": "p2", "account_id": "a"}])
+    posts = _posts(
+        [
+            {"post_id": "p1", "account_id": "a", "repost_of": "x"},
+            {"post_id": "p2", "account_id": "a"},
+        ]
+    )
     _, stats = posts_to_actions(posts, KINDS)
     d = stats.as_dict()
     assert d["posts"] == 2 and d["posts_with_actions"] == 1 and d["posts_without_actions"] == 1

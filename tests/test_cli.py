@@ -14,8 +14,14 @@ from inconcert.cli import app
 
 runner = CliRunner()
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-OUTPUTS = ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet", "network.graphml",
-           "network.gexf")
+OUTPUTS = (
+    "edges.csv",
+    "accounts.csv",
+    "groups.csv",
+    "evidence.parquet",
+    "network.graphml",
+    "network.gexf",
+)
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -51,7 +57,8 @@ def test_detect_writes_every_file(detected: Path) -> None:
     assert manifest["parameters"]["window"] == 60.0
     assert manifest["inputs"][0]["sha256"] and manifest["inputs"][0]["rows_read"] > 0
     assert manifest["rows"]["read"] == manifest["rows"]["used"] + sum(
-        manifest["rows"]["rejected"].values())
+        manifest["rows"]["rejected"].values()
+    )
     assert set(manifest["timings_s"]) >= {"read", "actions", "co-actions", "edges", "groups"}
     # the report and its figures are hashed too (issue 12, item 4)
     assert set(manifest["outputs"]) == {*OUTPUTS, "report.html", "network.svg", "timeline.svg"}
@@ -86,8 +93,7 @@ def test_summary_is_printed(sim: Path, tmp_path: Path) -> None:
 
 
 def test_refuses_to_overwrite(detected: Path, sim: Path) -> None:
-    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(detected),
-                                 "-q"])
+    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(detected), "-q"])
     assert result.exit_code == 2
     assert "already holds results" in result.output and "--overwrite" in result.output
 
@@ -99,8 +105,9 @@ def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_bad_parameter_is_a_clear_error(sim: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path),
-                                 "--window", "-5"])
+    result = runner.invoke(
+        app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path), "--window", "-5"]
+    )
     assert result.exit_code == 2
     assert "'window' parameter must be a number >= 0" in result.output
 
@@ -124,8 +131,11 @@ def test_rejects_file(tmp_path: Path) -> None:
     assert sorted(r["reason"] for r in rows) == ["bad_timestamp", "missing_account_id"]
     assert {r["line"] for r in rows} == {"4", "5"}
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
-    assert manifest["rows"] == {"read": 6, "used": 4,
-                                "rejected": {"bad_timestamp": 1, "missing_account_id": 1}}
+    assert manifest["rows"] == {
+        "read": 6,
+        "used": 4,
+        "rejected": {"bad_timestamp": 1, "missing_account_id": 1},
+    }
     edges = _csv(tmp_path / "r" / "edges.csv")
     assert [(e["account_a"], e["account_b"], e["weight"]) for e in edges] == [("a", "b", "2")]
 
@@ -136,9 +146,21 @@ GERMAN = SHARED / "data" / "german_elections.csv.gz"
 @pytest.mark.skipif(not GERMAN.exists(), reason="../shared/data is not beside the repo")
 def test_compat_coortweet_on_german_data(tmp_path: Path) -> None:
     out = tmp_path / "ct"
-    _run("detect", GERMAN, "--out", out, "--compat", "coortweet", "--window", "30",
-         "--min-participation", "2", "--objects",
-         "url_id=url,domain_id=domain,hashtag_id=hashtag,phash_id=image", "-q")
+    _run(
+        "detect",
+        GERMAN,
+        "--out",
+        out,
+        "--compat",
+        "coortweet",
+        "--window",
+        "30",
+        "--min-participation",
+        "2",
+        "--objects",
+        "url_id=url,domain_id=domain,hashtag_id=hashtag,phash_id=image",
+        "-q",
+    )
     with open(out / "edges.csv", newline="") as fh:
         ours = {(r["account_a"], r["account_b"]): r for r in csv.DictReader(fh)}
     ref_path = SHARED / "reference" / "coortweet" / "german_g_combined_edges.csv"
@@ -158,8 +180,10 @@ def test_compat_coortweet_on_german_data(tmp_path: Path) -> None:
 
 def test_actions_table_with_unknown_kind(tmp_path: Path) -> None:
     src = tmp_path / "actions.csv"
-    src.write_text("account_id,object_id,timestamp,post_id,kind\n"
-                   "a,o,2024-01-01T00:00:00Z,p1,weird\n", encoding="utf-8")
+    src.write_text(
+        "account_id,object_id,timestamp,post_id,kind\na,o,2024-01-01T00:00:00Z,p1,weird\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["detect", str(src), "--out", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "unknown kind" in result.output and "'weird'" in result.output
@@ -187,8 +211,10 @@ def test_version() -> None:
 def test_neartext_end_to_end(tmp_path: Path) -> None:
     """Three accounts post variants of one text (a word changed each time) within seconds, on
     three days; an organic account posts unrelated text at the same moments."""
-    base = ("the election commission hid the real numbers from the people and the media "
-            "said nothing about it")
+    base = (
+        "the election commission hid the real numbers from the people and the media "
+        "said nothing about it"
+    )
     swaps = ["commission", "council", "committee"]
     lines = ["post_id,account_id,timestamp,text"]
     n = 0
@@ -198,8 +224,10 @@ def test_neartext_end_to_end(tmp_path: Path) -> None:
             text = base.replace("commission", swaps[(day + j) % 3])
             lines.append(f'p{n},{acc},2024-01-0{day + 1}T10:00:{j * 7:02d}Z,"{text}"')
         n += 1
-        lines.append(f'p{n},z,2024-01-0{day + 1}T10:00:03Z,"a completely different post '
-                     f'about cooking pasta with garlic and olive oil {day}"')
+        lines.append(
+            f'p{n},z,2024-01-0{day + 1}T10:00:03Z,"a completely different post '
+            f'about cooking pasta with garlic and olive oil {day}"'
+        )
     src = tmp_path / "posts.csv"
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "r"
@@ -214,8 +242,19 @@ def test_neartext_end_to_end(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["summary"]["actions"]["neartext"]["clusters_with_several_posts"] >= 1
     # the exact-text kind finds nothing: no two posts of one moment are identical
-    _run("detect", src, "--out", tmp_path / "exact", "--kinds", "text", "-q",
-         "--min-weight", "1", "--min-participation", "1")
+    _run(
+        "detect",
+        src,
+        "--out",
+        tmp_path / "exact",
+        "--kinds",
+        "text",
+        "-q",
+        "--min-weight",
+        "1",
+        "--min-participation",
+        "1",
+    )
     assert _csv(tmp_path / "exact" / "edges.csv") == []
     groups = _csv(out / "groups.csv")
     assert len(groups) == 1
@@ -234,8 +273,18 @@ def test_no_significance_skips_the_null_model(sim: Path, detected: Path, tmp_pat
     fast = {(r["account_a"], r["account_b"]) for r in _csv(out / "edges.csv")}
     assert {(r["account_a"], r["account_b"]) for r in full} < fast
     assert json.loads((out / "manifest.json").read_text())["parameters"]["significance"] is False
-    result = runner.invoke(app, ["detect", str(sim / "posts.csv.gz"), "--out", str(tmp_path / "x"),
-                                 "--no-significance", "--max-q", "0.05"])
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            str(sim / "posts.csv.gz"),
+            "--out",
+            str(tmp_path / "x"),
+            "--no-significance",
+            "--max-q",
+            "0.05",
+        ],
+    )
     assert result.exit_code == 2 and "max_q" in result.output
 
 

@@ -83,7 +83,12 @@ def _ref_rows(name: str, columns: list[str], strings: set[str]) -> Counter[tuple
 
 
 RESULT_COLS = [
-    "object_id", "content_id", "content_id_y", "time_delta", "account_id", "account_id_y"
+    "object_id",
+    "content_id",
+    "content_id_y",
+    "time_delta",
+    "account_id",
+    "account_id_y",
 ]
 RESULT_STR = {"object_id", "content_id", "content_id_y", "account_id", "account_id_y"}
 
@@ -120,10 +125,14 @@ def test_detect_groups_rows(prepared: dict[str, pa.Table], column: str, ref: str
 def test_detect_groups_row_order(prepared: dict[str, pa.Table]) -> None:
     """Not only the same rows: CooRTweet's own row order, which fixes `object_ids` order."""
     result = detect_groups(prepared["url_id"], time_window=30, min_participation=2)
-    ours = [tuple(_num(v) if not isinstance(v, str) else v for v in r.values())
-            for r in result.to_pylist()]
-    ref = [tuple(r[c] if c in RESULT_STR else _num(r[c]) for c in RESULT_COLS)
-           for r in _read_ref("german_result_urls_tw30_mp2.csv")]
+    ours = [
+        tuple(_num(v) if not isinstance(v, str) else v for v in r.values())
+        for r in result.to_pylist()
+    ]
+    ref = [
+        tuple(r[c] if c in RESULT_STR else _num(r[c]) for c in RESULT_COLS)
+        for r in _read_ref("german_result_urls_tw30_mp2.csv")
+    ]
     assert ours == ref
 
 
@@ -183,10 +192,14 @@ def test_fb_detect_and_flag_speed_share(fb: tuple[pa.Table, pa.Table, pa.Table])
         "german_fb_urls_detect_groups_tw60_mp2.csv", RESULT_COLS, RESULT_STR
     )
     cols = [*RESULT_COLS, "time_window_10"]
-    ours = [tuple(_num(v) if not isinstance(v, str) else v for v in r.values())
-            for r in fast.to_pylist()]
-    ref = [tuple(r[c] if c in RESULT_STR else _num(r[c]) for c in cols)
-           for r in _read_ref("german_fb_urls_flag_speed_share_tw10.csv")]
+    ours = [
+        tuple(_num(v) if not isinstance(v, str) else v for v in r.values())
+        for r in fast.to_pylist()
+    ]
+    ref = [
+        tuple(r[c] if c in RESULT_STR else _num(r[c]) for c in cols)
+        for r in _read_ref("german_fb_urls_flag_speed_share_tw10.csv")
+    ]
     assert ours == ref  # same rows in the same (setkey) order
     assert sum(fast.column("time_window_10").to_pylist()) == 4_380
 
@@ -214,7 +227,11 @@ def test_fb_fast_network(
 ) -> None:
     _, _, fast = fb
     net = generate_coordinated_network(
-        fast, fast_net=True, edge_weight=0.5, subgraph=subgraph, objects=objects  # type: ignore[arg-type]
+        fast,
+        fast_net=True,
+        edge_weight=0.5,
+        subgraph=subgraph,
+        objects=objects,  # type: ignore[arg-type]
     )
     _assert_same_edges(net.edges, f"{ref}_edges.csv")
     ref_v = _ref_vertices(f"{ref}_vertices.csv")
@@ -305,8 +322,9 @@ def test_group_stats(
     from inconcert.compat.coortweet import group_stats
 
     _, result, flagged = fb
-    net = generate_coordinated_network(flagged if fast else result, fast_net=fast,
-                                       edge_weight=0.5, objects=True)
+    net = generate_coordinated_network(
+        flagged if fast else result, fast_net=fast, edge_weight=0.5, objects=True
+    )
     ours = group_stats(net, weight_threshold=threshold)
     assert _our_table(ours) == _ref_table(ref, {"object_id"})
     counts = ours.column("num_accounts").to_pylist()

@@ -16,8 +16,14 @@ from inconcert.simulate import simulate
 
 from .helpers import actions, brute_force_coactions
 
-LOOSE = DetectOptions(kinds=("url", "hashtag", "object"), min_participation=1, min_weight=1,
-                      max_burst=None, min_occasions=1, max_q=None)
+LOOSE = DetectOptions(
+    kinds=("url", "hashtag", "object"),
+    min_participation=1,
+    min_weight=1,
+    max_burst=None,
+    min_occasions=1,
+    max_q=None,
+)
 
 
 def _evidence_set(result) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -28,11 +34,13 @@ def _evidence_set(result) -> set[tuple[str, ...]]:  # type: ignore[no-untyped-de
 
 
 def test_window_edge_is_inclusive() -> None:
-    acts = actions([
-        ("a", "url", "u1", 0, "p1"),
-        ("b", "url", "u1", 60, "p2"),   # exactly at the window: co-acts with a
-        ("c", "url", "u1", 121, "p3"),  # 61 s after b: co-acts with nobody
-    ])
+    acts = actions(
+        [
+            ("a", "url", "u1", 0, "p1"),
+            ("b", "url", "u1", 60, "p2"),  # exactly at the window: co-acts with a
+            ("c", "url", "u1", 121, "p3"),  # 61 s after b: co-acts with nobody
+        ]
+    )
     result = detect_actions(acts, options=LOOSE)
     assert _evidence_set(result) == {("url", "u1", "a", "p1", "b", "p2")}
     assert result.evidence.column("dt_s").to_pylist() == [60.0]
@@ -47,62 +55,88 @@ def test_one_second_past_the_window() -> None:
 
 
 def test_window_zero_means_same_instant() -> None:
-    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 0, "p2"),
-                    ("c", "url", "u", 1, "p3")])
-    opts = DetectOptions(kinds=("url",), window=0, min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [("a", "url", "u", 0, "p1"), ("b", "url", "u", 0, "p2"), ("c", "url", "u", 1, "p3")]
+    )
+    opts = DetectOptions(
+        kinds=("url",), window=0, min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     assert _evidence_set(detect_actions(acts, options=opts)) == {("url", "u", "a", "p1", "b", "p2")}
 
 
 def test_sub_second_times() -> None:
-    acts = actions([("a", "url", "u", 0.0, "p1"), ("b", "url", "u", 0.5, "p2"),
-                    ("c", "url", "u", 1.6, "p3")])
-    opts = DetectOptions(kinds=("url",), window=1, min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
-    assert _evidence_set(detect_actions(acts, options=opts)) == {
-        ("url", "u", "a", "p1", "b", "p2")}
+    acts = actions(
+        [("a", "url", "u", 0.0, "p1"), ("b", "url", "u", 0.5, "p2"), ("c", "url", "u", 1.6, "p3")]
+    )
+    opts = DetectOptions(
+        kinds=("url",), window=1, min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
+    assert _evidence_set(detect_actions(acts, options=opts)) == {("url", "u", "a", "p1", "b", "p2")}
 
 
 def test_self_pairs_are_not_coactions() -> None:
-    acts = actions([("a", "url", "u1", 0, "p1"), ("a", "url", "u1", 5, "p2"),
-                    ("a", "url", "u1", 6, "p3")])
+    acts = actions(
+        [("a", "url", "u1", 0, "p1"), ("a", "url", "u1", 5, "p2"), ("a", "url", "u1", 6, "p3")]
+    )
     assert detect_actions(acts, options=LOOSE).evidence.num_rows == 0
 
 
 def test_kinds_and_objects_do_not_mix() -> None:
-    acts = actions([("a", "url", "x", 0, "p1"), ("b", "hashtag", "x", 1, "p2"),
-                    ("c", "url", "y", 1, "p3")])
+    acts = actions(
+        [("a", "url", "x", 0, "p1"), ("b", "hashtag", "x", 1, "p2"), ("c", "url", "y", 1, "p3")]
+    )
     assert detect_actions(acts, options=LOOSE).evidence.num_rows == 0
 
 
 def test_duplicate_rows_are_one_action() -> None:
-    acts = actions([("a", "url", "u", 0, "p1"), ("a", "url", "u", 0, "p1"),
-                    ("b", "url", "u", 3, "p2")])
+    acts = actions(
+        [("a", "url", "u", 0, "p1"), ("a", "url", "u", 0, "p1"), ("b", "url", "u", 3, "p2")]
+    )
     assert dedupe_actions(acts).num_rows == 2
     result = detect_actions(dedupe_actions(acts), options=LOOSE)
     assert result.edges.column("weight").to_pylist() == [1]
 
 
 def test_per_kind_window() -> None:
-    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 100, "p2"),
-                    ("a", "hashtag", "h", 0, "p1"), ("b", "hashtag", "h", 100, "p2")])
-    opts = DetectOptions(kinds=("url", "hashtag"), window=60, windows={"hashtag": 100},
-                         min_participation=1, min_weight=1, min_occasions=1, max_q=None)
+    acts = actions(
+        [
+            ("a", "url", "u", 0, "p1"),
+            ("b", "url", "u", 100, "p2"),
+            ("a", "hashtag", "h", 0, "p1"),
+            ("b", "hashtag", "h", 100, "p2"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url", "hashtag"),
+        window=60,
+        windows={"hashtag": 100},
+        min_participation=1,
+        min_weight=1,
+        min_occasions=1,
+        max_q=None,
+    )
     assert _evidence_set(detect_actions(acts, options=opts)) == {
-        ("hashtag", "h", "a", "p1", "b", "p2")}
+        ("hashtag", "h", "a", "p1", "b", "p2")
+    }
 
 
 def test_edge_columns_and_weights() -> None:
     # a and b co-share u1 on two days and u2 once; c joins once.
     day = 86_400
-    acts = actions([
-        ("a", "url", "u1", 0, "a1"), ("b", "url", "u1", 4, "b1"),
-        ("a", "url", "u1", day, "a2"), ("b", "url", "u1", day + 2, "b2"),
-        ("a", "url", "u2", 2 * day, "a3"), ("b", "url", "u2", 2 * day + 10, "b3"),
-        ("c", "url", "u2", 2 * day + 30, "c1"),
-    ])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [
+            ("a", "url", "u1", 0, "a1"),
+            ("b", "url", "u1", 4, "b1"),
+            ("a", "url", "u1", day, "a2"),
+            ("b", "url", "u1", day + 2, "b2"),
+            ("a", "url", "u2", 2 * day, "a3"),
+            ("b", "url", "u2", 2 * day + 10, "b3"),
+            ("c", "url", "u2", 2 * day + 30, "c1"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     result = detect_actions(acts, options=opts)
     edges = {(r["account_a"], r["account_b"]): r for r in result.edges.to_pylist()}
     ab = edges[("a", "b")]
@@ -116,44 +150,65 @@ def test_edge_columns_and_weights() -> None:
     assert len(groups) == 1 and groups[0]["size"] == 3 and groups[0]["edges"] == 3
     assert groups[0]["density"] == 1.0
     # min_weight 2 keeps only a-b
-    strict = detect_actions(acts, options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=2, min_occasions=1, max_q=None))
+    strict = detect_actions(
+        acts,
+        options=DetectOptions(
+            kinds=("url",), min_participation=1, min_weight=2, min_occasions=1, max_q=None
+        ),
+    )
     assert [(r["account_a"], r["account_b"]) for r in strict.edges.to_pylist()] == [("a", "b")]
 
 
 def test_min_participation_needs_both_accounts() -> None:
     # a and b coordinate twice; c coordinates with a once (one post) -> with mp=2, c is out.
-    acts = actions([
-        ("a", "url", "u1", 0, "a1"), ("b", "url", "u1", 1, "b1"), ("c", "url", "u1", 2, "c1"),
-        ("a", "url", "u2", 500, "a2"), ("b", "url", "u2", 501, "b2"),
-        ("c", "url", "zz", 900, "c2"),
-    ])
-    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1,
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [
+            ("a", "url", "u1", 0, "a1"),
+            ("b", "url", "u1", 1, "b1"),
+            ("c", "url", "u1", 2, "c1"),
+            ("a", "url", "u2", 500, "a2"),
+            ("b", "url", "u2", 501, "b2"),
+            ("c", "url", "zz", 900, "c2"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url",), min_participation=2, min_weight=1, min_occasions=1, max_q=None
+    )
     result = detect_actions(acts, options=opts)
     assert result.accounts.column("account_id").to_pylist() == ["a", "b"]
 
 
 def test_min_participation_prefilter_counts_actions() -> None:
-    acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
-                    ("a", "url", "v", 100, "a2")])
-    opts = DetectOptions(kinds=("url",), min_participation=2, min_weight=1,
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"), ("a", "url", "v", 100, "a2")]
+    )
+    opts = DetectOptions(
+        kinds=("url",), min_participation=2, min_weight=1, min_occasions=1, max_q=None
+    )
     assert detect_actions(acts, options=opts).edges.num_rows == 0  # b has one action
 
 
 def test_burst_cap_leaves_out_dense_moments_and_warns() -> None:
     rows = [(f"v{i:03d}", "url", "viral", i * 0.1, f"pv{i}") for i in range(30)]
     rows += [("a", "url", "calm", 0, "a1"), ("b", "url", "calm", 5, "b1")]
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, max_burst=10,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("url",), min_participation=1, min_weight=1, max_burst=10, min_occasions=1, max_q=None
+    )
     result = detect_actions(actions(rows), options=opts)
     assert _evidence_set(result) == {("url", "calm", "a", "a1", "b", "b1")}
     assert result.summary["actions_in_bursts"] == 30
     assert any("dense bursts" in w and "viral" in w for w in result.warnings)
-    uncapped = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=1, max_burst=None,
-            min_occasions=1, max_q=None))
+    uncapped = detect_actions(
+        actions(rows),
+        options=DetectOptions(
+            kinds=("url",),
+            min_participation=1,
+            min_weight=1,
+            max_burst=None,
+            min_occasions=1,
+            max_q=None,
+        ),
+    )
     assert uncapped.evidence.num_rows == 30 * 29 // 2 + 1
 
 
@@ -163,8 +218,9 @@ def test_groups_and_communities() -> None:
         for day in range(3):
             for j, m in enumerate(members):
                 rows.append((m, "url", f"o{k}-{day}", day * 1000 + j, f"{m}{day}"))
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",), max_q=None,
-                                                                  min_occasions=1))
+    result = detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url",), max_q=None, min_occasions=1)
+    )
     acc = {r["account_id"]: r for r in result.accounts.to_pylist()}
     assert acc["a"]["group_id"] == acc["b"]["group_id"] == acc["c"]["group_id"]
     assert acc["x"]["group_id"] == acc["y"]["group_id"] != acc["a"]["group_id"]
@@ -210,12 +266,26 @@ def test_matches_brute_force_and_wider_window_keeps_everything(
     rows: list[tuple[str, str, str, int]], window: int
 ) -> None:
     table = actions([(a, k, o, s, f"p{i}") for i, (a, k, o, s) in enumerate(rows)])
-    opts = DetectOptions(kinds=("url", "hashtag"), window=window, min_participation=1,
-                         min_weight=1, max_burst=None, min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("url", "hashtag"),
+        window=window,
+        min_participation=1,
+        min_weight=1,
+        max_burst=None,
+        min_occasions=1,
+        max_q=None,
+    )
     got = _evidence_set(detect_actions(table, options=opts))
     assert got == brute_force_coactions(table, window)
-    wider = DetectOptions(kinds=("url", "hashtag"), window=window + 30, min_participation=1,
-                          min_weight=1, max_burst=None, min_occasions=1, max_q=None)
+    wider = DetectOptions(
+        kinds=("url", "hashtag"),
+        window=window + 30,
+        min_participation=1,
+        min_weight=1,
+        max_burst=None,
+        min_occasions=1,
+        max_q=None,
+    )
     assert got <= _evidence_set(detect_actions(table, options=wider))
 
 
@@ -228,32 +298,59 @@ def test_empty_input() -> None:
 
 def test_weight_counts_post_pairs_not_matching_features() -> None:
     # One moment where a's post and b's post share a link and a hashtag: one event, 2 co-actions.
-    acts = actions([("a", "url", "u", 0, "a1"), ("a", "hashtag", "h", 0, "a1"),
-                    ("b", "url", "u", 3, "b1"), ("b", "hashtag", "h", 3, "b1")])
+    acts = actions(
+        [
+            ("a", "url", "u", 0, "a1"),
+            ("a", "hashtag", "h", 0, "a1"),
+            ("b", "url", "u", 3, "b1"),
+            ("b", "hashtag", "h", 3, "b1"),
+        ]
+    )
     result = detect_actions(acts, options=LOOSE)
     (edge,) = result.edges.to_pylist()
     assert edge["weight"] == 1 and edge["coactions"] == 2
     assert edge["url_coactions"] == 1 and edge["hashtag_coactions"] == 1
-    assert detect_actions(acts, options=DetectOptions(
-        kinds=("url", "hashtag"), min_participation=1, min_weight=2)).edges.num_rows == 0
+    assert (
+        detect_actions(
+            acts, options=DetectOptions(kinds=("url", "hashtag"), min_participation=1, min_weight=2)
+        ).edges.num_rows
+        == 0
+    )
 
 
 @pytest.mark.parametrize("weight_by", ["events", "coactions", "objects", "tfidf"])
 def test_weight_options(weight_by: str) -> None:
     # a and b: three events on link u (two of them also share hashtag h); c joins once
-    acts = actions([
-        ("a", "url", "u", 0, "a1"), ("a", "hashtag", "h", 0, "a1"),
-        ("b", "url", "u", 2, "b1"), ("b", "hashtag", "h", 2, "b1"),
-        ("a", "url", "u", 500, "a2"), ("a", "hashtag", "h", 500, "a2"),
-        ("b", "url", "u", 502, "b2"), ("b", "hashtag", "h", 502, "b2"),
-        ("a", "url", "u", 900, "a3"), ("b", "url", "u", 903, "b3"),
-        ("c", "url", "u", 904, "c1"), ("c", "url", "w", 2000, "c2"),
-        ("d", "url", "w", 5000, "d1"), ("d", "url", "z", 6000, "d2"),
-    ])
-    opts = DetectOptions(kinds=("url", "hashtag"), min_participation=1, min_weight=1,
-                         weight_by=weight_by, min_occasions=1, max_q=None)
-    edges = {(e["account_a"], e["account_b"]): e for e in
-             detect_actions(acts, options=opts).edges.to_pylist()}
+    acts = actions(
+        [
+            ("a", "url", "u", 0, "a1"),
+            ("a", "hashtag", "h", 0, "a1"),
+            ("b", "url", "u", 2, "b1"),
+            ("b", "hashtag", "h", 2, "b1"),
+            ("a", "url", "u", 500, "a2"),
+            ("a", "hashtag", "h", 500, "a2"),
+            ("b", "url", "u", 502, "b2"),
+            ("b", "hashtag", "h", 502, "b2"),
+            ("a", "url", "u", 900, "a3"),
+            ("b", "url", "u", 903, "b3"),
+            ("c", "url", "u", 904, "c1"),
+            ("c", "url", "w", 2000, "c2"),
+            ("d", "url", "w", 5000, "d1"),
+            ("d", "url", "z", 6000, "d2"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url", "hashtag"),
+        min_participation=1,
+        min_weight=1,
+        weight_by=weight_by,
+        min_occasions=1,
+        max_q=None,
+    )
+    edges = {
+        (e["account_a"], e["account_b"]): e
+        for e in detect_actions(acts, options=opts).edges.to_pylist()
+    }
     ab = edges[("a", "b")]
     assert (ab["events"], ab["coactions"], ab["objects"]) == (3, 5, 2)
     expected = {"events": 3, "coactions": 5, "objects": 2}.get(weight_by)
@@ -268,10 +365,22 @@ def test_weight_options(weight_by: str) -> None:
 
 
 def test_min_weight_counts_events_whatever_the_weight() -> None:
-    acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 1, "b1"),
-                    ("a", "url", "v", 50, "a2"), ("b", "url", "v", 51, "b2")])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=2, weight_by="tfidf",
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [
+            ("a", "url", "u", 0, "a1"),
+            ("b", "url", "u", 1, "b1"),
+            ("a", "url", "v", 50, "a2"),
+            ("b", "url", "v", 51, "b2"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url",),
+        min_participation=1,
+        min_weight=2,
+        weight_by="tfidf",
+        min_occasions=1,
+        max_q=None,
+    )
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert edge["events"] == 2
     with pytest.raises(ParameterError, match="'weight_by'"):
@@ -292,18 +401,27 @@ def test_occasions_count_separate_bursts() -> None:
         rows.append(("c", "url", f"w{day}", day * 86_400.0, f"cw{day}"))
         rows.append(("d", "url", f"w{day}", day * 86_400.0 + 5, f"dw{day}"))
     acts = actions(rows)
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
-    edges = {(e["account_a"], e["account_b"]): e for e in
-             detect_actions(acts, options=opts).edges.to_pylist()}
+    opts = DetectOptions(
+        kinds=("url",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
+    edges = {
+        (e["account_a"], e["account_b"]): e
+        for e in detect_actions(acts, options=opts).edges.to_pylist()
+    }
     assert edges[("a", "b")]["occasions"] == 1 and edges[("a", "b")]["events"] == 10
     assert edges[("c", "d")]["occasions"] == 4
     strict = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, min_occasions=2)
     kept = detect_actions(acts, options=strict).edges
     assert kept.column("account_a").to_pylist() == ["c"]
     # a gap of a day or more joins everything into one occasion
-    one = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, occasion_gap=86_400,
-                        min_occasions=1, max_q=None)
+    one = DetectOptions(
+        kinds=("url",),
+        min_participation=1,
+        min_weight=1,
+        occasion_gap=86_400,
+        min_occasions=1,
+        max_q=None,
+    )
     assert {e["occasions"] for e in detect_actions(acts, options=one).edges.to_pylist()} == {1}
 
 
@@ -314,10 +432,15 @@ def test_pruning_keeps_exactly_the_edges_a_full_count_keeps() -> None:
     opts = DetectOptions(min_weight=3, min_occasions=2, significance=False)
     acts, _ = posts_to_actions(sim.posts, opts.kinds)
     pruned = detect_actions(acts, options=opts).edges
-    full = detect_actions(acts, options=DetectOptions(min_weight=1, significance=False,
-                                                      min_occasions=1)).edges
-    full = full.filter(pc.and_(pc.greater_equal(full.column("events"), 3),
-                               pc.greater_equal(full.column("occasions"), 2)))
+    full = detect_actions(
+        acts, options=DetectOptions(min_weight=1, significance=False, min_occasions=1)
+    ).edges
+    full = full.filter(
+        pc.and_(
+            pc.greater_equal(full.column("events"), 3),
+            pc.greater_equal(full.column("occasions"), 2),
+        )
+    )
     assert pruned.num_rows > 10
     cols = [c for c in full.column_names if c not in ("group_id", "component_id")]
     assert pruned.select(cols).to_pylist() == full.select(cols).to_pylist()

@@ -27,7 +27,8 @@ runner = CliRunner()
 
 POSTS = "post_id,account_id,timestamp,urls\n" + "".join(
     f"p{day}{m},{m},2024-01-0{day + 1}T00:00:0{j}Z,https://x.org/{day}\n"
-    for day in range(3) for j, m in enumerate("abc")
+    for day in range(3)
+    for j, m in enumerate("abc")
 )
 LOOSE = ("--max-q", "1", "--min-occasions", "1", "--min-weight", "1", "-q")
 
@@ -192,8 +193,9 @@ def test_report_that_cannot_be_written(tmp_path: Path) -> None:
     out = tmp_path / "r"
     assert _detect(_posts(tmp_path), out).exit_code == 0
     under_a_file = out / "edges.csv" / "report.html"
-    _refused(runner.invoke(app, ["report", str(out), "--out", str(under_a_file)]),
-             "could not be written")
+    _refused(
+        runner.invoke(app, ["report", str(out), "--out", str(under_a_file)]), "could not be written"
+    )
 
 
 # ---- kills at random points of the write phase ---------------------------------------------
@@ -228,8 +230,9 @@ def test_kill_at_random_points_of_the_write_phase(tmp_path: Path) -> None:
     rng = random.Random(12)
     seen: set[float] = set()
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, str(script), str(src), str(out)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(src), str(out)], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
             time.sleep(rng.uniform(0.0, 0.6))
@@ -254,8 +257,11 @@ def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
     mount.mkdir()
     if not shutil.which("mount") or os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root and the mount command")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
     try:

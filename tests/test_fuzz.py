@@ -28,22 +28,59 @@ from inconcert.ingest import read_inputs
 # pyarrow reports some failures as "exception ignored" tracebacks on stderr: those fail too
 pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 COLUMNS = ["post_id", "account_id", "timestamp", "text", "urls", "hashtags", "repost_of"]
-NASTY = ["", " ", "NA", "null", "nan", "None", "=1+1", "\x00", "\x1b[31m", "\u202e", "\ud7ff",
-         "a\nb", 'say "hi"', "é", "\ufeff", "1e400", "-0", "18446744073709551617", "[1,2",
-         '["a", "b"]', "2024-13-45T99:99:99Z", "1700000000", "1e14", "Wed Oct 10 20:19:24 +0000"]
+NASTY = [
+    "",
+    " ",
+    "NA",
+    "null",
+    "nan",
+    "None",
+    "=1+1",
+    "\x00",
+    "\x1b[31m",
+    "\u202e",
+    "\ud7ff",
+    "a\nb",
+    'say "hi"',
+    "é",
+    "\ufeff",
+    "1e400",
+    "-0",
+    "18446744073709551617",
+    "[1,2",
+    '["a", "b"]',
+    "2024-13-45T99:99:99Z",
+    "1700000000",
+    "1e14",
+    "Wed Oct 10 20:19:24 +0000",
+]
 
 text = st.one_of(st.sampled_from(NASTY), st.text(max_size=30))
-scalar = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
-                   st.floats(allow_nan=True, allow_infinity=True), text)
-json_value = st.recursive(scalar, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
-    max_leaves=12)
-column_names = st.lists(st.one_of(st.sampled_from(COLUMNS), st.text(max_size=8)),
-                        min_size=1, max_size=8)
+scalar = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text,
+)
+json_value = st.recursive(
+    scalar,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+column_names = st.lists(
+    st.one_of(st.sampled_from(COLUMNS), st.text(max_size=8)), min_size=1, max_size=8
+)
 
 
 def _check(path: Path) -> None:
@@ -67,10 +104,13 @@ def _write(data: bytes, suffix: str) -> Path:
 
 
 @FUZZ
-@given(names=column_names, rows=st.lists(st.lists(text, max_size=9), max_size=12),
-       delimiter=st.sampled_from([",", "\t"]), gz=st.booleans())
-def test_generated_csv(names: list[str], rows: list[list[str]], delimiter: str,
-                       gz: bool) -> None:
+@given(
+    names=column_names,
+    rows=st.lists(st.lists(text, max_size=9), max_size=12),
+    delimiter=st.sampled_from([",", "\t"]),
+    gz=st.booleans(),
+)
+def test_generated_csv(names: list[str], rows: list[list[str]], delimiter: str, gz: bool) -> None:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(names)
@@ -81,12 +121,21 @@ def test_generated_csv(names: list[str], rows: list[list[str]], delimiter: str,
 
 
 @FUZZ
-@given(records=st.lists(st.one_of(
-    st.fixed_dictionaries({c: scalar for c in COLUMNS[:3]},
-                          optional={c: json_value for c in COLUMNS[3:]}),
-    st.dictionaries(st.text(max_size=6), json_value, max_size=5),
-    json_value), min_size=1, max_size=10),
-    blank=st.booleans(), gz=st.booleans())
+@given(
+    records=st.lists(
+        st.one_of(
+            st.fixed_dictionaries(
+                {c: scalar for c in COLUMNS[:3]}, optional={c: json_value for c in COLUMNS[3:]}
+            ),
+            st.dictionaries(st.text(max_size=6), json_value, max_size=5),
+            json_value,
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+    blank=st.booleans(),
+    gz=st.booleans(),
+)
 def test_generated_jsonl(records: list[object], blank: bool, gz: bool) -> None:
     lines = [json.dumps(r, allow_nan=True) for r in records]
     if blank:
@@ -95,21 +144,31 @@ def test_generated_jsonl(records: list[object], blank: bool, gz: bool) -> None:
     _check(_write(data, ".jsonl.gz" if gz else ".jsonl"))
 
 
-arrow_column = st.sampled_from([
-    pa.array(["p1", None, "p3"]), pa.array([1, 2**62, None], pa.int64()),
-    pa.array([1.5, float("nan"), float("inf")]), pa.array([True, False, None]),
-    pa.array([0, 2**62, -(2**62)], pa.timestamp("ms")),
-    pa.array([0, 1, None], pa.timestamp("ns", tz="Asia/Tokyo")),
-    pa.array([["a"], [], None], pa.list_(pa.string())), pa.array([[1], [2, 3], None]),
-    pa.array([{"x": 1}, None, {"x": 2}]), pa.array([b"\xff", b"ok", None], pa.binary()),
-    pa.array(["NA", "nan", " "]), pa.array([0, 1, 2], pa.date32()),
-    pa.array([18446744073709551615, 1, None], pa.uint64()),
-])
+arrow_column = st.sampled_from(
+    [
+        pa.array(["p1", None, "p3"]),
+        pa.array([1, 2**62, None], pa.int64()),
+        pa.array([1.5, float("nan"), float("inf")]),
+        pa.array([True, False, None]),
+        pa.array([0, 2**62, -(2**62)], pa.timestamp("ms")),
+        pa.array([0, 1, None], pa.timestamp("ns", tz="Asia/Tokyo")),
+        pa.array([["a"], [], None], pa.list_(pa.string())),
+        pa.array([[1], [2, 3], None]),
+        pa.array([{"x": 1}, None, {"x": 2}]),
+        pa.array([b"\xff", b"ok", None], pa.binary()),
+        pa.array(["NA", "nan", " "]),
+        pa.array([0, 1, 2], pa.date32()),
+        pa.array([18446744073709551615, 1, None], pa.uint64()),
+    ]
+)
 
 
 @FUZZ
-@given(columns=st.dictionaries(st.sampled_from([*COLUMNS, "x", "object_id", "kind"]),
-                               arrow_column, min_size=1, max_size=7))
+@given(
+    columns=st.dictionaries(
+        st.sampled_from([*COLUMNS, "x", "object_id", "kind"]), arrow_column, min_size=1, max_size=7
+    )
+)
 def test_generated_parquet(columns: dict[str, pa.Array]) -> None:
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns), buffer)
@@ -118,27 +177,43 @@ def test_generated_parquet(columns: dict[str, pa.Array]) -> None:
 
 # ---- mutated files ----------------------------------------------------------------------------
 
-GOOD_CSV = (b"post_id,account_id,timestamp,text,urls\n"
-            b'p1,a,2024-01-01T00:00:00Z,"hello\nworld",https://x.org/1\n'
-            b"p2,b,1700000000,plain,[\"https://x.org/2\"]\n"
-            b"p3,c,Wed Oct 10 20:19:24 +0000 2018,,\n")
-GOOD_JSONL = (b'{"post_id": "p1", "account_id": "a", "timestamp": "2024-01-01T00:00:00Z", '
-              b'"urls": ["https://x.org/1"], "text": "hi"}\n'
-              b'{"post_id": 2, "account_id": 7, "timestamp": 1700000000.5, "hashtags": ["x"]}\n')
+GOOD_CSV = (
+    b"post_id,account_id,timestamp,text,urls\n"
+    b'p1,a,2024-01-01T00:00:00Z,"hello\nworld",https://x.org/1\n'
+    b'p2,b,1700000000,plain,["https://x.org/2"]\n'
+    b"p3,c,Wed Oct 10 20:19:24 +0000 2018,,\n"
+)
+GOOD_JSONL = (
+    b'{"post_id": "p1", "account_id": "a", "timestamp": "2024-01-01T00:00:00Z", '
+    b'"urls": ["https://x.org/1"], "text": "hi"}\n'
+    b'{"post_id": 2, "account_id": 7, "timestamp": 1700000000.5, "hashtags": ["x"]}\n'
+)
 
 
 def _good_parquet() -> bytes:
     buffer = io.BytesIO()
-    pq.write_table(pa.table({
-        "post_id": ["p1", "p2", "p3"], "account_id": ["a", "b", "a"],
-        "timestamp": pa.array([1_700_000_000_000, 1_700_000_001_000, 0], pa.timestamp("ms")),
-        "urls": pa.array([["https://x.org/1"], None, []], pa.list_(pa.string())),
-    }), buffer, compression="none")
+    pq.write_table(
+        pa.table(
+            {
+                "post_id": ["p1", "p2", "p3"],
+                "account_id": ["a", "b", "a"],
+                "timestamp": pa.array(
+                    [1_700_000_000_000, 1_700_000_001_000, 0], pa.timestamp("ms")
+                ),
+                "urls": pa.array([["https://x.org/1"], None, []], pa.list_(pa.string())),
+            }
+        ),
+        buffer,
+        compression="none",
+    )
     return buffer.getvalue()
 
 
-mutation = st.tuples(st.sampled_from(["flip", "insert", "delete", "truncate", "repeat"]),
-                     st.floats(min_value=0, max_value=1), st.binary(min_size=1, max_size=8))
+mutation = st.tuples(
+    st.sampled_from(["flip", "insert", "delete", "truncate", "repeat"]),
+    st.floats(min_value=0, max_value=1),
+    st.binary(min_size=1, max_size=8),
+)
 
 
 def _mutate(data: bytes, steps: list[tuple[str, float, bytes]]) -> bytes:
@@ -150,17 +225,19 @@ def _mutate(data: bytes, steps: list[tuple[str, float, bytes]]) -> bytes:
         elif kind == "insert":
             out[at:at] = payload
         elif kind == "delete":
-            del out[at:at + len(payload)]
+            del out[at : at + len(payload)]
         elif kind == "truncate":
             del out[at:]
         elif kind == "repeat":
-            out[at:at] = out[at:at + 64] * 3
+            out[at:at] = out[at : at + 64] * 3
     return bytes(out)
 
 
 @FUZZ
-@given(steps=st.lists(mutation, min_size=1, max_size=4),
-       which=st.sampled_from([".csv", ".tsv", ".csv.gz", ".jsonl", ".jsonl.gz"]))
+@given(
+    steps=st.lists(mutation, min_size=1, max_size=4),
+    which=st.sampled_from([".csv", ".tsv", ".csv.gz", ".jsonl", ".jsonl.gz"]),
+)
 def test_mutated_text_files(steps: list[tuple[str, float, bytes]], which: str) -> None:
     good = GOOD_JSONL if ".jsonl" in which else GOOD_CSV
     if which.startswith(".tsv"):
@@ -192,8 +269,9 @@ def _parquet_in_child(paths: list[Path]) -> subprocess.CompletedProcess[str]:
         "        continue\n"
         "    assert ing.rows_read == ing.rows_used + sum(ing.rejected.values()), p\n"
     )
-    return subprocess.run([sys.executable, "-c", code, *map(str, paths)], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.slow
@@ -204,9 +282,14 @@ def test_mutated_parquet_files(tmp_path: Path) -> None:
     rng = random.Random(7)
     paths = []
     for i in range(150):
-        steps = [(rng.choice(["flip", "insert", "delete", "truncate", "repeat"]), rng.random(),
-                  bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8))))
-                 for _ in range(rng.randrange(1, 4))]
+        steps = [
+            (
+                rng.choice(["flip", "insert", "delete", "truncate", "repeat"]),
+                rng.random(),
+                bytes(rng.randrange(256) for _ in range(rng.randrange(1, 8))),
+            )
+            for _ in range(rng.randrange(1, 4))
+        ]
         path = tmp_path / f"m{i}.parquet"
         path.write_bytes(_mutate(good, steps))
         paths.append(path)
@@ -217,17 +300,32 @@ def test_mutated_parquet_files(tmp_path: Path) -> None:
 # ---- the command line, end to end --------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(mutation, max_size=3),
-       which=st.sampled_from([".csv", ".csv.gz", ".jsonl", ".jsonl.gz"]))
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    steps=st.lists(mutation, max_size=3),
+    which=st.sampled_from([".csv", ".csv.gz", ".jsonl", ".jsonl.gz"]),
+)
 def test_detect_on_mutated_files_is_a_result_or_a_message(
     steps: list[tuple[str, float, bytes]], which: str
 ) -> None:
     good = (GOOD_JSONL if ".jsonl" in which else GOOD_CSV) * 3
     path = _write(_mutate(good, steps), which)
-    result = CliRunner().invoke(app, ["detect", str(path), "--out", str(path.parent / "r"),
-                                      "-q", "--max-q", "1", "--min-occasions", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "detect",
+            str(path),
+            "--out",
+            str(path.parent / "r"),
+            "-q",
+            "--max-q",
+            "1",
+            "--min-occasions",
+            "1",
+        ],
+    )
     # 0: a result; 2: inconcert's message; 3: nothing left to analyse (every row rejected)
     assert result.exit_code in (0, 2, 3), (result.exit_code, result.output, result.exception)
     assert "Traceback" not in result.output

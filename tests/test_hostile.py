@@ -460,10 +460,14 @@ def test_gexf_and_graphml_keep_accounts_whose_escaped_ids_would_collide(tmp_path
     from .helpers import actions
 
     ids = ["a\x01", "a\\x01", "a\\", "b"]  # a control character, its escape, a backslash
-    rows = [(m, "url", f"https://x.org/{day}", day * 86_400 + j, f"{j}-{day}")
-            for day in range(3) for j, m in enumerate(ids)]
-    result = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_occasions=1, max_q=None))
+    rows = [
+        (m, "url", f"https://x.org/{day}", day * 86_400 + j, f"{j}-{day}")
+        for day in range(3)
+        for j, m in enumerate(ids)
+    ]
+    result = detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url",), min_occasions=1, max_q=None)
+    )
     assert result.accounts.num_rows == 4
     write_result(result, tmp_path / "r")
     ns = {"g": "http://gexf.net/1.3"}
@@ -481,8 +485,12 @@ def test_gexf_and_graphml_keep_accounts_whose_escaped_ids_would_collide(tmp_path
 
 def _actions_table(**columns: object) -> pa.Table:
     base: dict[str, object] = {
-        "account_id": ["a", "b"], "kind": ["url", "url"], "object_id": ["x", "x"],
-        "timestamp": pa.array([1, 2], pa.timestamp("s", tz="UTC")), "post_id": ["p", "q"]}
+        "account_id": ["a", "b"],
+        "kind": ["url", "url"],
+        "object_id": ["x", "x"],
+        "timestamp": pa.array([1, 2], pa.timestamp("s", tz="UTC")),
+        "post_id": ["p", "q"],
+    }
     base.update(columns)
     return pa.table({k: v for k, v in base.items() if v is not None})
 
@@ -498,8 +506,9 @@ def _actions_table(**columns: object) -> pa.Table:
         (_actions_table(timestamp=["soon", "later"]), InputError, "column timestamp"),
     ],
 )
-def test_detect_actions_misuse_is_the_tools_own_error(value: object, error: type,
-                                                      needle: str) -> None:
+def test_detect_actions_misuse_is_the_tools_own_error(
+    value: object, error: type, needle: str
+) -> None:
     from inconcert.detect import detect_actions
 
     with pytest.raises(error, match=needle):
@@ -510,9 +519,13 @@ def test_detect_actions_takes_ids_given_as_numbers() -> None:
     from inconcert.detect import detect_actions
 
     table = _actions_table(account_id=[1, 2], post_id=[10, 11])
-    assert detect_actions(table, options=DetectOptions(min_weight=1, min_participation=1,
-                                                       min_occasions=1, max_q=None)
-                          ).accounts.num_rows == 2
+    assert (
+        detect_actions(
+            table,
+            options=DetectOptions(min_weight=1, min_participation=1, min_occasions=1, max_q=None),
+        ).accounts.num_rows
+        == 2
+    )
 
 
 def test_spilling_past_the_temp_limit_is_a_clear_error() -> None:
@@ -521,8 +534,10 @@ def test_spilling_past_the_temp_limit_is_a_clear_error() -> None:
     from inconcert.engine import DuckDBEngine
     from inconcert.errors import ResourceError
 
-    with (DuckDBEngine(memory_limit="100MiB", threads=1, max_temp_size="8MiB") as eng,
-          pytest.raises(ResourceError, match=r"temporary disk.*--max-temp-size")):
+    with (
+        DuckDBEngine(memory_limit="100MiB", threads=1, max_temp_size="8MiB") as eng,
+        pytest.raises(ResourceError, match=r"temporary disk.*--max-temp-size"),
+    ):
         eng.create("x", "SELECT range AS a, random() AS b FROM range(20000000) ORDER BY b")
 
 
@@ -543,12 +558,29 @@ def test_max_temp_size_is_checked_and_defaults_to_half_the_free_disk(tmp_path: P
 def test_cli_max_temp_size_stops_a_runaway_spill(tmp_path: Path) -> None:
     """A dense burst with the cap off and a tiny spill budget: exit code and message."""
     rows = ["post_id,account_id,timestamp,urls"]
-    rows += [f"p{i},a{i},2024-01-01T00:00:{i % 60:02d}Z,https://x.example/v https://x.example/w"
-             for i in range(3000)]
+    rows += [
+        f"p{i},a{i},2024-01-01T00:00:{i % 60:02d}Z,https://x.example/v https://x.example/w"
+        for i in range(3000)
+    ]
     src = tmp_path / "burst.csv"
     src.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["detect", str(src), "--out", str(tmp_path / "r"),
-                                 "--max-burst", "0", "--memory-limit", "64MiB",
-                                 "--max-temp-size", "1MiB", "--threads", "1", "-q"])
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            str(src),
+            "--out",
+            str(tmp_path / "r"),
+            "--max-burst",
+            "0",
+            "--memory-limit",
+            "64MiB",
+            "--max-temp-size",
+            "1MiB",
+            "--threads",
+            "1",
+            "-q",
+        ],
+    )
     assert result.exit_code != 0
     assert "out of" in result.output and "Traceback" not in result.output

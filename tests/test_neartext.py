@@ -15,8 +15,10 @@ from inconcert.neartext import NearTextOptions, cluster_texts, minhash_signature
 from inconcert.normalize import normalize_text
 from inconcert.options import DetectOptions
 
-BASE = ("The mayor quietly approved the new stadium deal last night while the council "
-        "was away on holiday")
+BASE = (
+    "The mayor quietly approved the new stadium deal last night while the council "
+    "was away on holiday"
+)
 
 
 def _labels(texts: list[str | None], **kw: object) -> list[str | None]:
@@ -46,14 +48,13 @@ def test_short_empty_and_link_only_texts_are_skipped() -> None:
 
 FAMILIES = {
     "english": "Citizens must stand together against the corrupt officials who stole our "
-               "future and our savings",
+    "future and our savings",
     "russian": "Граждане должны объединиться против коррумпированных чиновников которые "
-               "украли наше будущее и сбережения",
-    "persian": "شهروندان باید در برابر مقامات فاسدی که آینده و پس انداز ما را دزدیدند "
-               "متحد شوند",
+    "украли наше будущее и сбережения",
+    "persian": "شهروندان باید در برابر مقامات فاسدی که آینده و پس انداز ما را دزدیدند متحد شوند",
     "chinese": "公民必须团结起来反对那些偷走了我们的未来和我们的储蓄的腐败官员他们必须受到惩罚",
     "albanian": "Qytetarët duhet të bashkohen kundër zyrtarëve të korruptuar që na vodhën "
-                "të ardhmen dhe kursimet",
+    "të ardhmen dhe kursimet",
 }
 
 
@@ -69,7 +70,7 @@ def _variants(template: str, rng: random.Random, n: int) -> list[str]:
     else:
         for _ in range(n):
             i = rng.randrange(len(template) - 2)
-            out.append(template[:i] + "我们" + template[i + 2:])  # one two-character word
+            out.append(template[:i] + "我们" + template[i + 2 :])  # one two-character word
     return out
 
 
@@ -81,14 +82,16 @@ def test_planted_families_in_five_scripts() -> None:
         for t in [template, *_variants(template, rng, 4)]:
             texts.append(t)
             family.append(name)
-    noise = [f"Unrelated note number {i} about gardening, {i * 7} tomatoes and the weather"
-             for i in range(30)]
+    noise = [
+        f"Unrelated note number {i} about gardening, {i * 7} tomatoes and the weather"
+        for i in range(30)
+    ]
     labels = _labels(texts + noise)
     for name in FAMILIES:
         members = {lab for lab, fam in zip(labels, family, strict=False) if fam == name}
         assert len(members) == 1, name
     assert len(set(labels[: len(texts)])) == len(FAMILIES)
-    assert not set(labels[len(texts):]) & set(labels[: len(texts)])
+    assert not set(labels[len(texts) :]) & set(labels[: len(texts)])
 
 
 def test_republished_article_is_found() -> None:
@@ -125,7 +128,7 @@ def test_cluster_table_has_representative_and_counts() -> None:
 
 
 def _shingles(text: str, k: int = 5) -> set[str]:
-    return {text[i:i + k] for i in range(max(1, len(text) - k + 1))}
+    return {text[i : i + k] for i in range(max(1, len(text) - k + 1))}
 
 
 @settings(max_examples=30, deadline=None)
@@ -151,10 +154,12 @@ def test_never_crashes_on_arbitrary_text(texts: list[str]) -> None:
 
 
 def test_hostile_input() -> None:
-    texts = ["\ud800 broken surrogate text that is long enough to compare",
-             "مرحبا بالعالم هذا نص طويل بما يكفي من اليمين إلى اليسار",
-             "Mixed Кириллица and Latin and 中文 in one long sentence here",
-             "x" * 1_000_000]
+    texts = [
+        "\ud800 broken surrogate text that is long enough to compare",
+        "مرحبا بالعالم هذا نص طويل بما يكفي من اليمين إلى اليسار",
+        "Mixed Кириллица and Latin and 中文 in one long sentence here",
+        "x" * 1_000_000,
+    ]
     labels = cluster_texts(texts).labels.to_pylist()
     assert all(lab is not None for lab in labels)
 

@@ -15,9 +15,12 @@ from inconcert.neartext import NearTextOptions, cluster_texts
 from inconcert.options import DetectOptions
 from inconcert.simulate import SimulationConfig, simulate
 
-KEYS = {"edges": ["account_a", "account_b"], "groups": ["group_id"],
-        "accounts": ["account_id"],
-        "evidence": ["account_a", "account_b", "kind", "object_id", "post_a", "post_b"]}
+KEYS = {
+    "edges": ["account_a", "account_b"],
+    "groups": ["group_id"],
+    "accounts": ["account_id"],
+    "evidence": ["account_a", "account_b", "kind", "object_id", "post_a", "post_b"],
+}
 
 
 def _variants(rng: np.random.Generator, n_texts: int) -> list[str]:
@@ -47,9 +50,15 @@ def test_clusters_do_not_depend_on_input_order() -> None:
 
 
 def test_detect_neartext_on_shuffled_rows_is_identical(tmp_path: Path) -> None:
-    sim = simulate(SimulationConfig.preset(
-        "default", seed=3, n_organic=400, days=6,
-        behaviours=("copypasta", "slow_copypasta", "mixed")))
+    sim = simulate(
+        SimulationConfig.preset(
+            "default",
+            seed=3,
+            n_organic=400,
+            days=6,
+            behaviours=("copypasta", "slow_copypasta", "mixed"),
+        )
+    )
     posts = sim.posts
     paths = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
     pq.write_table(posts, paths[0])

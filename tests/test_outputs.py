@@ -21,8 +21,9 @@ def _result():  # type: ignore[no-untyped-def]
     for day in range(3):
         for j, m in enumerate(["a", "b", "c"]):
             rows.append((m, "url", f"https://x.org/{day}", day * 86_400 + j, f"{m}{day}"))
-    return detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
-                                                               min_occasions=1, max_q=None))
+    return detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url",), min_occasions=1, max_q=None)
+    )
 
 
 def test_graph_files_load_in_other_tools(tmp_path: Path) -> None:
@@ -37,8 +38,9 @@ def test_graph_files_load_in_other_tools(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "evidence.parquet").num_rows == 9
 
 
-def test_interrupted_write_leaves_no_half_files(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_leaves_no_half_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     result = _result()
     write_result(result, tmp_path)
     before = {n: (tmp_path / n).read_bytes() for n in OUTPUT_FILES if n != "manifest.json"}
@@ -59,8 +61,12 @@ def test_one_hugely_popular_object_stays_bounded() -> None:
     n = 100_000
     rows = [(f"acc{i}", "url", "viral", i * 0.0005, f"p{i}") for i in range(n)]
     rows += [("a", "url", "calm", 1000, "a1"), ("b", "url", "calm", 1001, "b1")]
-    result = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=1, min_occasions=1, max_q=None))
+    result = detect_actions(
+        actions(rows),
+        options=DetectOptions(
+            kinds=("url",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+        ),
+    )
     assert result.summary["actions_in_bursts"] == n
     assert result.evidence.num_rows == 1
     assert result.warnings and "viral" in result.warnings[0]

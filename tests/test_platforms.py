@@ -21,8 +21,9 @@ def _jsonl(path: Path, records: list[Any]) -> Path:
 
 
 def _posts(paths: list[Path] | Path, **kwargs: Any) -> dict[str, dict[str, Any]]:
-    result = read_inputs([str(p) for p in (paths if isinstance(paths, list) else [paths])],
-                         **kwargs)
+    result = read_inputs(
+        [str(p) for p in (paths if isinstance(paths, list) else [paths])], **kwargs
+    )
     return {row["post_id"]: row for row in result.table.to_pylist()}
 
 
@@ -44,8 +45,9 @@ def story() -> list[ps.Item]:
 
 
 @pytest.mark.parametrize("name", sorted(ps.WRITERS))
-def test_planted_group_found_from_every_format(name: str, story: list[ps.Item],
-                                               tmp_path: Path) -> None:
+def test_planted_group_found_from_every_format(
+    name: str, story: list[ps.Item], tmp_path: Path
+) -> None:
     writer, ident = ps.WRITERS[name]
     written = writer(story, tmp_path)
     paths = written if isinstance(written, list) else [written]
@@ -62,8 +64,7 @@ def test_planted_group_found_from_every_format(name: str, story: list[ps.Item],
     assert result.ingested.rows_used >= len(story)
 
 
-def test_reddit_folder_reads_each_file_on_its_own(story: list[ps.Item],
-                                                  tmp_path: Path) -> None:
+def test_reddit_folder_reads_each_file_on_its_own(story: list[ps.Item], tmp_path: Path) -> None:
     paths = ps.write_reddit(story, tmp_path)
     result = read_inputs([str(tmp_path / "reddit")])
     assert [f.format for f in result.files] == ["reddit", "reddit"]
@@ -80,45 +81,99 @@ def test_reddit_folder_reads_each_file_on_its_own(story: list[ps.Item],
 
 _V2_PAGE = {
     "data": [
-        {"id": "1500000000000000001", "author_id": "11", "created_at": "2023-05-02T10:00:00.000Z",
-         "text": "Our new report https://t.co/AAA #Climate photo https://t.co/PIC",
-         "entities": {
-             "urls": [
-                 {"start": 15, "end": 38, "url": "https://t.co/AAA",
-                  "expanded_url": "https://bit.ly/3xyz",
-                  "unwound_url": "https://reports.example.org/2023/climate-report",
-                  "display_url": "bit.ly/3xyz"},
-                 {"start": 53, "end": 76, "url": "https://t.co/PIC",
-                  "expanded_url": "https://twitter.com/alice/status/1500000000000000001/photo/1",
-                  "display_url": "pic.twitter.com/PIC", "media_key": "3_99"}],
-             "hashtags": [{"start": 39, "end": 47, "tag": "Climate"}]}},
-        {"id": "1500000000000000002", "author_id": "12", "created_at": "2023-05-02T10:00:04.000Z",
-         "text": "RT @alice: Our new report https://t.co/AAA #Climate",
-         "referenced_tweets": [{"type": "retweeted", "id": "1500000000000000001"}],
-         "entities": {"urls": [{"url": "https://t.co/AAA",
-                                "expanded_url": "https://reports.example.org/2023/climate"}],
-                      "hashtags": [{"tag": "Climate"}],
-                      "mentions": [{"username": "alice", "id": "11"}]}},
-        {"id": "1500000000000000003", "author_id": "13", "created_at": "2023-05-02T10:01:00.000Z",
-         "text": "This is wrong https://t.co/QQQ",
-         "referenced_tweets": [{"type": "quoted", "id": "1500000000000000001"}],
-         "entities": {"urls": [{"url": "https://t.co/QQQ",
-                                "expanded_url":
-                                    "https://twitter.com/alice/status/1500000000000000001"}]}},
-        {"id": "1500000000000000004", "author_id": "14", "created_at": "2023-05-02T10:02:00.000Z",
-         "text": "@alice agreed, see https://t.co/LNK",
-         "referenced_tweets": [{"type": "replied_to", "id": "1500000000000000001"}],
-         "entities": {"urls": [{"url": "https://t.co/LNK"}],
-                      "mentions": [{"username": "alice", "id": "11"}]}},
-        {"id": "1500000000000000005", "author_id": "15", "created_at": "2023-05-02T10:03:00.000Z",
-         "text": "A long post that Twitter cut…",
-         "note_tweet": {"text": "A long post that Twitter cut in the text field but keeps "
-                                "whole in note_tweet #longform",
-                        "entities": {"hashtags": [{"tag": "longform"}]}}},
+        {
+            "id": "1500000000000000001",
+            "author_id": "11",
+            "created_at": "2023-05-02T10:00:00.000Z",
+            "text": "Our new report https://t.co/AAA #Climate photo https://t.co/PIC",
+            "entities": {
+                "urls": [
+                    {
+                        "start": 15,
+                        "end": 38,
+                        "url": "https://t.co/AAA",
+                        "expanded_url": "https://bit.ly/3xyz",
+                        "unwound_url": "https://reports.example.org/2023/climate-report",
+                        "display_url": "bit.ly/3xyz",
+                    },
+                    {
+                        "start": 53,
+                        "end": 76,
+                        "url": "https://t.co/PIC",
+                        "expanded_url": "https://twitter.com/alice/status/1500000000000000001/photo/1",
+                        "display_url": "pic.twitter.com/PIC",
+                        "media_key": "3_99",
+                    },
+                ],
+                "hashtags": [{"start": 39, "end": 47, "tag": "Climate"}],
+            },
+        },
+        {
+            "id": "1500000000000000002",
+            "author_id": "12",
+            "created_at": "2023-05-02T10:00:04.000Z",
+            "text": "RT @alice: Our new report https://t.co/AAA #Climate",
+            "referenced_tweets": [{"type": "retweeted", "id": "1500000000000000001"}],
+            "entities": {
+                "urls": [
+                    {
+                        "url": "https://t.co/AAA",
+                        "expanded_url": "https://reports.example.org/2023/climate",
+                    }
+                ],
+                "hashtags": [{"tag": "Climate"}],
+                "mentions": [{"username": "alice", "id": "11"}],
+            },
+        },
+        {
+            "id": "1500000000000000003",
+            "author_id": "13",
+            "created_at": "2023-05-02T10:01:00.000Z",
+            "text": "This is wrong https://t.co/QQQ",
+            "referenced_tweets": [{"type": "quoted", "id": "1500000000000000001"}],
+            "entities": {
+                "urls": [
+                    {
+                        "url": "https://t.co/QQQ",
+                        "expanded_url": "https://twitter.com/alice/status/1500000000000000001",
+                    }
+                ]
+            },
+        },
+        {
+            "id": "1500000000000000004",
+            "author_id": "14",
+            "created_at": "2023-05-02T10:02:00.000Z",
+            "text": "@alice agreed, see https://t.co/LNK",
+            "referenced_tweets": [{"type": "replied_to", "id": "1500000000000000001"}],
+            "entities": {
+                "urls": [{"url": "https://t.co/LNK"}],
+                "mentions": [{"username": "alice", "id": "11"}],
+            },
+        },
+        {
+            "id": "1500000000000000005",
+            "author_id": "15",
+            "created_at": "2023-05-02T10:03:00.000Z",
+            "text": "A long post that Twitter cut…",
+            "note_tweet": {
+                "text": "A long post that Twitter cut in the text field but keeps "
+                "whole in note_tweet #longform",
+                "entities": {"hashtags": [{"tag": "longform"}]},
+            },
+        },
     ],
-    "includes": {"users": [{"id": "11", "username": "alice"}, {"id": "12", "username": "bob"}],
-                 "tweets": [{"id": "999", "author_id": "77", "text": "not part of the collection",
-                             "created_at": "2020-01-01T00:00:00.000Z"}]},
+    "includes": {
+        "users": [{"id": "11", "username": "alice"}, {"id": "12", "username": "bob"}],
+        "tweets": [
+            {
+                "id": "999",
+                "author_id": "77",
+                "text": "not part of the collection",
+                "created_at": "2020-01-01T00:00:00.000Z",
+            }
+        ],
+    },
     "meta": {"result_count": 5},
 }
 
@@ -144,8 +199,13 @@ def test_twitter_v2_page(tmp_path: Path) -> None:
     assert reply["urls"] == ["https://t.co/LNK"]  # nothing better given
     assert posts["1500000000000000005"]["hashtags"] == ["longform"]
     assert "whole in note_tweet" in posts["1500000000000000005"]["text"]
-    links = dict(zip(result.permalinks.column("post_id").to_pylist(),
-                     result.permalinks.column("permalink").to_pylist(), strict=True))
+    links = dict(
+        zip(
+            result.permalinks.column("post_id").to_pylist(),
+            result.permalinks.column("permalink").to_pylist(),
+            strict=True,
+        )
+    )
     assert links["1500000000000000001"] == "https://twitter.com/alice/status/1500000000000000001"
     assert links["1500000000000000003"] == "https://twitter.com/i/web/status/1500000000000000003"
 
@@ -153,22 +213,39 @@ def test_twitter_v2_page(tmp_path: Path) -> None:
 def test_twitter_v1_extended_and_nested_ids(tmp_path: Path) -> None:
     big = 1500000000000000123  # beyond 2**53: the id_str is taken, not a float
     status = {
-        "created_at": "Tue May 02 10:00:00 +0000 2023", "id": big, "id_str": str(big),
-        "text": "truncated… https://t.co/x", "truncated": True,
+        "created_at": "Tue May 02 10:00:00 +0000 2023",
+        "id": big,
+        "id_str": str(big),
+        "text": "truncated… https://t.co/x",
+        "truncated": True,
         "user": {"id": 42, "id_str": "42", "screen_name": "carol"},
-        "extended_tweet": {"full_text": "The whole text with a link https://t.co/FULL #tag",
-                           "entities": {"urls": [{"url": "https://t.co/FULL",
-                                                  "expanded_url": "https://example.com/a"}],
-                                        "hashtags": [{"text": "tag"}], "user_mentions": []}},
-        "entities": {"urls": [{"url": "https://t.co/x", "expanded_url": "https://twitter.com/i/"
-                                                                       "web/status/1"}]},
-        "quoted_status_id_str": "777", "is_quote_status": True,
+        "extended_tweet": {
+            "full_text": "The whole text with a link https://t.co/FULL #tag",
+            "entities": {
+                "urls": [{"url": "https://t.co/FULL", "expanded_url": "https://example.com/a"}],
+                "hashtags": [{"text": "tag"}],
+                "user_mentions": [],
+            },
+        },
+        "entities": {
+            "urls": [
+                {"url": "https://t.co/x", "expanded_url": "https://twitter.com/i/web/status/1"}
+            ]
+        },
+        "quoted_status_id_str": "777",
+        "is_quote_status": True,
     }
-    retweet = {"created_at": "Tue May 02 10:00:05 +0000 2023", "id_str": "2",
-               "text": "RT @carol: The whole", "user": {"id_str": "43"},
-               "retweeted_status": {**status},
-               "entities": {"urls": [{"expanded_url": "https://example.com/a"}],
-                            "hashtags": [{"text": "tag"}]}}
+    retweet = {
+        "created_at": "Tue May 02 10:00:05 +0000 2023",
+        "id_str": "2",
+        "text": "RT @carol: The whole",
+        "user": {"id_str": "43"},
+        "retweeted_status": {**status},
+        "entities": {
+            "urls": [{"expanded_url": "https://example.com/a"}],
+            "hashtags": [{"text": "tag"}],
+        },
+    }
     posts = _posts(_jsonl(tmp_path / "statuses.jsonl", [status, retweet]))
     own = posts[str(big)]
     assert own["account_id"] == "42" and own["quote_of"] == "777"
@@ -188,7 +265,8 @@ def test_twarc_csv_json_entities(tmp_path: Path) -> None:
         "entities.hashtags,entities.mentions,author.username\n"
         f"10,1,2023-05-02T10:00:00.000Z,hello https://t.co/Z,,,,{cells},,ann\n"
         f"11,2,2023-05-02T10:00:02.000Z,RT @ann: hello,10,,,{cells},,ben\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     posts = _posts(path)
     assert posts["10"]["urls"] == ["https://example.com/z"]
     assert posts["10"]["hashtags"] == ["one", "two"]
@@ -200,10 +278,11 @@ def test_io_archive_bracket_lists(tmp_path: Path) -> None:
     path.write_text(
         "tweetid,userid,tweet_time,tweet_text,is_retweet,retweet_tweetid,hashtags,urls,"
         "user_mentions,in_reply_to_tweetid,quoted_tweet_tweetid\n"
-        "1,abc==,2017-01-01 12:34,Vote! http://t.co/x,False,,\"[vote, now]\","
-        "\"[http://example.org/x]\",[55],,\n"
+        '1,abc==,2017-01-01 12:34,Vote! http://t.co/x,False,,"[vote, now]",'
+        '"[http://example.org/x]",[55],,\n'
         "2,def==,2017-01-01 12:35,RT @x: Vote!,True,1,[vote],[http://example.org/x],[],,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     posts = _posts(path)
     assert posts["1"]["hashtags"] == ["vote", "now"]
     assert posts["1"]["urls"] == ["http://example.org/x"]
@@ -216,12 +295,13 @@ def test_4cat_comma_lists_and_derived_reposts(tmp_path: Path) -> None:
         "id,thread_id,timestamp,unix_timestamp,body,author,author_id,is_retweet,"
         "retweeted_user,is_quote_tweet,is_reply,hashtags,urls,mentions\n"
         "1,1,2023-05-02 10:00:00,1683021600,Read https://t.co/a,ann,1,no,,no,no,"
-        "\"news,politics\",https://example.com/a,\n"
+        '"news,politics",https://example.com/a,\n'
         "2,2,2023-05-02 10:00:03,1683021603,RT @ann: Read https://t.co/a,ben,2,yes,ann,no,no,"
-        "\"news,politics\",https://example.com/a,ann\n"
+        '"news,politics",https://example.com/a,ann\n'
         "3,3,2023-05-02 10:00:04,1683021604,RT @ann: Read https://t.co/a,cat,3,yes,ann,no,no,"
-        "\"news,politics\",https://example.com/a,ann\n",
-        encoding="utf-8")
+        '"news,politics",https://example.com/a,ann\n',
+        encoding="utf-8",
+    )
     posts = _posts(path)
     assert posts["1"]["hashtags"] == ["news", "politics"]
     assert posts["2"]["repost_of"] == posts["3"]["repost_of"] is not None
@@ -235,32 +315,67 @@ def test_4cat_comma_lists_and_derived_reposts(tmp_path: Path) -> None:
 
 def test_telegram_desktop_parts_links_forwards(tmp_path: Path) -> None:
     document = {
-        "name": "News channel", "type": "public_channel", "id": 1234567890,
+        "name": "News channel",
+        "type": "public_channel",
+        "id": 1234567890,
         "messages": [
-            {"id": 1, "type": "service", "date": "2023-05-01T09:00:00",
-             "date_unixtime": "1682931600", "actor": "News", "actor_id": "channel1234567890",
-             "action": "pin_message", "text": ""},
-            {"id": 2, "type": "message", "date": "2023-05-01T12:00:00",
-             "date_unixtime": "1682935200", "from": "News", "from_id": "channel1234567890",
-             "text": ["Breaking: ", {"type": "text_link", "text": "the story",
-                                     "href": "https://example.org/story"},
-                      " and https://example.org/other ", {"type": "hashtag", "text": "#war"}],
-             "text_entities": [
-                 {"type": "plain", "text": "Breaking: "},
-                 {"type": "text_link", "text": "the story", "href": "https://example.org/story"},
-                 {"type": "plain", "text": " and "},
-                 {"type": "link", "text": "https://example.org/other"},
-                 {"type": "plain", "text": " "},
-                 {"type": "hashtag", "text": "#war"},
-                 {"type": "mention", "text": "@someone"}]},
-            {"id": 3, "type": "message", "date": "2023-05-01T12:00:05",
-             "date_unixtime": "1682935205", "from": "News", "from_id": "channel1234567890",
-             "forwarded_from": "Other channel", "text": "Copied text #tag",
-             "text_entities": [{"type": "plain", "text": "Copied text "},
-                               {"type": "hashtag", "text": "#tag"}]},
-            {"id": 4, "type": "message", "date": "2023-05-01T12:01:00",
-             "date_unixtime": "1682935260", "from": "News", "from_id": "channel1234567890",
-             "reply_to_message_id": 2, "text": "Update"},
+            {
+                "id": 1,
+                "type": "service",
+                "date": "2023-05-01T09:00:00",
+                "date_unixtime": "1682931600",
+                "actor": "News",
+                "actor_id": "channel1234567890",
+                "action": "pin_message",
+                "text": "",
+            },
+            {
+                "id": 2,
+                "type": "message",
+                "date": "2023-05-01T12:00:00",
+                "date_unixtime": "1682935200",
+                "from": "News",
+                "from_id": "channel1234567890",
+                "text": [
+                    "Breaking: ",
+                    {"type": "text_link", "text": "the story", "href": "https://example.org/story"},
+                    " and https://example.org/other ",
+                    {"type": "hashtag", "text": "#war"},
+                ],
+                "text_entities": [
+                    {"type": "plain", "text": "Breaking: "},
+                    {"type": "text_link", "text": "the story", "href": "https://example.org/story"},
+                    {"type": "plain", "text": " and "},
+                    {"type": "link", "text": "https://example.org/other"},
+                    {"type": "plain", "text": " "},
+                    {"type": "hashtag", "text": "#war"},
+                    {"type": "mention", "text": "@someone"},
+                ],
+            },
+            {
+                "id": 3,
+                "type": "message",
+                "date": "2023-05-01T12:00:05",
+                "date_unixtime": "1682935205",
+                "from": "News",
+                "from_id": "channel1234567890",
+                "forwarded_from": "Other channel",
+                "text": "Copied text #tag",
+                "text_entities": [
+                    {"type": "plain", "text": "Copied text "},
+                    {"type": "hashtag", "text": "#tag"},
+                ],
+            },
+            {
+                "id": 4,
+                "type": "message",
+                "date": "2023-05-01T12:01:00",
+                "date_unixtime": "1682935260",
+                "from": "News",
+                "from_id": "channel1234567890",
+                "reply_to_message_id": 2,
+                "text": "Update",
+            },
         ],
     }
     path = tmp_path / "result.json"
@@ -283,20 +398,45 @@ def test_telegram_desktop_parts_links_forwards(tmp_path: Path) -> None:
 def test_telethon_utf16_entities_and_forward(tmp_path: Path) -> None:
     text = "🔥 Big news #Breaking at site"
     records = [
-        {"_": "Message", "id": 55, "peer_id": {"_": "PeerChannel", "channel_id": 777},
-         "date": "2023-05-01 12:00:00+00:00", "message": text, "from_id": None,
-         "entities": [{"_": "MessageEntityHashtag", "offset": 12, "length": 9},
-                      {"_": "MessageEntityTextUrl", "offset": 25, "length": 4,
-                       "url": "https://example.org/x"}],
-         "fwd_from": None},
-        {"_": "Message", "id": 56, "peer_id": {"_": "PeerChannel", "channel_id": 888},
-         "date": "2023-05-01 12:00:04+00:00", "message": text,
-         "fwd_from": {"_": "MessageFwdHeader", "from_id": {"_": "PeerChannel",
-                                                           "channel_id": 777},
-                      "channel_post": 55, "date": "2023-05-01 12:00:00+00:00"},
-         "entities": []},
-        {"_": "MessageService", "id": 57, "peer_id": {"_": "PeerChannel", "channel_id": 888},
-         "date": "2023-05-01 12:00:09+00:00", "action": {"_": "MessageActionPinMessage"}},
+        {
+            "_": "Message",
+            "id": 55,
+            "peer_id": {"_": "PeerChannel", "channel_id": 777},
+            "date": "2023-05-01 12:00:00+00:00",
+            "message": text,
+            "from_id": None,
+            "entities": [
+                {"_": "MessageEntityHashtag", "offset": 12, "length": 9},
+                {
+                    "_": "MessageEntityTextUrl",
+                    "offset": 25,
+                    "length": 4,
+                    "url": "https://example.org/x",
+                },
+            ],
+            "fwd_from": None,
+        },
+        {
+            "_": "Message",
+            "id": 56,
+            "peer_id": {"_": "PeerChannel", "channel_id": 888},
+            "date": "2023-05-01 12:00:04+00:00",
+            "message": text,
+            "fwd_from": {
+                "_": "MessageFwdHeader",
+                "from_id": {"_": "PeerChannel", "channel_id": 777},
+                "channel_post": 55,
+                "date": "2023-05-01 12:00:00+00:00",
+            },
+            "entities": [],
+        },
+        {
+            "_": "MessageService",
+            "id": 57,
+            "peer_id": {"_": "PeerChannel", "channel_id": 888},
+            "date": "2023-05-01 12:00:09+00:00",
+            "action": {"_": "MessageActionPinMessage"},
+        },
     ]
     result = read_inputs([str(_jsonl(tmp_path / "tg.jsonl", records))])
     posts = {r["post_id"]: r for r in result.table.to_pylist()}
@@ -316,44 +456,80 @@ def test_bluesky_facets_not_truncated_text(tmp_path: Path) -> None:
     did = "did:plc:abc123"
     records = []
     for i, story in enumerate(("one", "two")):
-        records.append({
-            "did": did, "time_us": 1714550400000000 + i, "kind": "commit",
-            "commit": {"rev": "r", "operation": "create", "collection": "app.bsky.feed.post",
-                       "rkey": f"3k{i}", "cid": "c",
-                       "record": {"$type": "app.bsky.feed.post",
-                                  "text": "see news.example.com/2024/05/01/lon...",
-                                  "createdAt": "2024-05-01T08:00:00.000Z",
-                                  "facets": [{"index": {"byteStart": 4, "byteEnd": 38},
-                                              "features": [{
-                                                  "$type": "app.bsky.richtext.facet#link",
-                                                  "uri": f"https://news.example.com/2024/05/01/"
-                                                         f"long-story-{story}"}]}],
-                                  "embed": {"$type": "app.bsky.embed.record",
-                                            "record": {"uri": "at://did:plc:q/app.bsky.feed."
-                                                              "post/3kq", "cid": "c"}}}}})
-    records.append({"did": did, "time_us": 1714550400000009, "kind": "commit",
-                    "commit": {"operation": "delete", "collection": "app.bsky.feed.post",
-                               "rkey": "3k0"}})
+        records.append(
+            {
+                "did": did,
+                "time_us": 1714550400000000 + i,
+                "kind": "commit",
+                "commit": {
+                    "rev": "r",
+                    "operation": "create",
+                    "collection": "app.bsky.feed.post",
+                    "rkey": f"3k{i}",
+                    "cid": "c",
+                    "record": {
+                        "$type": "app.bsky.feed.post",
+                        "text": "see news.example.com/2024/05/01/lon...",
+                        "createdAt": "2024-05-01T08:00:00.000Z",
+                        "facets": [
+                            {
+                                "index": {"byteStart": 4, "byteEnd": 38},
+                                "features": [
+                                    {
+                                        "$type": "app.bsky.richtext.facet#link",
+                                        "uri": f"https://news.example.com/2024/05/01/"
+                                        f"long-story-{story}",
+                                    }
+                                ],
+                            }
+                        ],
+                        "embed": {
+                            "$type": "app.bsky.embed.record",
+                            "record": {"uri": "at://did:plc:q/app.bsky.feed.post/3kq", "cid": "c"},
+                        },
+                    },
+                },
+            }
+        )
+    records.append(
+        {
+            "did": did,
+            "time_us": 1714550400000009,
+            "kind": "commit",
+            "commit": {"operation": "delete", "collection": "app.bsky.feed.post", "rkey": "3k0"},
+        }
+    )
     result = read_inputs([str(_jsonl(tmp_path / "jetstream.jsonl", records))])
     posts = {r["post_id"]: r for r in result.table.to_pylist()}
     first = posts[f"at://{did}/app.bsky.feed.post/3k0"]
     assert first["urls"] == ["https://news.example.com/2024/05/01/long-story-one"]
     assert posts[f"at://{did}/app.bsky.feed.post/3k1"]["urls"] == [
-        "https://news.example.com/2024/05/01/long-story-two"]
+        "https://news.example.com/2024/05/01/long-story-two"
+    ]
     assert first["quote_of"] == "at://did:plc:q/app.bsky.feed.post/3kq"
     assert first["account_id"] == did
     assert result.rejected == {"not_a_post": 1}
 
 
 def test_bluesky_feed_view_repost_reason(tmp_path: Path) -> None:
-    view = {"post": {"uri": "at://did:plc:a/app.bsky.feed.post/3x", "cid": "c",
-                     "author": {"did": "did:plc:a", "handle": "a.bsky.social"},
-                     "record": {"$type": "app.bsky.feed.post", "text": "hello",
-                                "createdAt": "2024-05-01T08:00:00Z"},
-                     "indexedAt": "2024-05-01T08:00:01Z"},
-            "reason": {"$type": "app.bsky.feed.defs#reasonRepost",
-                       "by": {"did": "did:plc:b", "handle": "b.bsky.social"},
-                       "indexedAt": "2024-05-01T08:00:09Z"}}
+    view = {
+        "post": {
+            "uri": "at://did:plc:a/app.bsky.feed.post/3x",
+            "cid": "c",
+            "author": {"did": "did:plc:a", "handle": "a.bsky.social"},
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": "hello",
+                "createdAt": "2024-05-01T08:00:00Z",
+            },
+            "indexedAt": "2024-05-01T08:00:01Z",
+        },
+        "reason": {
+            "$type": "app.bsky.feed.defs#reasonRepost",
+            "by": {"did": "did:plc:b", "handle": "b.bsky.social"},
+            "indexedAt": "2024-05-01T08:00:09Z",
+        },
+    }
     plain = {"post": view["post"]}
     posts = _posts(_jsonl(tmp_path / "feed.jsonl", [plain, view]))
     repost = next(p for p in posts.values() if p["account_id"] == "did:plc:b")
@@ -362,24 +538,37 @@ def test_bluesky_feed_view_repost_reason(tmp_path: Path) -> None:
 
 def test_mastodon_html_tags_mentions_are_not_links(tmp_path: Path) -> None:
     status = {
-        "id": "110001", "created_at": "2023-05-01T12:00:00.000Z", "visibility": "public",
-        "in_reply_to_id": "109999", "spoiler_text": "", "url": "https://s.example/@ann/110001",
+        "id": "110001",
+        "created_at": "2023-05-01T12:00:00.000Z",
+        "visibility": "public",
+        "in_reply_to_id": "109999",
+        "spoiler_text": "",
+        "url": "https://s.example/@ann/110001",
         "account": {"id": "7", "username": "ann", "acct": "ann"},
         "content": '<p><span class="h-card"><a href="https://s.example/@bob" class="u-url '
-                   'mention">@<span>bob</span></a></span> read <a href="https://example.org/'
-                   'a/very/long/path" rel="nofollow noopener" target="_blank"><span '
-                   'class="invisible">https://</span><span class="ellipsis">example.org/a/'
-                   'very</span><span class="invisible">/long/path</span></a> <a href="https:'
-                   '//s.example/tags/News" class="mention hashtag" rel="tag">#<span>News</span>'
-                   '</a></p><p>second &amp; last</p>',
-        "mentions": [{"id": "8", "username": "bob", "acct": "bob",
-                      "url": "https://s.example/@bob"}],
+        'mention">@<span>bob</span></a></span> read <a href="https://example.org/'
+        'a/very/long/path" rel="nofollow noopener" target="_blank"><span '
+        'class="invisible">https://</span><span class="ellipsis">example.org/a/'
+        'very</span><span class="invisible">/long/path</span></a> <a href="https:'
+        '//s.example/tags/News" class="mention hashtag" rel="tag">#<span>News</span>'
+        "</a></p><p>second &amp; last</p>",
+        "mentions": [
+            {"id": "8", "username": "bob", "acct": "bob", "url": "https://s.example/@bob"}
+        ],
         "tags": [{"name": "News", "url": "https://s.example/tags/News"}],
-        "card": {"url": "https://example.org/a/very/long/path"}, "reblog": None,
+        "card": {"url": "https://example.org/a/very/long/path"},
+        "reblog": None,
     }
-    boost = {"id": "110002", "created_at": "2023-05-01T12:00:03.000Z", "visibility": "public",
-             "content": "", "account": {"id": "9", "username": "cy", "acct": "cy@other.example"},
-             "mentions": [], "tags": [], "reblog": status}
+    boost = {
+        "id": "110002",
+        "created_at": "2023-05-01T12:00:03.000Z",
+        "visibility": "public",
+        "content": "",
+        "account": {"id": "9", "username": "cy", "acct": "cy@other.example"},
+        "mentions": [],
+        "tags": [],
+        "reblog": status,
+    }
     path = tmp_path / "statuses.json"
     path.write_text(json.dumps([status, boost]), encoding="utf-8")
     posts = _posts(path)
@@ -404,7 +593,8 @@ def test_crowdtangle_edt_times_and_final_links(tmp_path: Path) -> None:
         "Look #Vote,https://bit.ly/x,https://example.org/vote\n"
         "Daily,daily,100,2021-01-01 09:00:00 EST,Status,https://www.facebook.com/100/posts/2,"
         "Winter,,\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = read_inputs([str(path)])
     assert result.rejected == {}
     posts = {r["post_id"]: r for r in result.table.to_pylist()}
@@ -416,30 +606,64 @@ def test_crowdtangle_edt_times_and_final_links(tmp_path: Path) -> None:
 
 
 def test_youtube_threads_and_replies(tmp_path: Path) -> None:
-    thread = {"kind": "youtube#commentThread", "id": "UgA",
-              "snippet": {"videoId": "vid1", "topLevelComment": {
-                  "kind": "youtube#comment", "id": "UgA",
-                  "snippet": {"videoId": "vid1", "textDisplay": 'See <a href="https://example.'
-                              'org/x">https://example.org/x</a>', "textOriginal":
-                              "See https://example.org/x", "authorChannelId": {"value": "UC1"},
-                              "publishedAt": "2024-01-01T10:00:00Z"}}, "totalReplyCount": 1},
-              "replies": {"comments": [{"kind": "youtube#comment", "id": "UgA.r1",
-                                        "snippet": {"videoId": "vid1", "parentId": "UgA",
-                                                    "textOriginal": "no",
-                                                    "authorChannelId": {"value": "UC2"},
-                                                    "publishedAt": "2024-01-01T10:00:05Z"}}]}}
+    thread = {
+        "kind": "youtube#commentThread",
+        "id": "UgA",
+        "snippet": {
+            "videoId": "vid1",
+            "topLevelComment": {
+                "kind": "youtube#comment",
+                "id": "UgA",
+                "snippet": {
+                    "videoId": "vid1",
+                    "textDisplay": 'See <a href="https://example.org/x">https://example.org/x</a>',
+                    "textOriginal": "See https://example.org/x",
+                    "authorChannelId": {"value": "UC1"},
+                    "publishedAt": "2024-01-01T10:00:00Z",
+                },
+            },
+            "totalReplyCount": 1,
+        },
+        "replies": {
+            "comments": [
+                {
+                    "kind": "youtube#comment",
+                    "id": "UgA.r1",
+                    "snippet": {
+                        "videoId": "vid1",
+                        "parentId": "UgA",
+                        "textOriginal": "no",
+                        "authorChannelId": {"value": "UC2"},
+                        "publishedAt": "2024-01-01T10:00:05Z",
+                    },
+                }
+            ]
+        },
+    }
     page = {"kind": "youtube#commentThreadListResponse", "items": [thread]}
     posts = _posts(_jsonl(tmp_path / "yt.jsonl", [page]))
-    assert posts["UgA"]["reply_to"] == "vid1" and posts["UgA"]["urls"] == [
-        "https://example.org/x"]
+    assert posts["UgA"]["reply_to"] == "vid1" and posts["UgA"]["urls"] == ["https://example.org/x"]
     assert posts["UgA.r1"]["reply_to"] == "UgA" and posts["UgA.r1"]["account_id"] == "UC2"
 
 
 def test_tiktok_pages(tmp_path: Path) -> None:
-    page = {"data": {"videos": [{"id": 7300000000000000001, "create_time": 1700000000,
-                                 "username": "dancer", "video_description": "hi #fyp",
-                                 "hashtag_names": ["fyp"], "region_code": "US"}],
-                     "cursor": 1, "has_more": False}, "error": {"code": "ok"}}
+    page = {
+        "data": {
+            "videos": [
+                {
+                    "id": 7300000000000000001,
+                    "create_time": 1700000000,
+                    "username": "dancer",
+                    "video_description": "hi #fyp",
+                    "hashtag_names": ["fyp"],
+                    "region_code": "US",
+                }
+            ],
+            "cursor": 1,
+            "has_more": False,
+        },
+        "error": {"code": "ok"},
+    }
     posts = _posts(_jsonl(tmp_path / "tt.jsonl", [page]))
     video = posts["7300000000000000001"]
     assert video["account_id"] == "dancer" and video["hashtags"] == ["fyp"]
@@ -447,10 +671,14 @@ def test_tiktok_pages(tmp_path: Path) -> None:
 
 
 def test_articles_html_links(tmp_path: Path) -> None:
-    record = {"url": "https://site.example/a1", "title": "Title", "media_name": "Site",
-              "publish_date": "2024-02-02 10:00:00",
-              "text": '<p>Body <a href="https://source.example/doc">doc</a> and '
-                      '<a href="https://site.example/a1">self</a></p>'}
+    record = {
+        "url": "https://site.example/a1",
+        "title": "Title",
+        "media_name": "Site",
+        "publish_date": "2024-02-02 10:00:00",
+        "text": '<p>Body <a href="https://source.example/doc">doc</a> and '
+        '<a href="https://site.example/a1">self</a></p>',
+    }
     posts = _posts(_jsonl(tmp_path / "articles.jsonl", [record]))
     article = posts["https://site.example/a1"]
     assert article["account_id"] == "Site" and article["text"] == "Body doc and self"
@@ -498,14 +726,27 @@ def test_repost_is_one_action_and_quote_keeps_its_own() -> None:
     text = "A copied sentence that is long enough to count as text #tag https://example.org/x"
     rows = [
         {"post_id": "o", "account_id": "a", "timestamp": t, "text": text},
-        {"post_id": "r", "account_id": "b", "timestamp": t, "text": "RT @a: " + text,
-         "repost_of": "o"},  # lists null: would be taken from the text if it were its own
-        {"post_id": "q", "account_id": "c", "timestamp": t, "quote_of": "o",
-         "text": "My own comment on this, long enough", "urls": [], "hashtags": ["mine"]},
+        {
+            "post_id": "r",
+            "account_id": "b",
+            "timestamp": t,
+            "text": "RT @a: " + text,
+            "repost_of": "o",
+        },  # lists null: would be taken from the text if it were its own
+        {
+            "post_id": "q",
+            "account_id": "c",
+            "timestamp": t,
+            "quote_of": "o",
+            "text": "My own comment on this, long enough",
+            "urls": [],
+            "hashtags": ["mine"],
+        },
     ]
     posts = pa.Table.from_pylist(rows, schema=POST_SCHEMA)
-    actions, stats = posts_to_actions(posts, ("repost", "quote", "url", "hashtag", "text",
-                                              "mention", "neartext"))
+    actions, stats = posts_to_actions(
+        posts, ("repost", "quote", "url", "hashtag", "text", "mention", "neartext")
+    )
     by_post: dict[str, set[str]] = {}
     for row in actions.to_pylist():
         by_post.setdefault(row["post_id"], set()).add(row["kind"])
@@ -517,50 +758,83 @@ def test_repost_is_one_action_and_quote_keeps_its_own() -> None:
 
 def test_api_response_pages(tmp_path: Path) -> None:
     """Bluesky listRecords/searchPosts pages, a Pushshift API page and a v1.1 search page."""
-    records = {"records": [{"uri": "at://did:plc:z/app.bsky.feed.post/3a", "cid": "c",
-                            "value": {"$type": "app.bsky.feed.post", "text": "hi",
-                                      "createdAt": "2024-05-01T08:00:00Z"}},
-                           {"uri": "at://did:plc:z/app.bsky.feed.like/3b", "cid": "c",
-                            "value": {"$type": "app.bsky.feed.like",
-                                      "createdAt": "2024-05-01T08:00:00Z"}}],
-               "cursor": "3b"}
+    records = {
+        "records": [
+            {
+                "uri": "at://did:plc:z/app.bsky.feed.post/3a",
+                "cid": "c",
+                "value": {
+                    "$type": "app.bsky.feed.post",
+                    "text": "hi",
+                    "createdAt": "2024-05-01T08:00:00Z",
+                },
+            },
+            {
+                "uri": "at://did:plc:z/app.bsky.feed.like/3b",
+                "cid": "c",
+                "value": {"$type": "app.bsky.feed.like", "createdAt": "2024-05-01T08:00:00Z"},
+            },
+        ],
+        "cursor": "3b",
+    }
     path = tmp_path / "records.json"
     path.write_text(json.dumps(records), encoding="utf-8")
     result = read_inputs([str(path)])
     assert result.files[0].format == "bluesky" and result.rejected == {"not_a_post": 1}
     assert result.table.column("account_id").to_pylist() == ["did:plc:z"]
 
-    pushshift = {"data": [{"id": "abc", "author": "u1", "created_utc": 1700000000,
-                           "body": "see https://example.org", "parent_id": "t3_x",
-                           "link_id": "t3_x", "subreddit": "s"}]}
+    pushshift = {
+        "data": [
+            {
+                "id": "abc",
+                "author": "u1",
+                "created_utc": 1700000000,
+                "body": "see https://example.org",
+                "parent_id": "t3_x",
+                "link_id": "t3_x",
+                "subreddit": "s",
+            }
+        ]
+    }
     posts = _posts(_jsonl(tmp_path / "ps.jsonl", [pushshift]))
     assert posts["t1_abc"]["urls"] == ["https://example.org"]
 
-    search = {"statuses": [{"created_at": "Tue May 02 10:00:00 +0000 2023", "id_str": "5",
-                            "text": "x", "user": {"id_str": "9"}, "entities": {}}],
-              "search_metadata": {"count": 1}}
+    search = {
+        "statuses": [
+            {
+                "created_at": "Tue May 02 10:00:00 +0000 2023",
+                "id_str": "5",
+                "text": "x",
+                "user": {"id_str": "9"},
+                "entities": {},
+            }
+        ],
+        "search_metadata": {"count": 1},
+    }
     posts = _posts(_jsonl(tmp_path / "search.jsonl", [search]))
     assert posts["5"]["account_id"] == "9"
 
 
 @pytest.mark.parametrize("name", ["twitter-v2", "telegram-desktop", "reddit"])
-def test_planted_group_found_with_default_options(name: str, story: list[ps.Item],
-                                                  tmp_path: Path) -> None:
+def test_planted_group_found_with_default_options(
+    name: str, story: list[ps.Item], tmp_path: Path
+) -> None:
     """The story has 12 bursts over 4 days: enough for the null model's default cut."""
     writer, ident = ps.WRITERS[name]
     written = writer(story, tmp_path)
     paths = written if isinstance(written, list) else [written]
     result = ic.detect([str(p) for p in paths])
-    assert set(result.accounts.column("account_id").to_pylist()) == {
-        ident(a) for a in ps.PLANTED}
+    assert set(result.accounts.column("account_id").to_pylist()) == {ident(a) for a in ps.PLANTED}
 
 
 def test_loose_format_not_guessed_when_ids_are_mapped(tmp_path: Path) -> None:
     path = tmp_path / "links.csv"
-    path.write_text("id,who,url,date,text\n1,a,https://x.example/1,2024-01-01,hello\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,who,url,date,text\n1,a,https://x.example/1,2024-01-01,hello\n", encoding="utf-8"
+    )
     assert _formats(path) == ["articles-csv"]
-    result = read_inputs([str(path)], mapping={"post_id": "id", "account_id": "who",
-                                               "timestamp": "date"})
+    result = read_inputs(
+        [str(path)], mapping={"post_id": "id", "account_id": "who", "timestamp": "date"}
+    )
     assert result.files[0].format == "csv"
     assert result.table.column("account_id").to_pylist() == ["a"]

@@ -30,8 +30,10 @@ def _posts(folder: Path) -> Path:
     for day in range(3):
         for j, acc in enumerate(ACCOUNTS):
             other = ACCOUNTS[(j + 1) % 3]
-            rows.append(f'qqpost_{day}{j},{acc},2024-01-0{day + 1}T00:00:0{j}Z,'
-                        f'"{TEXT} @{other}",https://x.org/{day},qqseed_{day}')
+            rows.append(
+                f"qqpost_{day}{j},{acc},2024-01-0{day + 1}T00:00:0{j}Z,"
+                f'"{TEXT} @{other}",https://x.org/{day},qqseed_{day}'
+            )
     rows.append("qqpost_bad,zorroacct_99,not a time,,,")
     path = folder / "in" / "posts.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,9 +48,23 @@ def _key(folder: Path, key: bytes = KEY) -> Path:
 
 
 def _detect(src: Path, out: Path, *args: str | Path) -> Result:
-    return runner.invoke(app, [
-        "detect", str(src), "--out", str(out), "-q", "--max-q", "1", "--min-occasions", "1",
-        "--kinds", "url,text,mention,repost", *(str(a) for a in args)])
+    return runner.invoke(
+        app,
+        [
+            "detect",
+            str(src),
+            "--out",
+            str(out),
+            "-q",
+            "--max-q",
+            "1",
+            "--min-occasions",
+            "1",
+            "--kinds",
+            "url,text,mention,repost",
+            *(str(a) for a in args),
+        ],
+    )
 
 
 def _all_text(out: Path) -> str:
@@ -64,12 +80,25 @@ def _all_text(out: Path) -> str:
 
 def test_no_original_id_or_text_anywhere(tmp_path: Path) -> None:
     src, out = _posts(tmp_path), tmp_path / "r"
-    result = _detect(src, out, "--pseudonymise", _key(tmp_path), "--pseudonymise-posts",
-                     "--hash-texts", "--rejects", out / "rejects.csv")
+    result = _detect(
+        src,
+        out,
+        "--pseudonymise",
+        _key(tmp_path),
+        "--pseudonymise-posts",
+        "--hash-texts",
+        "--rejects",
+        out / "rejects.csv",
+    )
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
-    assert {"report.html", "network.gexf", "network.graphml", "evidence.parquet",
-            "rejects.csv"} <= names
+    assert {
+        "report.html",
+        "network.gexf",
+        "network.graphml",
+        "evidence.parquet",
+        "rejects.csv",
+    } <= names
     everything = _all_text(out)
     for secret in ("zorroacct", "qqpost", "qqseed", "quokkaparty", KEY.decode()):
         assert secret not in everything, secret
@@ -95,7 +124,8 @@ def test_pseudonyms_are_consistent_across_files_and_runs(tmp_path: Path) -> None
         assert accounts == expected
         evidence = pq.read_table(out / "evidence.parquet")
         assert set(evidence.column("account_a").to_pylist()) | set(
-            evidence.column("account_b").to_pylist()) == set(expected)
+            evidence.column("account_b").to_pylist()
+        ) == set(expected)
         mentions = evidence.filter(pa.compute.equal(evidence.column("kind"), "mention"))
         assert set(mentions.column("object_id").to_pylist()) <= set(expected)
         # post ids were not asked for: kept
@@ -106,8 +136,9 @@ def test_pseudonyms_are_consistent_across_files_and_runs(tmp_path: Path) -> None
         assert all(a in html for a in expected)  # the texts (kept) still mention people
         for name in ("accounts.csv", "edges.csv", "network.gexf", "network.graphml"):
             assert "zorroacct" not in (out / name).read_text(encoding="utf-8"), name
-    assert (tmp_path / "r1" / "edges.csv").read_bytes() == (tmp_path / "r2" / "edges.csv") \
-        .read_bytes()
+    assert (tmp_path / "r1" / "edges.csv").read_bytes() == (
+        tmp_path / "r2" / "edges.csv"
+    ).read_bytes()
     other = Pseudonymiser(b"another key, also long enough")
     assert other.account(ACCOUNTS[0]) != p.account(ACCOUNTS[0])
 
@@ -116,8 +147,7 @@ def test_pseudonyms_are_consistent_across_files_and_runs(tmp_path: Path) -> None
     ("content", "needle"),
     [(None, "does not exist"), (b"", "is empty"), (b"  \n", "is empty"), (b"short", "at least")],
 )
-def test_bad_key_file_is_a_clear_error(tmp_path: Path, content: bytes | None,
-                                       needle: str) -> None:
+def test_bad_key_file_is_a_clear_error(tmp_path: Path, content: bytes | None, needle: str) -> None:
     key = tmp_path / "key.txt"
     if content is not None:
         key.write_bytes(content)

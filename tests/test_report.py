@@ -110,8 +110,9 @@ def _hostile_result(tmp_path: Path, *, raw_csv: bool = False) -> Path:
             )
             rows.append((acc, "hashtag", "<img src=x onerror=alert(1)>", t, post))
             rows.append((acc, "hashtag", "line\u2028sep\u2029</script>", t, post))
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url", "hashtag"),
-                                                                 min_occasions=1, max_q=None))
+    result = detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url", "hashtag"), min_occasions=1, max_q=None)
+    )
     out = tmp_path / "hostile"
     write_result(result, out, raw_csv=raw_csv)
     return out
@@ -280,8 +281,9 @@ def test_one_group_and_determinism(tmp_path: Path) -> None:
         for d in range(3)
         for j, m in enumerate("abc")
     ]
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
-                                                                 min_occasions=1, max_q=None))
+    result = detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url",), min_occasions=1, max_q=None)
+    )
     write_result(result, tmp_path)
     first = write_report(tmp_path, figures=("svg", "png")).read_bytes()
     svg = (tmp_path / "network.svg").read_bytes()
@@ -386,8 +388,10 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
             lines.append(f"p{d}{j},{acc},2024-01-0{d + 1}T10:00:0{j}Z,https://x.org/{d}")
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "res"
-    result = runner.invoke(app, ["detect", str(src), "--out", str(out), "--quiet",
-                                 "--min-occasions", "1", "--max-q", "1"])
+    result = runner.invoke(
+        app,
+        ["detect", str(src), "--out", str(out), "--quiet", "--min-occasions", "1", "--max-q", "1"],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "report.html").stat().st_size > 100_000
     with open(out / "accounts.csv", newline="") as fh:
@@ -402,8 +406,21 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
         "c",
     }
     raw = tmp_path / "raw"
-    result = runner.invoke(app, ["detect", str(src), "--out", str(raw), "--quiet", "--raw-csv",
-                                 "--min-occasions", "1", "--max-q", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "detect",
+            str(src),
+            "--out",
+            str(raw),
+            "--quiet",
+            "--raw-csv",
+            "--min-occasions",
+            "1",
+            "--max-q",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with open(raw / "accounts.csv", newline="") as fh:
         assert {r["account_id"] for r in csv.DictReader(fh)} == {"=evil", "@b", "c"}
@@ -414,8 +431,15 @@ def test_cli_report_and_raw_csv(tmp_path: Path) -> None:
 
     from inconcert.outputs import write_rejects
 
-    table = pa.table({"file": ["x.csv"], "line": [2], "reason": ["bad_timestamp"],
-                      "detail": ["=HYPERLINK(1)"], "record": ["{}"]})
+    table = pa.table(
+        {
+            "file": ["x.csv"],
+            "line": [2],
+            "reason": ["bad_timestamp"],
+            "detail": ["=HYPERLINK(1)"],
+            "record": ["{}"],
+        }
+    )
     write_rejects(table, tmp_path / "safe.csv")
     write_rejects(table, tmp_path / "raw.csv", raw=True)
     assert "'=HYPERLINK(1)" in (tmp_path / "safe.csv").read_text(encoding="utf-8")
@@ -428,8 +452,9 @@ def test_control_characters_in_ids(tmp_path: Path) -> None:
         for d in range(3)
         for j, m in enumerate(["a\x1b[31m", "b\x00", "c"])
     ]
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
-                                                                 min_occasions=1, max_q=None))
+    result = detect_actions(
+        actions(rows), options=DetectOptions(kinds=("url",), min_occasions=1, max_q=None)
+    )
     write_result(result, tmp_path)
     assert write_report(tmp_path, figures=False).stat().st_size > 0
     import xml.etree.ElementTree as ET

@@ -271,10 +271,15 @@ def test_click_group_edge_and_check_evidence(browser: Any, sim_result: Path) -> 
     title = page.locator("#net-selection .panel-title")
     for point in candidates:
         _canvas_click(page, point)
-        if title.count() and title.text_content() == "Edge" and (
-            page.locator("#ev-account-a").text_content(),
-            page.locator("#ev-account-b").text_content(),
-        ) == (point["a"], point["b"]):
+        if (
+            title.count()
+            and title.text_content() == "Edge"
+            and (
+                page.locator("#ev-account-a").text_content(),
+                page.locator("#ev-account-b").text_content(),
+            )
+            == (point["a"], point["b"])
+        ):
             break
     else:
         raise AssertionError(f"no click on the canvas selected the edge clicked: {candidates}")
@@ -389,8 +394,7 @@ def _xss_posts(path: Path) -> None:
                         "urls": json.dumps(URLS if shared else []),
                         "hashtags": json.dumps(TAGS if shared else []),
                         # on the shared posts: a repost's images are the original's
-                        "image_hashes": json.dumps(["javascript:window.__xss=1"] if shared
-                                                   else []),
+                        "image_hashes": json.dumps(["javascript:window.__xss=1"] if shared else []),
                         "repost_of": "" if shared else "<script>window.__xss=1</script>",
                     }
                 )
@@ -500,6 +504,7 @@ def test_evidence_posts_link_back_to_the_platform(browser: Any, tmp_path: Path) 
     assert links.count() > 0
     href = links.first.get_attribute("href")
     assert href.startswith("https://twitter.com/p") and href.endswith(
-        "/status/" + links.first.text_content())
+        "/status/" + links.first.text_content()
+    )
     assert links.first.get_attribute("rel") == "noopener noreferrer"
     guard.check(page)

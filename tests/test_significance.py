@@ -31,8 +31,14 @@ from inconcert.simulate import simulate
 
 from .helpers import T0, actions
 
-OPEN = DetectOptions(kinds=("repost", "url"), min_participation=1, min_weight=1,
-                     max_burst=None, min_occasions=1, max_q=None)
+OPEN = DetectOptions(
+    kinds=("repost", "url"),
+    min_participation=1,
+    min_weight=1,
+    max_burst=None,
+    min_occasions=1,
+    max_q=None,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -40,7 +46,8 @@ OPEN = DetectOptions(kinds=("repost", "url"), min_participation=1, min_weight=1,
 def test_poisson_sf_matches_the_sum(k: int, lam: float) -> None:
     expected = 1.0 - sum(math.exp(-lam) * lam**i / math.factorial(i) for i in range(k))
     assert poisson_sf(np.array([k]), np.array([lam]))[0] == pytest.approx(
-        max(expected, 0.0), abs=1e-9)
+        max(expected, 0.0), abs=1e-9
+    )
 
 
 def test_poisson_sf_tiny_tail() -> None:
@@ -59,8 +66,15 @@ def _background(rng: random.Random, n_accounts: int = 300, per_account: int = 20
     rows = []
     for i in range(n_accounts):
         for j in range(per_account):
-            rows.append((f"bg{i}", "url", f"https://news.example/{rng.randrange(5000)}",
-                         rng.uniform(0, 30 * 86_400), f"bg{i}-{j}"))
+            rows.append(
+                (
+                    f"bg{i}",
+                    "url",
+                    f"https://news.example/{rng.randrange(5000)}",
+                    rng.uniform(0, 30 * 86_400),
+                    f"bg{i}-{j}",
+                )
+            )
     return rows
 
 
@@ -71,8 +85,15 @@ def test_coreposts_of_one_viral_post_are_not_significant() -> None:
     for i in range(1500):
         rows.append((f"fan{i}", "repost", "viral", 1_000_000 + rng.uniform(0, 600), f"v{i}"))
         for j in range(5):
-            rows.append((f"fan{i}", "url", f"https://news.example/{rng.randrange(5000)}",
-                         rng.uniform(0, 30 * 86_400), f"f{i}-{j}"))
+            rows.append(
+                (
+                    f"fan{i}",
+                    "url",
+                    f"https://news.example/{rng.randrange(5000)}",
+                    rng.uniform(0, 30 * 86_400),
+                    f"f{i}-{j}",
+                )
+            )
     result = detect_actions(actions(rows), options=OPEN)
     edges = result.edges
     viral = edges.filter(pc.equal(edges.column("repost_coactions"), edges.column("coactions")))
@@ -90,28 +111,47 @@ def test_five_rare_links_within_seconds_are_significant() -> None:
         rows.append(("alice", "url", f"https://rare.example/{k}", t, f"a{k}"))
         rows.append(("bob", "url", f"https://rare.example/{k}", t + 3, f"b{k}"))
     for j in range(15):  # ordinary activity of both
-        rows.append(("alice", "url", f"https://news.example/{rng.randrange(5000)}",
-                     rng.uniform(0, 30 * 86_400), f"ax{j}"))
-        rows.append(("bob", "url", f"https://news.example/{rng.randrange(5000)}",
-                     rng.uniform(0, 30 * 86_400), f"bx{j}"))
+        rows.append(
+            (
+                "alice",
+                "url",
+                f"https://news.example/{rng.randrange(5000)}",
+                rng.uniform(0, 30 * 86_400),
+                f"ax{j}",
+            )
+        )
+        rows.append(
+            (
+                "bob",
+                "url",
+                f"https://news.example/{rng.randrange(5000)}",
+                rng.uniform(0, 30 * 86_400),
+                f"bx{j}",
+            )
+        )
     result = detect_actions(actions(rows), options=OPEN)
-    (edge,) = [e for e in result.edges.to_pylist()
-               if (e["account_a"], e["account_b"]) == ("alice", "bob")]
+    (edge,) = [
+        e for e in result.edges.to_pylist() if (e["account_a"], e["account_b"]) == ("alice", "bob")
+    ]
     assert edge["coactions"] == 5
     assert edge["p_value"] < 1e-10 and edge["q_value"] < 1e-6
     assert edge["expected_coactions"] < 0.05  # 20 × 5 / 6,040 ≈ 0.017
-    filtered = detect_actions(actions(rows), options=DetectOptions(
-        kinds=("url",), min_participation=1, min_weight=1, max_q=0.01))
+    filtered = detect_actions(
+        actions(rows),
+        options=DetectOptions(kinds=("url",), min_participation=1, min_weight=1, max_q=0.01),
+    )
     assert [(e["account_a"], e["account_b"]) for e in filtered.edges.to_pylist()] == [
-        ("alice", "bob")]
+        ("alice", "bob")
+    ]
 
 
 def test_permutation_agrees_with_the_analytic_model() -> None:
     """Documented tolerance: on simulated data the two p-values agree on significance at
     0.01 for at least 95% of candidate edges and differ by at most 0.1 on average."""
     sim = simulate(seed=2, n_organic=600, n_groups=4, days=10)
-    opts = DetectOptions(min_weight=1, min_participation=1, permutations=200,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        min_weight=1, min_participation=1, permutations=200, min_occasions=1, max_q=None
+    )
     acts, _ = posts_to_actions(sim.posts, opts.kinds)
     edges = detect_actions(acts, options=opts).edges
     p = np.array(edges.column("p_value").to_pylist())
@@ -126,10 +166,12 @@ def test_permutation_is_seeded_and_exact_on_a_tiny_case() -> None:
     x, y = np.array([0]), np.array([1])
     account = np.array([0, 1, 2])
     kind = np.array([0, 0, 0])
-    obs, p = permutation_pvalues(x, y, account, kind, np.array([0]), np.array([1]),
-                                 permutations=300, seed=5)
-    _, p2 = permutation_pvalues(x, y, account, kind, np.array([0]), np.array([1]),
-                                   permutations=300, seed=5)
+    obs, p = permutation_pvalues(
+        x, y, account, kind, np.array([0]), np.array([1]), permutations=300, seed=5
+    )
+    _, p2 = permutation_pvalues(
+        x, y, account, kind, np.array([0]), np.array([1]), permutations=300, seed=5
+    )
     assert obs.tolist() == [1] and p.tolist() == p2.tolist()
     # the pair (0, 1) keeps accounts {a, b} in 2 of the 6 permutations of three labels
     assert p[0] == pytest.approx(1 / 3, abs=0.07)
@@ -138,10 +180,22 @@ def test_permutation_is_seeded_and_exact_on_a_tiny_case() -> None:
 
 
 def test_fast_subnetwork_counts() -> None:
-    acts = actions([("a", "url", "u", 0, "a1"), ("b", "url", "u", 5, "b1"),
-                    ("a", "url", "v", 100, "a2"), ("b", "url", "v", 150, "b2")])
-    opts = DetectOptions(kinds=("url",), min_participation=1, min_weight=1, speeds=(1, 10, 60),
-                         min_occasions=1, max_q=None)
+    acts = actions(
+        [
+            ("a", "url", "u", 0, "a1"),
+            ("b", "url", "u", 5, "b1"),
+            ("a", "url", "v", 100, "a2"),
+            ("b", "url", "v", 150, "b2"),
+        ]
+    )
+    opts = DetectOptions(
+        kinds=("url",),
+        min_participation=1,
+        min_weight=1,
+        speeds=(1, 10, 60),
+        min_occasions=1,
+        max_q=None,
+    )
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert (edge["coactions_1s"], edge["coactions_10s"], edge["coactions_60s"]) == (0, 1, 2)
 
@@ -154,8 +208,14 @@ def _fans_and_ring(seed: int = 5) -> pa.Table:
     rows: list[dict] = []
 
     def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
-        rows.append({"post_id": pid, "account_id": account,
-                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+        rows.append(
+            {
+                "post_id": pid,
+                "account_id": account,
+                "timestamp": T0 + timedelta(seconds=t),
+                "repost_of": repost_of,
+            }
+        )
 
     eager = [rng.uniform(0.15, 0.35) for _ in range(40)]
     for k in range(80):
@@ -188,12 +248,15 @@ def test_fans_are_explained_by_their_own_habit_rings_are_not() -> None:
     habit (large p-values once the reposted posts' authors are known); a ring reposting its
     members' seeds stays far beyond chance."""
     posts = _fans_and_ring()
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("repost",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     acts, _ = posts_to_actions(posts, opts.kinds)
     with_sources = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
-    pool_only = {(e["account_a"], e["account_b"]): e
-                 for e in detect_actions(acts, options=opts).edges.to_pylist()}
+    pool_only = {
+        (e["account_a"], e["account_b"]): e
+        for e in detect_actions(acts, options=opts).edges.to_pylist()
+    }
 
     def kind(e: dict) -> str:
         return e["account_a"][:3] if e["account_a"][:3] == e["account_b"][:3] else "mixed"
@@ -212,8 +275,10 @@ def test_fans_are_explained_by_their_own_habit_rings_are_not() -> None:
     assert np.mean([e["q_value"] <= 0.01 for e in alone]) > 0.5
     assert all(e["expected_by_source"] == 0 for e in alone)
     for e in fans:
-        assert e["expected_coactions"] >= pool_only[(e["account_a"], e["account_b"])][
-            "expected_coactions"]
+        assert (
+            e["expected_coactions"]
+            >= pool_only[(e["account_a"], e["account_b"])]["expected_coactions"]
+        )
 
 
 def test_significance_off_leaves_out_the_null_model() -> None:
@@ -223,7 +288,8 @@ def test_significance_off_leaves_out_the_null_model() -> None:
     edges = detect_actions(acts, options=opts, posts=posts).edges
     assert edges.num_rows
     assert not {"expected_coactions", "expected_by_source", "p_value", "q_value"} & set(
-        edges.column_names)
+        edges.column_names
+    )
     with pytest.raises(ParameterError, match="max_q"):
         DetectOptions(significance=False, max_q=0.05)
 
@@ -256,8 +322,7 @@ def test_timing_probability_worked_example() -> None:
     assert timing_probability(h_a, h_b, prior, strength=0.0) == pytest.approx(0.25)
     # both always fast: certain; the prior pulls an account with no evidence towards everyone
     assert timing_probability(h_a, h_a, prior, strength=0.0) == pytest.approx(1.0)
-    assert timing_probability(np.zeros(LATENCY_BINS), h_a, h_a, strength=2.0) == pytest.approx(
-        1.0)
+    assert timing_probability(np.zeros(LATENCY_BINS), h_a, h_a, strength=2.0) == pytest.approx(1.0)
 
 
 def test_source_term_by_hand_for_four_accounts() -> None:
@@ -279,8 +344,14 @@ def test_source_term_by_hand_for_four_accounts() -> None:
     rows: list[dict] = []
 
     def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
-        rows.append({"post_id": pid, "account_id": account,
-                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+        rows.append(
+            {
+                "post_id": pid,
+                "account_id": account,
+                "timestamp": T0 + timedelta(seconds=t),
+                "repost_of": repost_of,
+            }
+        )
 
     for k in range(4):
         post(f"s{k + 1}", "S", k * 10_000)
@@ -294,13 +365,17 @@ def test_source_term_by_hand_for_four_accounts() -> None:
     post("b3", "B", 37_200, "s4")
     post("b4", "B", 65_000, "t2")
     posts = pa.Table.from_pylist(rows, schema=POST_SCHEMA)
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("repost",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     acts, _ = posts_to_actions(posts, opts.kinds)
     (edge,) = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
     m66, m77, m67 = 1 - (31 / 32) ** 2, 1 - (63 / 64) ** 2, 1 / 4096
-    p_t = (0.5625 * 0.3125 + 0.3125 * (m66 * 0.0625 + m67 * 0.625)
-           + 0.125 * (m67 * 0.0625 + m77 * 0.625))
+    p_t = (
+        0.5625 * 0.3125
+        + 0.3125 * (m66 * 0.0625 + m67 * 0.625)
+        + 0.125 * (m67 * 0.0625 + m77 * 0.625)
+    )
     assert p_t == pytest.approx(0.1794548034)
     assert edge["coactions"] == 2
     assert edge["expected_by_source"] == pytest.approx(3 * p_t, rel=1e-9)
@@ -319,8 +394,14 @@ def _amplifier_ring_and_heavy_fans(seed: int = 3) -> pa.Table:
 
     def post(pid: str, account: str, t: float, repost_of: str | None = None) -> None:
         times[pid] = t
-        rows.append({"post_id": pid, "account_id": account,
-                     "timestamp": T0 + timedelta(seconds=t), "repost_of": repost_of})
+        rows.append(
+            {
+                "post_id": pid,
+                "account_id": account,
+                "timestamp": T0 + timedelta(seconds=t),
+                "repost_of": repost_of,
+            }
+        )
 
     def later(median: float, sigma: float) -> float:
         return median * math.exp(rng.gauss(0, sigma))
@@ -363,14 +444,18 @@ def test_one_account_ring_is_significant_heavy_tailed_fans_are_not() -> None:
     within seconds of each other on most of the seed's posts and act an hour or so after a
     post otherwise. Fans who are quick only now and then are explained by their own latency."""
     posts = _amplifier_ring_and_heavy_fans()
-    opts = DetectOptions(kinds=("repost",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("repost",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     acts, _ = posts_to_actions(posts, opts.kinds)
     edges = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
 
     def among(prefix: str) -> list[dict]:
-        return [e for e in edges
-                if e["account_a"].startswith(prefix) and e["account_b"].startswith(prefix)]
+        return [
+            e
+            for e in edges
+            if e["account_a"].startswith(prefix) and e["account_b"].startswith(prefix)
+        ]
 
     ring, fans = among("ring"), among("fan")
     assert len(ring) >= 40 and len(fans) > 200
@@ -391,15 +476,22 @@ def test_habit_term_by_hand() -> None:
     A's side: S_A = Σ_h a_h (o_h - a_h) = 2·(5-2) + 1·(1-1) = 6; B's uses outside the
     evidence 3 - 1 = 2; N - n_A = 6: 6·2/6 · 1/30 = 1/15. B's side: S_B = 1·(5-1) + 2·(3-2)
     = 6, A's outside uses 2, N - n_B = 6: 1/15 too. expected_by_habit = 1/15."""
-    rows = [("A", "hashtag", "t", 100, "a1"), ("A", "hashtag", "t", 2_000, "a2"),
-            ("A", "hashtag", "t", 8_000, "a3"), ("B", "hashtag", "t", 130, "b1"),
-            ("B", "hashtag", "t", 4_000, "b2"), ("B", "hashtag", "t", 5_000, "b3"),
-            ("C", "hashtag", "t", 500, "c1"), ("C", "hashtag", "t", 3_000, "c2"),
-            ("C", "hashtag", "t", 4_500, "c3")]
+    rows = [
+        ("A", "hashtag", "t", 100, "a1"),
+        ("A", "hashtag", "t", 2_000, "a2"),
+        ("A", "hashtag", "t", 8_000, "a3"),
+        ("B", "hashtag", "t", 130, "b1"),
+        ("B", "hashtag", "t", 4_000, "b2"),
+        ("B", "hashtag", "t", 5_000, "b3"),
+        ("C", "hashtag", "t", 500, "c1"),
+        ("C", "hashtag", "t", 3_000, "c2"),
+        ("C", "hashtag", "t", 4_500, "c3"),
+    ]
     assert T0.hour == 12 and T0.minute == 0  # times above count from midnight (hour bins)
     acts = actions([(a, k, o, t - 12 * 3_600, p) for a, k, o, t, p in rows])
-    opts = DetectOptions(kinds=("hashtag",), min_participation=1, min_weight=1,
-                         min_occasions=1, max_q=None)
+    opts = DetectOptions(
+        kinds=("hashtag",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert (edge["account_a"], edge["account_b"], edge["coactions"]) == ("A", "B", 1)
     assert edge["expected_by_habit"] == pytest.approx(1 / 15, rel=1e-12)

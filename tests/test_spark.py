@@ -29,8 +29,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
 
-GERMAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / \
-    "german_elections.csv.gz"
+GERMAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "german_elections.csv.gz"
 TABLES = ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet")
 
 
@@ -41,11 +40,14 @@ def spark() -> Iterator[object]:
         pytest.skip(f"Spark engine tests: {_MISSING}")
     from inconcert.engine_spark import SparkEngine
 
-    eng = SparkEngine(master="local[2]", conf={
-        "spark.sql.shuffle.partitions": "2",
-        "spark.default.parallelism": "2",
-        "spark.driver.memory": "2g",
-    })
+    eng = SparkEngine(
+        master="local[2]",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.driver.memory": "2g",
+        },
+    )
     eng.spark.sparkContext.setLogLevel("ERROR")
     yield eng
     eng.close()
@@ -61,8 +63,9 @@ def _write(result: DetectResult, folder: Path) -> Path:
     return folder
 
 
-def _same_tables(inputs: list[Path], options: DetectOptions, spark: object, tmp: Path,
-                 **kw: object) -> DetectResult:
+def _same_tables(
+    inputs: list[Path], options: DetectOptions, spark: object, tmp: Path, **kw: object
+) -> DetectResult:
     duck = detect(inputs, options=options, **kw)  # type: ignore[arg-type]
     on_spark = detect(inputs, options=options, engine=spark, **kw)  # type: ignore[arg-type]
     a, b = _write(duck, tmp / "duckdb"), _write(on_spark, tmp / "spark")
@@ -76,9 +79,17 @@ def _same_tables(inputs: list[Path], options: DetectOptions, spark: object, tmp:
 @pytest.mark.skipif(not GERMAN.exists(), reason="../shared/data is not beside the repo")
 def test_german_tables_are_byte_identical(spark: object, tmp_path: Path) -> None:
     duck = _same_tables(
-        [GERMAN], DetectOptions(window=30), spark, tmp_path,
-        objects={"url_id": "url", "domain_id": "domain", "hashtag_id": "hashtag",
-                 "phash_id": "image"})
+        [GERMAN],
+        DetectOptions(window=30),
+        spark,
+        tmp_path,
+        objects={
+            "url_id": "url",
+            "domain_id": "domain",
+            "hashtag_id": "hashtag",
+            "phash_id": "image",
+        },
+    )
     assert duck.edges.num_rows > 100 and duck.groups.num_rows > 10
 
 
@@ -86,8 +97,9 @@ def test_german_tables_are_byte_identical(spark: object, tmp_path: Path) -> None
 def test_simulated_world_tables_are_byte_identical(spark: object, tmp_path: Path) -> None:
     from inconcert.simulate import SimulationConfig, simulate, write_simulation
 
-    paths = write_simulation(simulate(SimulationConfig.preset("default", seed=7)),
-                             tmp_path / "world")
+    paths = write_simulation(
+        simulate(SimulationConfig.preset("default", seed=7)), tmp_path / "world"
+    )
     posts = next(Path(p) for p in paths.values() if str(p).endswith("posts.csv.gz"))
     duck = _same_tables([posts], DetectOptions(), spark, tmp_path)
     assert duck.edges.num_rows > 100 and duck.evidence.num_rows > 1000
@@ -96,8 +108,9 @@ def test_simulated_world_tables_are_byte_identical(spark: object, tmp_path: Path
 # -- unit-level: the spellings that differ between the engines --------------------------------
 
 
-def _both(spark: object, tables: dict[str, pa.Table],
-          sql: str | Callable[[Dialect], str]) -> tuple[pa.Table, pa.Table]:
+def _both(
+    spark: object, tables: dict[str, pa.Table], sql: str | Callable[[Dialect], str]
+) -> tuple[pa.Table, pa.Table]:
     """``sql`` (or ``sql(dialect)``) on DuckDB and on Spark over the same ``tables``."""
     out = []
     duck = DuckDBEngine()
@@ -114,8 +127,9 @@ def _both(spark: object, tables: dict[str, pa.Table],
 
 def test_integer_division_and_types(spark: object) -> None:
     t = pa.table({"a": pa.array([7, -7, 3_000_000], pa.int64()), "s": ["b", "a", "c"]})
-    duck, on_spark = _both(spark, {"t": t},
-                           lambda d: f"SELECT s, {d.div('a', '2')} AS q FROM t ORDER BY s")
+    duck, on_spark = _both(
+        spark, {"t": t}, lambda d: f"SELECT s, {d.div('a', '2')} AS q FROM t ORDER BY s"
+    )
     assert duck.equals(on_spark)
     assert on_spark.schema == pa.schema([("s", pa.string()), ("q", pa.int64())])
     assert on_spark.column("q").to_pylist() == [-3, 3, 1_500_000]
@@ -137,9 +151,11 @@ def test_timestamps_come_back_in_utc(spark: object) -> None:
 
 def test_whole_seconds_round_half_to_even_on_both(spark: object) -> None:
     us = pa.array([0, 499_999, 500_000, 1_500_000, 2_500_000, 2_500_001, 3_499_999], pa.int64())
-    duck, on_spark = _both(spark, {"t": pa.table({"us": us})},
-                           lambda d: f"SELECT {whole_seconds_sql('us', d)} AS s FROM t "
-                                     "ORDER BY us")
+    duck, on_spark = _both(
+        spark,
+        {"t": pa.table({"us": us})},
+        lambda d: f"SELECT {whole_seconds_sql('us', d)} AS s FROM t ORDER BY us",
+    )
     assert on_spark.column("s").to_pylist() == [0, 0, 0, 2, 2, 3, 3]
     assert duck.equals(on_spark)
     # what DuckDB's cast gives, which the window estimate used before
@@ -150,20 +166,32 @@ def test_whole_seconds_round_half_to_even_on_both(spark: object) -> None:
 
 
 def test_burst_counts_and_pairs_agree(spark: object) -> None:
-    t = pa.table({
-        "action_id": pa.array(range(6), pa.int64()),
-        "account_id": ["a", "b", "c", "a", "b", "c"], "kind": ["url"] * 6,
-        "object_id": ["x", "x", "x", "y", "y", "x"],
-        "post_id": ["p0", "p1", "p2", "p3", "p4", "p5"],
-        "t": pa.array([0, 10, 20, 0, 5, 200], pa.int64()),
-        "w": pa.array([10] * 6, pa.int64()),
-    })
-    duck, on_spark = _both(spark, {"t": t}, lambda d: "SELECT * FROM ("
-                           + plan.burst_counts_sql("t", [10]) + ") n ORDER BY action_id")
+    t = pa.table(
+        {
+            "action_id": pa.array(range(6), pa.int64()),
+            "account_id": ["a", "b", "c", "a", "b", "c"],
+            "kind": ["url"] * 6,
+            "object_id": ["x", "x", "x", "y", "y", "x"],
+            "post_id": ["p0", "p1", "p2", "p3", "p4", "p5"],
+            "t": pa.array([0, 10, 20, 0, 5, 200], pa.int64()),
+            "w": pa.array([10] * 6, pa.int64()),
+        }
+    )
+    duck, on_spark = _both(
+        spark,
+        {"t": t},
+        lambda d: "SELECT * FROM (" + plan.burst_counts_sql("t", [10]) + ") n ORDER BY action_id",
+    )
     assert duck.equals(on_spark)
-    duck, on_spark = _both(spark, {"t": t}, lambda d: "SELECT * FROM ("
-                           + plan.coactions_sql(f"({plan.pairs_sql('t', d)})")
-                           + ") c ORDER BY kind, object_id, account_a, post_a, post_b")
+    duck, on_spark = _both(
+        spark,
+        {"t": t},
+        lambda d: (
+            "SELECT * FROM ("
+            + plan.coactions_sql(f"({plan.pairs_sql('t', d)})")
+            + ") c ORDER BY kind, object_id, account_a, post_a, post_b"
+        ),
+    )
     assert duck.equals(on_spark) and duck.num_rows == 3
 
 
@@ -190,8 +218,9 @@ def test_cli_rejects_a_spark_master_without_the_spark_engine(tmp_path: Path) -> 
 
     posts = tmp_path / "posts.csv"
     posts.write_text("post_id,account_id,timestamp\np1,a,2021-01-01T00:00:00Z\n")
-    out = CliRunner().invoke(app, ["detect", str(posts), "--out", str(tmp_path / "r"),
-                                   "--spark-master", "local[2]"])
+    out = CliRunner().invoke(
+        app, ["detect", str(posts), "--out", str(tmp_path / "r"), "--spark-master", "local[2]"]
+    )
     assert out.exit_code != 0
     assert "spark_master" in out.output
 

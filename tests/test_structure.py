@@ -25,8 +25,11 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_core_never_imports_compat() -> None:
     """Only the package root wires the compatibility layer in (it registers its pipeline)."""
-    core = [p for p in SRC.rglob("*.py")
-            if "compat" not in p.relative_to(SRC).parts and p != SRC / "__init__.py"]
+    core = [
+        p
+        for p in SRC.rglob("*.py")
+        if "compat" not in p.relative_to(SRC).parts and p != SRC / "__init__.py"
+    ]
     assert len(core) > 20
     for path in core:
         bad = {i for i in _imports(path) if "compat" in i.replace(".", " ").split()}
@@ -49,8 +52,7 @@ def test_stages_read_only_relations_they_are_given() -> None:
 def test_detect_actions_is_a_short_orchestrator() -> None:
     """The orchestrator reads in one sitting: a list of stage calls, no SQL of its own."""
     tree = ast.parse((SRC / "detect.py").read_text(encoding="utf-8"))
-    (fn,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)
-             and n.name == "detect_actions"]
+    (fn,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "detect_actions"]
     assert fn.end_lineno is not None and fn.end_lineno - fn.lineno < 90
     source = ast.get_source_segment((SRC / "detect.py").read_text(encoding="utf-8"), fn) or ""
     assert "SELECT" not in source

@@ -26,22 +26,36 @@ def _rows() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for day in range(3):
         for i, account in enumerate("abcde"):
-            rows.append({
-                "post_id": f"{day}{account}",
-                "account_id": account,
-                "timestamp": 1_700_000_000 + day * 86_400 + i,
-                "text": f"Day {day}: the same long message from everyone in the group",
-                "urls": ["https://www.example.com/story/" if i % 2 else "http://example.com/story"],
-            })
+            rows.append(
+                {
+                    "post_id": f"{day}{account}",
+                    "account_id": account,
+                    "timestamp": 1_700_000_000 + day * 86_400 + i,
+                    "text": f"Day {day}: the same long message from everyone in the group",
+                    "urls": [
+                        "https://www.example.com/story/" if i % 2 else "http://example.com/story"
+                    ],
+                }
+            )
     for j, account in enumerate("xy"):
-        rows.append({"post_id": f"o{account}", "account_id": account,
-                     "timestamp": 1_700_000_000 + (j + 1) * 20_000, "text": None, "urls": None})
+        rows.append(
+            {
+                "post_id": f"o{account}",
+                "account_id": account,
+                "timestamp": 1_700_000_000 + (j + 1) * 20_000,
+                "text": None,
+                "urls": None,
+            }
+        )
     return rows
 
 
 def _members(result: ic.DetectResult) -> set[str]:
-    return set(result.accounts.filter(pa.compute.is_valid(result.accounts["group_id"]))
-               .column("account_id").to_pylist())
+    return set(
+        result.accounts.filter(pa.compute.is_valid(result.accounts["group_id"]))
+        .column("account_id")
+        .to_pylist()
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,7 +105,10 @@ def test_several_tables_and_paths_are_named_in_reports_and_rejects(tmp_path: Pat
     csv.write_text("post_id,account_id,timestamp\nz1,z,not a time\n", encoding="utf-8")
     result = ic.detect([pd.DataFrame(rows[:8]), pd.DataFrame(rows[8:]), csv], options=OPTS)
     assert [f.path for f in result.ingested.files] == [  # type: ignore[union-attr]
-        "<pandas.DataFrame #1>", "<pandas.DataFrame #2>", str(csv)]
+        "<pandas.DataFrame #1>",
+        "<pandas.DataFrame #2>",
+        str(csv),
+    ]
     assert result.ingested.rejects.column("file").to_pylist() == [str(csv)]  # type: ignore[union-attr]
     dup = ic.detect([pl.DataFrame(rows), pl.DataFrame(rows[:1])], options=OPTS)
     assert dup.ingested.rejects.column("file").to_pylist() == ["<polars.DataFrame #2>"]  # type: ignore[union-attr]
@@ -113,10 +130,13 @@ def test_a_series_is_a_parameter_error_that_says_so() -> None:
 
 @pytest.mark.parametrize("library", ["pandas", "polars", "arrow"])
 def test_missing_columns_name_the_expected_columns(library: str) -> None:
-    rows = [{k: v for k, v in r.items() if k != "account_id"} | {"user": r["account_id"]}
-            for r in _rows()]
-    table = {"pandas": pd.DataFrame, "polars": pl.DataFrame,
-             "arrow": pa.Table.from_pylist}[library](rows)
+    rows = [
+        {k: v for k, v in r.items() if k != "account_id"} | {"user": r["account_id"]}
+        for r in _rows()
+    ]
+    table = {"pandas": pd.DataFrame, "polars": pl.DataFrame, "arrow": pa.Table.from_pylist}[
+        library
+    ](rows)
     with pytest.raises(InputError) as caught:
         ic.detect(table, options=OPTS)
     message = str(caught.value)
@@ -217,7 +237,8 @@ def test_no_warning_without_shortened_links() -> None:
 
 def test_www_http_and_trailing_slash_links_are_one_object() -> None:
     """Half the group writes http://example.com/story, half https://www.example.com/story/."""
-    result = ic.detect(pd.DataFrame(_rows()), options=DetectOptions(
-        max_q=None, min_occasions=1, kinds=("url",)))
+    result = ic.detect(
+        pd.DataFrame(_rows()), options=DetectOptions(max_q=None, min_occasions=1, kinds=("url",))
+    )
     assert set(result.evidence.column("object_id").to_pylist()) == {"https://example.com/story"}
     assert _members(result) == set("abcde")

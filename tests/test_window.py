@@ -24,23 +24,30 @@ def _planted(window: float, seed: int = 0) -> list:
         # 6 independent accounts act on every object across six hours
         for _ in range(6):
             n += 1
-            rows.append((f"o{rng.randrange(500)}", "url", f"u{obj}", obj * 1e5 +
-                         rng.uniform(0, 6 * 3600), f"p{n}"))
+            rows.append(
+                (
+                    f"o{rng.randrange(500)}",
+                    "url",
+                    f"u{obj}",
+                    obj * 1e5 + rng.uniform(0, 6 * 3600),
+                    f"p{n}",
+                )
+            )
     for g in range(20):
         members = [f"g{g}m{i}" for i in range(5)]
         for occasion in range(6):
             t0 = 5e7 + (g * 10 + occasion) * 1e5
             for m in members:
                 n += 1
-                rows.append((m, "url", f"c{g}-{occasion}", t0 + rng.uniform(0, window),
-                             f"p{n}"))
+                rows.append((m, "url", f"c{g}-{occasion}", t0 + rng.uniform(0, window), f"p{n}"))
     return rows
 
 
 @pytest.mark.parametrize("planted", [8.0, 20.0, 45.0])
 def test_auto_window_recovers_a_planted_window(planted: float) -> None:
-    result = detect_actions(actions(_planted(planted)), options=DetectOptions(
-        kinds=("url",), window="auto"))
+    result = detect_actions(
+        actions(_planted(planted)), options=DetectOptions(kinds=("url",), window="auto")
+    )
     estimate = result.window_estimate
     assert estimate is not None and not estimate.fallback
     assert 0.5 * planted <= estimate.window <= 1.5 * planted
@@ -52,10 +59,11 @@ def test_auto_window_recovers_a_planted_window(planted: float) -> None:
 
 def test_no_fast_coactions_falls_back_and_warns() -> None:
     rng = random.Random(3)
-    rows = [(f"a{rng.randrange(50)}", "url", f"u{i % 40}", rng.uniform(0, 30 * 86_400), f"p{i}")
-            for i in range(2000)]
-    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",),
-                                                                 window="auto"))
+    rows = [
+        (f"a{rng.randrange(50)}", "url", f"u{i % 40}", rng.uniform(0, 30 * 86_400), f"p{i}")
+        for i in range(2000)
+    ]
+    result = detect_actions(actions(rows), options=DetectOptions(kinds=("url",), window="auto"))
     assert result.window_estimate is not None and result.window_estimate.fallback
     assert result.options.window == 60.0
     assert any("falls back" in w for w in result.warnings)
@@ -64,8 +72,9 @@ def test_no_fast_coactions_falls_back_and_warns() -> None:
 def test_auto_window_writes_its_plot(tmp_path: Path) -> None:
     from inconcert.outputs import write_result
 
-    result = detect_actions(actions(_planted(20.0)), options=DetectOptions(
-        kinds=("url",), window="auto"))
+    result = detect_actions(
+        actions(_planted(20.0)), options=DetectOptions(kinds=("url",), window="auto")
+    )
     paths = write_result(result, tmp_path)
     svg = (tmp_path / "window_estimate.svg").read_text()
     assert "window_estimate.svg" in paths and "<svg" in svg and "estimated window" in svg

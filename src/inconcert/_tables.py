@@ -149,9 +149,7 @@ class Prepared:
         """What the readers returned, with each temporary file named by its table."""
         if not self.tables:
             return ingested
-        files = tuple(
-            replace(f, path=self.display(f.path) or f.path) for f in ingested.files
-        )
+        files = tuple(replace(f, path=self.display(f.path) or f.path) for f in ingested.files)
         rejects = ingested.rejects
         if "file" in rejects.column_names and rejects.num_rows:
             i = rejects.column_names.index("file")
@@ -226,10 +224,12 @@ def prepared_inputs(inputs: object) -> Iterator[Prepared]:
             try:
                 pq.write_table(table, path)
             except (pa.ArrowException, OSError) as exc:
-                raise InputError(display, f"cannot be read as a table: {exc}",
-                                 hint=EXPECTED_COLUMNS) from exc
-            written[path] = InputTable(display, kind.split(".")[0].replace("pyarrow", "arrow"),
-                                       table)
+                raise InputError(
+                    display, f"cannot be read as a table: {exc}", hint=EXPECTED_COLUMNS
+                ) from exc
+            written[path] = InputTable(
+                display, kind.split(".")[0].replace("pyarrow", "arrow"), table
+            )
             paths.append(path)
         yield Prepared(paths, written)
 

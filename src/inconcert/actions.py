@@ -75,8 +75,7 @@ class ActionStats:
     reposts: int = 0
     values_not_usable: dict[str, int] = field(default_factory=dict)
     #: The clusters of the posts' texts for ``neartext`` and ``paraphrase``, by post row.
-    clusters: dict[str, TextClusters | ParaphraseClusters] = field(default_factory=dict,
-                                                                   repr=False)
+    clusters: dict[str, TextClusters | ParaphraseClusters] = field(default_factory=dict, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         extra: dict[str, object] = {}
@@ -238,7 +237,9 @@ def posts_to_actions(
         from .neartext import NearTextOptions, cluster_texts
 
         near_opts = NearTextOptions(
-            threshold=similarity, min_chars=min_text_chars, strip_hashtags=strip_hashtags,
+            threshold=similarity,
+            min_chars=min_text_chars,
+            strip_hashtags=strip_hashtags,
             seed=seed,
         )
         if "paraphrase" in kinds:  # fail early, before any long work, when the extra is absent
@@ -253,8 +254,9 @@ def posts_to_actions(
         if "paraphrase" in kinds:
             from .paraphrase import ParaphraseOptions, cluster_paraphrases
 
-            para = cluster_paraphrases(text, ParaphraseOptions(
-                threshold=paraphrase_similarity, near=near_opts), near=near)
+            para = cluster_paraphrases(
+                text, ParaphraseOptions(threshold=paraphrase_similarity, near=near_opts), near=near
+            )
             stats.clusters["paraphrase"] = para
             parts.append(_rows(posts, parents, "paraphrase", para.labels))
 
@@ -270,8 +272,11 @@ def posts_to_actions(
         stats.actions_by_kind[kind] = 0
     if actions.num_rows:
         counts = actions.group_by("kind").aggregate([("post_id", "count")])
-        for k, n in zip(counts.column("kind").to_pylist(),
-                        counts.column("post_id_count").to_pylist(), strict=True):
+        for k, n in zip(
+            counts.column("kind").to_pylist(),
+            counts.column("post_id_count").to_pylist(),
+            strict=True,
+        ):
             stats.actions_by_kind[k] = int(n)
         stats.posts_with_actions = len(pc.unique(actions.column("post_id")))
     return actions, stats
@@ -304,8 +309,13 @@ def dedupe_actions(actions: pa.Table) -> pa.Table:
     if actions.num_rows == 0:
         return actions.cast(ACTION_SCHEMA)
     ordered = actions.sort_by(
-        [("timestamp", "ascending"), ("post_id", "ascending"), ("kind", "ascending"),
-         ("object_id", "ascending"), ("account_id", "ascending")]
+        [
+            ("timestamp", "ascending"),
+            ("post_id", "ascending"),
+            ("kind", "ascending"),
+            ("object_id", "ascending"),
+            ("account_id", "ascending"),
+        ]
     )
     keys = [ordered.column(c) for c in ("post_id", "kind", "object_id")]
     same = pa.array(np.zeros(ordered.num_rows, dtype=bool))

@@ -39,8 +39,14 @@ def _fail(err: Exception) -> None:
 
 
 def _interrupted(out_dir: Path | None = None) -> None:
-    where = (f": {escape(str(out_dir))} holds a complete result (the previous one or the new "
-             "one) or none, never part of one") if out_dir else ""
+    where = (
+        (
+            f": {escape(str(out_dir))} holds a complete result (the previous one or the new "
+            "one) or none, never part of one"
+        )
+        if out_dir
+        else ""
+    )
     console.print(f"[bold red]interrupted[/]{where}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=130)
 
@@ -50,8 +56,12 @@ class _RichProgress:
 
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), TimeElapsedColumn(),
-            console=console, disable=not enabled, transient=False,
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not enabled,
+            transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -69,8 +79,10 @@ class _RichProgress:
         self.progress.stop()
 
 
-_FIGURES_HELP = ("Static figures beside report.html (network.*, timeline.*): svg, png (drawn "
-                 "with Matplotlib), svg,png or none.")
+_FIGURES_HELP = (
+    "Static figures beside report.html (network.*, timeline.*): svg, png (drawn "
+    "with Matplotlib), svg,png or none."
+)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -104,136 +116,269 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """inconcert: find accounts acting in concert."""
 
 
 @app.command()
 def detect(
-    inputs: Annotated[list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or "
-                                                 "folders of them.")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or folders of them.")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
-    kinds: Annotated[list[str] | None, typer.Option(
-        "--kinds", "-k", help="Kinds of action to compare, comma-separated: repost, reply, "
-        "quote, url, domain, hashtag, mention, text, neartext, image, object. "
-        "Default: repost, quote, url, "
-        "hashtag, text, image, object.")] = None,
-    window: Annotated[str, typer.Option(help="Seconds, inclusive: actions at most this far "
-                                        "apart co-act; or 'auto' to estimate it from the data "
-                                        "(plot in window_estimate.svg).")] = "60",
-    window_for: Annotated[list[str] | None, typer.Option(
-        "--window-for", help="Per-kind window, e.g. text=300 (repeatable).")] = None,
-    min_participation: Annotated[int, typer.Option(
-        help="Minimum actions per account, and coordinated posts per network account.")] = 2,
-    min_weight: Annotated[int, typer.Option(
-        help="Minimum weight of a kept edge: co-posting events (distinct pairs of posts acting "
-        "on a same object within the window).")] = 3,
-    min_occasions: Annotated[int, typer.Option(
-        help="Minimum separate occasions of a kept edge: its co-actions in bursts more than "
-        "--occasion-gap apart (one viral afternoon is one occasion).")] = 2,
-    occasion_gap: Annotated[float, typer.Option(
-        help="Seconds without a co-action of the pair that separate two occasions.")] = 3600.0,
-    edge_weight: Annotated[float | None, typer.Option(
-        help="Keep only edges with weight strictly above this quantile of all weights "
-        "(CooRTweet's edge_weight, e.g. 0.5).")] = None,
-    max_burst: Annotated[int, typer.Option(
-        help="Leave out actions with more than this many others on the same object within the "
-        "window (viral moments); 0 = no cap.")] = 1000,
-    weight_by: Annotated[str, typer.Option(
-        help="Network weight of an edge: events (co-posting events), coactions (CooRTweet's "
-        "count), objects (distinct objects), or tfidf (cosine of TF-IDF account vectors, "
-        "discounting popular objects).")] = "events",
-    max_q: Annotated[float | None, typer.Option(
-        help="Keep only edges whose null-model q-value (Benjamini-Hochberg false discovery "
-        "rate) is at most this; 1 keeps every edge whatever its q-value.")] = 1e-6,
-    significance: Annotated[bool, typer.Option(
-        help="Compute the null model's expected co-actions, p- and q-values per edge; "
-        "--no-significance saves that time on very large inputs.")] = True,
-    speeds: Annotated[str, typer.Option(
-        help="Fast subnetworks: count each edge's co-actions within these seconds, "
-        "comma-separated (columns coactions_<N>s).")] = "10",
-    permutations: Annotated[int, typer.Option(
-        help="Also run this many shuffles of the permutation test (p_permutation per edge).")]
-        = 0,
-    similarity: Annotated[float, typer.Option(
-        help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
-        "in (0, 1].")] = 0.7,
-    paraphrase_similarity: Annotated[float, typer.Option(
-        help="paraphrase (extra inconcert[embed]): least cosine similarity of two texts' "
-        "sentence embeddings, in (0, 1].")] = 0.85,
-    strip_hashtags: Annotated[bool, typer.Option(
-        help="text/neartext: remove hashtags before comparing texts.")] = False,
-    map_: Annotated[list[str] | None, typer.Option(
-        "--map", help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
-        "or comma-separated).")] = None,
-    objects: Annotated[list[str] | None, typer.Option(
-        "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
-    )] = None,
+    kinds: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kinds",
+            "-k",
+            help="Kinds of action to compare, comma-separated: repost, reply, "
+            "quote, url, domain, hashtag, mention, text, neartext, image, object. "
+            "Default: repost, quote, url, "
+            "hashtag, text, image, object.",
+        ),
+    ] = None,
+    window: Annotated[
+        str,
+        typer.Option(
+            help="Seconds, inclusive: actions at most this far "
+            "apart co-act; or 'auto' to estimate it from the data "
+            "(plot in window_estimate.svg)."
+        ),
+    ] = "60",
+    window_for: Annotated[
+        list[str] | None,
+        typer.Option("--window-for", help="Per-kind window, e.g. text=300 (repeatable)."),
+    ] = None,
+    min_participation: Annotated[
+        int,
+        typer.Option(
+            help="Minimum actions per account, and coordinated posts per network account."
+        ),
+    ] = 2,
+    min_weight: Annotated[
+        int,
+        typer.Option(
+            help="Minimum weight of a kept edge: co-posting events (distinct pairs of posts acting "
+            "on a same object within the window)."
+        ),
+    ] = 3,
+    min_occasions: Annotated[
+        int,
+        typer.Option(
+            help="Minimum separate occasions of a kept edge: its co-actions in bursts more than "
+            "--occasion-gap apart (one viral afternoon is one occasion)."
+        ),
+    ] = 2,
+    occasion_gap: Annotated[
+        float,
+        typer.Option(help="Seconds without a co-action of the pair that separate two occasions."),
+    ] = 3600.0,
+    edge_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Keep only edges with weight strictly above this quantile of all weights "
+            "(CooRTweet's edge_weight, e.g. 0.5)."
+        ),
+    ] = None,
+    max_burst: Annotated[
+        int,
+        typer.Option(
+            help="Leave out actions with more than this many others on the same object within the "
+            "window (viral moments); 0 = no cap."
+        ),
+    ] = 1000,
+    weight_by: Annotated[
+        str,
+        typer.Option(
+            help="Network weight of an edge: events (co-posting events), coactions (CooRTweet's "
+            "count), objects (distinct objects), or tfidf (cosine of TF-IDF account vectors, "
+            "discounting popular objects)."
+        ),
+    ] = "events",
+    max_q: Annotated[
+        float | None,
+        typer.Option(
+            help="Keep only edges whose null-model q-value (Benjamini-Hochberg false discovery "
+            "rate) is at most this; 1 keeps every edge whatever its q-value."
+        ),
+    ] = 1e-6,
+    significance: Annotated[
+        bool,
+        typer.Option(
+            help="Compute the null model's expected co-actions, p- and q-values per edge; "
+            "--no-significance saves that time on very large inputs."
+        ),
+    ] = True,
+    speeds: Annotated[
+        str,
+        typer.Option(
+            help="Fast subnetworks: count each edge's co-actions within these seconds, "
+            "comma-separated (columns coactions_<N>s)."
+        ),
+    ] = "10",
+    permutations: Annotated[
+        int,
+        typer.Option(
+            help="Also run this many shuffles of the permutation test (p_permutation per edge)."
+        ),
+    ] = 0,
+    similarity: Annotated[
+        float,
+        typer.Option(
+            help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
+            "in (0, 1]."
+        ),
+    ] = 0.7,
+    paraphrase_similarity: Annotated[
+        float,
+        typer.Option(
+            help="paraphrase (extra inconcert[embed]): least cosine similarity of two texts' "
+            "sentence embeddings, in (0, 1]."
+        ),
+    ] = 0.85,
+    strip_hashtags: Annotated[
+        bool, typer.Option(help="text/neartext: remove hashtags before comparing texts.")
+    ] = False,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
+            "or comma-separated).",
+        ),
+    ] = None,
+    objects: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
+        ),
+    ] = None,
     shape: Annotated[str, typer.Option(help="Input shape: auto, posts or actions.")] = "auto",
-    input_format: Annotated[str, typer.Option(
-        "--format", help="Input format: auto (platform exports recognised by their content; "
-        "'inconcert formats' lists them), table (the canonical posts/actions table), or a "
-        "format name to force it.")] = "auto",
-    list_sep: Annotated[str | None, typer.Option(
-        help="Split list cells (urls, hashtags, mentions, image_hashes) on this, e.g. ','. "
-        "Default: a JSON array or whitespace.")] = None,
-    time_format: Annotated[str | None, typer.Option(
-        help="strptime format of the timestamp column, e.g. '%d/%m/%Y %H:%M'.")] = None,
-    tz: Annotated[str | None, typer.Option(
-        help="Time zone of timestamps written without one: IANA name (Europe/Berlin), offset "
-        "(+02:00) or abbreviation (EDT). Default UTC. Abbreviations written in the "
-        "timestamps (2021-03-01 14:33:12 EDT) are always resolved.")] = None,
-    permalink: Annotated[str | None, typer.Option(
-        help="Link to each post, a template with {post_id}, {account_id}, {platform}, e.g. "
-        "'https://example.org/{account_id}/{post_id}'. Platform exports have their own.")]
-        = None,
-    mapping_file: Annotated[Path | None, typer.Option(
-        "--mapping", help="TOML mapping file: format, list_sep, time_format, tz, permalink, "
-        "[map] field = column (dotted paths reach nested JSON), and [files.\"PATTERN\"] "
-        "tables with the same keys for the files matching a pattern.")] = None,
-    reject_warning: Annotated[float, typer.Option(
-        help="Warn when more than this share of the rows read is rejected.")] = 0.05,
-    community: Annotated[str, typer.Option(help="Leiden objective: modularity or cpm.")] =
-        "modularity",
+    input_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Input format: auto (platform exports recognised by their content; "
+            "'inconcert formats' lists them), table (the canonical posts/actions table), or a "
+            "format name to force it.",
+        ),
+    ] = "auto",
+    list_sep: Annotated[
+        str | None,
+        typer.Option(
+            help="Split list cells (urls, hashtags, mentions, image_hashes) on this, e.g. ','. "
+            "Default: a JSON array or whitespace."
+        ),
+    ] = None,
+    time_format: Annotated[
+        str | None,
+        typer.Option(help="strptime format of the timestamp column, e.g. '%d/%m/%Y %H:%M'."),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone of timestamps written without one: IANA name (Europe/Berlin), offset "
+            "(+02:00) or abbreviation (EDT). Default UTC. Abbreviations written in the "
+            "timestamps (2021-03-01 14:33:12 EDT) are always resolved."
+        ),
+    ] = None,
+    permalink: Annotated[
+        str | None,
+        typer.Option(
+            help="Link to each post, a template with {post_id}, {account_id}, {platform}, e.g. "
+            "'https://example.org/{account_id}/{post_id}'. Platform exports have their own."
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="TOML mapping file: format, list_sep, time_format, tz, permalink, "
+            '[map] field = column (dotted paths reach nested JSON), and [files."PATTERN"] '
+            "tables with the same keys for the files matching a pattern.",
+        ),
+    ] = None,
+    reject_warning: Annotated[
+        float, typer.Option(help="Warn when more than this share of the rows read is rejected.")
+    ] = 0.05,
+    community: Annotated[
+        str, typer.Option(help="Leiden objective: modularity or cpm.")
+    ] = "modularity",
     resolution: Annotated[float, typer.Option(help="Leiden resolution γ.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
-    compat: Annotated[str | None, typer.Option(
-        help="'coortweet': reproduce CooRTweet's detect_groups + generate_coordinated_network."
-    )] = None,
-    rejects: Annotated[Path | None, typer.Option(
-        help="Write rejected input rows (file, line, reason, record) to this CSV.")] = None,
-    overwrite: Annotated[bool, typer.Option(
-        help="Replace earlier results in --out and an existing --rejects file.")] = False,
-    memory_limit: Annotated[str | None, typer.Option(
-        help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
-    )] = None,
+    compat: Annotated[
+        str | None,
+        typer.Option(
+            help="'coortweet': reproduce CooRTweet's detect_groups + generate_coordinated_network."
+        ),
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write rejected input rows (file, line, reason, record) to this CSV."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace earlier results in --out and an existing --rejects file.")
+    ] = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(
+            help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
+        ),
+    ] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,
-    max_temp_size: Annotated[str | None, typer.Option(
-        help="Most temporary disk DuckDB may fill when it spills, e.g. 20GB (default: half "
-        "the free space of the spill disk); past it the run stops with a message.")] = None,
-    engine: Annotated[str, typer.Option(
-        help="Where the plan runs: duckdb (embedded) or spark (Apache Spark; pip install "
-        "'inconcert[spark]' and Java 17+).")] = "duckdb",
-    spark_master: Annotated[str | None, typer.Option(
-        help="With --engine spark: the master, e.g. local[2] or spark://host:7077. Default: "
-        "spark-submit's, else local[*].")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] =
-        False,
-    raw_csv: Annotated[bool, typer.Option(
-        "--raw-csv", help="Write CSV cells exactly as read (no ' before cells starting with "
-        "= + - @ that spreadsheets would run as formulas).")] = False,
+    max_temp_size: Annotated[
+        str | None,
+        typer.Option(
+            help="Most temporary disk DuckDB may fill when it spills, e.g. 20GB (default: half "
+            "the free space of the spill disk); past it the run stops with a message."
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the plan runs: duckdb (embedded) or spark (Apache Spark; pip install "
+            "'inconcert[spark]' and Java 17+)."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: the master, e.g. local[2] or spark://host:7077. Default: "
+            "spark-submit's, else local[*]."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv",
+            help="Write CSV cells exactly as read (no ' before cells starting with "
+            "= + - @ that spreadsheets would run as formulas).",
+        ),
+    ] = False,
     figures: Annotated[str, typer.Option(help=_FIGURES_HELP)] = "svg",
-    pseudonymise: Annotated[Path | None, typer.Option(
-        "--pseudonymise", help="Replace account ids in every output (tables, evidence, "
-        "network files, report) by keyed HMAC-SHA256 pseudonyms; the key is read from this "
-        "file and never written. The rejects file then keeps file, line and reason only.")]
-        = None,
-    pseudonymise_posts: Annotated[bool, typer.Option(
-        "--pseudonymise-posts", help="With --pseudonymise: post ids too.")] = False,
-    hash_texts: Annotated[bool, typer.Option(
-        "--hash-texts", help="With --pseudonymise: texts reduced to keyed hashes.")] = False,
+    pseudonymise: Annotated[
+        Path | None,
+        typer.Option(
+            "--pseudonymise",
+            help="Replace account ids in every output (tables, evidence, "
+            "network files, report) by keyed HMAC-SHA256 pseudonyms; the key is read from this "
+            "file and never written. The rejects file then keeps file, line and reason only.",
+        ),
+    ] = None,
+    pseudonymise_posts: Annotated[
+        bool, typer.Option("--pseudonymise-posts", help="With --pseudonymise: post ids too.")
+    ] = False,
+    hash_texts: Annotated[
+        bool,
+        typer.Option("--hash-texts", help="With --pseudonymise: texts reduced to keyed hashes."),
+    ] = False,
 ) -> None:
     """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
     accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
@@ -250,14 +395,21 @@ def detect(
         _fail(err)
         return
     try:
-        windows = {k: float(v) for k, v in
-                   parse_assignments(_split(window_for), option="--window-for").items()}
+        windows = {
+            k: float(v)
+            for k, v in parse_assignments(_split(window_for), option="--window-for").items()
+        }
     except ValueError as err:
         _fail(ParameterError("--window-for", "kind=seconds", window_for))
         raise AssertionError from err
     if (pseudonymise_posts or hash_texts) and pseudonymise is None:
-        _fail(ParameterError("--pseudonymise-posts/--hash-texts",
-                             "used together with --pseudonymise KEYFILE", "no key file"))
+        _fail(
+            ParameterError(
+                "--pseudonymise-posts/--hash-texts",
+                "used together with --pseudonymise KEYFILE",
+                "no key file",
+            )
+        )
     try:
         # every --out and --rejects problem is reported before the first row is read
         check_out_dir(out_dir, overwrite=overwrite, inputs=inputs)
@@ -265,49 +417,86 @@ def detect(
         if pseudonymise is not None:
             from .pseudonymise import Pseudonymiser
 
-            pseudonymiser = Pseudonymiser.from_file(pseudonymise, posts=pseudonymise_posts,
-                                                    texts=hash_texts)
+            pseudonymiser = Pseudonymiser.from_file(
+                pseudonymise, posts=pseudonymise_posts, texts=hash_texts
+            )
         if rejects is not None:
             check_rejects_path(rejects, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
         chosen = _split(kinds)
         defaults = DetectOptions()
         options = DetectOptions(
             kinds=tuple(chosen) if chosen else defaults.kinds,
-            window=_window(window), windows=windows, min_participation=min_participation,
-            min_weight=min_weight, min_occasions=min_occasions, occasion_gap=occasion_gap,
+            window=_window(window),
+            windows=windows,
+            min_participation=min_participation,
+            min_weight=min_weight,
+            min_occasions=min_occasions,
+            occasion_gap=occasion_gap,
             edge_quantile=edge_weight,
-            max_burst=None if max_burst == 0 else max_burst, community=community,
-            resolution=resolution, seed=seed, compat=compat, memory_limit=memory_limit,
-            max_temp_size=max_temp_size, similarity=similarity,
+            max_burst=None if max_burst == 0 else max_burst,
+            community=community,
+            resolution=resolution,
+            seed=seed,
+            compat=compat,
+            memory_limit=memory_limit,
+            max_temp_size=max_temp_size,
+            similarity=similarity,
             paraphrase_similarity=paraphrase_similarity,
-            strip_hashtags=strip_hashtags, max_q=max_q, significance=significance,
+            strip_hashtags=strip_hashtags,
+            max_q=max_q,
+            significance=significance,
             permutations=permutations,
             weight_by=weight_by,
             speeds=_speeds(speeds),
-            threads=threads, engine=engine, spark_master=spark_master,
+            threads=threads,
+            engine=engine,
+            spark_master=spark_master,
         )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
         obj = parse_assignments(_split(objects), option="--objects") if objects else None
         read_options, mapping = _input_options(
-            input_format, list_sep, time_format, tz, permalink, mapping_file, reject_warning,
-            mapping)
+            input_format,
+            list_sep,
+            time_format,
+            tz,
+            permalink,
+            mapping_file,
+            reject_warning,
+            mapping,
+        )
         with _RichProgress(not quiet) as progress:
-            result = run_detect(inputs, options=options, mapping=mapping, objects=obj,
-                                shape=shape, progress=progress, read_options=read_options)
+            result = run_detect(
+                inputs,
+                options=options,
+                mapping=mapping,
+                objects=obj,
+                shape=shape,
+                progress=progress,
+                read_options=read_options,
+            )
             empty = _check_usage(result, reject_warning)
             if pseudonymiser is not None:  # links to the source name the accounts
                 result.evidence = result.evidence.drop_columns(
-                    [c for c in ("link_a", "link_b") if c in result.evidence.column_names])
+                    [c for c in ("link_a", "link_b") if c in result.evidence.column_names]
+                )
             if empty is None:
-                write_result(result, out_dir, overwrite=overwrite, argv=sys.argv,
-                             raw_csv=raw_csv, report=True, figures=formats,
-                             pseudonymise=pseudonymiser)
+                write_result(
+                    result,
+                    out_dir,
+                    overwrite=overwrite,
+                    argv=sys.argv,
+                    raw_csv=raw_csv,
+                    report=True,
+                    figures=formats,
+                    pseudonymise=pseudonymiser,
+                )
         if rejects is not None and result.ingested is not None:
             rejected = result.ingested.rejects
             if pseudonymiser is not None:  # the records and details hold ids and texts
                 rejected = rejected.select(["file", "line", "reason"])
-            write_rejects(rejected, rejects, raw=raw_csv, overwrite=overwrite,
-                          inputs=inputs, out_dir=out_dir)
+            write_rejects(
+                rejected, rejects, raw=raw_csv, overwrite=overwrite, inputs=inputs, out_dir=out_dir
+            )
     except InconcertError as err:
         _fail(err)
         return
@@ -316,8 +505,11 @@ def detect(
         return
     if empty is not None:
         # the run read its input but has nothing to analyse: say why, write no results
-        console.print(f"[bold red]error:[/] nothing to analyse: {escape(empty)}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]error:[/] nothing to analyse: {escape(empty)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
     if not quiet:
         _print_summary(result, out_dir)
@@ -329,15 +521,26 @@ EXIT_NOTHING_TO_ANALYSE = 3
 
 
 def _input_options(
-    input_format: str, list_sep: str | None, time_format: str | None, tz: str | None,
-    permalink: str | None, mapping_file: Path | None, reject_warning: float,
+    input_format: str,
+    list_sep: str | None,
+    time_format: str | None,
+    tz: str | None,
+    permalink: str | None,
+    mapping_file: Path | None,
+    reject_warning: float,
     mapping: dict[str, str] | None,
 ) -> tuple[InputOptions, dict[str, str] | None]:
     """The reading options of the command line, with a --mapping file's (--map wins)."""
     from .ingest import InputOptions, load_mapping_file
 
-    base = InputOptions(format=input_format, list_sep=list_sep, time_format=time_format, tz=tz,
-                        permalink=permalink, reject_warning_share=reject_warning)
+    base = InputOptions(
+        format=input_format,
+        list_sep=list_sep,
+        time_format=time_format,
+        tz=tz,
+        permalink=permalink,
+        reject_warning_share=reject_warning,
+    )
     if mapping_file is None:
         return base, mapping
     options, file_mapping = load_mapping_file(mapping_file, base)
@@ -366,38 +569,64 @@ def _print_summary(result: object, out_dir: Path) -> None:
     ing = result.ingested
     if ing is not None:
         rejected = sum(ing.rejected.values())
-        out.print(f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}"
-                  + (f" ({', '.join(f'{k}: {v:,}' for k, v in sorted(ing.rejected.items()))})"
-                     if rejected else ""))
+        out.print(
+            f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}"
+            + (
+                f" ({', '.join(f'{k}: {v:,}' for k, v in sorted(ing.rejected.items()))})"
+                if rejected
+                else ""
+            )
+        )
     s = result.summary
-    out.print(f"{s.get('edges', 0):,} edges, {s.get('accounts', 0):,} accounts in "
-              f"{s.get('groups', 0):,} groups")
+    out.print(
+        f"{s.get('edges', 0):,} edges, {s.get('accounts', 0):,} accounts in "
+        f"{s.get('groups', 0):,} groups"
+    )
     for w in result.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     groups = result.groups
     if groups.num_rows:
         table = Table(title="Top groups", show_lines=False)
-        for col in ("group", "accounts", "edges", "density", "co-actions", "kinds",
-                    "median Δt (s)", "span (h)"):
+        for col in (
+            "group",
+            "accounts",
+            "edges",
+            "density",
+            "co-actions",
+            "kinds",
+            "median Δt (s)",
+            "span (h)",
+        ):
             table.add_column(col, justify="left" if col == "kinds" else "right")
         for row in groups.slice(0, 10).to_pylist():
             table.add_row(
-                str(row["group_id"]), f"{row['size']:,}", f"{row['edges']:,}",
-                f"{row['density']:.2f}", f"{row['coactions']:,}", row["kinds"],
-                f"{row['median_dt_s']:.1f}", f"{row['span_hours']:.1f}",
+                str(row["group_id"]),
+                f"{row['size']:,}",
+                f"{row['edges']:,}",
+                f"{row['density']:.2f}",
+                f"{row['coactions']:,}",
+                row["kinds"],
+                f"{row['median_dt_s']:.1f}",
+                f"{row['span_hours']:.1f}",
             )
         out.print(table)
-    out.print(f"results in {escape(str(out_dir))}/ (edges.csv, accounts.csv, groups.csv, "
-              "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)")
-    out.print("Coordination is evidence for review, not proof of inauthenticity or of who is "
-              "behind it.", style="dim")
+    out.print(
+        f"results in {escape(str(out_dir))}/ (edges.csv, accounts.csv, groups.csv, "
+        "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)"
+    )
+    out.print(
+        "Coordination is evidence for review, not proof of inauthenticity or of who is behind it.",
+        style="dim",
+    )
 
 
 @app.command()
 def formats(
     name: Annotated[str | None, typer.Argument(help="Show only this format.")] = None,
-    markdown: Annotated[bool, typer.Option(
-        "--markdown", help="Print the mapping tables as Markdown (as in the README).")] = False,
+    markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="Print the mapping tables as Markdown (as in the README)."),
+    ] = False,
 ) -> None:
     """List the input formats read natively: how each is recognised (--format auto) and how
     its fields map to posts."""
@@ -412,37 +641,54 @@ def formats(
     if markdown:
         lines: list[str] = []
         for fmt in chosen:
-            lines += [f"#### `{fmt.name}`: {fmt.title}", "",
-                      f"Recognised by: {fmt.detection}.", "", "| field | from |",
-                      "| --- | --- |"]
-            lines += [f"| {field} | " + source.replace("|", "\\|") + " |"
-                      for field, source in fmt.fields]
+            lines += [
+                f"#### `{fmt.name}`: {fmt.title}",
+                "",
+                f"Recognised by: {fmt.detection}.",
+                "",
+                "| field | from |",
+                "| --- | --- |",
+            ]
+            lines += [
+                f"| {field} | " + source.replace("|", "\\|") + " |" for field, source in fmt.fields
+            ]
             lines.append("")
         typer.echo("\n".join(lines))
         return
     for fmt in chosen:
-        table = Table(title=f"{fmt.name} ({fmt.container}): {fmt.title}",
-                      caption=f"recognised by: {fmt.detection}", title_justify="left",
-                      caption_justify="left")
+        table = Table(
+            title=f"{fmt.name} ({fmt.container}): {fmt.title}",
+            caption=f"recognised by: {fmt.detection}",
+            title_justify="left",
+            caption_justify="left",
+        )
         table.add_column("field")
         table.add_column("from")
         for field, source in fmt.fields:
             table.add_row(escape(field), escape(source))
         out.print(table)
     if not name:
-        out.print("--format NAME forces a format; --format table reads the canonical posts "
-                  "table (columns named or mapped with --map).", style="dim")
+        out.print(
+            "--format NAME forces a format; --format table reads the canonical posts "
+            "table (columns named or mapped with --map).",
+            style="dim",
+        )
 
 
 @app.command()
 def report(
     result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="The HTML file to write (default: DIR/report.html).")] = None,
-    max_evidence_rows: Annotated[int, typer.Option(
-        help="Co-actions embedded for the drawn edges (evidence.parquet has all).")] = 50_000,
-    max_nodes: Annotated[int, typer.Option(
-        help="Accounts drawn in the network view (whole groups, in rank order).")] = 10_000,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The HTML file to write (default: DIR/report.html)."),
+    ] = None,
+    max_evidence_rows: Annotated[
+        int,
+        typer.Option(help="Co-actions embedded for the drawn edges (evidence.parquet has all)."),
+    ] = 50_000,
+    max_nodes: Annotated[
+        int, typer.Option(help="Accounts drawn in the network view (whole groups, in rank order).")
+    ] = 10_000,
     figures: Annotated[str, typer.Option(help=_FIGURES_HELP)] = "svg",
 ) -> None:
     """Rebuild the HTML evidence report (and the network/timeline figures) from the output
@@ -450,8 +696,13 @@ def report(
     from .report import write_report
 
     try:
-        path = write_report(result_dir, out_file, max_evidence_rows=max_evidence_rows,
-                            max_nodes=max_nodes, figures=figures)
+        path = write_report(
+            result_dir,
+            out_file,
+            max_evidence_rows=max_evidence_rows,
+            max_nodes=max_nodes,
+            figures=figures,
+        )
     except InconcertError as err:
         _fail(err)
         return
@@ -469,30 +720,52 @@ def report(
 def simulate(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for posts and truth.")],
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    world: Annotated[str, typer.Option(
-        help="Named world: default (today's), viral (crowds, breaking links, trending "
-        "hashtags), fans (heavy-tailed celebrity fans, amplification rings) or hard "
-        "(everything). The options below change it.")] = "default",
+    world: Annotated[
+        str,
+        typer.Option(
+            help="Named world: default (today's), viral (crowds, breaking links, trending "
+            "hashtags), fans (heavy-tailed celebrity fans, amplification rings) or hard "
+            "(everything). The options below change it."
+        ),
+    ] = "default",
     organic: Annotated[int | None, typer.Option(help="Number of organic accounts.")] = None,
     groups: Annotated[int | None, typer.Option(help="Number of planted groups.")] = None,
     days: Annotated[int | None, typer.Option(help="Days of activity.")] = None,
-    behaviours: Annotated[str | None, typer.Option(
-        help="Planted behaviours, comma-separated, given to the groups in turn: url_ring, "
-        "repost_ring, hashtag_push, copypasta, mixed, amplifier_ring, slow_copypasta.")] = None,
-    viral_moments: Annotated[int | None, typer.Option(
-        help="Viral moments: crowds of 50-400 organic accounts reposting one post within "
-        "minutes.")] = None,
-    breaking_links: Annotated[int | None, typer.Option(
-        help="Breaking links: a fresh link shared by 30-200 organic accounts within a "
-        "minute.")] = None,
-    trending_tags: Annotated[int | None, typer.Option(
-        help="Trending hashtags with Zipf popularity (0: none).")] = None,
-    heavy_fans: Annotated[int | None, typer.Option(
-        help="Heavy-tailed fans per celebrity: within ~15 s once in a while, hours "
-        "otherwise.")] = None,
-    activity_sigma: Annotated[float | None, typer.Option(
-        help="Spread of the lognormal posting rates (1.4 spans three orders of "
-        "magnitude).")] = None,
+    behaviours: Annotated[
+        str | None,
+        typer.Option(
+            help="Planted behaviours, comma-separated, given to the groups in turn: url_ring, "
+            "repost_ring, hashtag_push, copypasta, mixed, amplifier_ring, slow_copypasta."
+        ),
+    ] = None,
+    viral_moments: Annotated[
+        int | None,
+        typer.Option(
+            help="Viral moments: crowds of 50-400 organic accounts reposting one post within "
+            "minutes."
+        ),
+    ] = None,
+    breaking_links: Annotated[
+        int | None,
+        typer.Option(
+            help="Breaking links: a fresh link shared by 30-200 organic accounts within a minute."
+        ),
+    ] = None,
+    trending_tags: Annotated[
+        int | None, typer.Option(help="Trending hashtags with Zipf popularity (0: none).")
+    ] = None,
+    heavy_fans: Annotated[
+        int | None,
+        typer.Option(
+            help="Heavy-tailed fans per celebrity: within ~15 s once in a while, hours otherwise."
+        ),
+    ] = None,
+    activity_sigma: Annotated[
+        float | None,
+        typer.Option(
+            help="Spread of the lognormal posting rates (1.4 spans three orders of magnitude)."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
 ) -> None:
     """Write synthetic posts with planted coordinated groups among organic accounts
@@ -524,21 +797,32 @@ def simulate(
     truth = sim.truth.to_pylist()
     planted = sum(1 for r in truth if r["group_id"] is not None)
     n_groups = len({r["group_id"] for r in truth if r["group_id"] is not None})
-    out.print(f"{sim.posts.num_rows:,} posts by {len(truth):,} accounts; {planted:,} planted "
-              f"accounts in {n_groups} groups")
+    out.print(
+        f"{sim.posts.num_rows:,} posts by {len(truth):,} accounts; {planted:,} planted "
+        f"accounts in {n_groups} groups"
+    )
     for name, path in sorted(paths.items()):
         out.print(f"  {name}: {path}")
 
 
 @app.command()
 def evaluate(
-    truth: Annotated[Path, typer.Argument(help="truth.csv: account_id, group_id (empty = "
-                                          "organic); or labelled accounts: account_id, label "
-                                          "(1/0, true/false, coordinated/organic, yes/no).")],
+    truth: Annotated[
+        Path,
+        typer.Argument(
+            help="truth.csv: account_id, group_id (empty = "
+            "organic); or labelled accounts: account_id, label "
+            "(1/0, true/false, coordinated/organic, yes/no)."
+        ),
+    ],
     result_dir: Annotated[Path, typer.Argument(help="A detect --out folder.")],
-    by: Annotated[str, typer.Option(
-        help="Score groups (group_id, Leiden communities) or connected components "
-        "(component_id).")] = "group_id",
+    by: Annotated[
+        str,
+        typer.Option(
+            help="Score groups (group_id, Leiden communities) or connected components "
+            "(component_id)."
+        ),
+    ] = "group_id",
 ) -> None:
     """Score a result against planted truth: pair precision/recall/F1, ARI, planted-account
     recall, organic accounts flagged, and ROC-AUC/average precision/precision@k of the accounts'

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 __all__ = ["DetectResult", "detect", "detect_actions"]
 
 
-
 @dataclass
 class DetectResult:
     """Everything a run produced (see the README for every column).
@@ -171,8 +170,14 @@ def detect(
     timer = _Timer(progress)
     with timer.stage("read"), prepared_inputs(inputs) as prepared:
         try:
-            ingested = read_inputs(prepared.paths, mapping=mapping, objects=objects,
-                                   shape=shape, progress=progress, options=read_options)
+            ingested = read_inputs(
+                prepared.paths,
+                mapping=mapping,
+                objects=objects,
+                shape=shape,
+                progress=progress,
+                options=read_options,
+            )
         except InputError as exc:
             raise prepared.translate(exc) from None
         ingested = prepared.ingested(ingested)
@@ -181,9 +186,13 @@ def detect(
     with timer.stage("actions"):
         if posts is not None:
             actions, stats = posts_to_actions(
-                posts, options.kinds, min_text_chars=options.min_text_chars,
-                strip_hashtags=options.strip_hashtags, similarity=options.similarity,
-                paraphrase_similarity=options.paraphrase_similarity, seed=options.seed,
+                posts,
+                options.kinds,
+                min_text_chars=options.min_text_chars,
+                strip_hashtags=options.strip_hashtags,
+                similarity=options.similarity,
+                paraphrase_similarity=options.paraphrase_similarity,
+                seed=options.seed,
             )
         else:
             actions = ingested.table
@@ -199,16 +208,24 @@ def detect(
                 # A ready-made actions table brings its own kinds: compare all of them.
                 options = replace(options, kinds=tuple(sorted(present)) or options.kinds)
             wanted = sorted(set(options.kinds) & present)
-            actions = actions.filter(pc.is_in(actions.column("kind"), pa.array(wanted,
-                                                                            pa.string())))
+            actions = actions.filter(
+                pc.is_in(actions.column("kind"), pa.array(wanted, pa.string()))
+            )
             stats.posts = len(pc.unique(actions.column("post_id")))
             stats.posts_with_actions = stats.posts
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
     if posts is not None and ingested.permalinks is not None:
         posts = _with_permalinks(posts, ingested.permalinks)
-    result = detect_actions(actions, options=options, posts=posts, progress=progress,
-                            engine=engine, similar=stats.clusters, _timer=timer)
+    result = detect_actions(
+        actions,
+        options=options,
+        posts=posts,
+        progress=progress,
+        engine=engine,
+        similar=stats.clusters,
+        _timer=timer,
+    )
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
     _note_shortened_links(result, actions)
@@ -307,14 +324,18 @@ def detect_actions(
                 with timer.stage("significance"):
                     if options.significance:
                         candidates = null_model.add_pvalues(
-                            null_model.expected(eng, rel, candidates, posts, options))
+                            null_model.expected(eng, rel, candidates, posts, options)
+                        )
                     candidates = edges_stage.finish(candidates)
                 candidates = edges_stage.weigh(eng, rel, candidates, options)
             summary["edges_before_threshold"] = candidates.num_rows
             if options.permutations and compat is None and candidates.num_rows:
                 candidates = null_model.permutation(eng, rel, candidates, options, progress)
-            kept = (compat.keep(candidates, options) if compat is not None
-                    else edges_stage.keep(candidates, options))
+            kept = (
+                compat.keep(candidates, options)
+                if compat is not None
+                else edges_stage.keep(candidates, options)
+            )
             summary["edges"] = kept.num_rows
             if compat is None:
                 _warn_if_nothing_significant(candidates, kept, options, warnings)
@@ -324,21 +345,31 @@ def detect_actions(
             evidence = evidence_table(eng, rel.coactions, rel.similarity, kept, posts, options)
             accounts = accounts_table(eng, rel.actions, assignments, evidence)
             groups = groups_table(eng, rel.actions, kept, accounts, evidence, similar or {})
-            kept, accounts, groups, evidence = groups_stage.rank(kept, accounts, groups,
-                                                                 evidence)
+            kept, accounts, groups, evidence = groups_stage.rank(kept, accounts, groups, evidence)
         summary["accounts"] = accounts.num_rows
         summary["groups"] = groups.num_rows
         summary["coactions_in_evidence"] = evidence.num_rows
-        return DetectResult(options=options, edges=kept, accounts=accounts, groups=groups,
-                            evidence=evidence, summary=summary, warnings=warnings,
-                            timings=timer.timings, window_estimate=estimate)
+        return DetectResult(
+            options=options,
+            edges=kept,
+            accounts=accounts,
+            groups=groups,
+            evidence=evidence,
+            summary=summary,
+            warnings=warnings,
+            timings=timer.timings,
+            window_estimate=estimate,
+        )
     finally:
         if own:
             eng.close()
 
 
 def _estimate_window(
-    eng: Engine, actions: pa.Table, options: DetectOptions, summary: dict[str, Any],
+    eng: Engine,
+    actions: pa.Table,
+    options: DetectOptions,
+    summary: dict[str, Any],
     warnings: list[str],
 ) -> tuple[WindowEstimate, DetectOptions]:
     """``--window auto``: the window estimated from the data (:mod:`inconcert.window`)."""
@@ -355,8 +386,9 @@ def _estimate_window(
     return estimate, replace(options, window=estimate.window)
 
 
-def _warn_if_nothing_significant(candidates: pa.Table, kept: pa.Table, options: DetectOptions,
-                                 warnings: list[str]) -> None:
+def _warn_if_nothing_significant(
+    candidates: pa.Table, kept: pa.Table, options: DetectOptions, warnings: list[str]
+) -> None:
     """Say so when pairs pass the weight and occasion thresholds but none the q-value."""
     if not candidates.num_rows or kept.num_rows or options.max_q is None:
         return

@@ -22,9 +22,15 @@ import pyarrow as pa
 from .errors import ParameterError, ResourceError
 from .plan import DUCKDB, Dialect
 
-__all__ = ["ENGINES", "DuckDBEngine", "Engine", "check_memory_limit", "check_size",
-           "check_threads",
-           "open_engine"]
+__all__ = [
+    "ENGINES",
+    "DuckDBEngine",
+    "Engine",
+    "check_memory_limit",
+    "check_size",
+    "check_threads",
+    "open_engine",
+]
 
 #: The engines :func:`open_engine` knows.
 ENGINES = ("duckdb", "spark")
@@ -36,8 +42,17 @@ MIN_MEMORY_BYTES = 64 * 1024**2
 _MEMORY = re.compile(
     r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE | re.ASCII
 )
-_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
-          "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
+_UNITS = {
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "TB": 1000**4,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "TiB": 1024**4,
+}
 _MEMORY_RULE = (
     "a size such as '8GB', '512MiB' or '60%' (of RAM): a number, then B, KB, MB, GB, TB, KiB, "
     "MiB, GiB or TiB; at least 64 MiB"
@@ -72,8 +87,9 @@ def _memory_bytes(value: object) -> int:
             raise ParameterError("memory_limit", "a percentage of RAM in (0, 100]", value)
         total = _physical_memory()
         if total is None:
-            raise ParameterError("memory_limit", "a size (this system does not report its RAM)",
-                                 value)
+            raise ParameterError(
+                "memory_limit", "a size (this system does not report its RAM)", value
+            )
         size = total * number / 100
     else:
         size = number * next(f for u, f in _UNITS.items() if u.lower() == unit.lower())
@@ -84,8 +100,7 @@ def _memory_bytes(value: object) -> int:
 
 def check_threads(value: object) -> int:
     """``value`` as a number of worker threads: a whole number in [1, :data:`MAX_THREADS`]."""
-    if (not isinstance(value, int) or isinstance(value, bool)
-            or not 1 <= value <= MAX_THREADS):
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_THREADS:
         raise ParameterError("threads", f"a whole number in [1, {MAX_THREADS}]", value)
     return int(value)
 
@@ -146,8 +161,11 @@ class DuckDBEngine:
     ) -> None:
         config: dict[str, str | bool | int | float | list[str]] = {
             # whole MiB computed here: no user text reaches DuckDB
-            "memory_limit": (f"{math.ceil(_memory_bytes(memory_limit) / 1024**2)}MiB"
-                             if memory_limit is not None else _default_memory_limit()),
+            "memory_limit": (
+                f"{math.ceil(_memory_bytes(memory_limit) / 1024**2)}MiB"
+                if memory_limit is not None
+                else _default_memory_limit()
+            ),
         }
         if threads is not None:
             config["threads"] = check_threads(threads)
@@ -158,9 +176,11 @@ class DuckDBEngine:
             self._tmp = tempfile.TemporaryDirectory(prefix="inconcert-duckdb-")
             temp_directory = self._tmp.name
         config["temp_directory"] = os.fspath(temp_directory)
-        self.max_temp_bytes = (_size_bytes("max_temp_size", max_temp_size)
-                               if max_temp_size is not None
-                               else _default_temp_bytes(os.fspath(temp_directory)))
+        self.max_temp_bytes = (
+            _size_bytes("max_temp_size", max_temp_size)
+            if max_temp_size is not None
+            else _default_temp_bytes(os.fspath(temp_directory))
+        )
         # whole MiB computed here: no user text reaches DuckDB
         config["max_temp_directory_size"] = f"{max(1, self.max_temp_bytes // 1024**2)}MiB"
         self.memory_limit = str(config["memory_limit"])
@@ -206,13 +226,15 @@ class DuckDBEngine:
                     "bursts cost the square of their size), or compare fewer kinds",
                 ) from err
             raise ResourceError(
-                "memory", f"the query needed more than the memory limit ({self.memory_limit})",
+                "memory",
+                f"the query needed more than the memory limit ({self.memory_limit})",
                 hint="raise --memory-limit, lower --max-burst, or compare fewer kinds",
             ) from err
         except duckdb.IOException as err:
             if "No space left" in str(err) or "disk" in str(err).lower():
                 raise ResourceError(
-                    "temporary disk", f"the disk of the spill folder is full ({err})",
+                    "temporary disk",
+                    f"the disk of the spill folder is full ({err})",
                     hint="free disk space or set --max-temp-size below the free space",
                 ) from err
             raise
@@ -253,8 +275,9 @@ def _size_bytes(name: str, value: object) -> int:
     match = _MEMORY.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None or match.group(2) == "%":
         raise ParameterError(name, rule, value)
-    size = float(match.group(1)) * next(f for u, f in _UNITS.items()
-                                        if u.lower() == match.group(2).lower())
+    size = float(match.group(1)) * next(
+        f for u, f in _UNITS.items() if u.lower() == match.group(2).lower()
+    )
     if not math.isfinite(size) or size < 1024**2 or size >= 2**62:
         raise ParameterError(name, rule, value)
     return int(size)

@@ -46,8 +46,9 @@ LOCAL_CONF: dict[str, str] = {
 }
 
 # pyspark warns of pandas 3 on import of its Arrow helpers; this engine never uses pandas
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
-                        category=FutureWarning)
+warnings.filterwarnings(
+    "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+)
 
 
 def spark_missing() -> str | None:
@@ -67,8 +68,10 @@ def java_missing() -> str | None:
 
     home = os.environ.get("JAVA_HOME")
     java = os.path.join(home, "bin", "java") if home else shutil.which("java")
-    hint = ("the Spark engine needs a Java runtime 17 or later, e.g. Debian's "
-            "openjdk-17-jre-headless; set JAVA_HOME or put java on the PATH")
+    hint = (
+        "the Spark engine needs a Java runtime 17 or later, e.g. Debian's "
+        "openjdk-17-jre-headless; set JAVA_HOME or put java on the PATH"
+    )
     if not java or not os.path.exists(java):
         return hint
     try:
@@ -100,14 +103,22 @@ class SparkEngine:
 
     dialect: Dialect = SPARK
 
-    def __init__(self, *, master: str | None = None, session: SparkSession | None = None,
-                 conf: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        master: str | None = None,
+        session: SparkSession | None = None,
+        conf: Mapping[str, str] | None = None,
+    ) -> None:
         missing = spark_missing()
         if missing:
             raise ParameterError("engine", f"'duckdb' here ({missing})", "spark")
         if master is not None and (not isinstance(master, str) or not master.strip()):
-            raise ParameterError("spark_master", "a Spark master URL such as 'local[2]' or "
-                                 "'spark://host:7077'", master)
+            raise ParameterError(
+                "spark_master",
+                "a Spark master URL such as 'local[2]' or 'spark://host:7077'",
+                master,
+            )
         from pyspark.sql import SparkSession
 
         self._own = False
@@ -116,8 +127,10 @@ class SparkEngine:
             if active is not None:  # (pyspark shell, notebooks) used, never stopped
                 if master is not None and master != active.sparkContext.master:
                     raise ParameterError(
-                        "spark_master", f"the running session's master "
-                        f"({active.sparkContext.master}) or unset", master)
+                        "spark_master",
+                        f"the running session's master ({active.sparkContext.master}) or unset",
+                        master,
+                    )
                 session = active
             else:
                 java = java_missing()

@@ -121,8 +121,7 @@ class NearTextOptions:
             if not isinstance(value, int) or value < 1:
                 raise ParameterError(name, "a whole number >= 1", value)
         if self.bands * self.rows > n:
-            raise ParameterError("bands", f"such that bands * rows <= num_perm ({n})",
-                                 self.bands)
+            raise ParameterError("bands", f"such that bands * rows <= num_perm ({n})", self.bands)
         for name in ("shingle", "cjk_shingle", "min_chars", "max_bucket_neighbours"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -153,12 +152,17 @@ class TextClusters:
 
     def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Estimated Jaccard similarity of input texts ``i[k]`` and ``j[k]`` (NaN if skipped)."""
-        return pairwise(self._row_of_text, i, j,
-                        lambda ri, rj: _agreement(self._signatures, ri, rj))
+        return pairwise(
+            self._row_of_text, i, j, lambda ri, rj: _agreement(self._signatures, ri, rj)
+        )
 
 
-def pairwise(row_of_text: np.ndarray, i: np.ndarray, j: np.ndarray,
-             measure: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+def pairwise(
+    row_of_text: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    measure: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
     """``measure`` of the representation rows of input texts ``i[k]`` and ``j[k]``; NaN where
     either text has no row (skipped)."""
     ri = row_of_text[np.asarray(i, dtype=np.int64)]
@@ -205,9 +209,7 @@ def _kgram_hashes(cp: np.ndarray, k: int, seed: np.uint64) -> np.ndarray:
     return _splitmix(h)
 
 
-def _signatures_chunk(
-    texts: Sequence[str], opts: NearTextOptions, seed: np.uint64
-) -> np.ndarray:
+def _signatures_chunk(texts: Sequence[str], opts: NearTextOptions, seed: np.uint64) -> np.ndarray:
     """One-permutation MinHash signatures (uint32, shape (len(texts), num_perm))."""
     m = len(texts)
     k_bins = opts.num_perm
@@ -235,7 +237,8 @@ def _signatures_chunk(
             valid = np.arange(cp.size, dtype=np.int64) <= last_start[text_of]
         else:
             valid = (k_eff[text_of] == k) & (
-                np.arange(cp.size, dtype=np.int64) <= last_start[text_of])
+                np.arange(cp.size, dtype=np.int64) <= last_start[text_of]
+            )
         hv = h[valid]
         flat = text_of[valid] * k_bins + (hv >> np.uint64(64 - bits)).astype(np.int64)
         vals = (hv >> np.uint64(32 - bits)).astype(np.uint32)  # the 32 bits after the bin's
@@ -251,8 +254,9 @@ def _densify(sig: np.ndarray) -> np.ndarray:
         return sig
     k_bins = sig.shape[1]
     big = np.int16(np.iinfo(np.int16).max)
-    cols = np.where(np.concatenate([empty, empty], axis=1), big,
-                    np.arange(2 * k_bins, dtype=np.int16))
+    cols = np.where(
+        np.concatenate([empty, empty], axis=1), big, np.arange(2 * k_bins, dtype=np.int16)
+    )
     nxt = np.minimum.accumulate(cols[:, ::-1], axis=1)[:, ::-1][:, :k_bins].astype(np.int64)
     has_any = ~empty.all(axis=1)
     src = np.where(has_any[:, None], nxt % (2 * k_bins) % k_bins, 0)
@@ -263,9 +267,7 @@ def _densify(sig: np.ndarray) -> np.ndarray:
     return np.where(empty & has_any[:, None], filled, sig)
 
 
-def minhash_signatures(
-    texts: Sequence[str], options: NearTextOptions | None = None
-) -> np.ndarray:
+def minhash_signatures(texts: Sequence[str], options: NearTextOptions | None = None) -> np.ndarray:
     """MinHash signatures of already normalised texts: uint32 array ``(len(texts), num_perm)``.
 
     Two texts agree in each column with probability close to the Jaccard similarity of their
@@ -290,7 +292,7 @@ def _agreement(sig: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     out = np.empty(len(i))
     step = max(1, 4_000_000 // sig.shape[1])
     for s in range(0, len(i), step):
-        out[s:s + step] = (sig[i[s:s + step]] == sig[j[s:s + step]]).mean(axis=1)
+        out[s : s + step] = (sig[i[s : s + step]] == sig[j[s : s + step]]).mean(axis=1)
     return out
 
 
@@ -317,7 +319,7 @@ def _similar_pairs(sig: np.ndarray, i: np.ndarray, j: np.ndarray, threshold: flo
 
 
 def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
-    block = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
+    block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
     key = np.full(sig.shape[0], _splitmix(np.array([band], dtype=np.uint64))[0], np.uint64)
     with np.errstate(over="ignore"):
         for r in range(rows):
@@ -404,8 +406,10 @@ def cluster_texts(
         arr = texts
     else:  # Python strings may hold lone surrogates, which Arrow cannot store
         arr = pa.array(
-            [t.encode("utf-8", "replace").decode("utf-8") if isinstance(t, str) else t
-             for t in texts],
+            [
+                t.encode("utf-8", "replace").decode("utf-8") if isinstance(t, str) else t
+                for t in texts
+            ],
             pa.string(),
         )
     if isinstance(arr, pa.ChunkedArray):
@@ -420,8 +424,7 @@ def cluster_texts(
     # verified and the clusters, must not depend on the order of the input rows
     ntexts = sorted({t for t in norm if len(t) >= opts.min_chars})
     distinct = {t: i for i, t in enumerate(ntexts)}
-    raw_to_row = np.fromiter((distinct.get(t, -1) for t in norm), dtype=np.int64,
-                             count=len(norm))
+    raw_to_row = np.fromiter((distinct.get(t, -1) for t in norm), dtype=np.int64, count=len(norm))
     indices = enc.indices.to_numpy(zero_copy_only=False)
     valid_in = ~np.asarray(pc.is_null(enc.indices).to_numpy(zero_copy_only=False))
     row_of_text = np.full(n_in, -1, dtype=np.int64)
@@ -449,46 +452,67 @@ def cluster_texts(
     labels = pa.array(labels_py, pa.string())
     clusters = _cluster_table(arr, labels, row_of_text)
     return TextClusters(
-        labels=labels, clusters=clusters, skipped=skipped, candidate_pairs=checked,
-        verified_pairs=similar, _signatures=sig, _row_of_text=row_of_text,
+        labels=labels,
+        clusters=clusters,
+        skipped=skipped,
+        candidate_pairs=checked,
+        verified_pairs=similar,
+        _signatures=sig,
+        _row_of_text=row_of_text,
     )
 
 
 def _cluster_table(texts: pa.Array, labels: pa.Array, rows: np.ndarray) -> pa.Table:
     """Clusters with more than one post: representative text, variants, posts."""
     if len(labels) == 0:
-        return pa.table({"object_id": pa.array([], pa.string()),
-                         "representative": pa.array([], pa.string()),
-                         "variants": pa.array([], pa.int64()),
-                         "posts": pa.array([], pa.int64())})
-    t = pa.table({"object_id": labels, "row": pa.array(rows), "text": texts,
-                  "pos": pa.array(np.arange(len(labels), dtype=np.int64))}
-                 ).filter(pc.is_valid(labels))
+        return pa.table(
+            {
+                "object_id": pa.array([], pa.string()),
+                "representative": pa.array([], pa.string()),
+                "variants": pa.array([], pa.int64()),
+                "posts": pa.array([], pa.int64()),
+            }
+        )
+    t = pa.table(
+        {
+            "object_id": labels,
+            "row": pa.array(rows),
+            "text": texts,
+            "pos": pa.array(np.arange(len(labels), dtype=np.int64)),
+        }
+    ).filter(pc.is_valid(labels))
     per_variant = t.group_by(["object_id", "row"]).aggregate([("pos", "count")])
-    per_cluster = t.group_by("object_id").aggregate([("row", "count_distinct"),
-                                                     ("pos", "count")])
+    per_cluster = t.group_by("object_id").aggregate([("row", "count_distinct"), ("pos", "count")])
     per_cluster = per_cluster.filter(pc.greater(per_cluster.column("pos_count"), 1))
     # representative: the variant with most posts (ties: the first normalised text in sorted
     # order), written as most of its posts write it (ties: the first original text in sorted
     # order); never the order of the input rows
-    best = per_variant.sort_by([("object_id", "ascending"), ("pos_count", "descending"),
-                                ("row", "ascending")])
+    best = per_variant.sort_by(
+        [("object_id", "ascending"), ("pos_count", "descending"), ("row", "ascending")]
+    )
     rep_row: dict[str, int] = {}
-    for oid, row in zip(best.column("object_id").to_pylist(),
-                        best.column("row").to_pylist(), strict=True):
+    for oid, row in zip(
+        best.column("object_id").to_pylist(), best.column("row").to_pylist(), strict=True
+    ):
         rep_row.setdefault(oid, row)
-    per_text = t.group_by(["row", "text"]).aggregate([("pos", "count")]).sort_by(
-        [("row", "ascending"), ("pos_count", "descending"), ("text", "ascending")])
+    per_text = (
+        t.group_by(["row", "text"])
+        .aggregate([("pos", "count")])
+        .sort_by([("row", "ascending"), ("pos_count", "descending"), ("text", "ascending")])
+    )
     text_of_row: dict[int, str] = {}
-    for row, text in zip(per_text.column("row").to_pylist(),
-                         per_text.column("text").to_pylist(), strict=True):
+    for row, text in zip(
+        per_text.column("row").to_pylist(), per_text.column("text").to_pylist(), strict=True
+    ):
         text_of_row.setdefault(row, text)
     oids = per_cluster.column("object_id").to_pylist()
     reps = pa.array([text_of_row[rep_row[o]] for o in oids], pa.string())
-    table = pa.table({
-        "object_id": pa.array(oids, pa.string()),
-        "representative": reps,
-        "variants": per_cluster.column("row_count_distinct").cast(pa.int64()),
-        "posts": per_cluster.column("pos_count").cast(pa.int64()),
-    })
+    table = pa.table(
+        {
+            "object_id": pa.array(oids, pa.string()),
+            "representative": reps,
+            "variants": per_cluster.column("row_count_distinct").cast(pa.int64()),
+            "posts": per_cluster.column("pos_count").cast(pa.int64()),
+        }
+    )
     return table.sort_by([("posts", "descending"), ("object_id", "ascending")])

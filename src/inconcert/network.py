@@ -57,8 +57,11 @@ def _rank(labels: np.ndarray, strength: np.ndarray, names: list[str]) -> np.ndar
     keys = {}
     for lab in np.unique(labels):
         members = np.flatnonzero(labels == lab)
-        keys[int(lab)] = (-float(strength[members].sum()), -members.size,
-                          min(names[i] for i in members))
+        keys[int(lab)] = (
+            -float(strength[members].sum()),
+            -members.size,
+            min(names[i] for i in members),
+        )
     order = sorted(keys, key=lambda k: keys[k])
     new = {lab: i + 1 for i, lab in enumerate(order)}
     return np.array([new[int(x)] for x in labels], dtype=np.int64)
@@ -100,13 +103,21 @@ def partition(
         comps = np.array(g.connected_components().membership, dtype=np.int64)
         if method == "modularity":
             part = leidenalg.find_partition(
-                g, leidenalg.RBConfigurationVertexPartition, weights="weight",
-                resolution_parameter=resolution, n_iterations=-1, seed=seed,
+                g,
+                leidenalg.RBConfigurationVertexPartition,
+                weights="weight",
+                resolution_parameter=resolution,
+                n_iterations=-1,
+                seed=seed,
             )
         else:
             part = leidenalg.find_partition(
-                g, leidenalg.CPMVertexPartition, weights="weight",
-                resolution_parameter=resolution, n_iterations=-1, seed=seed,
+                g,
+                leidenalg.CPMVertexPartition,
+                weights="weight",
+                resolution_parameter=resolution,
+                n_iterations=-1,
+                seed=seed,
             )
         comms = _no_singletons(g, np.array(part.membership, dtype=np.int64))
     else:
@@ -152,7 +163,8 @@ def edge_groups(edges: pa.Table, accounts: pa.Table) -> tuple[pa.Array, pa.Array
     ids = accounts.column("account_id")
     ga = pc.take(accounts.column("group_id"), pc.index_in(edges.column("account_a"), ids))
     gb = pc.take(accounts.column("group_id"), pc.index_in(edges.column("account_b"), ids))
-    component = pc.take(accounts.column("component_id"),
-                        pc.index_in(edges.column("account_a"), ids))
+    component = pc.take(
+        accounts.column("component_id"), pc.index_in(edges.column("account_a"), ids)
+    )
     group = pc.if_else(pc.equal(ga, gb), ga, pa.scalar(None, pa.int64()))
     return group, component

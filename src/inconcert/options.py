@@ -155,8 +155,9 @@ class DetectOptions:
             _bounded_window("window", self.window)
             object.__setattr__(self, "window", float(self.window))
         elif self.compat is not None:
-            raise ParameterError("window", "a number of seconds with compat (not 'auto')",
-                                 self.window)
+            raise ParameterError(
+                "window", "a number of seconds with compat (not 'auto')", self.window
+            )
         for kind, w in self.windows.items():
             if kind not in ALL_KINDS:
                 raise ParameterError("windows", f"keyed by kinds ({', '.join(ALL_KINDS)})", kind)
@@ -179,8 +180,10 @@ class DetectOptions:
             if not self.significance or self.compat is not None:
                 if self.max_q != DEFAULT_MAX_Q:
                     raise ParameterError(
-                        "max_q", "unset when significance is off or with compat (no q-values)",
-                        self.max_q)
+                        "max_q",
+                        "unset when significance is off or with compat (no q-values)",
+                        self.max_q,
+                    )
                 object.__setattr__(self, "max_q", None)  # the default does not apply
         speeds = tuple(sorted(set(self.speeds)))
         for sp in speeds:
@@ -189,51 +192,73 @@ class DetectOptions:
         object.__setattr__(self, "speeds", speeds)
         _whole("permutations", self.permutations, minimum=0)
         if self.community not in COMMUNITY_METHODS:
-            raise ParameterError("community", f"one of {', '.join(COMMUNITY_METHODS)}",
-                                 self.community)
+            raise ParameterError(
+                "community", f"one of {', '.join(COMMUNITY_METHODS)}", self.community
+            )
         _number("resolution", self.resolution, minimum=0, strict=True)
         _whole("seed", self.seed, minimum=0)
         _whole("min_text_chars", self.min_text_chars, minimum=1)
         for name in ("similarity", "paraphrase_similarity"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and not isinstance(value, bool)
-                    and 0 < value <= 1):
+            if not (
+                isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
+            ):
                 raise ParameterError(name, "a number in (0, 1]", value)
         if self.compat is not None and self.compat not in COMPAT_MODES:
-            raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None",
-                                 self.compat)
+            raise ParameterError("compat", f"one of {', '.join(COMPAT_MODES)} or None", self.compat)
         if self.threads is not None:
             check_threads(self.threads)
         if self.memory_limit is not None:
             object.__setattr__(self, "memory_limit", check_memory_limit(self.memory_limit))
         if self.max_temp_size is not None:
-            object.__setattr__(self, "max_temp_size", check_size("max_temp_size",
-                                                                 self.max_temp_size))
+            object.__setattr__(
+                self, "max_temp_size", check_size("max_temp_size", self.max_temp_size)
+            )
         if self.engine not in ENGINES:
             raise ParameterError("engine", f"one of {', '.join(ENGINES)}", self.engine)
         if self.spark_master is not None and (
-                self.engine != "spark" or not isinstance(self.spark_master, str)
-                or not self.spark_master.strip()):
-            raise ParameterError("spark_master", "a Spark master URL such as 'local[2]' or "
-                                 "'spark://host:7077', with engine 'spark'", self.spark_master)
+            self.engine != "spark"
+            or not isinstance(self.spark_master, str)
+            or not self.spark_master.strip()
+        ):
+            raise ParameterError(
+                "spark_master",
+                "a Spark master URL such as 'local[2]' or 'spark://host:7077', with engine 'spark'",
+                self.spark_master,
+            )
         if self.engine == "spark" and self.compat is not None:
-            raise ParameterError("compat", "unset with engine 'spark' (CooRTweet's semantics "
-                                 "run on DuckDB only)", self.compat)
-        duckdb_only = {k: v for k, v in (("memory_limit", self.memory_limit),
-                                          ("threads", self.threads),
-                                          ("max_temp_size", self.max_temp_size))
-                       if v is not None}
+            raise ParameterError(
+                "compat",
+                "unset with engine 'spark' (CooRTweet's semantics run on DuckDB only)",
+                self.compat,
+            )
+        duckdb_only = {
+            k: v
+            for k, v in (
+                ("memory_limit", self.memory_limit),
+                ("threads", self.threads),
+                ("max_temp_size", self.max_temp_size),
+            )
+            if v is not None
+        }
         if self.engine == "spark" and duckdb_only:
-            raise ParameterError("/".join(duckdb_only), "unset with engine 'spark' (DuckDB's; "
-                                 "give Spark's own settings, e.g. spark-submit "
-                                 "--driver-memory)", next(iter(duckdb_only.values())))
+            raise ParameterError(
+                "/".join(duckdb_only),
+                "unset with engine 'spark' (DuckDB's; "
+                "give Spark's own settings, e.g. spark-submit "
+                "--driver-memory)",
+                next(iter(duckdb_only.values())),
+            )
 
     def engine_options(self) -> dict[str, object]:
         """The settings :func:`inconcert.engine.open_engine` takes for ``engine``."""
         if self.engine == "spark":
             return {"master": self.spark_master}
-        return {"memory_limit": self.memory_limit, "threads": self.threads,
-                "max_temp_size": self.max_temp_size}
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": self.threads,
+            "max_temp_size": self.max_temp_size,
+        }
 
     def window_for(self, kind: str) -> float:
         """The window of one kind, in seconds (once ``"auto"`` has been estimated)."""
@@ -250,7 +275,11 @@ class DetectOptions:
 
 
 def _number(
-    name: str, value: object, *, minimum: float, maximum: float | None = None,
+    name: str,
+    value: object,
+    *,
+    minimum: float,
+    maximum: float | None = None,
     strict: bool = False,
 ) -> None:
     ok = isinstance(value, int | float) and not isinstance(value, bool)

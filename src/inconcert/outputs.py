@@ -60,8 +60,12 @@ OUTPUT_FILES = (
 
 # every name a detect run may write into --out (the report and figures included)
 _RESULT_NAMES = frozenset(
-    (*OUTPUT_FILES, "report.html", "window_estimate.svg",
-     *(f"{base}.{fmt}" for base in ("network", "timeline") for fmt in ("svg", "png")))
+    (
+        *OUTPUT_FILES,
+        "report.html",
+        "window_estimate.svg",
+        *(f"{base}.{fmt}" for base in ("network", "timeline") for fmt in ("svg", "png")),
+    )
 )
 
 
@@ -75,11 +79,13 @@ def _csv_ready(table: pa.Table) -> pa.Table:
             seconds = pc.divide(us, 1_000_000)  # integer division
             remainder = pc.subtract(us, pc.multiply(seconds, 1_000_000))
             if pc.any(pc.not_equal(remainder, 0)).as_py():
-                col = pc.strftime(pc.cast(us, pa.timestamp("us", tz="UTC")),
-                                  format="%Y-%m-%dT%H:%M:%SZ")
+                col = pc.strftime(
+                    pc.cast(us, pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ"
+                )
             else:
-                col = pc.strftime(pc.cast(seconds, pa.timestamp("s", tz="UTC")),
-                                  format="%Y-%m-%dT%H:%M:%SZ")
+                col = pc.strftime(
+                    pc.cast(seconds, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ"
+                )
         cols[name] = col
     return pa.table(cols)
 
@@ -92,7 +98,8 @@ def write_csv(table: pa.Table, path: str | os.PathLike[str], *, raw: bool = Fals
     """
     ready = _csv_ready(table)
     pacsv.write_csv(
-        ready if raw else neutralise_formulas(ready), path,
+        ready if raw else neutralise_formulas(ready),
+        path,
         write_options=pacsv.WriteOptions(quoting_style="needed"),
     )
 
@@ -141,11 +148,12 @@ def _write_graphml(result: DetectResult, path: Path) -> None:
 
     nodes, edges = _graph_attrs(result)
     index = {n["account_id"]: i for i, n in enumerate(nodes)}
-    g = ig.Graph(n=len(nodes), edges=[(index[e["account_a"]], index[e["account_b"]])
-                                      for e in edges])
-    for key in (nodes[0].keys() if nodes else ()):
+    g = ig.Graph(
+        n=len(nodes), edges=[(index[e["account_a"]], index[e["account_b"]]) for e in edges]
+    )
+    for key in nodes[0].keys() if nodes else ():
         g.vs["name" if key == "account_id" else key] = [n[key] for n in nodes]
-    for key in (edges[0].keys() if edges else ()):
+    for key in edges[0].keys() if edges else ():
         if key not in ("account_a", "account_b"):
             g.es[key] = [e[key] for e in edges]
     g.write_graphml(str(path))
@@ -170,7 +178,7 @@ def generate_gexf(result: DetectResult) -> Iterable[str]:
     edge_keys = [k for k in (edges[0] if edges else {}) if k not in ("account_a", "account_b")]
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield '<gexf xmlns="http://gexf.net/1.3" version="1.3">'
-    yield f'  <meta><creator>inconcert {escape(__version__)}</creator></meta>'
+    yield f"  <meta><creator>inconcert {escape(__version__)}</creator></meta>"
     yield '  <graph defaultedgetype="undirected" mode="static">'
     for cls, keys, rows in (("node", node_keys, nodes), ("edge", edge_keys, edges)):
         yield f'    <attributes class="{cls}">'
@@ -188,9 +196,11 @@ def generate_gexf(result: DetectResult) -> Iterable[str]:
     yield "    </nodes>"
     yield "    <edges>"
     for j, e in enumerate(edges):
-        yield (f'      <edge id="{j}" source={quoteattr(str(e["account_a"]))} '
-               f'target={quoteattr(str(e["account_b"]))} weight="{float(e["weight"])!r}">'
-               "<attvalues>")
+        yield (
+            f'      <edge id="{j}" source={quoteattr(str(e["account_a"]))} '
+            f'target={quoteattr(str(e["account_b"]))} weight="{float(e["weight"])!r}">'
+            "<attvalues>"
+        )
         for i, k in enumerate(edge_keys):
             yield f'        <attvalue for="{i}" value={quoteattr(str(e[k]))}/>'
         yield "      </attvalues></edge>"
@@ -214,8 +224,13 @@ def _versions() -> dict[str, str]:
     }
 
 
-def manifest(result: DetectResult, outputs: dict[str, str],
-             argv: list[str] | None = None, *, raw_csv: bool = False) -> dict[str, Any]:
+def manifest(
+    result: DetectResult,
+    outputs: dict[str, str],
+    argv: list[str] | None = None,
+    *,
+    raw_csv: bool = False,
+) -> dict[str, Any]:
     """What was run, on what, with what: enough to reproduce and to audit a result."""
     ing = result.ingested
     return {
@@ -225,8 +240,14 @@ def manifest(result: DetectResult, outputs: dict[str, str],
         "versions": _versions(),
         "parameters": {**result.options.as_dict(), "raw_csv": raw_csv},
         "inputs": [
-            {"path": f.path, "sha256": f.sha256, "format": f.format, "rows_read": f.rows_read,
-             "rows_used": f.rows_used, "rejected": dict(f.rejected)}
+            {
+                "path": f.path,
+                "sha256": f.sha256,
+                "format": f.format,
+                "rows_read": f.rows_read,
+                "rows_used": f.rows_used,
+                "rejected": dict(f.rejected),
+            }
             for f in (ing.files if ing else ())
         ],
         "rows": {
@@ -280,8 +301,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     renameat2.restype = ctypes.c_int
     at_fdcwd, rename_exchange = -100, 2
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
@@ -456,10 +482,17 @@ def write_result(
             _switch(staging, real, names)
         except (OSError, pa.ArrowException) as err:
             reason = getattr(err, "strerror", None) or str(err)
-            hint = "free some space and run again" if getattr(err, "errno", None) in (
-                errno.ENOSPC, errno.EDQUOT) else "check the folder and run again"
-            raise OutputError(out, f"the results could not be written ({reason}); the "
-                              "folder holds the previous results, if any", hint=hint) from err
+            hint = (
+                "free some space and run again"
+                if getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+                else "check the folder and run again"
+            )
+            raise OutputError(
+                out,
+                f"the results could not be written ({reason}); the "
+                "folder holds the previous results, if any",
+                hint=hint,
+            ) from err
         return {name: out / name for name in [*names, "manifest.json"]}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -574,30 +607,46 @@ def check_out_dir(
     files, folders = _split_inputs(inputs)
     if out.exists() and not out.is_dir():
         if any(_same_file(out, f) for f in files):
-            raise OutputError(out, "is one of the input files; --out must be a folder",
-                              hint="choose a folder for the results")
-        raise OutputError(out, "is a file, not a folder",
-                          hint="--out names a folder for the results; choose another")
+            raise OutputError(
+                out,
+                "is one of the input files; --out must be a folder",
+                hint="choose a folder for the results",
+            )
+        raise OutputError(
+            out,
+            "is a file, not a folder",
+            hint="--out names a folder for the results; choose another",
+        )
     resolved = out.resolve()
     for folder in folders:
         if _inside(resolved, folder):
             where = "is the input folder" if resolved == folder else "is inside the input folder"
             raise OutputError(
-                out, f"{where} {os.fspath(folder)!r}",
+                out,
+                f"{where} {os.fspath(folder)!r}",
                 hint="the next run would read the results as input; choose another --out",
             )
     for f in files:
         if f.parent == resolved and f.name in _RESULT_NAMES:
-            raise OutputError(out, f"holds the input file {f.name!r}, which the results would "
-                              "replace", hint="choose another --out")
+            raise OutputError(
+                out,
+                f"holds the input file {f.name!r}, which the results would replace",
+                hint="choose another --out",
+            )
     existing = [n for n in OUTPUT_FILES if (out / n).exists()]
     if existing and not overwrite:
-        raise OutputError(out, f"already holds results ({', '.join(existing)})",
-                          hint="pass --overwrite to replace them, or choose another --out")
+        raise OutputError(
+            out,
+            f"already holds results ({', '.join(existing)})",
+            hint="pass --overwrite to replace them, or choose another --out",
+        )
     locked = _writable_folder(out)
     if locked is not None:
-        raise OutputError(out, f"cannot be written: {os.fspath(locked)!r} is read-only",
-                          hint="choose another --out")
+        raise OutputError(
+            out,
+            f"cannot be written: {os.fspath(locked)!r} is read-only",
+            hint="choose another --out",
+        )
     return out
 
 
@@ -622,30 +671,46 @@ def check_rejects_path(
     files, folders = _split_inputs(inputs)
     resolved = target.resolve()
     if any(resolved == f or _same_file(target, f) for f in files):
-        raise OutputError(target, "is one of the input files; writing the rejects there would "
-                          "destroy it", hint=hint)
+        raise OutputError(
+            target,
+            "is one of the input files; writing the rejects there would destroy it",
+            hint=hint,
+        )
     for folder in folders:
         if _inside(resolved, folder):
-            problem = ("is one of the input files" if target.exists()
-                       else "is inside the input folder " + repr(os.fspath(folder)))
-            raise OutputError(target, f"{problem}; the rejects must not go among the inputs",
-                              hint=hint)
-    if out_dir is not None and resolved.parent == Path(out_dir).resolve() \
-            and resolved.name in _RESULT_NAMES:
-        raise OutputError(target, "is a result file of --out; the two would overwrite each "
-                          "other", hint=hint)
+            problem = (
+                "is one of the input files"
+                if target.exists()
+                else "is inside the input folder " + repr(os.fspath(folder))
+            )
+            raise OutputError(
+                target, f"{problem}; the rejects must not go among the inputs", hint=hint
+            )
+    if (
+        out_dir is not None
+        and resolved.parent == Path(out_dir).resolve()
+        and resolved.name in _RESULT_NAMES
+    ):
+        raise OutputError(
+            target, "is a result file of --out; the two would overwrite each other", hint=hint
+        )
     parent = target.parent
     if out_dir is not None and not parent.exists() and resolved.parent == Path(out_dir).resolve():
         return target  # the results' folder: made before the rejects are written
     if not parent.is_dir():
-        raise OutputError(target, f"cannot be written: the folder {os.fspath(parent)!r} does "
-                          "not exist", hint="create it first, or " + hint)
+        raise OutputError(
+            target,
+            f"cannot be written: the folder {os.fspath(parent)!r} does not exist",
+            hint="create it first, or " + hint,
+        )
     if target.exists() and not overwrite:
-        raise OutputError(target, "already exists",
-                          hint="pass --overwrite to replace it, or " + hint)
+        raise OutputError(
+            target, "already exists", hint="pass --overwrite to replace it, or " + hint
+        )
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(target, f"cannot be written: the folder {os.fspath(parent)!r} is "
-                          "read-only", hint=hint)
+        raise OutputError(
+            target, f"cannot be written: the folder {os.fspath(parent)!r} is read-only", hint=hint
+        )
     return target
 
 
@@ -668,8 +733,9 @@ def write_rejects(
     """
     target = check_rejects_path(path, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".inconcert-tmp",
-                                   dir=target.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".inconcert-tmp", dir=target.parent
+        )
     except OSError as err:
         raise OutputError(target, f"cannot be written ({err.strerror or err})") from err
     os.close(fd)

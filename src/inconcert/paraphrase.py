@@ -38,8 +38,13 @@ import pyarrow.compute as pc
 from .errors import InconcertError, ParameterError
 from .neartext import NearTextOptions, TextClusters, cluster_texts, pairwise
 
-__all__ = ["EMBED_INSTALL", "ParaphraseClusters", "ParaphraseOptions", "cluster_paraphrases",
-           "require_embed"]
+__all__ = [
+    "EMBED_INSTALL",
+    "ParaphraseClusters",
+    "ParaphraseOptions",
+    "cluster_paraphrases",
+    "require_embed",
+]
 
 EMBED_INSTALL = "pip install 'inconcert[embed]'"
 
@@ -104,8 +109,9 @@ class ParaphraseClusters:
     def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Cosine similarity of input texts ``i[k]`` and ``j[k]`` (NaN if skipped)."""
         emb = self._embeddings
-        out = pairwise(self._row_of_text, i, j,
-                       lambda ri, rj: np.einsum("ij,ij->i", emb[ri], emb[rj]))
+        out = pairwise(
+            self._row_of_text, i, j, lambda ri, rj: np.einsum("ij,ij->i", emb[ri], emb[rj])
+        )
         return np.clip(out, -1.0, 1.0)
 
 
@@ -151,9 +157,14 @@ def cluster_paraphrases(
     faiss, _ = require_embed()
     near = near or cluster_texts(texts, opts.near)
     labels = near.labels
-    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(
-        [t.encode("utf-8", "replace").decode() if isinstance(t, str) else t for t in texts],
-        pa.string())
+    arr = (
+        texts
+        if isinstance(texts, pa.Array | pa.ChunkedArray)
+        else pa.array(
+            [t.encode("utf-8", "replace").decode() if isinstance(t, str) else t for t in texts],
+            pa.string(),
+        )
+    )
     # one representative text per near-duplicate cluster: its first post
     valid = np.flatnonzero(pc.is_valid(labels).to_numpy(zero_copy_only=False))
     label_list = labels.to_pylist()
@@ -168,9 +179,12 @@ def cluster_paraphrases(
         row_of_text[i] = index_of[label_list[i]]
     if reps:
         encoder = _load_model(model)
-        emb = np.asarray(encoder.encode(reps, batch_size=opts.batch_size,
-                                        normalize_embeddings=True, show_progress_bar=False),
-                         dtype=np.float32)
+        emb = np.asarray(
+            encoder.encode(
+                reps, batch_size=opts.batch_size, normalize_embeddings=True, show_progress_bar=False
+            ),
+            dtype=np.float32,
+        )
     else:
         emb = np.zeros((0, 384), dtype=np.float32)
     n = len(reps)
@@ -189,8 +203,11 @@ def cluster_paraphrases(
     a = np.concatenate(a_list) if a_list else np.zeros(0, dtype=np.int64)
     b = np.concatenate(b_list) if b_list else np.zeros(0, dtype=np.int64)
     g = ig.Graph(n=n, edges=np.column_stack([a, b]).tolist())
-    membership = np.asarray(g.connected_components().membership, dtype=np.int64) if n else \
-        np.zeros(0, dtype=np.int64)
+    membership = (
+        np.asarray(g.connected_components().membership, dtype=np.int64)
+        if n
+        else np.zeros(0, dtype=np.int64)
+    )
     # a paraphrase cluster's id: "p" + its smallest near-duplicate cluster id
     lead: dict[int, str] = {}
     for c, m in zip(cluster_ids, membership.tolist(), strict=True):
@@ -198,18 +215,35 @@ def cluster_paraphrases(
             lead[m] = c
     para = [f"p{lead[membership[r]]}" if r >= 0 else None for r in row_of_text.tolist()]
     para_labels = pa.array(para, pa.string())
-    counts = pa.table({"object_id": para_labels}).filter(pc.is_valid(para_labels)).group_by(
-        "object_id").aggregate([("object_id", "count")])
+    counts = (
+        pa.table({"object_id": para_labels})
+        .filter(pc.is_valid(para_labels))
+        .group_by("object_id")
+        .aggregate([("object_id", "count")])
+    )
     counts = counts.filter(pc.greater(counts.column("object_id_count"), 1))
     reps_by_cluster = {f"p{lead[m]}": reps[index_of[lead[m]]] for m in lead}
     oids = sorted(counts.column("object_id").to_pylist())
-    post_count = dict(zip(counts.column("object_id").to_pylist(),
-                          counts.column("object_id_count").to_pylist(), strict=True))
-    clusters = pa.table({
-        "object_id": pa.array(oids, pa.string()),
-        "representative": pa.array([reps_by_cluster[o] for o in oids], pa.string()),
-        "posts": pa.array([post_count[o] for o in oids], pa.int64()),
-    })
-    return ParaphraseClusters(labels=para_labels, clusters=clusters, near=near, embedded=n,
-                              similar_pairs=int(a.size // 2), _embeddings=emb,
-                              _row_of_text=row_of_text)
+    post_count = dict(
+        zip(
+            counts.column("object_id").to_pylist(),
+            counts.column("object_id_count").to_pylist(),
+            strict=True,
+        )
+    )
+    clusters = pa.table(
+        {
+            "object_id": pa.array(oids, pa.string()),
+            "representative": pa.array([reps_by_cluster[o] for o in oids], pa.string()),
+            "posts": pa.array([post_count[o] for o in oids], pa.int64()),
+        }
+    )
+    return ParaphraseClusters(
+        labels=para_labels,
+        clusters=clusters,
+        near=near,
+        embedded=n,
+        similar_pairs=int(a.size // 2),
+        _embeddings=emb,
+        _row_of_text=row_of_text,
+    )

@@ -215,8 +215,11 @@ JOIN {pairs} p ON c.account_a = p.account_a AND c.account_b = p.account_b
 
 
 def edges_sql(
-    coactions: str, kinds: Sequence[str], dialect: Dialect,
-    speeds: Mapping[str, int] | None = None, occasion_gap: int = 3_600 * MICROS,
+    coactions: str,
+    kinds: Sequence[str],
+    dialect: Dialect,
+    speeds: Mapping[str, int] | None = None,
+    occasion_gap: int = 3_600 * MICROS,
 ) -> str:
     """One row per account pair: counts per kind, weight, posts per side, times.
 
@@ -394,8 +397,13 @@ ORDER BY account_id, kind, bin
 """
 
 
-def habit_terms_sql(actions: str, edge_ids: str, coactions: str, dialect: Dialect,
-                    bin_floor_us: int = 3_600 * MICROS) -> str:
+def habit_terms_sql(
+    actions: str,
+    edge_ids: str,
+    coactions: str,
+    dialect: Dialect,
+    bin_floor_us: int = 3_600 * MICROS,
+) -> str:
     """The habit term of the null model (:mod:`inconcert.significance`), per edge ``e``, side
     (0: A's actions against B's habit; 1: the reverse) and object the two co-acted on: the
     integer numerator ``S_X,o · (n_Y - k_Y)`` with ``S_X,o = Σ_h x_h · (o_h - x_h)``, and the
@@ -553,8 +561,9 @@ GROUP BY a.kind, a.object_id ORDER BY n DESC, a.kind, a.object_id LIMIT {int(lim
 
 def without_actions_sql(actions: str, left_out: str) -> str:
     """``actions`` less the actions in ``left_out`` (by ``action_id``)."""
-    return (f"SELECT a.* FROM {actions} a "
-            f"WHERE a.action_id NOT IN (SELECT action_id FROM {left_out})")
+    return (
+        f"SELECT a.* FROM {actions} a WHERE a.action_id NOT IN (SELECT action_id FROM {left_out})"
+    )
 
 
 def participating_sql(coactions: str, accounts: str) -> str:
@@ -568,14 +577,17 @@ WHERE c.account_a IN (SELECT account_id FROM {accounts})
 
 def text_pairs_sql(coactions: str, kind: str) -> str:
     """The distinct post pairs of one text-similarity kind's co-actions, sorted."""
-    return (f"SELECT DISTINCT post_a, post_b FROM {coactions} WHERE kind = {quote(kind)} "
-            "ORDER BY post_a, post_b")
+    return (
+        f"SELECT DISTINCT post_a, post_b FROM {coactions} WHERE kind = {quote(kind)} "
+        "ORDER BY post_a, post_b"
+    )
 
 
 def dissimilar_pairs_sql(similarity: str) -> str:
     """The post pairs whose own texts are below their kind's similarity threshold."""
-    return (f"SELECT kind, post_a, post_b FROM {similarity} "
-            "WHERE NOT (similarity >= threshold - 1e-12)")
+    return (
+        f"SELECT kind, post_a, post_b FROM {similarity} WHERE NOT (similarity >= threshold - 1e-12)"
+    )
 
 
 def without_pairs_sql(coactions: str, pairs: str) -> str:
@@ -596,9 +608,11 @@ def sorted_sql(relation: str, *keys: str) -> str:
 def action_pairs_sql(actions: str, dialect: Dialect) -> str:
     """Every pair of actions within the window, self-pairs included, sorted (the permutation
     test relabels them)."""
-    return ("SELECT x_action, y_action FROM ("
-            + pairs_sql(actions, dialect, distinct_accounts=False)
-            + ") p ORDER BY x_action, y_action")
+    return (
+        "SELECT x_action, y_action FROM ("
+        + pairs_sql(actions, dialect, distinct_accounts=False)
+        + ") p ORDER BY x_action, y_action"
+    )
 
 
 def action_accounts_sql(actions: str) -> str:

@@ -75,15 +75,19 @@ class Pseudonymiser:
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, bytes) or len(self.key) < MIN_KEY_BYTES:
-            raise InputError(None, f"the pseudonymisation key must be at least {MIN_KEY_BYTES} "
-                             "bytes", hint=_KEY_HINT)
+            raise InputError(
+                None,
+                f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes",
+                hint=_KEY_HINT,
+            )
 
     def __repr__(self) -> str:  # never show the key
         return f"Pseudonymiser(key=<{self.key_id}>, posts={self.posts}, texts={self.texts})"
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, posts: bool = False,
-                  texts: bool = False) -> Pseudonymiser:
+    def from_file(
+        cls, path: str | os.PathLike[str], *, posts: bool = False, texts: bool = False
+    ) -> Pseudonymiser:
         """Read the key from a file (surrounding whitespace removed).
 
         Raises
@@ -99,13 +103,15 @@ class Pseudonymiser:
         except IsADirectoryError as err:
             raise InputError(where, "is a folder, not a key file", hint=_KEY_HINT) from err
         except OSError as err:
-            raise InputError(where, f"the key file cannot be read ({err.strerror or err})") \
-                from err
+            raise InputError(where, f"the key file cannot be read ({err.strerror or err})") from err
         if not key:
             raise InputError(where, "the key file is empty", hint=_KEY_HINT)
         if len(key) < MIN_KEY_BYTES:
-            raise InputError(where, f"the key is {len(key)} bytes; at least {MIN_KEY_BYTES} are "
-                             "needed", hint=_KEY_HINT)
+            raise InputError(
+                where,
+                f"the key is {len(key)} bytes; at least {MIN_KEY_BYTES} are needed",
+                hint=_KEY_HINT,
+            )
         return cls(key, posts=posts, texts=texts)
 
     # -- single values ------------------------------------------------------------------------
@@ -155,8 +161,9 @@ class Pseudonymiser:
         index = pc.index_in(array, value_set=distinct)
         return mapped.take(index).cast(array.type)
 
-    def _objects(self, kinds: pa.Array | pa.ChunkedArray,
-                 objects: pa.Array | pa.ChunkedArray) -> pa.Array:
+    def _objects(
+        self, kinds: pa.Array | pa.ChunkedArray, objects: pa.Array | pa.ChunkedArray
+    ) -> pa.Array:
         """Object ids that name an account (mention) or a post (repost, reply, quote)."""
         out = objects.combine_chunks() if isinstance(objects, pa.ChunkedArray) else objects
         rules: list[tuple[tuple[str, ...], Callable[[str], str]]] = [(("mention",), self.account)]
@@ -179,17 +186,25 @@ class Pseudonymiser:
         return table
 
     def _members(self, accounts: pa.Table) -> dict[Any, str]:
-        order = accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
-                                  ("account_id", "ascending")])
+        order = accounts.sort_by(
+            [("group_id", "ascending"), ("strength", "descending"), ("account_id", "ascending")]
+        )
         members: dict[Any, list[str]] = {}
-        for acc, gid in zip(order.column("account_id").to_pylist(),
-                            order.column("group_id").to_pylist(), strict=True):
+        for acc, gid in zip(
+            order.column("account_id").to_pylist(),
+            order.column("group_id").to_pylist(),
+            strict=True,
+        ):
             members.setdefault(gid, []).append(self.account(acc))
         return {g: " ".join(v[:20]) for g, v in members.items()}
 
     @staticmethod
-    def _tops(evidence: pa.Table, kinds: tuple[str, ...] | None, limit: int,
-              name: Callable[[str, str], str]) -> dict[Any, str]:
+    def _tops(
+        evidence: pa.Table,
+        kinds: tuple[str, ...] | None,
+        limit: int,
+        name: Callable[[str, str], str],
+    ) -> dict[Any, str]:
         """Per group, its most co-acted objects (ties by kind, then the original object id)."""
         if evidence.num_rows == 0 or "group_id" not in evidence.column_names:
             return {}
@@ -197,12 +212,19 @@ class Pseudonymiser:
         if kinds is not None:
             ev = ev.filter(pc.is_in(ev.column("kind"), value_set=pa.array(kinds, pa.string())))
         counts = ev.group_by(["group_id", "kind", "object_id"]).aggregate([([], "count_all")])
-        counts = counts.sort_by([("group_id", "ascending"), ("count_all", "descending"),
-                                 ("kind", "ascending"), ("object_id", "ascending")])
+        counts = counts.sort_by(
+            [
+                ("group_id", "ascending"),
+                ("count_all", "descending"),
+                ("kind", "ascending"),
+                ("object_id", "ascending"),
+            ]
+        )
         out: dict[Any, list[str]] = {}
-        for gid, kind, oid, n in zip(*(counts.column(c).to_pylist() for c in
-                                       ("group_id", "kind", "object_id", "count_all")),
-                                     strict=True):
+        for gid, kind, oid, n in zip(
+            *(counts.column(c).to_pylist() for c in ("group_id", "kind", "object_id", "count_all")),
+            strict=True,
+        ):
             items = out.setdefault(gid, [])
             if len(items) < limit:
                 items.append(name(kind, oid) + f" ({n})")
@@ -216,7 +238,9 @@ class Pseudonymiser:
         pseudonym and its co-actions). Warnings quoting an id are rewritten.
         """
         ids: dict[str, Callable[[str], str]] = {
-            "account_id": self.account, "account_a": self.account, "account_b": self.account,
+            "account_id": self.account,
+            "account_a": self.account,
+            "account_b": self.account,
         }
         if self.posts:
             ids |= {"post_a": self.post, "post_b": self.post}
@@ -241,12 +265,12 @@ class Pseudonymiser:
             members = self._members(result.accounts)
             replaced["members"] = pa.array([members.get(g, "") for g in gids], pa.string())
         if "top_objects" in groups.column_names and {"kind", "object_id"} <= set(
-                original.column_names):
+            original.column_names
+        ):
             tops = self._tops(original, None, _TOP_OBJECTS, object_name)
             replaced["top_objects"] = pa.array([tops.get(g, "") for g in gids], pa.string())
         if "top_texts" in groups.column_names and self.texts:
-            texts = self._tops(original, _TEXT_KINDS, _TOP_TEXTS,
-                               lambda kind, oid: self.text(oid))
+            texts = self._tops(original, _TEXT_KINDS, _TOP_TEXTS, lambda kind, oid: self.text(oid))
             replaced["top_texts"] = pa.array([texts.get(g, "") for g in gids], pa.string())
         for name, column in replaced.items():
             groups = groups.set_column(groups.column_names.index(name), name, column)
@@ -255,8 +279,12 @@ class Pseudonymiser:
             edges = edges.drop_columns(["object_ids"])
         warnings = [self._warning(w) for w in result.warnings]
         return dataclasses.replace(
-            result, edges=edges, accounts=self._table(result.accounts, ids), groups=groups,
-            evidence=new_evidence, warnings=warnings,
+            result,
+            edges=edges,
+            accounts=self._table(result.accounts, ids),
+            groups=groups,
+            evidence=new_evidence,
+            warnings=warnings,
         )
 
     def _object_name(self, kind: str, oid: str) -> str:

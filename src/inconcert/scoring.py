@@ -42,8 +42,9 @@ def account_scores(edges: pa.Table, accounts: pa.Table) -> pa.Array:
     ids = accounts.column("account_id")
     if "p_value" not in edges.column_names:
         return pc.cast(accounts.column("strength"), pa.float64())
-    p = np.clip(np.nan_to_num(edges.column("p_value").to_numpy(zero_copy_only=False), nan=1.0),
-                1e-300, 1.0)
+    p = np.clip(
+        np.nan_to_num(edges.column("p_value").to_numpy(zero_copy_only=False), nan=1.0), 1e-300, 1.0
+    )
     s = np.minimum(-np.log10(p), 300.0)
     out = np.zeros(accounts.num_rows)
     for col in ("account_a", "account_b"):
@@ -60,16 +61,18 @@ def group_scores(edges: pa.Table, accounts: pa.Table, groups: pa.Table) -> pa.Ta
     index = {int(g): i for i, g in enumerate(gids.tolist())}
     sig = np.ones(n)
     if "q_value" in edges.column_names and edges.num_rows:
-        q = np.clip(np.nan_to_num(edges.column("q_value").to_numpy(zero_copy_only=False),
-                                  nan=1.0), 1e-300, 1.0)
+        q = np.clip(
+            np.nan_to_num(edges.column("q_value").to_numpy(zero_copy_only=False), nan=1.0),
+            1e-300,
+            1.0,
+        )
         inside = edges.column("group_id").is_valid().to_numpy(zero_copy_only=False)
         eg = edges.column("group_id").fill_null(0).to_numpy().astype(np.int64)[inside]
         q = q[inside]  # edges between two groups count for neither
         order = np.argsort(eg, kind="stable")
         eg_sorted, lq = eg[order], -np.log10(q[order])
         bounds = np.flatnonzero(np.diff(eg_sorted)) + 1
-        for chunk_g, chunk_q in zip(np.split(eg_sorted, bounds), np.split(lq, bounds),
-                                    strict=True):
+        for chunk_g, chunk_q in zip(np.split(eg_sorted, bounds), np.split(lq, bounds), strict=True):
             if chunk_g.size:
                 sig[index[int(chunk_g[0])]] = min(1.0, float(np.median(chunk_q)) / 10.0)
     posts = np.zeros(n)
@@ -79,15 +82,21 @@ def group_scores(edges: pa.Table, accounts: pa.Table, groups: pa.Table) -> pa.Ta
     np.add.at(posts, ai, accounts.column("posts").to_numpy().astype(np.float64))
     np.add.at(coord, ai, accounts.column("coordinated_posts").to_numpy().astype(np.float64))
     share = np.where(posts > 0, np.minimum(coord / np.maximum(posts, 1), 1.0), 0.0)
-    density = np.nan_to_num(groups.column("density").to_numpy(zero_copy_only=False)
-                            .astype(np.float64))
-    median_dt = np.nan_to_num(groups.column("median_dt_s").to_numpy(zero_copy_only=False)
-                              .astype(np.float64))
+    density = np.nan_to_num(
+        groups.column("density").to_numpy(zero_copy_only=False).astype(np.float64)
+    )
+    median_dt = np.nan_to_num(
+        groups.column("median_dt_s").to_numpy(zero_copy_only=False).astype(np.float64)
+    )
     speed = 1.0 / (1.0 + median_dt / 10.0)
     score = 100.0 * sig**0.4 * density**0.2 * share**0.2 * speed**0.2
     out = groups
-    for name, values in (("score", score), ("significance", sig), ("coordinated_share", share),
-                         ("speed", speed)):
+    for name, values in (
+        ("score", score),
+        ("significance", sig),
+        ("coordinated_share", share),
+        ("speed", speed),
+    ):
         out = out.append_column(name, pa.array(np.round(values, 6), pa.float64()))
     return out
 

@@ -153,8 +153,9 @@ def _diff_cdf(d: float, a1: float, b1: float, a2: float, b2: float) -> float:
     def ramp(x: float) -> float:
         return x * x / 2.0 if x > 0 else 0.0
 
-    return (ramp(d - (a1 - b2)) - ramp(d - (b1 - b2)) - ramp(d - (a1 - a2))
-            + ramp(d - (b1 - a2))) / ((b1 - a1) * (b2 - a2))
+    return (
+        ramp(d - (a1 - b2)) - ramp(d - (b1 - b2)) - ramp(d - (a1 - a2)) + ramp(d - (b1 - a2))
+    ) / ((b1 - a1) * (b2 - a2))
 
 
 def latency_overlap(bins: int = LATENCY_BINS) -> np.ndarray:
@@ -173,8 +174,9 @@ def latency_overlap(bins: int = LATENCY_BINS) -> np.ndarray:
 _OVERLAP = latency_overlap()
 
 
-def timing_probability(h_a: np.ndarray, h_b: np.ndarray, prior: np.ndarray,
-                       strength: float = TIMING_PRIOR) -> np.ndarray:
+def timing_probability(
+    h_a: np.ndarray, h_b: np.ndarray, prior: np.ndarray, strength: float = TIMING_PRIOR
+) -> np.ndarray:
     """Per row, the chance that A and B, each acting at a latency drawn from its own habit,
     act within one window of each other: ``p_A' M p_B``, where ``p_X`` is X's latency
     histogram (rows of ``h_a``/``h_b``, counts per bin, the evidence under test already left
@@ -198,8 +200,9 @@ def timing_probability(h_a: np.ndarray, h_b: np.ndarray, prior: np.ndarray,
     return np.clip(np.einsum("...i,ij,...j->...", pa_, overlap, pb_), 0.0, 1.0)
 
 
-def source_expectation(n_a: np.ndarray, n_b: np.ndarray, n_s: np.ndarray, c: np.ndarray,
-                       timing: np.ndarray) -> np.ndarray:
+def source_expectation(
+    n_a: np.ndarray, n_b: np.ndarray, n_s: np.ndarray, c: np.ndarray, timing: np.ndarray
+) -> np.ndarray:
     """The source term from A's side for one (pair, source): ``n_A,S · π_B,S¬A · P_t`` with
     ``π_B,S¬A = (n_B,S - k_AB,S) / (n_S - n_A,S)`` (0 where A acted on every object of the
     source or B on none outside the evidence) and ``P_t`` the pair's :func:`timing_probability`.

@@ -42,8 +42,12 @@ def utc(table: pa.Table) -> pa.Table:
 
 
 def evidence_table(
-    eng: Engine, coactions: str, similarity: str | None, edges: pa.Table,
-    posts: pa.Table | None, options: DetectOptions,
+    eng: Engine,
+    coactions: str,
+    similarity: str | None,
+    edges: pa.Table,
+    posts: pa.Table | None,
+    options: DetectOptions,
 ) -> pa.Table:
     """Every co-action behind every kept edge, with both posts' times and texts, and for the
     text kinds the similarity of the two texts (1 for ``text``: identical after
@@ -56,9 +60,7 @@ def evidence_table(
             f" LEFT JOIN {similarity} s ON c.kind = s.kind AND c.post_a = s.post_a"
             " AND c.post_b = s.post_b"
         )
-        text_cols += (
-            ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
-        )
+        text_cols += ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
     elif {"text", "neartext", "paraphrase"} & set(options.kinds):
         text_cols += (
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
@@ -100,8 +102,9 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
     return pa.table(out)
 
 
-def accounts_table(eng: Engine, actions: str, assignments: pa.Table,
-                   evidence: pa.Table) -> pa.Table:
+def accounts_table(
+    eng: Engine, actions: str, assignments: pa.Table, evidence: pa.Table
+) -> pa.Table:
     """One row per account of the network, with its posts and coordinated posts."""
     eng.load("ic_assign", assignments)
     eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
@@ -126,8 +129,9 @@ ORDER BY s.group_id, s.account_id
     )
 
 
-def _top_texts(eng: Engine, actions: str, evidence: pa.Table,
-               similar: Mapping[str, Similar]) -> dict[int, str]:
+def _top_texts(
+    eng: Engine, actions: str, evidence: pa.Table, similar: Mapping[str, Similar]
+) -> dict[int, str]:
     """Per group, its three most co-acted texts: a representative text (for a ``neartext``
     cluster, the most posted variant) and how many accounts posted it or a variant."""
     if "text_a" not in evidence.column_names:
@@ -154,8 +158,11 @@ WHERE r.rk <= 3 ORDER BY r.group_id NULLS LAST, r.rk
     reps: dict[tuple[str, str], str] = {}
     for kind, found in similar.items():
         table = found.clusters
-        for oid, rep in zip(table.column("object_id").to_pylist(),
-                            table.column("representative").to_pylist(), strict=True):
+        for oid, rep in zip(
+            table.column("object_id").to_pylist(),
+            table.column("representative").to_pylist(),
+            strict=True,
+        ):
             reps[(kind, oid)] = rep
     out: dict[int, list[str]] = {}
     for r in rows:
@@ -164,9 +171,7 @@ WHERE r.rk <= 3 ORDER BY r.group_id NULLS LAST, r.rk
         if len(text) > 120:
             text = text[:119] + "…"
         n = r["accounts"]
-        out.setdefault(r["group_id"], []).append(
-            f"\"{text}\" ({n} account{'s' if n != 1 else ''})"
-        )
+        out.setdefault(r["group_id"], []).append(f'"{text}" ({n} account{"s" if n != 1 else ""})')
     return {g: " | ".join(v) for g, v in out.items()}
 
 
@@ -176,8 +181,11 @@ def _dt_stats(evidence: pa.Table, group_ids: pa.ChunkedArray) -> tuple[np.ndarra
     how an engine splits the sum (the median of an even count: the mean of the middle two).
     Evidence outside these groups (edges between groups) is left out."""
     n = len(group_ids)
-    idx = pc.fill_null(pc.index_in(evidence.column("group_id"), group_ids), n) \
-        .to_numpy(zero_copy_only=False).astype(np.int64)
+    idx = (
+        pc.fill_null(pc.index_in(evidence.column("group_id"), group_ids), n)
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int64)
+    )
     dt = evidence.column("dt_s").to_numpy().astype(np.float64)
     count = np.bincount(idx, minlength=n + 1)[:n]
     mean = np.bincount(idx, dt, minlength=n + 1)[:n] / np.maximum(count, 1)
@@ -190,15 +198,39 @@ def _dt_stats(evidence: pa.Table, group_ids: pa.ChunkedArray) -> tuple[np.ndarra
     return np.where(count > 0, mean, np.nan), np.where(count > 0, median, np.nan)
 
 
-def groups_table(eng: Engine, actions: str, edges: pa.Table, accounts: pa.Table,
-                 evidence: pa.Table, similar: Mapping[str, Similar]) -> pa.Table:
+def groups_table(
+    eng: Engine,
+    actions: str,
+    edges: pa.Table,
+    accounts: pa.Table,
+    evidence: pa.Table,
+    similar: Mapping[str, Similar],
+) -> pa.Table:
     """One row per group (a Leiden community; :mod:`inconcert.network`), with its component.
     Only the edges and co-actions inside a group count towards it."""
-    eng.load("ic_gedges", edges.select(["group_id", "events" if "events" in edges.column_names
-                                        else "weight"]).rename_columns(["group_id", "weight"]))
-    eng.load("ic_gev", evidence.select(["group_id", "account_a", "account_b", "kind",
-                                        "object_id", "post_a", "post_b", "time_a", "time_b",
-                                        "dt_s"]))
+    eng.load(
+        "ic_gedges",
+        edges.select(
+            ["group_id", "events" if "events" in edges.column_names else "weight"]
+        ).rename_columns(["group_id", "weight"]),
+    )
+    eng.load(
+        "ic_gev",
+        evidence.select(
+            [
+                "group_id",
+                "account_a",
+                "account_b",
+                "kind",
+                "object_id",
+                "post_a",
+                "post_b",
+                "time_a",
+                "time_b",
+                "dt_s",
+            ]
+        ),
+    )
     top_texts = _top_texts(eng, actions, evidence, similar)
     table = eng.fetch(
         """
@@ -255,20 +287,35 @@ SELECT group_id, kind, object_id, n FROM (
             f"{r['kind']}:{r['object_id']} ({r['n']})"
         )
     members: dict[int, list[str]] = {}
-    for acc, gid in zip(accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
-                                          ("account_id", "ascending")]).column("account_id")
-                        .to_pylist(),
-                        accounts.sort_by([("group_id", "ascending"), ("strength", "descending"),
-                                          ("account_id", "ascending")]).column("group_id")
-                        .to_pylist(), strict=True):
+    for acc, gid in zip(
+        accounts.sort_by(
+            [("group_id", "ascending"), ("strength", "descending"), ("account_id", "ascending")]
+        )
+        .column("account_id")
+        .to_pylist(),
+        accounts.sort_by(
+            [("group_id", "ascending"), ("strength", "descending"), ("account_id", "ascending")]
+        )
+        .column("group_id")
+        .to_pylist(),
+        strict=True,
+    ):
         members.setdefault(gid, []).append(acc)
     mean_dt, median_dt = _dt_stats(evidence, table.column("group_id"))
-    table = utc(table).append_column("mean_dt_s", pa.array(mean_dt, pa.float64())) \
+    table = (
+        utc(table)
+        .append_column("mean_dt_s", pa.array(mean_dt, pa.float64()))
         .append_column("median_dt_s", pa.array(median_dt, pa.float64()))
+    )
     gids = table.column("group_id").to_pylist()
     span = pc.divide(
-        pc.cast(pc.subtract(pc.cast(table.column("last_time"), pa.int64()),
-                            pc.cast(table.column("first_time"), pa.int64())), pa.float64()),
+        pc.cast(
+            pc.subtract(
+                pc.cast(table.column("last_time"), pa.int64()),
+                pc.cast(table.column("first_time"), pa.int64()),
+            ),
+            pa.float64(),
+        ),
         3600.0 * MICROS,
     )
     table = table.append_column("span_hours", span)
@@ -285,5 +332,3 @@ SELECT group_id, kind, object_id, n FROM (
         "members", pa.array([" ".join(members.get(g, [])[:20]) for g in gids], pa.string())
     )
     return table
-
-

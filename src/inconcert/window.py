@@ -73,9 +73,11 @@ def estimate_window(
     if not isinstance(share, int | float) or not 0 < share <= 1:
         raise ParameterError("share", "a number in (0, 1]", share)
     w_us = round(max_window * MICROS)
-    eng.create("ic_window_src",
-               f"SELECT action_id, account_id, kind, object_id, post_id, t, "
-               f"CAST({w_us} AS BIGINT) AS w FROM {source}")
+    eng.create(
+        "ic_window_src",
+        f"SELECT action_id, account_id, kind, object_id, post_id, t, "
+        f"CAST({w_us} AS BIGINT) AS w FROM {source}",
+    )
     hist = eng.fetch(
         f"""
 SELECT {whole_seconds_sql("ABS(x_t - y_t)", eng.dialect)} AS s, COUNT(*) AS n
@@ -90,19 +92,32 @@ GROUP BY 1 ORDER BY 1
     ok = secs < size
     counts[secs[ok]] = hist.column("n").to_numpy()[ok]
     total = int(counts.sum())
-    upper = counts[size // 2:]
+    upper = counts[size // 2 :]
     baseline = float(upper.mean()) if upper.size else 0.0
     excess = np.cumsum(counts) - baseline * np.arange(1, size + 1)
     peak = float(excess.max()) if total else 0.0
     if total == 0 or peak <= max(3.0 * np.sqrt(max(baseline * size, 1.0)), 1.0):
-        return WindowEstimate(window=FALLBACK_WINDOW, max_window=float(max_window),
-                              share=float(share), pairs=total, baseline_per_second=baseline,
-                              excess_pairs=max(peak, 0.0), fallback=True,
-                              counts=counts.tolist())
+        return WindowEstimate(
+            window=FALLBACK_WINDOW,
+            max_window=float(max_window),
+            share=float(share),
+            pairs=total,
+            baseline_per_second=baseline,
+            excess_pairs=max(peak, 0.0),
+            fallback=True,
+            counts=counts.tolist(),
+        )
     t = int(np.argmax(excess >= share * peak))
-    return WindowEstimate(window=float(max(t, 1)), max_window=float(max_window),
-                          share=float(share), pairs=total, baseline_per_second=baseline,
-                          excess_pairs=peak, fallback=False, counts=counts.tolist())
+    return WindowEstimate(
+        window=float(max(t, 1)),
+        max_window=float(max_window),
+        share=float(share),
+        pairs=total,
+        baseline_per_second=baseline,
+        excess_pairs=peak,
+        fallback=False,
+        counts=counts.tolist(),
+    )
 
 
 def plot_window_estimate(estimate: WindowEstimate, path: str) -> None:
@@ -116,11 +131,18 @@ def plot_window_estimate(estimate: WindowEstimate, path: str) -> None:
     x = np.arange(counts.size)
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     ax.bar(x, counts, width=1.0, color="#4c72b0", label="pairs of actions per second of |Δt|")
-    ax.axhline(estimate.baseline_per_second, color="#dd8452", linestyle="--",
-               label=f"baseline (independent accounts): {estimate.baseline_per_second:.1f}/s")
-    ax.axvline(estimate.window, color="#c44e52",
-               label=f"estimated window: {estimate.window:g} s"
-               + (" (fallback: no excess)" if estimate.fallback else ""))
+    ax.axhline(
+        estimate.baseline_per_second,
+        color="#dd8452",
+        linestyle="--",
+        label=f"baseline (independent accounts): {estimate.baseline_per_second:.1f}/s",
+    )
+    ax.axvline(
+        estimate.window,
+        color="#c44e52",
+        label=f"estimated window: {estimate.window:g} s"
+        + (" (fallback: no excess)" if estimate.fallback else ""),
+    )
     ax.set_xlabel("|Δt| between two accounts' actions on the same object (seconds)")
     ax.set_ylabel("pairs")
     ax.set_xscale("symlog", linthresh=10)

@@ -45,8 +45,14 @@ __all__ = [
 ]
 
 COORTWEET_COLUMNS = ("object_id", "account_id", "content_id", "timestamp_share")
-RESULT_COLUMNS = ("object_id", "content_id", "content_id_y", "time_delta", "account_id",
-                  "account_id_y")
+RESULT_COLUMNS = (
+    "object_id",
+    "content_id",
+    "content_id_y",
+    "time_delta",
+    "account_id",
+    "account_id_y",
+)
 Subgraph = Literal["none", "threshold", "fast", "fast_context"]
 _SUBGRAPHS = {"none": 0, "threshold": 1, "fast": 2, "fast_context": 3}
 
@@ -418,20 +424,36 @@ def generate_coordinated_network(
         fast_index = {
             (p, q): i
             for i, (p, q) in enumerate(
-                zip(fast.column("account_id").to_pylist(),
-                    fast.column("account_id_y").to_pylist(), strict=True)
+                zip(
+                    fast.column("account_id").to_pylist(),
+                    fast.column("account_id_y").to_pylist(),
+                    strict=True,
+                )
             )
         }
         rows = [
             fast_index.get((p, q))
-            for p, q in zip(full.column("account_id").to_pylist(),
-                            full.column("account_id_y").to_pylist(), strict=True)
+            for p, q in zip(
+                full.column("account_id").to_pylist(),
+                full.column("account_id_y").to_pylist(),
+                strict=True,
+            )
         ]
         take = pa.array(rows, pa.int64())
-        attrs = ["weight", "avg_time_delta", "n_content_id", "n_content_id_y",
-                 "edge_symmetry_score"] + (["object_ids"] if objects else [])
-        order = ["weight", "avg_time_delta", "n_content_id", "n_content_id_y",
-                 "edge_symmetry_score"]
+        attrs = [
+            "weight",
+            "avg_time_delta",
+            "n_content_id",
+            "n_content_id_y",
+            "edge_symmetry_score",
+        ] + (["object_ids"] if objects else [])
+        order = [
+            "weight",
+            "avg_time_delta",
+            "n_content_id",
+            "n_content_id_y",
+            "edge_symmetry_score",
+        ]
         data: dict[str, pa.Array | pa.ChunkedArray] = {
             "account_id": full.column("account_id"),
             "account_id_y": full.column("account_id_y"),
@@ -493,21 +515,22 @@ def _fast_context(edges: pa.Table, order: pa.Table) -> CompatNetwork:
 
 def _threshold_column(edges: pa.Table, weight_threshold: str) -> str | None:
     if weight_threshold not in ("none", "full", "fast"):
-        raise ParameterError("weight_threshold", "one of 'none', 'full', 'fast'",
-                             weight_threshold)
+        raise ParameterError("weight_threshold", "one of 'none', 'full', 'fast'", weight_threshold)
     fast = "weight_threshold_fast" in edges.column_names
     if weight_threshold == "full":
         return "weight_threshold_full" if fast else "weight_threshold"
     if weight_threshold == "fast":
         if not fast:
-            raise ParameterError("weight_threshold", "'none' or 'full' for a network built "
-                                 "without flag_speed_share (no fast edges)", weight_threshold)
+            raise ParameterError(
+                "weight_threshold",
+                "'none' or 'full' for a network built without flag_speed_share (no fast edges)",
+                weight_threshold,
+            )
         return "weight_threshold_fast"
     return None
 
 
-def account_stats(net: CompatNetwork, result: pa.Table, *,
-                  weight_threshold: str) -> pa.Table:
+def account_stats(net: CompatNetwork, result: pa.Table, *, weight_threshold: str) -> pa.Table:
     """CooRTweet's ``account_stats``: per account, the mean edge time delta and symmetry score
     over its edges, and its distinct posts in the ``detect_groups`` result.
 
@@ -521,8 +544,16 @@ def account_stats(net: CompatNetwork, result: pa.Table, *,
     if column is not None:
         edges = edges.filter(pc.equal(edges.column(column), 1))
     fast = "weight_threshold_fast" in net.edges.column_names
-    values = (["avg_time_delta_full", "avg_time_delta_fast", "edge_symmetry_score_full",
-               "edge_symmetry_score_fast"] if fast else ["avg_time_delta", "edge_symmetry_score"])
+    values = (
+        [
+            "avg_time_delta_full",
+            "avg_time_delta_fast",
+            "edge_symmetry_score_full",
+            "edge_symmetry_score_fast",
+        ]
+        if fast
+        else ["avg_time_delta", "edge_symmetry_score"]
+    )
     rows: dict[tuple[str, tuple[float | None, ...]], None] = {}
     for end in ("account_id", "account_id_y"):
         for r in edges.select([end, *values]).to_pylist():
@@ -538,19 +569,28 @@ def account_stats(net: CompatNetwork, result: pa.Table, *,
         flag = next(c for c in result.column_names if c.startswith("time_window_"))
         res = result.filter(pc.equal(result.column(flag), 1))
     shares: dict[str, set[str]] = {}
-    for a, c in ((res.column("account_id").to_pylist(), res.column("content_id").to_pylist()),
-                 (res.column("account_id_y").to_pylist(),
-                  res.column("content_id_y").to_pylist())):
+    for a, c in (
+        (res.column("account_id").to_pylist(), res.column("content_id").to_pylist()),
+        (res.column("account_id_y").to_pylist(), res.column("content_id_y").to_pylist()),
+    ):
         for acc, post in zip(a, c, strict=True):
             shares.setdefault(acc, set()).add(post)
     names = sorted(n for n in sums if n in shares)
-    out_names = (["avg_time_delta_full", "avg_time_delta_fast", "avg_edge_symmetry_score_full",
-                  "avg_edge_symmetry_score_fast"] if fast
-                 else ["avg_time_delta", "avg_edge_symmetry_score"])
+    out_names = (
+        [
+            "avg_time_delta_full",
+            "avg_time_delta_fast",
+            "avg_edge_symmetry_score_full",
+            "avg_edge_symmetry_score_fast",
+        ]
+        if fast
+        else ["avg_time_delta", "avg_edge_symmetry_score"]
+    )
     data: dict[str, pa.Array] = {"account_id": pa.array(names, pa.string())}
     for i, col in enumerate(out_names):
-        data[col] = pa.array([float(np.mean(sums[n][i])) if sums[n][i] else None
-                              for n in names], pa.float64())
+        data[col] = pa.array(
+            [float(np.mean(sums[n][i])) if sums[n][i] else None for n in names], pa.float64()
+        )
     data["unique_shares_count"] = pa.array([len(shares[n]) for n in names], pa.int64())
     return pa.table(data)
 
@@ -566,13 +606,19 @@ def group_stats(net: CompatNetwork, *, weight_threshold: str) -> pa.Table:
     column = _threshold_column(edges, weight_threshold)
     if column is not None:
         edges = edges.filter(pc.equal(edges.column(column), 1))
-    ids_col = ids_cols[0] if len(ids_cols) == 1 else (
-        "object_ids_fast" if weight_threshold == "fast" else "object_ids_full")
+    ids_col = (
+        ids_cols[0]
+        if len(ids_cols) == 1
+        else ("object_ids_fast" if weight_threshold == "fast" else "object_ids_full")
+    )
     index = {n: i for i, n in enumerate(net.vertices.column("name").to_pylist())}
     froms: dict[str, set[str]] = {}
-    for a, b, ids in zip(edges.column("account_id").to_pylist(),
-                         edges.column("account_id_y").to_pylist(),
-                         edges.column(ids_col).to_pylist(), strict=True):
+    for a, b, ids in zip(
+        edges.column("account_id").to_pylist(),
+        edges.column("account_id_y").to_pylist(),
+        edges.column(ids_col).to_pylist(),
+        strict=True,
+    ):
         if ids is None:
             continue
         first = a if index[a] < index[b] else b
@@ -581,5 +627,9 @@ def group_stats(net: CompatNetwork, *, weight_threshold: str) -> pa.Table:
     objs = list(froms)
     counts = [len(froms[o]) for o in objs]
     order = sorted(range(len(objs)), key=lambda i: -counts[i])  # stable, as setorder
-    return pa.table({"object_id": pa.array([objs[i] for i in order], pa.string()),
-                     "num_accounts": pa.array([counts[i] for i in order], pa.int64())})
+    return pa.table(
+        {
+            "object_id": pa.array([objs[i] for i in order], pa.string()),
+            "num_accounts": pa.array([counts[i] for i in order], pa.int64()),
+        }
+    )

@@ -21,8 +21,9 @@ __all__ = ["CooRTweetPipeline"]
 class CooRTweetPipeline:
     """CooRTweet's co-actions and edges (see :class:`inconcert.stages.CompatPipeline`)."""
 
-    def build(self, eng: Engine, actions: pa.Table,
-              options: DetectOptions) -> tuple[Relations, pa.Table]:
+    def build(
+        self, eng: Engine, actions: pa.Table, options: DetectOptions
+    ) -> tuple[Relations, pa.Table]:
         rows = _coactions(eng, actions, options)
         return Relations(), _edges(rows, options, eng)
 
@@ -40,22 +41,30 @@ def _coactions(eng: Engine, actions: pa.Table, options: DetectOptions) -> pa.Tab
     kinds = [k for k in options.kinds if k in set(pc.unique(actions.column("kind")).to_pylist())]
     for kind in kinds:
         sub = actions.filter(pc.equal(actions.column("kind"), kind))
-        x = pa.table({
-            "object_id": sub.column("object_id"),
-            "account_id": sub.column("account_id"),
-            "content_id": sub.column("post_id"),
-            "timestamp_share": sub.column("timestamp"),
-        })
+        x = pa.table(
+            {
+                "object_id": sub.column("object_id"),
+                "account_id": sub.column("account_id"),
+                "content_id": sub.column("post_id"),
+                "timestamp_share": sub.column("timestamp"),
+            }
+        )
         res = detect_groups(
-            x, time_window=options.window_for(kind),
-            min_participation=options.min_participation, engine=eng,
+            x,
+            time_window=options.window_for(kind),
+            min_participation=options.min_participation,
+            engine=eng,
         )
         parts.append(res.append_column("kind", pa.array([kind] * res.num_rows, pa.string())))
     if parts:
         result = pa.concat_tables(parts)
     else:
-        result = pa.table({c: pa.array([], pa.float64() if c == "time_delta" else pa.string())
-                           for c in (*RESULT_COLUMNS, "kind")})
+        result = pa.table(
+            {
+                c: pa.array([], pa.float64() if c == "time_delta" else pa.string())
+                for c in (*RESULT_COLUMNS, "kind")
+            }
+        )
     eng.load("ct_result_all", result)
     # The evidence side keeps CooRTweet's orientation of posts but puts accounts in byte order,
     # like every edge.
@@ -82,7 +91,8 @@ def _edges(result: pa.Table, options: DetectOptions, eng: Engine) -> pa.Table:
     # Object ids are prefixed with their kind, as CooRTweet's vignette does by hand, so that
     # object_ids stay unambiguous across kinds.
     labelled = result.set_column(
-        result.column_names.index("object_id"), "object_id",
+        result.column_names.index("object_id"),
+        "object_id",
         pc.binary_join_element_wise(result.column("kind"), result.column("object_id"), "_"),
     ).drop_columns(["kind"])
     net = generate_coordinated_network(
@@ -91,7 +101,5 @@ def _edges(result: pa.Table, options: DetectOptions, eng: Engine) -> pa.Table:
         objects=True,
         engine=eng,
     )
-    edges = net.edges.rename_columns(
-        ["account_a", "account_b", *net.edges.column_names[2:]]
-    )
+    edges = net.edges.rename_columns(["account_a", "account_b", *net.edges.column_names[2:]])
     return edges.sort_by([("account_a", "ascending"), ("account_b", "ascending")])

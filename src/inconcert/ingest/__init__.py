@@ -368,18 +368,21 @@ def _prepare(table: pa.Table, mapping: Mapping[str, str], settings: FileSettings
     """List cells split on ``--list-sep``; local times and zone abbreviations made absolute."""
     names = table.column_names
     column = mapping.get("timestamp") or next(
-        (c for c in ("timestamp", "timestamp_share") if c in names), None)
+        (c for c in ("timestamp", "timestamp_share") if c in names), None
+    )
     if column in names:
         index = names.index(column)
-        table = table.set_column(index, column, localize_times(
-            table.column(index), settings.time_format, settings.tz))
+        table = table.set_column(
+            index, column, localize_times(table.column(index), settings.time_format, settings.tz)
+        )
     if settings.list_sep:
         for field in LIST_COLUMNS:
             name = mapping.get(field, field)
             if name in names and not pa.types.is_list(table.schema.field(name).type):
                 index = names.index(name)
-                table = table.set_column(index, name, split_on(table.column(index),
-                                                               settings.list_sep))
+                table = table.set_column(
+                    index, name, split_on(table.column(index), settings.list_sep)
+                )
     return table
 
 
@@ -388,19 +391,20 @@ class _Row(dict[str, str]):
         return ""
 
 
-def _permalinks(table: pa.Table, sources: Mapping[str, str],
-                template: str | None) -> pa.Table | None:
+def _permalinks(
+    table: pa.Table, sources: Mapping[str, str], template: str | None
+) -> pa.Table | None:
     """(post_id, permalink) of one file's rows: the template's, else the format's."""
     if "post_id" not in sources:
         return None
     ids = clean_ids(as_text(table.column(sources["post_id"]), sources["post_id"]))
     if template:
-        fields = {f: clean_ids(as_text(table.column(c), c)).to_pylist()
-                  for f, c in sources.items()
-                  if f in ("post_id", "account_id", "platform", "repost_of", "reply_to",
-                           "quote_of")}
-        rows = [{f: values[i] or "" for f, values in fields.items()}
-                for i in range(table.num_rows)]
+        fields = {
+            f: clean_ids(as_text(table.column(c), c)).to_pylist()
+            for f, c in sources.items()
+            if f in ("post_id", "account_id", "platform", "repost_of", "reply_to", "quote_of")
+        }
+        rows = [{f: values[i] or "" for f, values in fields.items()} for i in range(table.num_rows)]
         links = pa.array([template.format_map(_Row(row)) for row in rows], pa.string())
     elif "permalink" in table.column_names:
         links = as_text(table.column("permalink"), "permalink")
@@ -414,11 +418,11 @@ def _kept_permalinks(parts: list[pa.Table], posts: pa.Table) -> pa.Table | None:
     if not parts:
         return None
     links = pa.concat_tables(parts)
-    links = links.filter(pc.and_(pc.is_valid(links.column("post_id")),
-                                 pc.is_valid(links.column("permalink"))))
+    links = links.filter(
+        pc.and_(pc.is_valid(links.column("post_id")), pc.is_valid(links.column("permalink")))
+    )
     links = links.filter(pc.is_in(links.column("post_id"), posts.column("post_id")))
     if links.num_rows == 0:
         return None
-    _, first = np.unique(links.column("post_id").to_numpy(zero_copy_only=False),
-                         return_index=True)
+    _, first = np.unique(links.column("post_id").to_numpy(zero_copy_only=False), return_index=True)
     return links.take(pa.array(np.sort(first)))

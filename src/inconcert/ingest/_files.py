@@ -611,8 +611,9 @@ def _deep_row(line: int, depth: int | None, text: bytes) -> BadRow:
     return BadRow(
         line=line,
         detail=f"JSON nested {how} deep; at most {MAX_JSON_DEPTH} levels are read",
-        record=json.dumps(text[:_RECORD_LIMIT].decode("utf-8", "replace"),
-                          ensure_ascii=False)[:_RECORD_LIMIT],
+        record=json.dumps(text[:_RECORD_LIMIT].decode("utf-8", "replace"), ensure_ascii=False)[
+            :_RECORD_LIMIT
+        ],
         reason="bad_record",
     )
 
@@ -698,8 +699,11 @@ def _read_jsonl_chunk(
         except pa.ArrowException:
             table = None
         # a float column would round ids (ints above 2**53 and 2**63 become floats): slowly
-        if (table is not None and table.num_rows == n_lines
-                and not any(_has_float(f.type) for f in table.schema)):
+        if (
+            table is not None
+            and table.num_rows == n_lines
+            and not any(_has_float(f.type) for f in table.schema)
+        ):
             return table, numbers[:n_lines], bad
     table, lines, more = _read_jsonl_slowly(source, data, numbers)
     return table, lines, sorted(bad + more, key=lambda row: row.line)
@@ -709,11 +713,13 @@ def _as_json_text(column: pa.ChunkedArray) -> pa.Array:
     """Any column as text: scalars as pyarrow writes them, nested values as compact JSON."""
     kind = column.type
     if pa.types.is_nested(kind):
-        return pa.array([None if v is None else _json_scalar_text(v)
-                         for v in column.to_pylist()], pa.string())
+        return pa.array(
+            [None if v is None else _json_scalar_text(v) for v in column.to_pylist()], pa.string()
+        )
     if pa.types.is_boolean(kind):
-        return pa.array([None if v is None else _json_scalar_text(v)
-                         for v in column.to_pylist()], pa.string())
+        return pa.array(
+            [None if v is None else _json_scalar_text(v) for v in column.to_pylist()], pa.string()
+        )
     return column.cast(pa.string()).combine_chunks()
 
 
@@ -729,8 +735,11 @@ def _unify(tables: list[pa.Table]) -> pa.Table:
         kinds = {p.type for p in parts if p is not None and not pa.types.is_null(p.type)}
         if len(kinds) == 1:
             kind = kinds.pop()
-        elif kinds and all(pa.types.is_list(k) for k in kinds) and not any(
-                pa.types.is_nested(k.value_type) for k in kinds):
+        elif (
+            kinds
+            and all(pa.types.is_list(k) for k in kinds)
+            and not any(pa.types.is_nested(k.value_type) for k in kinds)
+        ):
             kind = pa.list_(pa.string())
         else:
             kind = pa.string()
@@ -771,8 +780,12 @@ def _read_jsonl(source: InputFile) -> tuple[pa.Table, np.ndarray, list[BadRow]]:
     if not tables or (sum(t.num_rows for t in tables) == 0 and not bad):
         raise InputError(source.display, "the file has no JSON records (only blank lines)")
     if sum(t.num_rows for t in tables) == 0:
-        raise InputError(source.display, f"no record can be read: {bad[0].detail}",
-                         line=bad[0].line, hint="each line must be one JSON object")
+        raise InputError(
+            source.display,
+            f"no record can be read: {bad[0].detail}",
+            line=bad[0].line,
+            hint="each line must be one JSON object",
+        )
     return _unify(tables), np.concatenate(lines), bad
 
 

@@ -43,22 +43,75 @@ __all__ = [
 #: ``--tz``, as hours east of UTC. Ambiguous ones (``IST``, ``CST`` in China) take the reading
 #: most common in social-media exports (North American zones for ``CST``; India for ``IST``).
 ZONE_ABBREVIATIONS: dict[str, float] = {
-    "UTC": 0, "GMT": 0, "Z": 0, "UT": 0, "WET": 0, "WEST": 1, "BST": 1, "IST": 5.5,
-    "CET": 1, "CEST": 2, "MET": 1, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "TRT": 3,
-    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
-    "AKST": -9, "AKDT": -8, "HST": -10, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
-    "BRT": -3, "ART": -3, "PKT": 5, "ICT": 7, "WIB": 7, "SGT": 8, "HKT": 8, "PHT": 8,
-    "JST": 9, "KST": 9, "AWST": 8, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11,
-    "NZST": 12, "NZDT": 13, "SAST": 2, "CAT": 2, "EAT": 3, "WAT": 1,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "UT": 0,
+    "WET": 0,
+    "WEST": 1,
+    "BST": 1,
+    "IST": 5.5,
+    "CET": 1,
+    "CEST": 2,
+    "MET": 1,
+    "MEST": 2,
+    "EET": 2,
+    "EEST": 3,
+    "MSK": 3,
+    "TRT": 3,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+    "AKST": -9,
+    "AKDT": -8,
+    "HST": -10,
+    "AST": -4,
+    "ADT": -3,
+    "NST": -3.5,
+    "NDT": -2.5,
+    "BRT": -3,
+    "ART": -3,
+    "PKT": 5,
+    "ICT": 7,
+    "WIB": 7,
+    "SGT": 8,
+    "HKT": 8,
+    "PHT": 8,
+    "JST": 9,
+    "KST": 9,
+    "AWST": 8,
+    "ACST": 9.5,
+    "ACDT": 10.5,
+    "AEST": 10,
+    "AEDT": 11,
+    "NZST": 12,
+    "NZDT": 13,
+    "SAST": 2,
+    "CAT": 2,
+    "EAT": 3,
+    "WAT": 1,
 }
 
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.I)
 _TRAILING_ZONE = re.compile(r"^(.*\d)\s*\(?([A-Za-z]{1,5})\)?$")
 _NAIVE_ISO = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?$")
 _LOCAL_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%b %d, %Y %I:%M %p",
-    "%b %d, %Y %I:%M:%S %p", "%d %b %Y %H:%M:%S", "%a %b %d %H:%M:%S %Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %I:%M:%S %p",
+    "%d %b %Y %H:%M:%S",
+    "%a %b %d %H:%M:%S %Y",
 )
 
 
@@ -80,8 +133,10 @@ def parse_tz(text: str, option: str = "--tz") -> tzinfo:
     except (ZoneInfoNotFoundError, ValueError):
         pass
     raise ParameterError(
-        option, "an IANA time zone (Europe/Berlin), an offset (+02:00) or an abbreviation "
-        "(EDT, CET, ...)", text)
+        option,
+        "an IANA time zone (Europe/Berlin), an offset (+02:00) or an abbreviation (EDT, CET, ...)",
+        text,
+    )
 
 
 @dataclass(frozen=True)
@@ -156,15 +211,17 @@ class InputOptions:
             if rule.tz is not None:
                 parse_tz(rule.tz)
         if not 0 <= self.reject_warning_share <= 1:
-            raise ParameterError("reject_warning_share", "a share in [0, 1]",
-                                 self.reject_warning_share)
+            raise ParameterError(
+                "reject_warning_share", "a share in [0, 1]", self.reject_warning_share
+            )
         if self.list_sep == "":
             raise ParameterError("--list-sep", "a non-empty separator", self.list_sep)
 
     def for_file(self, display: str, mapping: Mapping[str, str]) -> FileSettings:
         """The settings of one file: its rule's, falling back to the global ones."""
-        settings = FileSettings(self.format, dict(mapping), self.list_sep, self.time_format,
-                                self.tz, self.permalink)
+        settings = FileSettings(
+            self.format, dict(mapping), self.list_sep, self.time_format, self.tz, self.permalink
+        )
         for rule in self.files:
             if rule.matches(display):
                 return FileSettings(
@@ -185,8 +242,7 @@ def _strings(table: Mapping[str, Any], where: str, path: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in table.items():
         if not isinstance(value, str):
-            raise InputError(path, f"{where}: the value of {key!r} must be text, "
-                                   f"got {value!r}")
+            raise InputError(path, f"{where}: the value of {key!r} must be text, got {value!r}")
         out[str(key)] = value
     return out
 
@@ -213,8 +269,9 @@ def load_mapping_file(
     known = {*_SETTING_KEYS, "map", "files", "reject_warning_share"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InputError(display, f"unknown keys {unknown}",
-                         hint="known: " + ", ".join(sorted(known)))
+        raise InputError(
+            display, f"unknown keys {unknown}", hint="known: " + ", ".join(sorted(known))
+        )
     mapping = _strings(data.get("map", {}), "[map]", display)
     rules: list[FileRule] = []
     for pattern, rule in (data.get("files") or {}).items():
@@ -223,14 +280,18 @@ def load_mapping_file(
         bad = sorted(set(rule) - {*_SETTING_KEYS, "map"})
         if bad:
             raise InputError(display, f"[files.{pattern!r}]: unknown keys {bad}")
-        settings = _strings({k: v for k, v in rule.items() if k != "map"},
-                            f"[files.{pattern!r}]", display)
-        rules.append(FileRule(
-            pattern=str(pattern),
-            mapping=_strings(rule["map"], f"[files.{pattern!r}.map]", display)
-            if "map" in rule else None,
-            **settings,
-        ))
+        settings = _strings(
+            {k: v for k, v in rule.items() if k != "map"}, f"[files.{pattern!r}]", display
+        )
+        rules.append(
+            FileRule(
+                pattern=str(pattern),
+                mapping=_strings(rule["map"], f"[files.{pattern!r}.map]", display)
+                if "map" in rule
+                else None,
+                **settings,
+            )
+        )
     top = _strings({k: v for k, v in data.items() if k in _SETTING_KEYS}, "top level", display)
     base = base or InputOptions()
     chosen: dict[str, Any] = {}
@@ -239,8 +300,9 @@ def load_mapping_file(
         default = getattr(InputOptions(), key)
         chosen[key] = given if given != default else top.get(key, default)
     share = data.get("reject_warning_share", base.reject_warning_share)
-    options = replace(base, **chosen, files=(*base.files, *rules),
-                      reject_warning_share=float(share))
+    options = replace(
+        base, **chosen, files=(*base.files, *rules), reject_warning_share=float(share)
+    )
     return options, mapping
 
 
@@ -302,8 +364,9 @@ def _localize_one(text: str, time_format: str | None, zone: tzinfo | None) -> st
             moment = datetime.strptime(value, time_format)
         except ValueError:
             moment = None
-    if moment is None and (abbreviation is not None or (zone is not None and
-                                                         _NAIVE_ISO.match(value))):
+    if moment is None and (
+        abbreviation is not None or (zone is not None and _NAIVE_ISO.match(value))
+    ):
         moment = _parse_local(value)
     if moment is None:
         return None
@@ -329,14 +392,13 @@ def localize_times(
     zone = parse_tz(tz) if tz else None
     if time_format is None and zone is None:
         candidates = pc.fill_null(
-            pc.match_substring_regex(array, r"\d\s*\(?[A-Za-z]{1,5}\)?\s*$"), False)
+            pc.match_substring_regex(array, r"\d\s*\(?[A-Za-z]{1,5}\)?\s*$"), False
+        )
         if not pc.any(candidates).as_py():
             return column
     encoded = array.dictionary_encode()
     values = encoded.dictionary.to_pylist()
-    rewritten = [
-        None if v is None else (_localize_one(v, time_format, zone) or v) for v in values
-    ]
+    rewritten = [None if v is None else (_localize_one(v, time_format, zone) or v) for v in values]
     if rewritten == values:
         return column
     dictionary = pa.array(rewritten, pa.string())

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Usage", "usage_problems"]
 
-_TIME_HINT = ("times with a zone abbreviation (EDT) are read; for another layout give "
-              "--time-format (e.g. '%d/%m/%Y %H:%M') and --tz")
+_TIME_HINT = (
+    "times with a zone abbreviation (EDT) are read; for another layout give "
+    "--time-format (e.g. '%d/%m/%Y %H:%M') and --tz"
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,9 @@ class Usage:
 
 
 def _counts(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{reason}: {n:,}" for reason, n in sorted(counts.items(),
-                                                                key=lambda kv: -kv[1]))
+    return ", ".join(
+        f"{reason}: {n:,}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])
+    )
 
 
 def _first_reject(ingested: Ingested) -> str:
@@ -73,17 +76,22 @@ def usage_problems(
             hint = f" ({_TIME_HINT})"
         return Usage(
             f"every one of the {read:,} rows read was rejected ({_counts(rejected)})"
-            f"{_first_reject(ingested)}; --rejects FILE lists them all{hint}", warnings)
+            f"{_first_reject(ingested)}; --rejects FILE lists them all{hint}",
+            warnings,
+        )
     share = (read - used) / read
     if share > reject_warning_share:
         hint = f"; {_TIME_HINT}" if {"bad_timestamp"} & set(rejected) else ""
         warnings.append(
             f"{read - used:,} of {read:,} rows read ({share:.0%}) were rejected "
-            f"({_counts(rejected)}); --rejects FILE lists them{hint}")
+            f"({_counts(rejected)}); --rejects FILE lists them{hint}"
+        )
     if actions_by_kind is not None and sum(actions_by_kind.values()) == 0:
         kinds = ", ".join(sorted(actions_by_kind)) or "(none)"
         return Usage(
             f"the {used:,} posts read gave no action of the kinds compared ({kinds}): no "
             "reposts, links, hashtags or texts long enough; choose other --kinds, or check "
-            "that the columns are mapped (--map, --format)", warnings)
+            "that the columns are mapped (--map, --format)",
+            warnings,
+        )
     return Usage(None, warnings)

@@ -203,8 +203,13 @@ def _micros(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A timestamp array (any unit or zone) as UTC microseconds and a validity mask; a value
     whose microseconds would not fit in 64 bits is invalid (a cast would wrap it)."""
     if pa.types.is_date(array.type):
-        days = array.cast(pa.date32()).cast(pa.int32()).fill_null(0).to_numpy(
-            zero_copy_only=False).astype(np.int64)
+        days = (
+            array.cast(pa.date32())
+            .cast(pa.int32())
+            .fill_null(0)
+            .to_numpy(zero_copy_only=False)
+            .astype(np.int64)
+        )
         valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
         return days * 86_400_000_000, valid
     valid = np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -216,9 +221,7 @@ def _micros(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.where(fits, raw, 0) * factor, valid & fits
 
 
-def _query_strings(
-    con: duckdb.DuckDBPyConnection, strings: pa.Array, select: str
-) -> pa.Table:
+def _query_strings(con: duckdb.DuckDBPyConnection, strings: pa.Array, select: str) -> pa.Table:
     """Run ``select`` (which reads ``{table}`` with columns ``i``, the row, and ``s``, the
     string) over ``strings`` in DuckDB; the result comes back in row order."""
     name = "_inconcert_strings"
@@ -238,7 +241,8 @@ def _iso_fast(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[np.nda
         except pa.ArrowInvalid:
             continue
     result = _query_strings(
-        con, strings,
+        con,
+        strings,
         "SELECT i, CASE WHEN isfinite(t) THEN t END AS t "
         "FROM (SELECT i, TRY_CAST(s AS TIMESTAMPTZ) AS t FROM {table})",
     )
@@ -372,7 +376,8 @@ def _drop_empty_items(lists: pa.Array) -> pa.Array:
 def _json_lists(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[pa.Array, np.ndarray]:
     """Strings starting with '[' parsed as JSON arrays; also the mask of those that are not."""
     result = _query_strings(
-        con, strings,
+        con,
+        strings,
         "SELECT i, CASE WHEN ok THEN from_json(s, '[\"VARCHAR\"]') END AS l, NOT ok AS bad "
         "FROM (SELECT i, s, CASE WHEN json_valid(s) THEN json_type(s) = 'ARRAY' "
         "ELSE false END AS ok FROM {table})",

@@ -141,9 +141,12 @@ def _read_csv(path: Path) -> pa.Table:
         with open(path, encoding="utf-8", newline="") as fh:
             header = fh.readline()
     except UnicodeDecodeError as err:
-        raise InputError(path, f"is not valid UTF-8 (byte 0x{err.object[err.start]:02x} at "
-                         f"byte {err.start}): not an inconcert output table",
-                         hint="rerun inconcert detect to write the results again") from err
+        raise InputError(
+            path,
+            f"is not valid UTF-8 (byte 0x{err.object[err.start]:02x} at "
+            f"byte {err.start}): not an inconcert output table",
+            hint="rerun inconcert detect to write the results again",
+        ) from err
     except OSError as err:
         raise InputError(path, f"cannot be read ({err.strerror or err})") from err
     if not header.strip():

@@ -371,8 +371,9 @@ class SimulationConfig:
             self._set(name, _check_float_range(name, getattr(self, name)))
         _check_float("participation", self.participation, 0.0, 1.0, low_open=True)
         if not isinstance(self.fan_delay_median, int | float) or not self.fan_delay_median > 0:
-            raise ParameterError("fan_delay_median", "a number of seconds > 0",
-                                 self.fan_delay_median)
+            raise ParameterError(
+                "fan_delay_median", "a number of seconds > 0", self.fan_delay_median
+            )
         if not isinstance(self.fan_delay_sigma, int | float) or self.fan_delay_sigma < 0:
             raise ParameterError("fan_delay_sigma", "a number >= 0", self.fan_delay_sigma)
         for name in (

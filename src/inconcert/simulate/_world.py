@@ -590,8 +590,9 @@ def _celebrity_fans(world: _World, rng: np.random.Generator, posts: _Posts) -> N
         does = rng.random((len(own), len(fans))) < eagerness
         post_idx, fan_idx = np.nonzero(does)
         cfg = world.config
-        delay = 30 + rng.lognormal(np.log(cfg.fan_delay_median), cfg.fan_delay_sigma,
-                                   size=len(post_idx)).astype(np.int64)
+        delay = 30 + rng.lognormal(
+            np.log(cfg.fan_delay_median), cfg.fan_delay_sigma, size=len(post_idx)
+        ).astype(np.int64)
         times = world.orig_time[own[post_idx]] + delay
         keep = times < world.end
         posts.add_reposts(fans[fan_idx[keep]], times[keep], world.orig_pos[own[post_idx[keep]]])

@@ -53,8 +53,9 @@ class CompatPipeline(Protocol):
     """Another tool's semantics for the co-actions and edges stages (``DetectOptions.compat``).
     The groups and evidence stages run on what it returns as on inconcert's own."""
 
-    def build(self, eng: Engine, actions: pa.Table,
-              options: DetectOptions) -> tuple[Relations, pa.Table]:
+    def build(
+        self, eng: Engine, actions: pa.Table, options: DetectOptions
+    ) -> tuple[Relations, pa.Table]:
         """Create the co-actions (``Relations.actions`` and ``coactions``); return the
         relations and the candidate edges."""
         ...

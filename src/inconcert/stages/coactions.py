@@ -61,8 +61,12 @@ def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) 
 
 
 def build(
-    eng: Engine, actions: pa.Table, options: DetectOptions, warnings: list[str],
-    summary: dict[str, Any], near: NearCheck | None = None,
+    eng: Engine,
+    actions: pa.Table,
+    options: DetectOptions,
+    warnings: list[str],
+    summary: dict[str, Any],
+    near: NearCheck | None = None,
 ) -> Relations:
     """Create the co-actions of ``actions`` (inconcert's semantics) and the relations they
     come from; notes go to ``warnings`` and counts to ``summary``."""
@@ -73,8 +77,10 @@ def build(
     default_us = round(float(options.window) * MICROS)
     mp = options.min_participation
     summary["actions"] = actions.num_rows
-    n = eng.create(rel.acts, plan.prefilter_sql(
-        rel.actions, mp, plan.window_case_sql(windows_us, default_us, "a.kind")))
+    n = eng.create(
+        rel.acts,
+        plan.prefilter_sql(rel.actions, mp, plan.window_case_sql(windows_us, default_us, "a.kind")),
+    )
     summary["actions_after_min_participation"] = n
     paired = rel.acts
     # every action's count of actions on its object within ±window (itself included): the
@@ -104,12 +110,19 @@ def build(
     eng.create("ic_part", plan.participation_sql("ic_co", mp))
     summary["coactions"] = eng.create(rel.coactions, plan.participating_sql("ic_co", "ic_part"))
     eng.drop("ic_co")
-    return Relations(actions=rel.actions, acts=rel.acts, near=rel.near, paired=paired,
-                     coactions=rel.coactions, similarity=similarity)
+    return Relations(
+        actions=rel.actions,
+        acts=rel.acts,
+        near=rel.near,
+        paired=paired,
+        coactions=rel.coactions,
+        similarity=similarity,
+    )
 
 
-def _check_similar(eng: Engine, coactions: str, near: NearCheck, options: DetectOptions,
-                   summary: dict[str, Any]) -> str:
+def _check_similar(
+    eng: Engine, coactions: str, near: NearCheck, options: DetectOptions, summary: dict[str, Any]
+) -> str:
     """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
     alike (clusters can chain); record every such pair's similarity; return that relation."""
     ids = near.posts.column("post_id")
@@ -120,12 +133,17 @@ def _check_similar(eng: Engine, coactions: str, near: NearCheck, options: Detect
         ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
         sim = clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
         threshold = options.similarity if kind == "neartext" else options.paraphrase_similarity
-        parts.append(pa.table({
-            "kind": pa.array([kind] * rows.num_rows, pa.string()),
-            "post_a": rows.column("post_a"), "post_b": rows.column("post_b"),
-            "similarity": pa.array(sim, pa.float64()),
-            "threshold": pa.array([float(threshold)] * rows.num_rows, pa.float64()),
-        }))
+        parts.append(
+            pa.table(
+                {
+                    "kind": pa.array([kind] * rows.num_rows, pa.string()),
+                    "post_a": rows.column("post_a"),
+                    "post_b": rows.column("post_b"),
+                    "similarity": pa.array(sim, pa.float64()),
+                    "threshold": pa.array([float(threshold)] * rows.num_rows, pa.float64()),
+                }
+            )
+        )
     similarity = "ic_similarity"
     eng.load(similarity, pa.concat_tables(parts))
     dropped = eng.create("ic_sim_low", plan.dissimilar_pairs_sql(similarity))

@@ -28,15 +28,15 @@ __all__ = ["build", "finish", "keep", "put_first", "quantile_type7", "weigh"]
 MICROS = plan.MICROS
 
 
-def prune(eng: Engine, rel: Relations, options: DetectOptions,
-          summary: dict[str, Any]) -> None:
+def prune(eng: Engine, rel: Relations, options: DetectOptions, summary: dict[str, Any]) -> None:
     """Keep in ``rel.coactions`` only the pairs that can pass the edge thresholds: an edge's
     events and occasions are each at most its co-actions, so a pair with fewer co-actions than
     ``min_weight`` or ``min_occasions`` can never be kept. A cheap grouped count finds them
     before the distinct counts, the occasions and the null model run. (With ``edge_quantile``,
     CooRTweet's quantile of *all* edges' weights, nothing is pruned.)"""
-    floor = 1 if options.edge_quantile is not None else max(options.min_weight,
-                                                             options.min_occasions)
+    floor = (
+        1 if options.edge_quantile is not None else max(options.min_weight, options.min_occasions)
+    )
     if floor <= 1:
         return
     kept = eng.create("ic_cand", plan.candidate_pairs_sql(rel.coactions, floor))
@@ -49,15 +49,23 @@ def prune(eng: Engine, rel: Relations, options: DetectOptions,
     eng.drop("ic_co_cand")
 
 
-def build(eng: Engine, rel: Relations, options: DetectOptions,
-          summary: dict[str, Any]) -> tuple[Relations, pa.Table]:
+def build(
+    eng: Engine, rel: Relations, options: DetectOptions, summary: dict[str, Any]
+) -> tuple[Relations, pa.Table]:
     """Prune, then aggregate the co-actions per pair into ``edges``; return the relations
     (with ``edges``) and the candidate edges in ``(account_a, account_b)`` order."""
     prune(eng, rel, options, summary)
     name = "ic_edges"
-    eng.create(name, plan.edges_sql(
-        rel.coactions, options.kinds, eng.dialect, speeds=speeds_us(options),
-        occasion_gap=round(options.occasion_gap * MICROS)))
+    eng.create(
+        name,
+        plan.edges_sql(
+            rel.coactions,
+            options.kinds,
+            eng.dialect,
+            speeds=speeds_us(options),
+            occasion_gap=round(options.occasion_gap * MICROS),
+        ),
+    )
     return replace(rel, edges=name), eng.fetch(plan.sorted_sql(name, "account_a", "account_b"))
 
 
@@ -98,25 +106,42 @@ def weigh(eng: Engine, rel: Relations, edges: pa.Table, options: DetectOptions) 
         norms = eng.fetch(plan.tfidf_norms_sql(rel.acts))
         names = pc.unique(norms.column("account_id"))
         sq = np.zeros(len(names))
-        np.add.at(sq, pc.index_in(norms.column("account_id"), names).to_numpy(
-            zero_copy_only=False), norms.column("sq").to_numpy())
-        keys = pc.binary_join_element_wise(edges.column("account_a"), edges.column("account_b"),
-                                           "\x1f")
-        tkeys = pc.binary_join_element_wise(terms.column("account_a"),
-                                            terms.column("account_b"), "\x1f")
+        np.add.at(
+            sq,
+            pc.index_in(norms.column("account_id"), names).to_numpy(zero_copy_only=False),
+            norms.column("sq").to_numpy(),
+        )
+        keys = pc.binary_join_element_wise(
+            edges.column("account_a"), edges.column("account_b"), "\x1f"
+        )
+        tkeys = pc.binary_join_element_wise(
+            terms.column("account_a"), terms.column("account_b"), "\x1f"
+        )
         dot = np.zeros(edges.num_rows)
-        np.add.at(dot, pc.index_in(tkeys, keys).to_numpy(zero_copy_only=False),
-                  terms.column("term").to_numpy())
-        na = np.sqrt(sq[pc.index_in(edges.column("account_a"), names).to_numpy(
-            zero_copy_only=False)])
-        nb = np.sqrt(sq[pc.index_in(edges.column("account_b"), names).to_numpy(
-            zero_copy_only=False)])
+        np.add.at(
+            dot,
+            pc.index_in(tkeys, keys).to_numpy(zero_copy_only=False),
+            terms.column("term").to_numpy(),
+        )
+        na = np.sqrt(
+            sq[pc.index_in(edges.column("account_a"), names).to_numpy(zero_copy_only=False)]
+        )
+        nb = np.sqrt(
+            sq[pc.index_in(edges.column("account_b"), names).to_numpy(zero_copy_only=False)]
+        )
         cos = np.where(na * nb > 0, dot / np.maximum(na * nb, 1e-300), 0.0)
         edges = edges.append_column("tfidf_cosine", pa.array(np.round(cos, 12), pa.float64()))
-    source = {"events": "events", "coactions": "coactions", "objects": "objects",
-              "tfidf": "tfidf_cosine"}[options.weight_by]
-    weight = pc.cast(edges.column(source), pa.float64()) if source == "tfidf_cosine" \
+    source = {
+        "events": "events",
+        "coactions": "coactions",
+        "objects": "objects",
+        "tfidf": "tfidf_cosine",
+    }[options.weight_by]
+    weight = (
+        pc.cast(edges.column(source), pa.float64())
+        if source == "tfidf_cosine"
         else edges.column(source)
+    )
     return put_first(edges, {"weight": weight})
 
 
@@ -126,13 +151,16 @@ def keep(edges: pa.Table, options: DetectOptions) -> pa.Table:
     (when set)."""
     if edges.num_rows == 0:
         return edges
-    mask = pc.and_(pc.greater_equal(edges.column("events"), options.min_weight),
-                   pc.greater_equal(edges.column("occasions"), options.min_occasions))
+    mask = pc.and_(
+        pc.greater_equal(edges.column("events"), options.min_weight),
+        pc.greater_equal(edges.column("occasions"), options.min_occasions),
+    )
     if options.max_q is not None:
         mask = pc.and_(mask, pc.less_equal(edges.column("q_value"), options.max_q))
     if options.edge_quantile is not None:
         cut = quantile_type7(
-            edges.column("weight").to_numpy(zero_copy_only=False), options.edge_quantile)
+            edges.column("weight").to_numpy(zero_copy_only=False), options.edge_quantile
+        )
         mask = pc.and_(mask, pc.greater(edges.column("weight"), cut))
     return edges.filter(mask)
 

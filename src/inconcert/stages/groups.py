@@ -19,8 +19,9 @@ __all__ = ["assign", "rank"]
 
 def assign(edges: pa.Table, options: DetectOptions) -> tuple[pa.Table, pa.Table]:
     """``(edges with group_id and component_id, one row per account of the network)``."""
-    part = partition(edges, method=options.community, resolution=options.resolution,
-                     seed=options.seed)
+    part = partition(
+        edges, method=options.community, resolution=options.resolution, seed=options.seed
+    )
     group, component = edge_groups(edges, part.accounts)
     return put_first(edges, {"group_id": group, "component_id": component}), part.accounts
 
@@ -35,6 +36,7 @@ def rank(
     edges = apply_group_ids(edges, mapping)
     accounts = apply_group_ids(accounts, mapping)
     accounts = accounts.append_column("score", account_scores(edges, accounts)).sort_by(
-        [("group_id", "ascending"), ("account_id", "ascending")])
+        [("group_id", "ascending"), ("account_id", "ascending")]
+    )
     evidence = apply_group_ids(evidence, mapping).sort_by("group_id")  # stable: keeps order
     return edges, accounts, groups, evidence

@@ -39,18 +39,23 @@ MICROS = plan.MICROS
 def add_pvalues(edges: pa.Table) -> pa.Table:
     """``p_value`` (Poisson, at least the observed co-actions given ``expected_coactions``)
     and ``q_value`` (Benjamini–Hochberg over these edges)."""
-    lam = np.nan_to_num(edges.column("expected_coactions").to_numpy(zero_copy_only=False)
-                        .astype(np.float64))
+    lam = np.nan_to_num(
+        edges.column("expected_coactions").to_numpy(zero_copy_only=False).astype(np.float64)
+    )
     k = edges.column("coactions").to_numpy().astype(np.float64)
     p = poisson_sf(k, lam)
-    edges = edges.set_column(edges.column_names.index("expected_coactions"),
-                             "expected_coactions", pa.array(lam, pa.float64()))
+    edges = edges.set_column(
+        edges.column_names.index("expected_coactions"),
+        "expected_coactions",
+        pa.array(lam, pa.float64()),
+    )
     edges = edges.append_column("p_value", pa.array(p, pa.float64()))
     return edges.append_column("q_value", pa.array(bh_qvalues(p), pa.float64()))
 
 
-def expected(eng: Engine, rel: Relations, edges: pa.Table, posts: pa.Table | None,
-             options: DetectOptions) -> pa.Table:
+def expected(
+    eng: Engine, rel: Relations, edges: pa.Table, posts: pa.Table | None, options: DetectOptions
+) -> pa.Table:
     """``edges`` (``rel.edges`` in account order) with the null model's expected co-actions (see
     :mod:`inconcert.significance`): per kind and direction the larger of the pool term and,
     for reposts, quotes and replies of posts in ``posts``, the source term. Every float sum
@@ -78,8 +83,11 @@ def expected(eng: Engine, rel: Relations, edges: pa.Table, posts: pa.Table | Non
             # leave the pair's own co-actions out of each side's exposure: the evidence under
             # test does not explain itself
             col = f"{name}_coactions"
-            own = edges.column(col).to_numpy().astype(np.float64) \
-                if col in edges.column_names else np.zeros(edges.num_rows)
+            own = (
+                edges.column(col).to_numpy().astype(np.float64)
+                if col in edges.column_names
+                else np.zeros(edges.num_rows)
+            )
             ab = n[k, ib] * np.maximum(e[k, ia] - own, 0.0) / total[k]
             ba = n[k, ia] * np.maximum(e[k, ib] - own, 0.0) / total[k]
             if name in sources:
@@ -91,13 +99,16 @@ def expected(eng: Engine, rel: Relations, edges: pa.Table, posts: pa.Table | Non
                 ab, ba = np.maximum(ab, hab_ab), np.maximum(ba, hab_ba)
                 by_habit += (hab_ab + hab_ba) / 2
             lam += (ab + ba) / 2
-    return edges.append_column("expected_coactions", pa.array(lam, pa.float64())) \
-        .append_column("expected_by_source", pa.array(by_source, pa.float64())) \
+    return (
+        edges.append_column("expected_coactions", pa.array(lam, pa.float64()))
+        .append_column("expected_by_source", pa.array(by_source, pa.float64()))
         .append_column("expected_by_habit", pa.array(by_habit, pa.float64()))
+    )
 
 
-def _habit_terms(eng: Engine, rel: Relations, n_edges: int,
-                 options: DetectOptions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _habit_terms(
+    eng: Engine, rel: Relations, n_edges: int, options: DetectOptions
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The habit term per kind, A→B and B→A per edge (:mod:`inconcert.significance`):
     ``Σ_o Σ_h x_h · (n_Y,o - k_Y,o) · f_o,h · 2w / Δ`` with ``f_o,h`` the object's share of
     its other actions in time bin ``h`` of width ``Δ = max(1 h, 4w)``."""
@@ -105,8 +116,11 @@ def _habit_terms(eng: Engine, rel: Relations, n_edges: int,
     if not n_edges:
         return out
     eng.create("ic_edge_ids_h", plan.edge_ids_sql(str(rel.edges)))
-    rows = eng.fetch(plan.habit_terms_sql(rel.acts, "ic_edge_ids_h", rel.coactions,
-                                          eng.dialect, HABIT_BIN_FLOOR_S * MICROS))
+    rows = eng.fetch(
+        plan.habit_terms_sql(
+            rel.acts, "ic_edge_ids_h", rel.coactions, eng.dialect, HABIT_BIN_FLOOR_S * MICROS
+        )
+    )
     eng.drop("ic_edge_ids_h")
     for kind in sorted(pc.unique(rows.column("kind")).to_pylist()):
         sub = rows.filter(pc.equal(rows.column("kind"), kind))
@@ -115,29 +129,39 @@ def _habit_terms(eng: Engine, rel: Relations, n_edges: int,
         sides = []
         for side in (0, 1):
             part = sub.filter(pc.equal(sub.column("side"), side))
-            term = part.column("num").to_numpy().astype(np.float64) \
-                / part.column("den").to_numpy().astype(np.float64) * share
+            term = (
+                part.column("num").to_numpy().astype(np.float64)
+                / part.column("den").to_numpy().astype(np.float64)
+                * share
+            )
             sides.append(np.bincount(part.column("e").to_numpy(), term, n_edges))
         out[kind] = (sides[0], sides[1])
     return out
 
 
-def _source_terms(eng: Engine, rel: Relations, posts: pa.Table | None, kinds: list[str],
-                  n_edges: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _source_terms(
+    eng: Engine, rel: Relations, posts: pa.Table | None, kinds: list[str], n_edges: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The source term of the null model per kind with sources, A→B and B→A per edge (in
     account order): ``Σ_S n_A,S · π_B,S¬A · P_t(A, B)`` (:mod:`inconcert.significance`)."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if posts is None or not posts.num_rows or not set(kinds) & set(plan.SOURCE_KINDS):
         return out
     t = pc.cast(pc.cast(posts.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
-    eng.load("ic_post_accounts", pa.table({"post_id": posts.column("post_id"),
-                                           "account_id": posts.column("account_id"), "t": t}))
+    eng.load(
+        "ic_post_accounts",
+        pa.table(
+            {"post_id": posts.column("post_id"), "account_id": posts.column("account_id"), "t": t}
+        ),
+    )
     eng.create("ic_sources", plan.sources_sql(rel.acts, "ic_post_accounts"))
     eng.drop("ic_post_accounts")
     if eng.create("ic_source_objects", plan.source_objects_sql(rel.acts, "ic_sources")):
         eng.create("ic_edge_ids", plan.edge_ids_sql(str(rel.edges)))
-        eng.create("ic_pair_sources", plan.pair_sources_sql(
-            "ic_source_objects", "ic_edge_ids", rel.coactions, "ic_sources"))
+        eng.create(
+            "ic_pair_sources",
+            plan.pair_sources_sql("ic_source_objects", "ic_edge_ids", rel.coactions, "ic_sources"),
+        )
         pairs = eng.fetch(plan.source_affinity_sql("ic_source_objects", "ic_pair_sources"))
         eng.drop("ic_pair_sources")
         timing = _timing(eng, rel, pairs, n_edges, "ic_sources", "ic_edge_ids")
@@ -150,15 +174,18 @@ def _source_terms(eng: Engine, rel: Relations, posts: pa.Table | None, kinds: li
             p_t = timing[kind][edge[order]]
             ab = source_expectation(c["n_a"], c["n_b"], c["n_s"], c["c"], p_t)
             ba = source_expectation(c["n_b"], c["n_a"], c["n_s"], c["c"], p_t)
-            out[kind] = (np.bincount(edge[order], ab, n_edges),
-                         np.bincount(edge[order], ba, n_edges))
+            out[kind] = (
+                np.bincount(edge[order], ab, n_edges),
+                np.bincount(edge[order], ba, n_edges),
+            )
     eng.drop("ic_source_objects")
     eng.drop("ic_sources")
     return out
 
 
-def _timing(eng: Engine, rel: Relations, pairs: pa.Table, n_edges: int, sources: str,
-            edge_ids: str) -> dict[str, np.ndarray]:
+def _timing(
+    eng: Engine, rel: Relations, pairs: pa.Table, n_edges: int, sources: str, edge_ids: str
+) -> dict[str, np.ndarray]:
     """Per kind, per edge: ``P_t``, the chance that the two accounts, each acting at its own
     usual latency after the referenced posts (its latency histogram without the objects the
     pair co-acted on, plus :data:`~inconcert.significance.TIMING_PRIOR` pseudo-actions of
@@ -177,8 +204,9 @@ def _timing(eng: Engine, rel: Relations, pairs: pa.Table, n_edges: int, sources:
         per_account = np.zeros((len(names), bins))
         np.add.at(per_account, (acc, h.column("bin").to_numpy()), h.column("n").to_numpy())
         prior = per_account.sum(axis=0)
-        edges = np.unique(pair_ids[pc.equal(pairs.column("kind"), kind).to_numpy(
-            zero_copy_only=False)])
+        edges = np.unique(
+            pair_ids[pc.equal(pairs.column("kind"), kind).to_numpy(zero_copy_only=False)]
+        )
         # each side's own histogram, less its actions on the objects co-acted on
         left = np.zeros((n_edges, bins))
         right = np.zeros((n_edges, bins))
@@ -201,8 +229,9 @@ def _timing(eng: Engine, rel: Relations, pairs: pa.Table, n_edges: int, sources:
     return out
 
 
-def permutation(eng: Engine, rel: Relations, edges: pa.Table, options: DetectOptions,
-                progress: Progress) -> pa.Table:
+def permutation(
+    eng: Engine, rel: Relations, edges: pa.Table, options: DetectOptions, progress: Progress
+) -> pa.Table:
     """``p_permutation`` per candidate edge (see :func:`inconcert.significance.
     permutation_pvalues`): the same pairs of actions, account labels shuffled within kind."""
     pairs = eng.fetch(plan.action_pairs_sql(rel.paired, eng.dialect))
@@ -210,22 +239,32 @@ def permutation(eng: Engine, rel: Relations, edges: pa.Table, options: DetectOpt
     ids = acts.column("action_id").to_numpy()
     pos = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)
     pos[ids] = np.arange(ids.size)
-    names = pc.unique(pa.concat_arrays([
-        acts.column("account_id").combine_chunks(),
-        edges.column("account_a").combine_chunks(),
-        edges.column("account_b").combine_chunks(),
-    ])).sort()
+    names = pc.unique(
+        pa.concat_arrays(
+            [
+                acts.column("account_id").combine_chunks(),
+                edges.column("account_a").combine_chunks(),
+                edges.column("account_b").combine_chunks(),
+            ]
+        )
+    ).sort()
     code = pc.index_in(acts.column("account_id"), names).to_numpy(zero_copy_only=False)
     kinds = pc.index_in(acts.column("kind"), pc.unique(acts.column("kind"))).to_numpy(
-        zero_copy_only=False)
+        zero_copy_only=False
+    )
     _, p = permutation_pvalues(
-        pos[pairs.column("x_action").to_numpy()], pos[pairs.column("y_action").to_numpy()],
-        code.astype(np.int64), kinds.astype(np.int64),
-        pc.index_in(edges.column("account_a"), names).to_numpy(zero_copy_only=False)
+        pos[pairs.column("x_action").to_numpy()],
+        pos[pairs.column("y_action").to_numpy()],
+        code.astype(np.int64),
+        kinds.astype(np.int64),
+        pc.index_in(edges.column("account_a"), names)
+        .to_numpy(zero_copy_only=False)
         .astype(np.int64),
-        pc.index_in(edges.column("account_b"), names).to_numpy(zero_copy_only=False)
+        pc.index_in(edges.column("account_b"), names)
+        .to_numpy(zero_copy_only=False)
         .astype(np.int64),
-        permutations=options.permutations, seed=options.seed,
+        permutations=options.permutations,
+        seed=options.seed,
         progress=lambda done, total: progress("permutations", done, total),
     )
     return edges.append_column("p_permutation", pa.array(p, pa.float64()))

@@ -84,8 +84,18 @@ FORMATS: tuple[PlatformFormat, ...] = tuple(
 )
 
 _CANONICAL_LISTS = ("urls", "hashtags", "mentions", "image_hashes")
-_COLUMNS = ("post_id", "account_id", "timestamp", "platform", "text", *_CANONICAL_LISTS,
-            "repost_of", "reply_to", "quote_of", "permalink")
+_COLUMNS = (
+    "post_id",
+    "account_id",
+    "timestamp",
+    "platform",
+    "text",
+    *_CANONICAL_LISTS,
+    "repost_of",
+    "reply_to",
+    "quote_of",
+    "permalink",
+)
 
 
 def format_by_name(name: str) -> PlatformFormat:
@@ -94,7 +104,8 @@ def format_by_name(name: str) -> PlatformFormat:
         if fmt.name == name:
             return fmt
     raise ParameterError(
-        "--format", "auto, table or one of " + ", ".join(f.name for f in FORMATS), name)
+        "--format", "auto, table or one of " + ", ".join(f.name for f in FORMATS), name
+    )
 
 
 def _best(candidates: Iterable[PlatformFormat], test: Any) -> PlatformFormat | None:
@@ -122,8 +133,9 @@ def detect_json(records: Sequence[Any]) -> PlatformFormat | None:
 
 def detect_columns(names: Sequence[str]) -> PlatformFormat | None:
     """The first table format whose columns the file has."""
-    return _best((f for f in FORMATS if f.container == "csv"),
-                 lambda f: _safe_match(f, list(names)))
+    return _best(
+        (f for f in FORMATS if f.container == "csv"), lambda f: _safe_match(f, list(names))
+    )
 
 
 def _safe_match(fmt: PlatformFormat, value: Any) -> bool:
@@ -142,8 +154,12 @@ def _decode(source: InputFile, raw: bytes, line: int, first: bool) -> str:
     try:
         return raw.decode("utf-8-sig" if first else "utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(source.display, f"is not valid UTF-8 ({exc.reason})", line=line,
-                         hint="re-encode the file as UTF-8") from exc
+        raise InputError(
+            source.display,
+            f"is not valid UTF-8 ({exc.reason})",
+            line=line,
+            hint="re-encode the file as UTF-8",
+        ) from exc
 
 
 def _first_json_line(source: InputFile) -> Any:
@@ -161,7 +177,7 @@ def _first_json_line(source: InputFile) -> Any:
     buffer = buffer.lstrip()
     line = buffer.split(b"\n", 1)[0].strip()
     if line.startswith(codecs.BOM_UTF8):
-        line = line[len(codecs.BOM_UTF8):]
+        line = line[len(codecs.BOM_UTF8) :]
     try:
         return json.loads(line.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -179,8 +195,12 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(source.display, f"invalid JSON: {exc.msg}", line=exc.lineno,
-                             hint="a .json file must hold one JSON document") from exc
+            raise InputError(
+                source.display,
+                f"invalid JSON: {exc.msg}",
+                line=exc.lineno,
+                hint="a .json file must hold one JSON document",
+            ) from exc
         except RecursionError as exc:
             raise InputError(source.display, "the JSON document is nested too deeply") from exc
         records = list(iter_records(document))
@@ -193,18 +213,29 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
         try:
             records.append(json.loads(text))
         except json.JSONDecodeError as exc:
-            raise InputError(source.display, f"invalid JSON: {exc.msg} at column {exc.colno}",
-                             line=number, hint="each line must be one JSON value") from exc
+            raise InputError(
+                source.display,
+                f"invalid JSON: {exc.msg} at column {exc.colno}",
+                line=number,
+                hint="each line must be one JSON value",
+            ) from exc
         except RecursionError:
-            bad.append(BadRow(number, "the record is nested too deeply to read",
-                              json.dumps(text[:_RECORD_LIMIT]), "bad_record"))
+            bad.append(
+                BadRow(
+                    number,
+                    "the record is nested too deeply to read",
+                    json.dumps(text[:_RECORD_LIMIT]),
+                    "bad_record",
+                )
+            )
             continue
         lines.append(number)
     return records, lines, bad
 
 
-def _generic_json(source: InputFile, records: list[Any], lines: list[int],
-                  mapping: Mapping[str, str]) -> RawFile:
+def _generic_json(
+    source: InputFile, records: list[Any], lines: list[int], mapping: Mapping[str, str]
+) -> RawFile:
     """JSON records of no known format: top-level keys as columns, plus each dotted path the
     mapping names (``user.id_str``) as a column of that name."""
     rows: list[Mapping[str, Any]] = []
@@ -223,7 +254,8 @@ def _generic_json(source: InputFile, records: list[Any], lines: list[int],
             values = [get(row, path) for row in rows]
             if any(v is not None for v in values):
                 columns[path] = _json_column(
-                    [v if not isinstance(v, Mapping) else json.dumps(v) for v in values])
+                    [v if not isinstance(v, Mapping) else json.dumps(v) for v in values]
+                )
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(rows))})
     return RawFile(source, _sha256(source), table, np.asarray(kept, dtype=np.int64), bad)
 
@@ -243,8 +275,12 @@ def _override(values: Post, item: Any, mapping: Mapping[str, str], sep: str | No
         if field not in _COLUMNS:
             continue
         value = get(item, path)
-        if field in _CANONICAL_LISTS and isinstance(value, str) and not sep and \
-                not value.startswith("["):
+        if (
+            field in _CANONICAL_LISTS
+            and isinstance(value, str)
+            and not sep
+            and not value.startswith("[")
+        ):
             values[field] = value.split()
         elif field in _CANONICAL_LISTS:
             values[field] = split_list(value, sep or ",")
@@ -276,14 +312,18 @@ def _convert(
             else:
                 produced = list(fmt.convert(item))
         except Exception as exc:
-            bad_rows.append(BadRow(line, f"cannot read the {fmt.name} record: "
-                                         f"{type(exc).__name__}: {exc}", _dump(item),
-                                   "bad_record"))
+            bad_rows.append(
+                BadRow(
+                    line,
+                    f"cannot read the {fmt.name} record: {type(exc).__name__}: {exc}",
+                    _dump(item),
+                    "bad_record",
+                )
+            )
             continue
         for values in produced:
             if NOT_A_POST in values:
-                bad_rows.append(BadRow(line, str(values[NOT_A_POST]), _dump(item),
-                                       "not_a_post"))
+                bad_rows.append(BadRow(line, str(values[NOT_A_POST]), _dump(item), "not_a_post"))
                 continue
             own = values.pop("_item", item)
             if settings.mapping:
@@ -295,15 +335,18 @@ def _convert(
         values_ = [p.get(name) for p in posts]
         if name in _CANONICAL_LISTS:
             columns[name] = pa.array(
-                [None if v is None else [str(x) for x in v if x is not None and str(x)]
-                 for v in values_], pa.list_(pa.string()))
+                [
+                    None if v is None else [str(x) for x in v if x is not None and str(x)]
+                    for v in values_
+                ],
+                pa.list_(pa.string()),
+            )
         elif name == "timestamp":
             columns[name] = pa.array([_time_text(v) for v in values_], pa.string())
         elif name == "platform":
             columns[name] = pa.array([v or fmt.platform for v in values_], pa.string())
         elif name == "text":
-            columns[name] = pa.array([None if v is None else str(v) for v in values_],
-                                     pa.string())
+            columns[name] = pa.array([None if v is None else str(v) for v in values_], pa.string())
         else:
             columns[name] = pa.array([text_or_none(v) for v in values_], pa.string())
     bad_rows.sort(key=lambda b: b.line)
@@ -333,16 +376,23 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
             return read_raw(source), None
         if forced == "auto" and container == "jsonl" and not dotted:
             head = _first_json_line(source)
-            if head is None or _guessed(detect_json(list(iter_records(head))),
-                                        settings) is None:
+            if head is None or _guessed(detect_json(list(iter_records(head))), settings) is None:
                 return read_raw(source), None
         records, lines, deep = _json_records(source)
-        fmt = None if forced == "table" else (
-            format_by_name(forced) if forced != "auto" else _guessed(detect_json(records),
-                                                                     settings))
+        fmt = (
+            None
+            if forced == "table"
+            else (
+                format_by_name(forced)
+                if forced != "auto"
+                else _guessed(detect_json(records), settings)
+            )
+        )
         if fmt is not None and fmt.container != "json":
-            raise InputError(source.display, f"the format {fmt.name} is a table (CSV) format, "
-                                             "but this file is JSON")
+            raise InputError(
+                source.display,
+                f"the format {fmt.name} is a table (CSV) format, but this file is JSON",
+            )
         if fmt is None:
             raw = _generic_json(source, records, lines, settings.mapping)
             raw.bad_rows = sorted([*raw.bad_rows, *deep], key=lambda b: b.line)
@@ -354,13 +404,17 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
         raw.table = flatten_structs(raw.table)
     if forced == "table":
         return raw, None
-    fmt = format_by_name(forced) if forced != "auto" else _guessed(
-        detect_columns(raw.table.column_names), settings)
+    fmt = (
+        format_by_name(forced)
+        if forced != "auto"
+        else _guessed(detect_columns(raw.table.column_names), settings)
+    )
     if fmt is None:
         return raw, None
     if fmt.container != "csv":
-        raise InputError(source.display, f"the format {fmt.name} is a JSON format, but this "
-                                         "file is a table")
+        raise InputError(
+            source.display, f"the format {fmt.name} is a JSON format, but this file is a table"
+        )
     rows = raw.table.to_pylist()
     items = zip(rows, raw.lines.tolist(), strict=True)
     return _convert(source, fmt, items, settings, raw.sha256, raw.bad_rows), fmt

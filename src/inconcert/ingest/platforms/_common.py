@@ -188,8 +188,25 @@ def derived_id(*parts: Any) -> str:
 # HTML
 # ---------------------------------------------------------------------------------------------
 
-_BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5",
-               "h6", "tr", "article", "section", "pre"}
+_BLOCK_TAGS = {
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "article",
+    "section",
+    "pre",
+}
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _LINES = re.compile(r"\s*\n\s*")
 
@@ -256,9 +273,19 @@ def unique(values: Iterable[Any]) -> list[str]:
 def post(**values: Any) -> Post:
     """A canonical post dict (missing keys are None; lists default to empty lists)."""
     base: Post = {
-        "post_id": None, "account_id": None, "timestamp": None, "platform": None,
-        "text": None, "urls": [], "hashtags": [], "mentions": [], "image_hashes": None,
-        "repost_of": None, "reply_to": None, "quote_of": None, "permalink": None,
+        "post_id": None,
+        "account_id": None,
+        "timestamp": None,
+        "platform": None,
+        "text": None,
+        "urls": [],
+        "hashtags": [],
+        "mentions": [],
+        "image_hashes": None,
+        "repost_of": None,
+        "reply_to": None,
+        "quote_of": None,
+        "permalink": None,
     }
     base.update(values)
     for key in ("post_id", "account_id", "repost_of", "reply_to", "quote_of"):

@@ -58,14 +58,18 @@ def _embedded_uri(embed: Any) -> str | None:
     return None
 
 
-def _record_post(record: Mapping[str, Any], uri: str, did: str | None,
-                 stamp: Any = None, handle: Any = None) -> Post:
+def _record_post(
+    record: Mapping[str, Any], uri: str, did: str | None, stamp: Any = None, handle: Any = None
+) -> Post:
     """A post from an ``app.bsky.feed.post`` or ``app.bsky.feed.repost`` record."""
     kind = str(record.get("$type") or "")
     if kind == _REPOST or (not kind and "subject" in record and "text" not in record):
         return post(
-            post_id=uri, account_id=did, timestamp=record.get("createdAt") or stamp,
-            platform="bluesky", repost_of=get(record, "subject.uri"),
+            post_id=uri,
+            account_id=did,
+            timestamp=record.get("createdAt") or stamp,
+            platform="bluesky",
+            repost_of=get(record, "subject.uri"),
         )
     if kind and kind != _POST:
         return {NOT_A_POST: f"a {kind} record"}
@@ -87,10 +91,16 @@ def _record_post(record: Mapping[str, Any], uri: str, did: str | None,
         urls.append(str(external))
     hashtags.extend(str(t) for t in record.get("tags") or [] if t)
     return post(
-        post_id=uri, account_id=did, timestamp=record.get("createdAt") or stamp,
-        platform="bluesky", text=record.get("text"),
-        urls=unique(urls), hashtags=unique(hashtags), mentions=unique(mentions),
-        reply_to=get(record, "reply.parent.uri"), quote_of=_embedded_uri(embed),
+        post_id=uri,
+        account_id=did,
+        timestamp=record.get("createdAt") or stamp,
+        platform="bluesky",
+        text=record.get("text"),
+        urls=unique(urls),
+        hashtags=unique(hashtags),
+        mentions=unique(mentions),
+        reply_to=get(record, "reply.parent.uri"),
+        quote_of=_embedded_uri(embed),
         permalink=_permalink(uri, handle),
     )
 
@@ -116,11 +126,13 @@ def _match(record: Any) -> bool:
     if "did" in record and "time_us" in record:  # Jetstream
         return True
     if isinstance(record.get("post"), Mapping) and str(get(record, "post.uri", "")).startswith(
-            "at://"):
+        "at://"
+    ):
         return True  # feed view
     uri = str(record.get("uri") or "")
-    return uri.startswith("at://") and (isinstance(record.get("value"), Mapping)
-                                        or isinstance(record.get("record"), Mapping))
+    return uri.startswith("at://") and (
+        isinstance(record.get("value"), Mapping) or isinstance(record.get("record"), Mapping)
+    )
 
 
 def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
@@ -145,8 +157,9 @@ def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
             yield {NOT_A_POST: f"a Jetstream {record.get('kind')} event"}
             return
         if commit.get("operation") != "create":
-            yield {NOT_A_POST: f"a Jetstream {commit.get('operation')} of "
-                               f"{commit.get('collection')}"}
+            yield {
+                NOT_A_POST: f"a Jetstream {commit.get('operation')} of {commit.get('collection')}"
+            }
             return
         collection = str(commit.get("collection") or "")
         if collection not in (_POST, _REPOST):
@@ -165,7 +178,9 @@ def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
             by = first(reason, "by.did")
             yield post(
                 post_id=first(reason, "uri") or f"repost:{by}:{view.get('uri')}",
-                account_id=by, timestamp=reason.get("indexedAt"), platform="bluesky",
+                account_id=by,
+                timestamp=reason.get("indexedAt"),
+                platform="bluesky",
                 repost_of=view.get("uri"),
             )
             return
@@ -184,10 +199,10 @@ FORMATS: tuple[PlatformFormat, ...] = (
         name="bluesky",
         platform="bluesky",
         title="Bluesky / AT Protocol: Jetstream events, listRecords records, post and feed "
-              "views (also as API response pages: feed, posts, records)",
+        "views (also as API response pages: feed, posts, records)",
         container="json",
         detection="a JSON object with did and time_us (Jetstream), or an at:// uri with a "
-                  "value/record (records, post views), or a post view under 'post' (feeds)",
+        "value/record (records, post views), or a post view under 'post' (feeds)",
         fields=(
             ("post_id", "the at:// URI (Jetstream: at://{did}/{collection}/{rkey})"),
             ("account_id", "the author's DID (did, author.did, or the URI's)"),

@@ -56,11 +56,16 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
     repost_of = quote_of = reply_to = None
     if _yes(row.get("is_retweet")):
         repost_of = derived_id("4cat-retweet", row.get("retweeted_user"), body)
-    forwarded = first(row, "author_forwarded_from_id", "author_forwarded_from_username",
-                      "author_forwarded_from_name")
+    forwarded = first(
+        row,
+        "author_forwarded_from_id",
+        "author_forwarded_from_username",
+        "author_forwarded_from_name",
+    )
     if forwarded:
-        repost_of = derived_id("telegram-forward", forwarded,
-                               row.get("unix_timestamp_forwarded_from"), body)
+        repost_of = derived_id(
+            "telegram-forward", forwarded, row.get("unix_timestamp_forwarded_from"), body
+        )
     if _yes(row.get("is_quote_tweet")):
         for url in urls:
             match = _STATUS_LINK.search(url)
@@ -80,9 +85,8 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
         post_id=ident,
         account_id=first(row, "author_id", "author", "author_username"),
         timestamp=stamp or row.get("timestamp"),
-        platform=text_or_none(row.get("platform")) or ("telegram" if "chat" in row else
-                                                       "twitter" if "is_retweet" in row
-                                                       else "4cat"),
+        platform=text_or_none(row.get("platform"))
+        or ("telegram" if "chat" in row else "twitter" if "is_retweet" in row else "4cat"),
         text=body,
         repost_of=repost_of,
         quote_of=quote_of,
@@ -90,8 +94,11 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
         permalink=first(row, "link", "url") if "is_retweet" in row else None,
     )
     if repost_of is None:
-        values.update(urls=unique(urls), hashtags=unique(h.lstrip("#") for h in hashtags),
-                      mentions=unique(m.lstrip("@") for m in mentions))
+        values.update(
+            urls=unique(urls),
+            hashtags=unique(h.lstrip("#") for h in hashtags),
+            mentions=unique(m.lstrip("@") for m in mentions),
+        )
         if "hashtags" not in row:
             values["hashtags"] = None  # from the text
     yield values
@@ -109,12 +116,14 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("account_id", "author_id, else author"),
             ("timestamp", "unix_timestamp (UTC), else timestamp"),
             ("text", "body"),
-            ("urls", "urls (comma-joined), link_attached; else links in body; none for a "
-                     "repost"),
+            ("urls", "urls (comma-joined), link_attached; else links in body; none for a repost"),
             ("hashtags", "hashtags (comma-joined), else from the text"),
             ("mentions", "mentions or entities_mentioned (comma-joined)"),
-            ("repost_of", "is_retweet=yes: derived from retweeted_user and body; "
-                          "author_forwarded_from_*: derived from the source, its time and body"),
+            (
+                "repost_of",
+                "is_retweet=yes: derived from retweeted_user and body; "
+                "author_forwarded_from_*: derived from the source, its time and body",
+            ),
             ("quote_of", "is_quote_tweet=yes: the status id of the quoted tweet's link"),
             ("reply_to", "reply_to (Telegram: {chat}-{reply_to}); is_reply=yes: thread_id"),
             ("permalink", "link (Twitter)"),

@@ -55,7 +55,8 @@ def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
     reblog = status.get("reblog")
     quoted = _quoted(status)
     quote_of = text_or_none(first(quoted, "id") if quoted else None) or text_or_none(
-        first(status, "quote_id", "pleroma.quote_id"))
+        first(status, "quote_id", "pleroma.quote_id")
+    )
     values = post(
         post_id=status.get("id"),
         account_id=get(status, "account.id"),
@@ -94,14 +95,17 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Mastodon API statuses (also Pleroma, Akkoma, GoToSocial)",
         container="json",
         detection="a JSON object with content (HTML), an account object, created_at and "
-                  "reblog/visibility/mentions",
+        "reblog/visibility/mentions",
         fields=(
             ("post_id", "id"),
             ("account_id", "account.id"),
             ("timestamp", "created_at"),
             ("text", "spoiler_text and content with HTML removed (a boost: the original's)"),
-            ("urls", "href of content's anchors that are not mentions or hashtags; card.url; "
-                     "none for a boost"),
+            (
+                "urls",
+                "href of content's anchors that are not mentions or hashtags; card.url; "
+                "none for a boost",
+            ),
             ("hashtags", "tags[].name (not their links)"),
             ("mentions", "mentions[].acct (not their links)"),
             ("repost_of", "reblog.id"),

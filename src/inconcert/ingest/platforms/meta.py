@@ -28,13 +28,17 @@ __all__ = ["FORMATS"]
 
 def _match_crowdtangle(names: list[str]) -> bool:
     return has_columns(names, "Post Created", "URL") and any(
-        n in names for n in ("Facebook Id", "Page Name", "Account", "User Name", "Group Name"))
+        n in names for n in ("Facebook Id", "Page Name", "Account", "User Name", "Group Name")
+    )
 
 
 def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
     facebook = "Message" in row
-    text = text_or_none(row.get("Message")) if facebook else text_or_none(
-        first(row, "Description", "Title"))
+    text = (
+        text_or_none(row.get("Message"))
+        if facebook
+        else text_or_none(first(row, "Description", "Title"))
+    )
     links: list[Any] = []
     if facebook:
         links.append(first(row, "Final Link", "Link"))
@@ -43,8 +47,10 @@ def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
     values = post(
         post_id=post_url,
         account_id=first(row, "Facebook Id", "User Name", "Page Name", "Account"),
-        timestamp=row.get("Post Created") or " ".join(
-            str(v) for v in (row.get("Post Created Date"), row.get("Post Created Time")) if v),
+        timestamp=row.get("Post Created")
+        or " ".join(
+            str(v) for v in (row.get("Post Created Date"), row.get("Post Created Time")) if v
+        ),
         platform="facebook" if facebook else "instagram",
         text=text,
         urls=unique(link for link in links if link and str(link) != post_url),
@@ -56,21 +62,32 @@ def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
 
 
 def _match_mcl_columns(names: list[str]) -> bool:
-    return "creation_time" in names and "id" in names and any(
-        n.startswith("post_owner") for n in names)
+    return (
+        "creation_time" in names
+        and "id" in names
+        and any(n.startswith("post_owner") for n in names)
+    )
 
 
 def _match_mcl(record: Any) -> bool:
-    return (isinstance(record, Mapping) and "creation_time" in record and "id" in record
-            and (isinstance(record.get("post_owner"), Mapping) or "post_owner.id" in record))
+    return (
+        isinstance(record, Mapping)
+        and "creation_time" in record
+        and "id" in record
+        and (isinstance(record.get("post_owner"), Mapping) or "post_owner.id" in record)
+    )
 
 
 def _convert_mcl(record: Mapping[str, Any]) -> Iterator[Post]:
     text = text_or_none(record.get("text"))
     links = [get(record, "link_attachment.link"), *(extract_urls(text) if text else [])]
     owner_type = str(get(record, "post_owner.type") or "").lower()
-    platform = "instagram" if "instagram" in owner_type or (get(
-        record, "post_owner.username") and not get(record, "post_owner.name")) else "facebook"
+    platform = (
+        "instagram"
+        if "instagram" in owner_type
+        or (get(record, "post_owner.username") and not get(record, "post_owner.name"))
+        else "facebook"
+    )
     values = post(
         post_id=record.get("id"),
         account_id=first(record, "post_owner.id", "post_owner.username", "post_owner.name"),
@@ -93,7 +110,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="CrowdTangle CSV export (Facebook pages/groups, Instagram accounts)",
         container="csv",
         detection="columns 'Post Created' and 'URL', and 'Facebook Id', 'Page Name', "
-                  "'Account', 'User Name' or 'Group Name'",
+        "'Account', 'User Name' or 'Group Name'",
         fields=(
             ("post_id", "URL (the post's link)"),
             ("account_id", "Facebook Id, else User Name, Page Name, Account"),

@@ -35,9 +35,12 @@ def _match_youtube(record: Any) -> bool:
     if not isinstance(record, Mapping):
         return False
     kind = str(record.get("kind") or "")
-    return kind in ("youtube#commentThread", "youtube#comment",
-                    "youtube#commentThreadListResponse", "youtube#commentListResponse") or (
-        isinstance(get(record, "snippet.topLevelComment"), Mapping))
+    return kind in (
+        "youtube#commentThread",
+        "youtube#comment",
+        "youtube#commentThreadListResponse",
+        "youtube#commentListResponse",
+    ) or (isinstance(get(record, "snippet.topLevelComment"), Mapping))
 
 
 def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Post:
@@ -51,15 +54,17 @@ def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Pos
     comment_id = text_or_none(comment.get("id"))
     values = post(
         post_id=comment_id,
-        account_id=first(snippet, "authorChannelId.value", "authorChannelId",
-                         "authorDisplayName"),
+        account_id=first(snippet, "authorChannelId.value", "authorChannelId", "authorDisplayName"),
         timestamp=snippet.get("publishedAt"),
         platform="youtube",
         text=text,
         urls=unique(links),
         reply_to=first(snippet, "parentId") or parent or video_id,
-        permalink=(f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
-                   if video_id and comment_id else None),
+        permalink=(
+            f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}"
+            if video_id and comment_id
+            else None
+        ),
     )
     values["hashtags"] = None
     values["mentions"] = None
@@ -68,8 +73,7 @@ def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Pos
 
 
 def _convert_youtube(record: Mapping[str, Any]) -> Iterator[Post]:
-    items = record.get("items") if "ListResponse" in str(record.get("kind") or "") else [
-        record]
+    items = record.get("items") if "ListResponse" in str(record.get("kind") or "") else [record]
     found = False
     for item in items or []:
         if not isinstance(item, Mapping):
@@ -99,9 +103,15 @@ def _match_tiktok(record: Any) -> bool:
         return False
     if isinstance(get(record, "data.videos"), list):
         return True
-    return "create_time" in record and "id" in record and (
-        "video_description" in record or "hashtag_names" in record or (
-            "username" in record and "region_code" in record))
+    return (
+        "create_time" in record
+        and "id" in record
+        and (
+            "video_description" in record
+            or "hashtag_names" in record
+            or ("username" in record and "region_code" in record)
+        )
+    )
 
 
 def _tiktok_video(video: Mapping[str, Any]) -> Post:
@@ -135,21 +145,45 @@ def _convert_tiktok(record: Mapping[str, Any]) -> Iterator[Post]:
 
 
 def _match_tiktok_csv(names: list[str]) -> bool:
-    return "id" in names and "create_time" in names and (
-        "video_description" in names or "hashtag_names" in names)
+    return (
+        "id" in names
+        and "create_time" in names
+        and ("video_description" in names or "hashtag_names" in names)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Articles
 # ---------------------------------------------------------------------------------------------
 
-_ARTICLE_TIME = ("publish_date", "published", "published_at", "publishedAt", "date_published",
-                 "datePublished", "pubdate", "pub_date", "publication_date", "published_date",
-                 "publish_time", "date")
-_ARTICLE_SITE = ("media_name", "site", "site_name", "source", "source_name", "publisher",
-                 "outlet", "domain", "media_url", "author", "byline")
-_ARTICLE_BODY = ("text", "body", "content", "article_text", "maintext", "description",
-                 "title")
+_ARTICLE_TIME = (
+    "publish_date",
+    "published",
+    "published_at",
+    "publishedAt",
+    "date_published",
+    "datePublished",
+    "pubdate",
+    "pub_date",
+    "publication_date",
+    "published_date",
+    "publish_time",
+    "date",
+)
+_ARTICLE_SITE = (
+    "media_name",
+    "site",
+    "site_name",
+    "source",
+    "source_name",
+    "publisher",
+    "outlet",
+    "domain",
+    "media_url",
+    "author",
+    "byline",
+)
+_ARTICLE_BODY = ("text", "body", "content", "article_text", "maintext", "description", "title")
 _ARTICLE_URL = ("url", "link", "canonical_url", "guid")
 
 
@@ -157,9 +191,11 @@ def _match_article_names(names: Any) -> bool:
     present = set(names)
     if "post_id" in present or "account_id" in present:
         return False
-    return (any(n in present for n in _ARTICLE_URL)
-            and any(n in present for n in _ARTICLE_TIME)
-            and any(n in present for n in _ARTICLE_BODY))
+    return (
+        any(n in present for n in _ARTICLE_URL)
+        and any(n in present for n in _ARTICLE_TIME)
+        and any(n in present for n in _ARTICLE_BODY)
+    )
 
 
 def _match_article(record: Any) -> bool:
@@ -175,8 +211,7 @@ def _site(url: str | None) -> str | None:
 
 def _convert_article(record: Mapping[str, Any]) -> Iterator[Post]:
     url = text_or_none(first(record, *_ARTICLE_URL))
-    body_raw = first(record, "text", "body", "content", "article_text", "maintext",
-                     "description")
+    body_raw = first(record, "text", "body", "content", "article_text", "maintext", "description")
     body, links = html_to_text(text_or_none(body_raw))
     title = text_or_none(record.get("title"))
     text = body or title
@@ -187,8 +222,8 @@ def _convert_article(record: Mapping[str, Any]) -> Iterator[Post]:
         site = first(site, "name", "id")
     values = post(
         post_id=url or first(record, "id", "stories_id"),
-        account_id=text_or_none(site if not isinstance(site, list) else ", ".join(
-            map(str, site))) or _site(url),
+        account_id=text_or_none(site if not isinstance(site, list) else ", ".join(map(str, site)))
+        or _site(url),
         timestamp=first(record, *_ARTICLE_TIME),
         platform="web",
         text=text,
@@ -207,7 +242,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="YouTube Data API comment threads (commentThreads.list items or responses)",
         container="json",
         detection="a JSON object of kind youtube#commentThread(ListResponse)/youtube#comment, "
-                  "or with snippet.topLevelComment",
+        "or with snippet.topLevelComment",
         fields=(
             ("post_id", "the comment's id"),
             ("account_id", "snippet.authorChannelId.value"),
@@ -229,7 +264,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="TikTok Research API videos (query responses, or one video per line)",
         container="json",
         detection="a JSON object with data.videos, or id, create_time and "
-                  "video_description/hashtag_names",
+        "video_description/hashtag_names",
         fields=(
             ("post_id", "id"),
             ("account_id", "username"),
@@ -262,11 +297,13 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="News articles (Media Cloud and similar exports, scraped articles)",
         container="json",
         detection="no post_id/account_id; a url/link, a publication time (publish_date, "
-                  "published, ...) and text/body/content/title",
+        "published, ...) and text/body/content/title",
         fields=(
             ("post_id", "url (else link, canonical_url, guid, id)"),
-            ("account_id", "media_name, site, source, publisher, outlet, domain, author; else "
-                           "the URL's host"),
+            (
+                "account_id",
+                "media_name, site, source, publisher, outlet, domain, author; else the URL's host",
+            ),
             ("timestamp", "publish_date, published, published_at, date_published, ..."),
             ("text", "text/body/content without HTML, else title"),
             ("urls", "links in the body (not the article's own URL)"),

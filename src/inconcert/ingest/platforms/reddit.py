@@ -66,13 +66,17 @@ def _is_comment(record: Mapping[str, Any]) -> bool:
 
 
 def _is_submission(record: Mapping[str, Any]) -> bool:
-    return "title" in record and ("selftext" in record or "url" in record or
-                                  "is_self" in record or "subreddit" in record)
+    return "title" in record and (
+        "selftext" in record or "url" in record or "is_self" in record or "subreddit" in record
+    )
 
 
 def _unwrap(record: Any) -> Any:
-    if isinstance(record, Mapping) and record.get("kind") in ("t1", "t3") and isinstance(
-            record.get("data"), Mapping):
+    if (
+        isinstance(record, Mapping)
+        and record.get("kind") in ("t1", "t3")
+        and isinstance(record.get("data"), Mapping)
+    ):
         return record["data"]
     return record
 
@@ -91,8 +95,12 @@ def _match(record: Any) -> bool:
     if page is not None:
         return bool(page) and _match(page[0])
     record = _unwrap(record)
-    return (isinstance(record, Mapping) and "created_utc" in record and "author" in record
-            and (_is_comment(record) or _is_submission(record)))
+    return (
+        isinstance(record, Mapping)
+        and "created_utc" in record
+        and "author" in record
+        and (_is_comment(record) or _is_submission(record))
+    )
 
 
 def _mentions(text: str | None) -> list[str]:
@@ -141,15 +149,16 @@ def _comment(record: Mapping[str, Any]) -> Post:
 def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
     page = _page(record)
     if record.get("kind") == "Listing" or page is not None:
-        children = page if page is not None else (record.get("data") or {}).get(
-            "children") or []
+        children = page if page is not None else (record.get("data") or {}).get("children") or []
         found = False
         for child in children:
             item = _unwrap(child)
             if isinstance(item, Mapping):
                 found = True
-                yield {**(_comment(item) if _is_comment(item) else _submission(item)),
-                       "_item": item}
+                yield {
+                    **(_comment(item) if _is_comment(item) else _submission(item)),
+                    "_item": item,
+                }
         if not found:
             yield {NOT_A_POST: "an empty listing"}
         return
@@ -159,7 +168,8 @@ def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
 
 def _match_csv(names: list[str]) -> bool:
     return has_columns(names, "created_utc", "author") and (
-        _is_comment(dict.fromkeys(names)) or _is_submission(dict.fromkeys(names)))
+        _is_comment(dict.fromkeys(names)) or _is_submission(dict.fromkeys(names))
+    )
 
 
 _FIELDS = (
@@ -167,8 +177,11 @@ _FIELDS = (
     ("account_id", "author ([deleted] is no account)"),
     ("timestamp", "created_utc (epoch seconds)"),
     ("text", "submission: title and selftext; comment: body ([removed] is no text)"),
-    ("urls", "submission: url (not for self posts) and links in selftext; comment: links in "
-             "body; none for a crosspost"),
+    (
+        "urls",
+        "submission: url (not for self posts) and links in selftext; comment: links in "
+        "body; none for a crosspost",
+    ),
     ("hashtags", "(none: Reddit has no hashtags)"),
     ("mentions", "u/name in the text"),
     ("repost_of", "crosspost_parent (t3_...)"),
@@ -181,11 +194,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
         name="reddit",
         platform="reddit",
         title="Reddit submissions and comments (Pushshift / Arctic Shift dumps, Reddit API "
-              "things and listings)",
+        "things and listings)",
         container="json",
         detection="a JSON object with created_utc, author, and body + parent_id/link_id "
-                  "(comment) or title + selftext/url/subreddit (submission); or kind t1/t3/"
-                  "Listing",
+        "(comment) or title + selftext/url/subreddit (submission); or kind t1/t3/"
+        "Listing",
         fields=_FIELDS,
         match=_match,
         convert=_convert,
@@ -198,7 +211,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Reddit submissions or comments as CSV (Pushshift fields)",
         container="csv",
         detection="columns created_utc, author, and body + parent_id/link_id or title + "
-                  "selftext/url/subreddit",
+        "selftext/url/subreddit",
         fields=_FIELDS,
         match=_match_csv,
         convert=_convert,

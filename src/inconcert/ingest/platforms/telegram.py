@@ -63,7 +63,8 @@ def _desktop_text(message: Mapping[str, Any]) -> tuple[str | None, list[Mapping[
     if isinstance(text, list):
         parts: list[Mapping[str, Any]] = [
             {"type": "plain", "text": p} if isinstance(p, str) else p
-            for p in text if isinstance(p, str | Mapping)
+            for p in text
+            if isinstance(p, str | Mapping)
         ]
         joined = "".join(str(p.get("text") or "") for p in parts)
         return joined or None, entities if isinstance(entities, list) else parts
@@ -134,7 +135,7 @@ def _type(value: Any) -> str:
 def _peer(value: Any) -> tuple[str, str] | None:
     """('channel', '123') for a PeerChannel dict, or None."""
     if not isinstance(value, Mapping):
-        return (("channel", str(value)) if isinstance(value, int) else None)
+        return ("channel", str(value)) if isinstance(value, int) else None
     for key, kind in (("channel_id", "channel"), ("chat_id", "chat"), ("user_id", "user")):
         if value.get(key) is not None:
             return kind, text_or_none(value[key]) or ""
@@ -147,13 +148,12 @@ def _match_telethon(record: Any) -> bool:
     kind = _type(record)
     if kind in ("Message", "MessageService"):
         return True
-    return "peer_id" in record and "date" in record and ("message" in record or
-                                                          "action" in record)
+    return "peer_id" in record and "date" in record and ("message" in record or "action" in record)
 
 
 def _utf16_slice(text: str, offset: int, length: int) -> str:
     data = text.encode("utf-16-le")
-    return data[offset * 2:(offset + length) * 2].decode("utf-16-le", errors="ignore")
+    return data[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="ignore")
 
 
 def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
@@ -163,8 +163,7 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
     chat = _peer(record.get("peer_id"))
     chat_id = chat[1] if chat else text_or_none(get(record, "_chat.id"))
     sender = _peer(record.get("from_id"))
-    account = f"{sender[0]}{sender[1]}" if sender else (
-        f"{chat[0]}{chat[1]}" if chat else None)
+    account = f"{sender[0]}{sender[1]}" if sender else (f"{chat[0]}{chat[1]}" if chat else None)
     text = record.get("message")
     text = str(text) if text is not None else None
     urls: list[str] = []
@@ -173,8 +172,9 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
     for entity in record.get("entities") or []:
         kind = _type(entity)
         try:
-            piece = _utf16_slice(text or "", int(entity.get("offset", 0)),
-                                 int(entity.get("length", 0)))
+            piece = _utf16_slice(
+                text or "", int(entity.get("offset", 0)), int(entity.get("length", 0))
+            )
         except (TypeError, ValueError):
             piece = ""
         if kind == "MessageEntityTextUrl" and entity.get("url"):
@@ -186,7 +186,8 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
         elif kind == "MessageEntityMention" and piece:
             mentions.append(_strip_marks(piece, "@"))
         elif kind in ("MessageEntityMentionName", "InputMessageEntityMentionName") and (
-                entity.get("user_id") is not None):
+            entity.get("user_id") is not None
+        ):
             mentions.append(f"user{entity['user_id']}")
     webpage = get(record, "media.webpage.url")
     if webpage:
@@ -199,9 +200,12 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
         if source and original:
             repost_of = f"{source[1]}/{original}"
         else:
-            repost_of = derived_id("telegram-forward",
-                                   source[1] if source else forward.get("from_name"),
-                                   forward.get("date"), text)
+            repost_of = derived_id(
+                "telegram-forward",
+                source[1] if source else forward.get("from_name"),
+                forward.get("date"),
+                text,
+            )
     reply = record.get("reply_to")
     reply_to = None
     if isinstance(reply, Mapping) and reply.get("reply_to_msg_id") is not None:
@@ -219,8 +223,11 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
         text=text,
         repost_of=repost_of,
         reply_to=reply_to,
-        permalink=(f"https://t.me/{username}/{record.get('id')}" if username
-                   else f"https://t.me/c/{chat_id}/{record.get('id')}"),
+        permalink=(
+            f"https://t.me/{username}/{record.get('id')}"
+            if username
+            else f"https://t.me/c/{chat_id}/{record.get('id')}"
+        ),
     )
     if repost_of is None:
         values.update(urls=unique(urls), hashtags=unique(hashtags), mentions=unique(mentions))
@@ -258,18 +265,23 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Telegram messages from Telethon (Message.to_dict() per line, 4CAT NDJSON)",
         container="json",
         detection="a JSON object with _/_type 'Message' or 'MessageService', or peer_id, date "
-                  "and message",
+        "and message",
         fields=(
             ("post_id", "{peer_id channel/chat/user id}/{id}"),
             ("account_id", "from_id (user123, channel456), else the peer (a channel's own post)"),
             ("timestamp", "date (ISO text or epoch seconds)"),
             ("text", "message"),
-            ("urls", "entities: MessageEntityUrl (its text), MessageEntityTextUrl url; "
-                     "media.webpage.url; none for a forward"),
+            (
+                "urls",
+                "entities: MessageEntityUrl (its text), MessageEntityTextUrl url; "
+                "media.webpage.url; none for a forward",
+            ),
             ("hashtags", "entities MessageEntityHashtag (UTF-16 offsets); none for a forward"),
             ("mentions", "entities MessageEntityMention, MessageEntityMentionName"),
-            ("repost_of", "fwd_from: {from_id channel}/{channel_post}, else derived from the "
-                          "source and date"),
+            (
+                "repost_of",
+                "fwd_from: {from_id channel}/{channel_post}, else derived from the source and date",
+            ),
             ("reply_to", "{reply_to.reply_to_peer_id or chat}/{reply_to.reply_to_msg_id}"),
             ("permalink", "https://t.me/{_chat.username}/{id}, else https://t.me/c/{chat}/{id}"),
         ),

@@ -117,8 +117,8 @@ def _match_v2_page(record: Any) -> bool:
         data = [data]
     if isinstance(data, list) and data:
         item = data[0]
-        return isinstance(item, Mapping) and "id" in item and (
-            "text" in item or "author_id" in item
+        return (
+            isinstance(item, Mapping) and "id" in item and ("text" in item or "author_id" in item)
         )
     return "includes" in record or (
         isinstance(record.get("meta"), Mapping) and "result_count" in record["meta"]
@@ -130,9 +130,7 @@ def _convert_v2_page(record: Mapping[str, Any]) -> Iterator[Post]:
     if isinstance(data, Mapping):
         data = [data]
     includes = as_map(record.get("includes"))
-    users = {
-        str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, Mapping)
-    }
+    users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, Mapping)}
     tweets = [t for t in data or [] if isinstance(t, Mapping)]
     if not tweets:
         yield {NOT_A_POST: "a page without tweets"}
@@ -146,8 +144,11 @@ def _match_v2_tweet(record: Any) -> bool:
         isinstance(record, Mapping)
         and "id" in record
         and "text" in record
-        and ("author_id" in record or isinstance(record.get("author"), Mapping)
-             or isinstance(record.get("author_user"), Mapping))
+        and (
+            "author_id" in record
+            or isinstance(record.get("author"), Mapping)
+            or isinstance(record.get("author_user"), Mapping)
+        )
         and "user" not in record
         and "data" not in record
     )
@@ -266,8 +267,11 @@ def _truthy(value: Any) -> bool:
 
 def _convert_io(row: Mapping[str, Any]) -> Iterator[Post]:
     retweet = text_or_none(row.get("retweet_tweetid"))
-    repost_of = retweet if (retweet and (_truthy(row.get("is_retweet")) or
-                                         row.get("is_retweet") is None)) else None
+    repost_of = (
+        retweet
+        if (retweet and (_truthy(row.get("is_retweet")) or row.get("is_retweet") is None))
+        else None
+    )
     quote_of = text_or_none(row.get("quoted_tweet_tweetid"))
     values = post(
         post_id=row.get("tweetid"),
@@ -283,7 +287,8 @@ def _convert_io(row: Mapping[str, Any]) -> Iterator[Post]:
     if repost_of is None:
         skip = {quote_of} if quote_of else set()
         values["urls"] = [
-            u for u in split_list(row.get("urls"))
+            u
+            for u in split_list(row.get("urls"))
             if not ((m := _STATUS_LINK.search(u)) and m.group(1) in skip)
         ]
         values["hashtags"] = split_list(row.get("hashtags"))
@@ -296,8 +301,11 @@ _V2_FIELDS = (
     ("account_id", "author_id (or author.id, author_user.id)"),
     ("timestamp", "created_at"),
     ("text", "note_tweet.text, else text"),
-    ("urls", "entities.urls[].unwound_url, else expanded_url, else url; not photos, not the "
-             "quoted tweet; none for a retweet"),
+    (
+        "urls",
+        "entities.urls[].unwound_url, else expanded_url, else url; not photos, not the "
+        "quoted tweet; none for a retweet",
+    ),
     ("hashtags", "entities.hashtags[].tag (none for a retweet)"),
     ("mentions", "entities.mentions[].username (none for a retweet)"),
     ("repost_of", "referenced_tweets[type=retweeted].id"),
@@ -313,9 +321,15 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Twitter/X API v2 response pages (data + includes), as twarc2 writes them",
         container="json",
         detection="a JSON object with a 'data' list of tweets (id, text/author_id) or "
-                  "'includes'/'meta.result_count'",
-        fields=(("(item)", "each tweet of data[]; includes.users give usernames; "
-                           "includes.tweets are not posts of the collection"), *_V2_FIELDS),
+        "'includes'/'meta.result_count'",
+        fields=(
+            (
+                "(item)",
+                "each tweet of data[]; includes.users give usernames; "
+                "includes.tweets are not posts of the collection",
+            ),
+            *_V2_FIELDS,
+        ),
         match=_match_v2_page,
         convert=_convert_v2_page,
         permalink="https://twitter.com/{username}/status/{id}",
@@ -327,7 +341,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Twitter/X API v2 tweets one per line: flattened twarc2 JSONL, 4CAT NDJSON",
         container="json",
         detection="a JSON object with id, text and author_id (or an author/author_user "
-                  "object), no 'user' object",
+        "object), no 'user' object",
         fields=_V2_FIELDS,
         match=_match_v2_tweet,
         convert=_convert_v2_tweet,
@@ -339,15 +353,17 @@ FORMATS: tuple[PlatformFormat, ...] = (
         platform="twitter",
         title="Twitter API v1.1 statuses (REST, streaming, twarc1, Hydrator)",
         container="json",
-        detection="a JSON object with a 'user' object, id_str/id, text/full_text and "
-                  "created_at",
+        detection="a JSON object with a 'user' object, id_str/id, text/full_text and created_at",
         fields=(
             ("post_id", "id_str"),
             ("account_id", "user.id_str"),
             ("timestamp", "created_at"),
             ("text", "extended_tweet.full_text, else full_text, else text"),
-            ("urls", "(extended_tweet.)entities.urls[].expanded_url; not media, not the quoted "
-                     "tweet; none for a retweet"),
+            (
+                "urls",
+                "(extended_tweet.)entities.urls[].expanded_url; not media, not the quoted "
+                "tweet; none for a retweet",
+            ),
             ("hashtags", "entities.hashtags[].text (none for a retweet)"),
             ("mentions", "entities.user_mentions[].screen_name (none for a retweet)"),
             ("repost_of", "retweeted_status.id_str"),
@@ -366,7 +382,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="twarc-csv export of API v2 tweets (twarc2 csv)",
         container="csv",
         detection="columns id, author_id, created_at, text and referenced_tweets.retweeted.id "
-                  "or entities.urls",
+        "or entities.urls",
         fields=(
             ("post_id", "id"),
             ("account_id", "author_id"),
