@@ -21,8 +21,8 @@ demo: setup
 	$(BIN)/inconcert detect $(DEMO)/data/posts.csv.gz --out $(DEMO)/result
 	$(BIN)/inconcert evaluate $(DEMO)/data/truth.csv $(DEMO)/result
 
-test: setup browser spark
-	$(BIN)/ruff check src tests benchmarks
+# the lint (ruff check, ruff format --check, mypy) is part of every test run, in CI too
+test: setup browser spark lint
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium for the report's browser tests, from Debian's packages where apt is
