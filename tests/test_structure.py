@@ -56,3 +56,23 @@ def test_detect_actions_is_a_short_orchestrator() -> None:
     assert fn.end_lineno is not None and fn.end_lineno - fn.lineno < 90
     source = ast.get_source_segment((SRC / "detect.py").read_text(encoding="utf-8"), fn) or ""
     assert "SELECT" not in source
+
+
+def test_no_module_imports_the_package_root() -> None:
+    """Modules take what they need from its own module (the version from package metadata,
+    :mod:`inconcert._version`), never from ``inconcert/__init__``: arrows run one way."""
+    for path in SRC.rglob("*.py"):
+        if path == SRC / "__init__.py":
+            continue
+        depth = len(path.relative_to(SRC).parts)  # 1 for inconcert/x.py, 2 for a subpackage
+        root = "." * depth
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == depth and not node.module:
+                names = {a.name for a in node.names}
+                assert not names - {"compat", "plan", "stages"} - _submodules(), (
+                    f"{path.relative_to(SRC)} imports {names} from {root}")
+
+
+def _submodules() -> set[str]:
+    return {p.stem for p in SRC.glob("*.py")} | {p.name for p in SRC.iterdir() if p.is_dir()}

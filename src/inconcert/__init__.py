@@ -11,9 +11,8 @@ are reported with the evidence behind every edge. See :mod:`inconcert.schema` fo
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from . import compat as _compat  # noqa: F401 - registers the CooRTweet pipeline
+from ._version import VERSION as __version__
 from .detect import DetectResult, detect, detect_actions
 from .errors import InconcertError, InputError, ParameterError
 from .options import DetectOptions

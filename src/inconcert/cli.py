@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__
+from ._version import VERSION as __version__
 from .errors import InconcertError, OutputError, ParameterError
 
 if TYPE_CHECKING:

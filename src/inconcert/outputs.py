@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from . import __version__
+from ._version import VERSION as __version__
 from .detect import DetectResult
 from .errors import OutputError
 from .pseudonymise import Pseudonymiser

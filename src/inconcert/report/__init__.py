@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .. import __version__
+from .._version import VERSION as __version__
 from ._data import Limits, ResultFolder, page_data, read_result
 from ._html import render_page, script_json
 from .figures import (
