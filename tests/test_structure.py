@@ -71,7 +71,8 @@ def test_no_module_imports_the_package_root() -> None:
             if isinstance(node, ast.ImportFrom) and node.level == depth and not node.module:
                 names = {a.name for a in node.names}
                 assert not names - {"compat", "plan", "stages"} - _submodules(), (
-                    f"{path.relative_to(SRC)} imports {names} from {root}")
+                    f"{path.relative_to(SRC)} imports {names} from {root}"
+                )
 
 
 def _submodules() -> set[str]:
