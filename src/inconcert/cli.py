@@ -15,6 +15,8 @@ from rich.table import Table
 
 from ._version import VERSION as __version__
 from .errors import InconcertError, OutputError, ParameterError
+from .kinds import KINDS
+from .kinds import describe as describe_kinds
 
 if TYPE_CHECKING:
     from .ingest import InputOptions
@@ -137,10 +139,8 @@ def detect(
         typer.Option(
             "--kinds",
             "-k",
-            help="Kinds of action to compare, comma-separated: repost, reply, "
-            "quote, url, domain, hashtag, mention, text, neartext, image, object. "
-            "Default: repost, quote, url, "
-            "hashtag, text, image, object.",
+            help=f"Kinds of action to compare, comma-separated: {describe_kinds()}. "
+            f"Default: {', '.join(k.name for k in KINDS if k.default)}.",
         ),
     ] = None,
     window: Annotated[

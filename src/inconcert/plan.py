@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .kinds import KINDS
+
 __all__ = [
     "DUCKDB",
     "SOURCE_KINDS",
@@ -319,7 +321,7 @@ SELECT account_id, w * w AS sq FROM w ORDER BY account_id, kind, object_id
 
 
 #: The kinds whose object is a post with an author: its *source* for the null model.
-SOURCE_KINDS: tuple[str, ...] = ("repost", "reply", "quote")
+SOURCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.source)
 _SOURCE_KINDS_SQL = ", ".join(quote(k) for k in SOURCE_KINDS)
 
 

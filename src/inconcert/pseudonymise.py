@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import InputError
+from .kinds import KINDS
 
 if TYPE_CHECKING:
     from .detect import DetectResult
@@ -50,7 +51,7 @@ _DIGEST_CHARS = 20  # 80 bits
 _POST_KINDS = ("repost", "reply", "quote")
 _TOP_OBJECTS = 5  # as inconcert.summaries.TOP_OBJECTS
 _TOP_TEXTS = 3
-_TEXT_KINDS = ("text", "neartext", "paraphrase")
+_TEXT_KINDS = tuple(k.name for k in KINDS if k.text)
 _QUOTED_OBJECT = re.compile(r"""\b([a-z_]+) ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 

@@ -57,6 +57,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from .kinds import KINDS
+
 __all__ = [
     "ACTION_SCHEMA",
     "ALL_KINDS",
@@ -105,22 +107,9 @@ ACTION_SCHEMA = pa.schema(
     ]
 )
 
-#: Every kind of action, in the order outputs list them.
-ALL_KINDS: tuple[str, ...] = (
-    "repost",
-    "reply",
-    "quote",
-    "url",
-    "domain",
-    "hashtag",
-    "mention",
-    "text",
-    "neartext",
-    "paraphrase",
-    "image",
-    "object",
-)
+#: Every kind of action, in the order outputs list them (:data:`inconcert.kinds.KINDS`).
+ALL_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS)
 
 #: Kinds used when the user does not choose. ``domain`` and ``mention`` are left out because
 #: popular domains and mentions of public figures link ordinary accounts; ask for them explicitly.
-DEFAULT_KINDS: tuple[str, ...] = ("repost", "quote", "url", "hashtag", "text", "image", "object")
+DEFAULT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.default)

@@ -15,9 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .engine import Engine
+from .kinds import KINDS
 from .options import DetectOptions
-from .plan import MICROS
+from .plan import MICROS, quote
 from .schema import TIMESTAMP_TYPE
+
+#: The kinds whose object stands for a text (:class:`inconcert.kinds.Kind`).
+TEXT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.text)
+_TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
 
 __all__ = ["accounts_table", "evidence_table", "groups_table"]
 
@@ -61,7 +66,7 @@ def evidence_table(
             " AND c.post_b = s.post_b"
         )
         text_cols += ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE s.similarity END AS similarity"
-    elif {"text", "neartext", "paraphrase"} & set(options.kinds):
+    elif set(TEXT_KINDS) & set(options.kinds):
         text_cols += (
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
         )
@@ -141,14 +146,14 @@ def _top_texts(
         f"""
 WITH t AS (
     SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
-    FROM ic_gtext WHERE kind IN ('text', 'neartext', 'paraphrase')
+    FROM ic_gtext WHERE kind IN ({_TEXT_KINDS_SQL})
     GROUP BY group_id, kind, object_id
 ), r AS (
     SELECT t.*, ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY n DESC, kind, object_id)
         AS rk FROM t
 ), a AS (
     SELECT kind, object_id, COUNT(DISTINCT account_id) AS accounts FROM {actions}
-    WHERE kind IN ('text', 'neartext', 'paraphrase') GROUP BY kind, object_id
+    WHERE kind IN ({_TEXT_KINDS_SQL}) GROUP BY kind, object_id
 )
 SELECT r.group_id, r.kind, r.object_id, r.sample, a.accounts
 FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
