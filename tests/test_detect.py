@@ -474,3 +474,17 @@ def test_groups_are_communities_inside_a_bridged_component() -> None:
     assert len(by_group) == 4 and all(len(p) == 1 for p in by_group.values())
     bridges = [e for e in result.edges.to_pylist() if e["group_id"] is None]
     assert len(bridges) == 4 and all(e["component_id"] == 1 for e in bridges)
+
+
+def test_group_days_and_one_line_summary() -> None:
+    """groups.csv says in one line what a group did, on how many days, how fast; no ids."""
+    rows = []
+    for day in range(3):
+        rows.append(("a", "url", f"u{day}", day * 86_400.0, f"a{day}"))
+        rows.append(("b", "url", f"u{day}", day * 86_400.0 + 5, f"b{day}"))
+    opts = DetectOptions(kinds=("url",), min_participation=1, max_q=None)
+    (group,) = detect_actions(actions(rows), options=opts).groups.to_pylist()
+    assert group["days"] == 3
+    assert group["summary"] == (
+        "2 accounts, 3 co-actions on 3 days (2024-03-01 to 2024-03-03): url 3; median 5 s apart"
+    )

@@ -336,4 +336,43 @@ SELECT group_id, kind, object_id, n FROM (
     table = table.append_column(
         "members", pa.array([" ".join(members.get(g, [])[:20]) for g in gids], pa.string())
     )
-    return table
+    table = table.append_column("days", pa.array(_days(evidence, table.column("group_id"))))
+    return table.append_column("summary", pa.array(_summaries(table, by_group_kinds), pa.string()))
+
+
+def _days(evidence: pa.Table, group_ids: pa.ChunkedArray) -> np.ndarray:
+    """Per group of ``group_ids``, the distinct UTC days of its co-actions (the earlier post's
+    day), as edges count them."""
+    n = len(group_ids)
+    out = np.zeros(n, dtype=np.int64)
+    if evidence.num_rows == 0 or n == 0:
+        return out
+    idx = pc.index_in(evidence.column("group_id"), group_ids).to_numpy(zero_copy_only=False)
+    ta = pc.cast(pc.cast(evidence.column("time_a"), TIMESTAMP_TYPE), pa.int64()).to_numpy()
+    tb = pc.cast(pc.cast(evidence.column("time_b"), TIMESTAMP_TYPE), pa.int64()).to_numpy()
+    inside = ~np.isnan(idx.astype(np.float64))
+    day = np.minimum(ta, tb)[inside] // (86_400 * MICROS)
+    pairs = np.unique(np.stack([idx[inside].astype(np.int64), day]), axis=1)
+    np.add.at(out, pairs[0], 1)
+    return out
+
+
+def _summaries(table: pa.Table, kinds: Mapping[int, list[str]]) -> list[str]:
+    """One line per group a reader can quote: how many, how much, when, what kind, how fast.
+    It names no account, post or object (``members`` and ``top_objects`` do), so it needs
+    nothing from pseudonymisation."""
+    out = []
+    for row in table.select(
+        ["group_id", "size", "coactions", "days", "first_time", "last_time", "median_dt_s"]
+    ).to_pylist():
+        what = ", ".join(k.replace(":", " ") for k in kinds.get(row["group_id"], [])[:3])
+        when = f"{row['first_time']:%Y-%m-%d}" if row["first_time"] is not None else ""
+        if row["last_time"] is not None and f"{row['last_time']:%Y-%m-%d}" != when:
+            when = f"{when} to {row['last_time']:%Y-%m-%d}"
+        days = row["days"]
+        out.append(
+            f"{row['size']} accounts, {row['coactions']} co-actions on {days} "
+            f"day{'s' if days != 1 else ''} ({when}): {what}; median "
+            f"{row['median_dt_s']:g} s apart"
+        )
+    return out
