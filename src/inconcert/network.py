@@ -137,23 +137,25 @@ def partition(
 
 def _no_singletons(g: ig.Graph, membership: np.ndarray) -> np.ndarray:
     """Move every account alone in its community to its strongest neighbour's community
-    (ties: the neighbour first in vertex order), repeated until no community is a singleton."""
+    (ties: the neighbour first in vertex order), in vertex order. A move never leaves another
+    account alone, so one pass over the accounts alone at the start is enough; it only skips
+    those a move has joined."""
     membership = membership.copy()
     weights = np.array(g.es["weight"], dtype=np.float64) if g.ecount() else np.zeros(0)
-    for _ in range(g.vcount()):
-        sizes = np.bincount(membership)
-        alone = np.flatnonzero(sizes[membership] == 1)
-        if alone.size == 0:
-            break
-        v = int(alone[0])
+    sizes = np.bincount(membership) if membership.size else np.zeros(0, dtype=np.int64)
+    for v in np.flatnonzero(sizes[membership] == 1).tolist():
+        if sizes[membership[v]] != 1:
+            continue  # an earlier account joined this one
         best, best_w = -1, -1.0
         for e in g.incident(v):
             u = g.es[e].target if g.es[e].source == v else g.es[e].source
             if weights[e] > best_w or (weights[e] == best_w and u < best):
                 best, best_w = u, float(weights[e])
         if best < 0:  # an isolated vertex cannot happen in a network built from edges
-            break
+            continue
+        sizes[membership[v]] -= 1
         membership[v] = membership[best]
+        sizes[membership[v]] += 1
     return membership
 
 

@@ -347,12 +347,13 @@ def _days(evidence: pa.Table, group_ids: pa.ChunkedArray) -> np.ndarray:
     out = np.zeros(n, dtype=np.int64)
     if evidence.num_rows == 0 or n == 0:
         return out
-    idx = pc.index_in(evidence.column("group_id"), group_ids).to_numpy(zero_copy_only=False)
+    index = pc.index_in(evidence.column("group_id"), group_ids)
+    inside = index.is_valid().to_numpy(zero_copy_only=False)  # edges between groups: none
+    idx = index.fill_null(0).to_numpy().astype(np.int64)[inside]
     ta = pc.cast(pc.cast(evidence.column("time_a"), TIMESTAMP_TYPE), pa.int64()).to_numpy()
     tb = pc.cast(pc.cast(evidence.column("time_b"), TIMESTAMP_TYPE), pa.int64()).to_numpy()
-    inside = ~np.isnan(idx.astype(np.float64))
     day = np.minimum(ta, tb)[inside] // (86_400 * MICROS)
-    pairs = np.unique(np.stack([idx[inside].astype(np.int64), day]), axis=1)
+    pairs = np.unique(np.stack([idx, day]), axis=1)
     np.add.at(out, pairs[0], 1)
     return out
 

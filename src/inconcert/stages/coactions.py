@@ -104,12 +104,12 @@ def build(
     summary["coactions_before_min_participation"] = pairs
     eng.create("ic_co", plan.coactions_sql("ic_pairs"))
     eng.drop("ic_pairs")
-    similarity = None
+    co, similarity = "ic_co", None
     if near is not None and near.clusters:
-        similarity = _check_similar(eng, "ic_co", near, options, summary)
-    eng.create("ic_part", plan.participation_sql("ic_co", mp))
-    summary["coactions"] = eng.create(rel.coactions, plan.participating_sql("ic_co", "ic_part"))
-    eng.drop("ic_co")
+        co, similarity = _check_similar(eng, co, near, options, summary)
+    eng.create("ic_part", plan.participation_sql(co, mp))
+    summary["coactions"] = eng.create(rel.coactions, plan.participating_sql(co, "ic_part"))
+    eng.drop(co)
     return Relations(
         actions=rel.actions,
         acts=rel.acts,
@@ -122,9 +122,10 @@ def build(
 
 def _check_similar(
     eng: Engine, coactions: str, near: NearCheck, options: DetectOptions, summary: dict[str, Any]
-) -> str:
+) -> tuple[str, str]:
     """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
-    alike (clusters can chain); record every such pair's similarity; return that relation."""
+    alike (clusters can chain); record every such pair's similarity. Returns the checked
+    co-actions' relation and the similarities'."""
     ids = near.posts.column("post_id")
     parts = []
     for kind, clusters in sorted(near.clusters.items()):
@@ -151,6 +152,5 @@ def _check_similar(
     if dropped:
         eng.create("ic_co_checked", plan.without_pairs_sql(coactions, "ic_sim_low"))
         eng.drop(coactions)
-        eng.create(coactions, "SELECT * FROM ic_co_checked")
-        eng.drop("ic_co_checked")
-    return similarity
+        coactions = "ic_co_checked"
+    return coactions, similarity

@@ -28,25 +28,27 @@ __all__ = ["build", "finish", "keep", "put_first", "quantile_type7", "weigh"]
 MICROS = plan.MICROS
 
 
-def prune(eng: Engine, rel: Relations, options: DetectOptions, summary: dict[str, Any]) -> None:
-    """Keep in ``rel.coactions`` only the pairs that can pass the edge thresholds: an edge's
-    events and occasions are each at most its co-actions, so a pair with fewer co-actions than
-    ``min_weight`` or ``min_occasions`` can never be kept. A cheap grouped count finds them
-    before the distinct counts, the occasions and the null model run. (With ``edge_quantile``,
-    CooRTweet's quantile of *all* edges' weights, nothing is pruned.)"""
+def prune(
+    eng: Engine, rel: Relations, options: DetectOptions, summary: dict[str, Any]
+) -> Relations:
+    """The relations with ``coactions`` holding only the pairs that can pass the edge
+    thresholds: an edge's events and occasions are each at most its co-actions, so a pair with
+    fewer co-actions than ``min_weight`` or ``min_occasions`` can never be kept. A cheap
+    grouped count finds them before the distinct counts, the occasions and the null model run.
+    (With ``edge_quantile``, CooRTweet's quantile of *all* edges' weights, nothing is
+    pruned.)"""
     floor = (
         1 if options.edge_quantile is not None else max(options.min_weight, options.min_occasions)
     )
     if floor <= 1:
-        return
+        return rel
     kept = eng.create("ic_cand", plan.candidate_pairs_sql(rel.coactions, floor))
     summary["pairs_with_enough_coactions"] = kept
     n = eng.create("ic_co_cand", plan.pair_coactions_sql(rel.coactions, "ic_cand"))
     summary["coactions_of_those_pairs"] = n
     eng.drop(rel.coactions)
     eng.drop("ic_cand")
-    eng.create(rel.coactions, "SELECT * FROM ic_co_cand")
-    eng.drop("ic_co_cand")
+    return replace(rel, coactions="ic_co_cand")
 
 
 def build(
@@ -54,7 +56,7 @@ def build(
 ) -> tuple[Relations, pa.Table]:
     """Prune, then aggregate the co-actions per pair into ``edges``; return the relations
     (with ``edges``) and the candidate edges in ``(account_a, account_b)`` order."""
-    prune(eng, rel, options, summary)
+    rel = prune(eng, rel, options, summary)
     name = "ic_edges"
     eng.create(
         name,

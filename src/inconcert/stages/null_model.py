@@ -196,7 +196,6 @@ def _timing(
     evidence = eng.fetch(plan.pair_latency_sql("ic_latency", edge_ids, rel.coactions))
     eng.drop("ic_latency")
     out: dict[str, np.ndarray] = {}
-    pair_ids = pairs.column("e").to_numpy()
     for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
         h = hist.filter(pc.equal(hist.column("kind"), kind))
         names = pc.unique(h.column("account_id"))
@@ -204,14 +203,12 @@ def _timing(
         per_account = np.zeros((len(names), bins))
         np.add.at(per_account, (acc, h.column("bin").to_numpy()), h.column("n").to_numpy())
         prior = per_account.sum(axis=0)
-        edges = np.unique(
-            pair_ids[pc.equal(pairs.column("kind"), kind).to_numpy(zero_copy_only=False)]
-        )
         # each side's own histogram, less its actions on the objects co-acted on
         left = np.zeros((n_edges, bins))
         right = np.zeros((n_edges, bins))
         sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
         ea = sub.column("e").to_numpy()
+        edges = np.unique(ea)
         ia = pc.index_in(sub.column("account_a"), names).to_numpy(zero_copy_only=False)
         ib = pc.index_in(sub.column("account_b"), names).to_numpy(zero_copy_only=False)
         left[ea] = per_account[ia]
