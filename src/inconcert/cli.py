@@ -383,6 +383,7 @@ def detect(
     """Find coordinated accounts in posts (or a ready-made actions table) and write edges,
     accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
     (report.html) and its figures (network.svg, timeline.svg) into --out."""
+    _igraph_without_plotting()
     from .detect import detect as run_detect
     from .ingest import parse_assignments
     from .options import DetectOptions
@@ -693,6 +694,7 @@ def report(
 ) -> None:
     """Rebuild the HTML evidence report (and the network/timeline figures) from the output
     files of a finished detect run; nothing is recomputed."""
+    _igraph_without_plotting()
     from .report import write_report
 
     try:
@@ -846,8 +848,27 @@ def evaluate(
     out.print(table)
 
 
+#: True in the console script's own process (:func:`main`); False where ``app`` is called
+#: inside another program (a test's CliRunner), whose igraph stays the ordinary one.
+_OWN_PROCESS = False
+
+
+def _igraph_without_plotting() -> None:
+    """In the console script's own process, import igraph without its matplotlib plotting
+    (:func:`inconcert.network.import_igraph`, ``plotting=False``): detect and report use igraph
+    (communities, the manifest's versions, the report's layout) but never plot with it, and
+    igraph would otherwise import matplotlib.pyplot (over half a second) where it is
+    installed. matplotlib itself, for the PNG figures, imports as usual."""
+    if _OWN_PROCESS:
+        from .network import import_igraph
+
+        import_igraph(plotting=False)
+
+
 def main() -> None:
     """Console-script entry point."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     app()
 
 

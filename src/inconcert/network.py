@@ -15,19 +15,50 @@ the smallest account id (the detection renumbers groups by score afterwards).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import igraph as ig
-import leidenalg
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ParameterError
 
-__all__ = ["COMMUNITY_METHODS", "Partition", "build_graph", "partition"]
+if TYPE_CHECKING:
+    import igraph as ig
+
+__all__ = ["COMMUNITY_METHODS", "Partition", "build_graph", "import_igraph", "partition"]
 
 COMMUNITY_METHODS = ("modularity", "cpm")
+
+
+def import_igraph(*, plotting: bool = True) -> ModuleType:
+    """igraph, imported on first use (importing inconcert does not import it).
+
+    igraph's package imports ``matplotlib.pyplot`` whenever matplotlib is installed, for its
+    optional plotting, which costs more than half a second. ``plotting=False`` (the command
+    line, a process of its own that never plots with igraph) imports igraph the way it is
+    imported where matplotlib is not installed: while igraph's modules load, an entry of
+    ``None`` in :data:`sys.modules` makes ``import matplotlib`` raise ModuleNotFoundError (the
+    import system's documented behaviour), so igraph keeps its documented stand-in (a
+    ``FakeModule`` that raises when igraph is asked to plot with matplotlib), and the entry
+    is removed at once: matplotlib itself imports as usual afterwards (the PNG figures). It
+    has no effect when igraph or matplotlib is already imported; a library user's igraph
+    (``plotting=True``, the default) is the ordinary one.
+    """
+    if plotting or "igraph" in sys.modules or "matplotlib" in sys.modules:
+        import igraph
+
+        return igraph
+    sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    try:
+        import igraph
+    finally:
+        if "matplotlib" in sys.modules and sys.modules["matplotlib"] is None:
+            del sys.modules["matplotlib"]
+    return igraph
 
 
 @dataclass(frozen=True)
@@ -40,6 +71,7 @@ class Partition:
 
 def build_graph(edges: pa.Table) -> ig.Graph:
     """An undirected igraph graph from ``account_a, account_b, weight`` (vertex attr ``name``)."""
+    ig = import_igraph()
     a = edges.column("account_a").to_pylist()
     b = edges.column("account_b").to_pylist()
     names = sorted(set(a) | set(b))
@@ -100,6 +132,8 @@ def partition(
     strength = np.array(g.strength(weights="weight"), dtype=np.float64)
     degree = np.array(g.degree(), dtype=np.int64)
     if g.vcount():
+        import leidenalg
+
         comps = np.array(g.connected_components().membership, dtype=np.int64)
         if method == "modularity":
             part = leidenalg.find_partition(
