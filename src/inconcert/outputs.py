@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -69,23 +70,26 @@ _RESULT_NAMES = frozenset(
 )
 
 
+def _iso_utc(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Timestamps as ISO 8601 UTC text (``2024-03-01T09:38:02Z``): whole seconds, or
+    microseconds when any value has a fraction; nulls stay null. (NumPy formats several times
+    faster than Arrow's time-zone-aware ``strftime``, with the same text.)"""
+    us = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.int64())
+    us = us.combine_chunks() if isinstance(us, pa.ChunkedArray) else us
+    valid = us.is_valid().to_numpy(zero_copy_only=False)
+    values = us.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    fractional = bool(np.any((us.fill_null(0).to_numpy(zero_copy_only=False) % 1_000_000) != 0))
+    text = np.char.add(np.datetime_as_string(values, unit="us" if fractional else "s"), "Z")
+    return pa.array(text, pa.string(), mask=~valid if us.null_count else None)
+
+
 def _csv_ready(table: pa.Table) -> pa.Table:
     """Timestamps as ISO 8601 UTC text: whole seconds, or microseconds when any are fractional."""
     cols = {}
     for name in table.column_names:
         col = table.column(name)
         if pa.types.is_timestamp(col.type):
-            us = pc.cast(pc.cast(col, pa.timestamp("us", tz="UTC")), pa.int64())
-            seconds = pc.divide(us, 1_000_000)  # integer division
-            remainder = pc.subtract(us, pc.multiply(seconds, 1_000_000))
-            if pc.any(pc.not_equal(remainder, 0)).as_py():
-                col = pc.strftime(
-                    pc.cast(us, pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ"
-                )
-            else:
-                col = pc.strftime(
-                    pc.cast(seconds, pa.timestamp("s", tz="UTC")), format="%Y-%m-%dT%H:%M:%SZ"
-                )
+            col = _iso_utc(col)
         cols[name] = col
     return pa.table(cols)
 
@@ -113,6 +117,18 @@ def _sha256(path: Path) -> str:
 
 
 _XML_ILLEGAL = re.compile("[\\\\\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# the same class for Arrow's RE2 (Arrow strings are UTF-8, so they hold no surrogates)
+_XML_ILLEGAL_RE2 = "[\\\\\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+# attribute values keep tabs, newlines and carriage returns (XML would turn them into spaces)
+_XML_ESCAPES = (
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\t", "&#9;"),
+    ("\n", "&#10;"),
+    ("\r", "&#13;"),
+)
 
 
 def _xml_escape_one(match: re.Match[str]) -> str:
@@ -127,83 +143,273 @@ def _xml_safe(value: str) -> str:
     return _XML_ILLEGAL.sub(_xml_escape_one, value)
 
 
-def _graph_attrs(result: DetectResult) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Plain node and edge attribute rows (no nulls: GraphML/GEXF readers dislike them; no
-    character XML cannot hold: account ids are user data)."""
-    nodes = result.accounts.to_pylist()
-    keep = [c for c in result.edges.column_names if not c.endswith("_time")]
-    edges = result.edges.select(keep).to_pylist()
-    for rows in (nodes, edges):
-        for row in rows:
-            for k, v in list(row.items()):
-                if v is None:
-                    row[k] = -1 if k.endswith("_id") else ""
-                elif isinstance(v, str):
-                    row[k] = _xml_safe(v)
-    return nodes, edges
+def _quoteattr(value: str) -> str:
+    """``value`` (made XML-safe) as a double-quoted XML attribute value."""
+    value = _xml_safe(value)
+    for raw, esc in _XML_ESCAPES:
+        value = value.replace(raw, esc)
+    return f'"{value}"'
+
+
+# -- the network as GraphML and GEXF: every value built column by column with Arrow ---------
+
+
+def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _xml_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A string column as escaped XML text (fit for attribute values and element content);
+    nulls stay null. Values with characters XML cannot hold (rare) go through
+    :func:`_xml_safe` one by one."""
+    arr = _one(column)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    hit = pc.fill_null(pc.match_substring_regex(arr, _XML_ILLEGAL_RE2), False)
+    if pc.any(hit).as_py():
+        fixed = [_xml_safe(v) for v in arr.filter(hit).to_pylist()]
+        arr = pc.replace_with_mask(arr, hit, pa.array(fixed, pa.string()))
+    for raw, esc in _XML_ESCAPES:
+        arr = pc.replace_substring(arr, raw, esc)
+    return arr
+
+
+def _graph_value(column: pa.Array | pa.ChunkedArray, name: str) -> tuple[str, pa.Array]:
+    """(XML type, values as escaped text) of one attribute column; nulls stay null (the element
+    is left out), except a missing ``*_id`` (an edge between two groups), written as -1."""
+    arr = _one(column)
+    typ = arr.type
+    if pa.types.is_dictionary(typ):
+        arr, typ = arr.dictionary_decode(), typ.value_type
+    if pa.types.is_boolean(typ):
+        return "boolean", pc.if_else(arr, "true", "false")
+    if pa.types.is_integer(typ):
+        if name.endswith("_id"):
+            arr = pc.fill_null(arr, -1)
+        return "long", arr.cast(pa.string())
+    if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
+        arr = arr.cast(pa.float64())
+        text = arr.cast(pa.string())
+        text = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), text)
+        text = pc.replace_substring(text, "inf", "INF")  # xsd:double: INF, -INF
+        return "double", text
+    if pa.types.is_timestamp(typ):
+        return "string", _iso_utc(arr)
+    if pa.types.is_null(typ):
+        return "string", pa.nulls(len(arr), pa.string())
+    return "string", _xml_strings(arr)
+
+
+def _text(arr: pa.Array, sep: str = "\n") -> str:
+    """The strings of ``arr`` (no nulls), each followed by ``sep``, as one text."""
+    if len(arr) == 0:
+        return ""
+    arr = pc.binary_join_element_wise(_one(arr), sep, "")
+    offsets = arr.buffers()[1]
+    data = arr.buffers()[2]
+    first = int.from_bytes(offsets[arr.offset * 4 : arr.offset * 4 + 4], "little", signed=True)
+    end = len(arr) + arr.offset
+    last = int.from_bytes(offsets[end * 4 : end * 4 + 4], "little", signed=True)
+    return bytes(data[first:last]).decode("utf-8")
+
+
+def _element_values(
+    table: pa.Table, names: Sequence[str], wrap: Callable[[int, str], tuple[str, str]]
+) -> tuple[list[tuple[str, str]], pa.Array]:
+    """Per row, every attribute of ``names`` as XML: ``wrap(i, name)`` gives the text before
+    and after the i-th value. Returns the (name, type) list and the joined attributes."""
+    types: list[tuple[str, str]] = []
+    parts: list[pa.Array] = []
+    for i, name in enumerate(names):
+        typ, values = _graph_value(table.column(name), name)
+        types.append((name, typ))
+        before, after = wrap(i, name)
+        parts.append(pc.fill_null(pc.binary_join_element_wise(before, values, after, ""), ""))
+    if not parts:
+        return types, pa.array([""] * table.num_rows, pa.string())
+    return types, pc.binary_join_element_wise(*parts, "")
+
+
+def _node_ids(result: DetectResult) -> tuple[pa.Array, pa.Array]:
+    """Each edge's two accounts as row numbers of the accounts table."""
+    accounts = result.accounts.column("account_id")
+    a = pc.index_in(result.edges.column("account_a"), value_set=_one(accounts))
+    b = pc.index_in(result.edges.column("account_b"), value_set=_one(accounts))
+    if a.null_count or b.null_count:
+        raise ValueError("an edge names an account that is not in the accounts table")
+    return _one(a).cast(pa.string()), _one(b).cast(pa.string())
+
+
+def _edge_columns(edges: pa.Table) -> list[str]:
+    return [c for c in edges.column_names if c not in ("account_a", "account_b")]
+
+
+def _node_columns(accounts: pa.Table) -> list[str]:
+    return [c for c in accounts.column_names if c != "account_id"]
 
 
 def _write_graphml(result: DetectResult, path: Path) -> None:
-    import igraph as ig
-
-    nodes, edges = _graph_attrs(result)
-    index = {n["account_id"]: i for i, n in enumerate(nodes)}
-    g = ig.Graph(
-        n=len(nodes), edges=[(index[e["account_a"]], index[e["account_b"]]) for e in edges]
+    """The network as GraphML: accounts as nodes (``name`` and ``label``: the account id) with
+    every accounts.csv column, edges with every edges.csv column; integers typed ``long``,
+    fractions ``double``, times ISO 8601 UTC text. Missing values are left out."""
+    accounts, edges = result.accounts, result.edges
+    ids = _xml_strings(accounts.column("account_id"))
+    node_cols = _node_columns(accounts)
+    edge_cols = _edge_columns(edges)
+    node_types, node_values = _element_values(
+        accounts, node_cols, lambda i, n: (f"<data key={_quoteattr('v_' + n)}>", "</data>")
     )
-    for key in nodes[0].keys() if nodes else ():
-        g.vs["name" if key == "account_id" else key] = [n[key] for n in nodes]
-    for key in edges[0].keys() if edges else ():
-        if key not in ("account_a", "account_b"):
-            g.es[key] = [e[key] for e in edges]
-    g.write_graphml(str(path))
+    edge_types, edge_values = _element_values(
+        edges, edge_cols, lambda i, n: (f"<data key={_quoteattr('e_' + n)}>", "</data>")
+    )
+    n = accounts.num_rows
+    index = pa.array(range(n), pa.int64()).cast(pa.string())
+    nodes = pc.binary_join_element_wise(
+        '    <node id="n',
+        index,
+        '"><data key="v_name">',
+        ids,
+        '</data><data key="v_label">',
+        ids,
+        "</data>",
+        node_values,
+        "</node>",
+        "",
+    )
+    a, b = _node_ids(result)
+    edge_lines = pc.binary_join_element_wise(
+        '    <edge source="n', a, '" target="n', b, '">', edge_values, "</edge>", ""
+    )
+    keys = [
+        '  <key id="v_name" for="node" attr.name="name" attr.type="string"/>',
+        '  <key id="v_label" for="node" attr.name="label" attr.type="string"/>',
+    ]
+    for cls, prefix, types in (("node", "v_", node_types), ("edge", "e_", edge_types)):
+        for name, typ in types:
+            keys.append(
+                f'  <key id={_quoteattr(prefix + name)} for="{cls}" '
+                f'attr.name={_quoteattr(name)} attr.type="{typ}"/>'
+            )
+    head = "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"',
+            '         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
+            '         xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns',
+            '         http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
+            f"<!-- Created by inconcert {escape(__version__)} -->",
+            *keys,
+            '  <graph id="G" edgedefault="undirected">',
+            "",
+        ]
+    )
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(head)
+        fh.write(_text(nodes))
+        fh.write(_text(edge_lines))
+        fh.write("  </graph>\n</graphml>\n")
 
 
-def _gexf_type(values: Iterable[Any]) -> str:
-    vals = [v for v in values if v != ""]
-    if vals and all(isinstance(v, bool) for v in vals):
-        return "boolean"
-    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return "long"
-    if vals and all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-        return "double"
-    return "string"
+def _spans(result: DetectResult) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array] | None:
+    """First and last co-action times of every edge and, over its edges, of every account,
+    as ISO 8601 UTC text; None when the edges have no times (CooRTweet's columns)."""
+    edges, accounts = result.edges, result.accounts
+    if not {"first_time", "last_time"} <= set(edges.column_names):
+        return None
+    first, last = edges.column("first_time"), edges.column("last_time")
+    ends = pa.table(
+        {
+            "account_id": pa.concat_arrays(
+                [_one(edges.column("account_a")), _one(edges.column("account_b"))]
+            ),
+            "first": pa.concat_arrays([_one(first), _one(first)]),
+            "last": pa.concat_arrays([_one(last), _one(last)]),
+        }
+    )
+    span = ends.group_by("account_id", use_threads=False).aggregate(
+        [("first", "min"), ("last", "max")]
+    )
+    at = _one(pc.index_in(accounts.column("account_id"), value_set=span.column("account_id")))
+    node_first = _one(span.column("first_min")).take(at)
+    node_last = _one(span.column("last_max")).take(at)
+    times = _iso_utc(pa.concat_arrays([_one(first), _one(last), node_first, node_last]))
+    m, k = edges.num_rows, accounts.num_rows
+    return (
+        times.slice(0, m),
+        times.slice(m, m),
+        times.slice(2 * m, k),
+        times.slice(2 * m + k, k),
+    )
+
+
+def _spell(start: pa.Array, end: pa.Array) -> pa.Array:
+    both = pc.binary_join_element_wise(' start="', start, '" end="', end, '"', "")
+    return pc.fill_null(both, "")
 
 
 def generate_gexf(result: DetectResult) -> Iterable[str]:
-    """The network as GEXF 1.3 lines (for Gephi): accounts with their group and community,
-    edges with weight and every count."""
-    nodes, edges = _graph_attrs(result)
-    node_keys = [k for k in (nodes[0] if nodes else {}) if k != "account_id"]
-    edge_keys = [k for k in (edges[0] if edges else {}) if k not in ("account_a", "account_b")]
+    """The network as GEXF 1.3 (for Gephi), in a few large pieces of text: accounts with their
+    group and community, edges with weight and every count. Each edge spans its first to its
+    last co-action and each account those of its edges (``start``/``end``, dynamic mode), so
+    Gephi's timeline shows when a pair acted together."""
+    accounts, edges = result.accounts, result.edges
+    node_cols = _node_columns(accounts)
+    edge_cols = [c for c in _edge_columns(edges) if c not in ("first_time", "last_time")]
+    node_types, node_values = _element_values(
+        accounts, node_cols, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
+    )
+    edge_types, edge_values = _element_values(
+        edges, edge_cols, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
+    )
+    spans = _spans(result)
+    dynamic = spans is not None
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield '<gexf xmlns="http://gexf.net/1.3" version="1.3">'
     yield f"  <meta><creator>inconcert {escape(__version__)}</creator></meta>"
-    yield '  <graph defaultedgetype="undirected" mode="static">'
-    for cls, keys, rows in (("node", node_keys, nodes), ("edge", edge_keys, edges)):
-        yield f'    <attributes class="{cls}">'
-        for i, k in enumerate(keys):
-            t = _gexf_type(r[k] for r in rows)
-            yield f'      <attribute id="{i}" title={quoteattr(k)} type="{t}"/>'
-        yield "    </attributes>"
-    yield "    <nodes>"
-    for n in nodes:
-        label = quoteattr(str(n["account_id"]))
-        yield f"      <node id={label} label={label}><attvalues>"
-        for i, k in enumerate(node_keys):
-            yield f'        <attvalue for="{i}" value={quoteattr(str(n[k]))}/>'
-        yield "      </attvalues></node>"
-    yield "    </nodes>"
-    yield "    <edges>"
-    for j, e in enumerate(edges):
+    if dynamic:
         yield (
-            f'      <edge id="{j}" source={quoteattr(str(e["account_a"]))} '
-            f'target={quoteattr(str(e["account_b"]))} weight="{float(e["weight"])!r}">'
-            "<attvalues>"
+            '  <graph defaultedgetype="undirected" mode="dynamic" timeformat="dateTime" '
+            'timezone="UTC">'
         )
-        for i, k in enumerate(edge_keys):
-            yield f'        <attvalue for="{i}" value={quoteattr(str(e[k]))}/>'
-        yield "      </attvalues></edge>"
+    else:
+        yield '  <graph defaultedgetype="undirected" mode="static">'
+    for cls, types in (("node", node_types), ("edge", edge_types)):
+        yield f'    <attributes class="{cls}">'
+        for i, (name, typ) in enumerate(types):
+            yield f'      <attribute id="{i}" title={_quoteattr(name)} type="{typ}"/>'
+        yield "    </attributes>"
+    ids = _xml_strings(accounts.column("account_id"))
+    node_span: pa.Array | str = ""
+    edge_span: pa.Array | str = ""
+    if spans is not None:
+        edge_span = _spell(spans[0], spans[1])
+        node_span = _spell(spans[2], spans[3])
+    nodes = pc.binary_join_element_wise(
+        '      <node id="', ids, '" label="', ids, '"', node_span, "><attvalues>",
+        node_values, "</attvalues></node>", "",
+    )  # fmt: skip
+    yield "    <nodes>"
+    if len(nodes):
+        yield _text(nodes)[:-1]
+    yield "    </nodes>"
+    n_edges = edges.num_rows
+    weight = (
+        _graph_value(edges.column("weight"), "weight")[1]
+        if "weight" in edges.column_names
+        else pa.array(["1"] * n_edges, pa.string())
+    )
+    edge_lines = pc.binary_join_element_wise(
+        '      <edge id="', pa.array(range(n_edges), pa.int64()).cast(pa.string()),
+        '" source="', _xml_strings(edges.column("account_a")),
+        '" target="', _xml_strings(edges.column("account_b")),
+        '" weight="', pc.fill_null(weight, "1"), '"', edge_span, "><attvalues>",
+        edge_values, "</attvalues></edge>", "",
+    )  # fmt: skip
+    yield "    <edges>"
+    if len(edge_lines):
+        yield _text(edge_lines)[:-1]
     yield "    </edges>"
     yield "  </graph>"
     yield "</gexf>"
