@@ -28,10 +28,9 @@ is a record (rejected as ``empty_row``); blank lines in JSON Lines are skipped, 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -43,6 +42,7 @@ from inconcert.ingest._build import (
     REJECTS_SCHEMA,
     FilePart,
     assemble,
+    connect,
     convert_file,
     decide_shape,
     resolve,
@@ -115,6 +115,27 @@ class FileReport:
     rejected: dict[str, int]
 
 
+class _Made:
+    """A dataclass field holding a table, given either as the table or as a function that
+    makes it, called on the first read of the field (the dataclasses module's
+    "descriptor-typed fields")."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = f"_{name}"
+
+    def __get__(self, obj: object, owner: type | None = None) -> pa.Table:
+        if obj is None:
+            raise AttributeError("no default")  # a field without default
+        value = obj.__dict__[self._key]
+        if not isinstance(value, pa.Table):
+            value = value()
+            obj.__dict__[self._key] = value
+        return value
+
+    def __set__(self, obj: object, value: pa.Table | Callable[[], pa.Table]) -> None:
+        obj.__dict__[self._key] = value
+
+
 @dataclass(frozen=True)
 class Ingested:
     """The result of :func:`read_inputs`.
@@ -130,7 +151,8 @@ class Ingested:
     files
         One :class:`FileReport` per file, in reading order.
     rejects
-        One row per rejected input row (:data:`REJECTS_SCHEMA`): ``file``, ``line``,
+        One row per rejected input row (:data:`REJECTS_SCHEMA`), made on first access (the
+        constructor also takes a function that returns it): ``file``, ``line``,
         ``reason``, ``detail`` (what exactly is wrong, e.g. the unreadable value or where the
         first copy of a duplicate is) and ``record`` (the input row as JSON text, truncated to
         2,000 characters; for a CSV record with a wrong field count, its raw text as a JSON
@@ -143,7 +165,7 @@ class Ingested:
     shape: str
     table: pa.Table
     files: tuple[FileReport, ...]
-    rejects: pa.Table
+    rejects: _Made = _Made()
     permalinks: pa.Table | None = None
 
     @property
@@ -317,10 +339,8 @@ def read_inputs(
         _check_parameters(shape, rule.mapping or {}, objects)
     sources = expand_paths(paths)
     permalinks: list[pa.Table] = []
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
         parts: list[FilePart] = []
         chosen: str | None = None
         progress("read", 0, len(sources))

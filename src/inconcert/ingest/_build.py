@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from inconcert.errors import InputError
-from inconcert.ingest._files import RawFile
+from inconcert.ingest._files import BadRow, RawFile
 from inconcert.ingest._values import (
     ColumnTypeError,
     arrow_of,
@@ -43,7 +43,9 @@ __all__ = [
     "Assembled",
     "FilePart",
     "Plan",
+    "Rejects",
     "assemble",
+    "connect",
     "convert_file",
     "decide_shape",
     "resolve",
@@ -253,6 +255,12 @@ class Verdicts:
             texts = detail(rows)
         self._details.append(texts)
 
+    def rows(self) -> np.ndarray:
+        """The rejected rows, in row order."""
+        if not self._rows:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate(self._rows), kind="stable")
+
     def rejected(self) -> tuple[np.ndarray, list[str], list[str]]:
         """Rejected rows in row order, with their reasons and details."""
         if not self._rows:
@@ -401,10 +409,11 @@ def _wide_columns(
 
 @dataclass(frozen=True)
 class Assembled:
-    """The canonical table, the rejects table and, per file, the reject counts by reason."""
+    """The canonical table, the rejects (a table made on first call) and, per file, the
+    reject counts by reason."""
 
     table: pa.Table
-    rejects: pa.Table
+    rejects: Rejects
     counts: list[dict[str, int]]
 
 
@@ -412,44 +421,67 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """A code per value, equal codes for equal values (nulls equal to each other, as in SQL's
+    GROUP BY), and the number of codes."""
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), 0
+    dictionary = chunks[0].dictionary
+    if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
+        # Arrow gives every chunk the same dictionary; should that change, encode one chunk
+        return _codes(values.combine_chunks())
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int64)
+    return codes, len(dictionary)
+
+
+def _first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndarray:
+    """For every row, the first row with the same values in ``columns`` (itself if none)."""
+    key = np.zeros(n, dtype=np.int64)
+    span = 1  # key < span
+    for column in columns:
+        codes, count = _codes(column)
+        if span * count >= 2**62:  # renumber the key densely (< n) before it could overflow
+            key, span = _codes(pa.array(key))
+        key = key * count + codes
+        span *= max(count, 1)
+    codes, count = _codes(pa.array(key))
+    first = np.full(count, n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    return first[codes]
+
+
 def _first_seen(
     con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str], compare: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows whose key was seen in an earlier row: their positions, the first row with the same
     key, and whether the ``compare`` columns are identical to that first row's."""
-    empty = np.zeros(0, dtype=np.int64)
-    if table.num_rows == 0:
-        return empty, empty, np.zeros(0, dtype=bool)
-    data = table.select(keys + compare).append_column(
-        "_pos", pa.array(np.arange(table.num_rows, dtype=np.int64))
+    n = table.num_rows
+    first = _first_rows([table.column(key) for key in keys], n)
+    pos = np.flatnonzero(first != np.arange(n, dtype=np.int64))
+    first = first[pos]
+    if not compare or len(pos) == 0:
+        return pos, first, np.ones(len(pos), dtype=bool)
+    # Compare each repeated row with its first copy (SQL's IS NOT DISTINCT FROM on the rows).
+    index = pa.array(np.arange(len(pos), dtype=np.int64))
+    subset = table.select(compare)
+    a = subset.take(pa.array(pos)).append_column("_i", index)
+    b = subset.take(pa.array(first)).append_column("_i", index)
+    left = ", ".join(f"a.{_q(c)}" for c in compare)
+    right = ", ".join(f"b.{_q(c)}" for c in compare)
+    sql = (
+        f"SELECT row({left}) IS NOT DISTINCT FROM row({right}) AS same "
+        "FROM _inconcert_a a JOIN _inconcert_b b USING (_i) ORDER BY _i"
     )
-    partition = ", ".join(_q(key) for key in keys)
-    # Find the repeated keys first (a cheap aggregate), then rank only their rows.
-    repeats = (
-        f"SELECT _pos, _first FROM (SELECT _pos, min(_pos) OVER (PARTITION BY {partition}) "
-        f"AS _first FROM _inconcert_seen SEMI JOIN (SELECT {partition} FROM _inconcert_seen "
-        f"GROUP BY {partition} HAVING count(*) > 1) USING ({partition})) WHERE _pos <> _first"
-    )
-    if compare:
-        left = ", ".join(f"a.{_q(c)}" for c in compare)
-        right = ", ".join(f"b.{_q(c)}" for c in compare)
-        sql = (
-            f"SELECT d._pos, d._first, row({left}) IS NOT DISTINCT FROM row({right}) AS same "
-            f"FROM ({repeats}) d JOIN _inconcert_seen a ON a._pos = d._pos "
-            "JOIN _inconcert_seen b ON b._pos = d._first ORDER BY d._pos"
-        )
-    else:
-        sql = f"SELECT _pos, _first, true AS same FROM ({repeats}) ORDER BY _pos"
-    con.register("_inconcert_seen", data)
+    con.register("_inconcert_a", a)
+    con.register("_inconcert_b", b)
     try:
         result = arrow_of(con.sql(sql))
     finally:
-        con.unregister("_inconcert_seen")
-    return (
-        result.column("_pos").to_numpy().astype(np.int64),
-        result.column("_first").to_numpy().astype(np.int64),
-        np.asarray(result.column("same").to_numpy(), dtype=bool),
-    )
+        con.unregister("_inconcert_a")
+        con.unregister("_inconcert_b")
+    return pos, first, np.asarray(result.column("same").to_numpy(), dtype=bool)
 
 
 class _Locator:
@@ -523,52 +555,56 @@ def _explode_wide(
     con: duckdb.DuckDBPyConnection, acc: pa.Table, plan: Plan, locator: _Locator
 ) -> pa.Table:
     """One action per non-empty object cell, in row order then in the order of ``objects``."""
-    pieces = []
-    for j, (_, kind) in enumerate(plan.objects):
-        values = acc.column(f"{_WIDE_PREFIX}{j}")
-        rows = pa.array(np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False)))
-        count = len(rows)
-        pieces.append(
-            pa.table(
-                {
-                    "_row": rows.cast(pa.int64()),
-                    "_j": pa.array(np.full(count, j, dtype=np.int64)),
-                    "account_id": acc.column("account_id").take(rows),
-                    "kind": pa.array(np.full(count, kind, dtype=object), type=pa.string()),
-                    "object_id": values.take(rows),
-                    "timestamp": acc.column("timestamp").take(rows).cast(TIMESTAMP_TYPE),
-                    "post_id": acc.column("post_id").take(rows),
-                }
-            )
-        )
-    actions = pa.concat_tables(pieces)
-    order = np.lexsort((actions.column("_j").to_numpy(), actions.column("_row").to_numpy()))
-    actions = actions.take(pa.array(order))
+    n = acc.num_rows
+    columns = [acc.column(f"{_WIDE_PREFIX}{j}") for j in range(len(plan.objects))]
+    filled = np.zeros((n, len(columns)), dtype=bool)
+    for j, values in enumerate(columns):
+        filled[:, j] = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    rows, js = np.nonzero(filled)  # in row-major order: by row, then by column
+    take = pa.array(rows)
+    # the object columns end to end: column j's row r is cell j * n + r
+    cells = pa.chunked_array([c for values in columns for c in values.chunks], pa.string())
+    objects = cells.take(pa.array(js * n + rows))
+    kinds = pa.array([kind for _, kind in plan.objects], pa.string()).take(pa.array(js))
+    actions = pa.Table.from_arrays(
+        [
+            acc.column("account_id").take(take),
+            kinds,
+            objects,
+            acc.column("timestamp").take(take).cast(TIMESTAMP_TYPE),
+            acc.column("post_id").take(take),
+        ],
+        schema=ACTION_SCHEMA,
+    )
     pos, first, _ = _first_seen(con, actions, ["post_id", "kind", "object_id"], [])
     keep = np.ones(actions.num_rows, dtype=bool)
     keep[pos] = False
-    row_of = actions.column("_row").to_numpy()
-    kept = np.bincount(row_of[keep], minlength=acc.num_rows)
-    lost_rows, where_first = np.unique(row_of[pos], return_index=True)
+    kept = np.bincount(rows[keep], minlength=n)
+    lost_rows, where_first = np.unique(rows[pos], return_index=True)
     lost = kept[lost_rows] == 0
     lost_rows, where_first = lost_rows[lost], where_first[lost]
     if len(lost_rows):
         texts = _action_texts(actions, pos[where_first])
         details = [
-            f"every action of the row was read before, e.g. {text} "
-            f"at {locator.where(int(row_of[f]))}"
+            f"every action of the row was read before, e.g. {text} at {locator.where(int(rows[f]))}"
             for text, f in zip(texts, first[where_first].tolist(), strict=True)
         ]
         locator.reject(lost_rows, ["duplicate_action"] * len(lost_rows), details)
-    result = actions.filter(pa.array(keep)).select(ACTION_SCHEMA.names)
-    return pa.Table.from_arrays(result.columns, schema=ACTION_SCHEMA)
+    return actions.filter(pa.array(keep))
 
 
-def _records(con: duckdb.DuckDBPyConnection, table: pa.Table, rows: np.ndarray) -> pa.Array:
+def connect() -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection the readers use (times in UTC, no progress bar)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _records(con: duckdb.DuckDBPyConnection, subset: pa.Table) -> pa.Array:
     """The rows as JSON objects (column -> value), truncated to 2,000 characters."""
-    if len(rows) == 0:
+    if subset.num_rows == 0:
         return pa.array([], pa.string())
-    subset = table.take(pa.array(rows))
     for i, column in enumerate(subset.columns):
         if pa.types.is_timestamp(column.type):
             try:
@@ -595,32 +631,71 @@ def _records(con: duckdb.DuckDBPyConnection, table: pa.Table, rows: np.ndarray) 
     return pc.utf8_slice_codeunits(text, 0, _RECORD_LIMIT)
 
 
-def _file_rejects(
-    con: duckdb.DuckDBPyConnection, part: FilePart
-) -> tuple[pa.Table, dict[str, int]]:
-    rows, reasons, details = part.verdicts.rejected()
+@dataclass(frozen=True)
+class _FileRejects:
+    """One file's rejected rows: its verdicts, and its rejected table rows as read."""
+
+    display: str
+    verdicts: Verdicts
+    lines: np.ndarray  # the rejected table rows' lines, in row order
+    subset: pa.Table  # the rejected table rows, in row order
+    bad: list[BadRow]
+
+    def table(self, con: duckdb.DuckDBPyConnection) -> pa.Table:
+        _, reasons, details = self.verdicts.rejected()
+        bad = self.bad
+        lines = np.concatenate(
+            [self.lines, np.asarray([b.line for b in bad], dtype=np.int64)]
+        ).astype(np.int64)
+        records = pa.concat_arrays(
+            [_records(con, self.subset), pa.array([b.record for b in bad], pa.string())]
+        )
+        table = pa.Table.from_arrays(
+            [
+                pa.array([self.display] * len(lines), pa.string()),
+                pa.array(lines, pa.int64()),
+                pa.array(reasons + [b.reason for b in bad], pa.string()),
+                pa.array(details + [b.detail for b in bad], pa.string()),
+                records,
+            ],
+            schema=REJECTS_SCHEMA,
+        )
+        order = np.argsort(lines, kind="stable")
+        return table.take(pa.array(order))
+
+
+class Rejects:
+    """The rejects table of a read (:data:`REJECTS_SCHEMA`), made on the first call: the JSON
+    record of every rejected row is its costly part, and most runs never look at it. It holds
+    the rejected rows as read until then."""
+
+    def __init__(self, files: list[_FileRejects]) -> None:
+        self._files = files
+        self._table: pa.Table | None = None
+
+    def __call__(self) -> pa.Table:
+        if self._table is None:
+            con = connect()
+            try:
+                self._table = pa.concat_tables([f.table(con) for f in self._files])
+            finally:
+                con.close()
+            self._files = []
+        return self._table
+
+
+def _file_rejects(part: FilePart) -> tuple[_FileRejects, dict[str, int]]:
+    """A file's rejects (made into a table later) and its counts by reason."""
+    verdicts = part.verdicts
+    rows = verdicts.rows()
     raw = part.raw
-    bad = raw.bad_rows
-    lines = np.concatenate(
-        [raw.lines[rows], np.asarray([b.line for b in bad], dtype=np.int64)]
-    ).astype(np.int64)
-    records = pa.concat_arrays(
-        [_records(con, raw.table, rows), pa.array([b.record for b in bad], pa.string())]
+    counts = Counter(
+        {str(_NAMES[code]): int(k) for code, k in enumerate(np.bincount(verdicts.code[rows])) if k}
     )
-    all_reasons = reasons + [b.reason for b in bad]
-    table = pa.Table.from_arrays(
-        [
-            pa.array([raw.source.display] * len(lines), pa.string()),
-            pa.array(lines, pa.int64()),
-            pa.array(all_reasons, pa.string()),
-            pa.array(details + [b.detail for b in bad], pa.string()),
-            records,
-        ],
-        schema=REJECTS_SCHEMA,
-    )
-    order = np.argsort(lines, kind="stable")
-    counts = dict(sorted(Counter(all_reasons).items()))
-    return table.take(pa.array(order)), counts
+    counts.update(b.reason for b in raw.bad_rows)
+    subset = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
+    pending = _FileRejects(raw.source.display, verdicts, raw.lines[rows], subset, raw.bad_rows)
+    return pending, dict(sorted(counts.items()))
 
 
 def assemble(parts: list[FilePart], shape: str, con: duckdb.DuckDBPyConnection) -> Assembled:
@@ -641,7 +716,7 @@ def assemble(parts: list[FilePart], shape: str, con: duckdb.DuckDBPyConnection) 
         table = _dedup_actions(con, acc, locator)
     rejects, counts = [], []
     for part in parts:
-        file_table, file_counts = _file_rejects(con, part)
-        rejects.append(file_table)
+        file_rejects, file_counts = _file_rejects(part)
+        rejects.append(file_rejects)
         counts.append(file_counts)
-    return Assembled(table, pa.concat_tables(rejects), counts)
+    return Assembled(table, Rejects(rejects), counts)
