@@ -384,6 +384,8 @@ def detect(
     accounts, groups, evidence, GraphML/GEXF, a manifest, the HTML evidence report
     (report.html) and its figures (network.svg, timeline.svg) into --out."""
     _igraph_without_plotting()
+    if engine == "duckdb":
+        _pyarrow_without_pandas()
     from .detect import detect as run_detect
     from .ingest import parse_assignments
     from .options import DetectOptions
@@ -863,6 +865,40 @@ def _igraph_without_plotting() -> None:
         from .network import import_igraph
 
         import_igraph(plotting=False)
+
+
+class _Absent:
+    """A meta path finder for which a module is not installed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname == self.name or fullname.startswith(self.name + "."):
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+def _pyarrow_without_pandas() -> None:
+    """In the console script's own process, let pyarrow conclude that pandas is not installed.
+
+    pyarrow imports pandas (a quarter of a second) the first time it converts a Python
+    sequence, to check whether it is a pandas object, and keeps the answer for the process.
+    Nothing in a detect run on DuckDB uses pandas (its results are Arrow tables, written by
+    pyarrow and DuckDB), so the first check is made here while ``import pandas`` fails; the
+    finder is removed at once, so pandas itself stays importable. Where pyarrow or pandas is
+    already imported, or a later pyarrow asks again, this changes nothing. Not for the Spark
+    engine (pyspark converts through pandas) nor for a program that calls ``app``.
+    """
+    if not _OWN_PROCESS or "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    absent = _Absent("pandas")
+    sys.meta_path.insert(0, absent)
+    try:
+        pa.array([])
+    finally:
+        sys.meta_path.remove(absent)
 
 
 def main() -> None:
