@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._objects import object_label, top_objects
 from .errors import InputError
 from .kinds import KINDS
+from .normalize import normalize_tag
 
 if TYPE_CHECKING:
     from .detect import DetectResult
@@ -52,6 +54,7 @@ _POST_KINDS = ("repost", "reply", "quote")
 _TOP_OBJECTS = 5  # as inconcert.summaries.TOP_OBJECTS
 _TOP_TEXTS = 3
 _TEXT_KINDS = tuple(k.name for k in KINDS if k.text)
+_LINK_COLUMNS = ("link_a", "link_b", "object_link")
 _QUOTED_OBJECT = re.compile(r"""\b([a-z_]+) ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 
@@ -124,6 +127,12 @@ class Pseudonymiser:
     def account(self, value: str) -> str:
         """The pseudonym of an account id."""
         return "acct_" + self._digest("account", value)
+
+    def author(self, value: str) -> str:
+        """The pseudonym of a referenced post's author: an account id, or ``@name`` taken from
+        a retweet's text, whose pseudonym is that of the mention ``name`` (``@acct_...``)."""
+        name = normalize_tag(value) if value.startswith("@") else None
+        return "@" + self.account(name) if name else self.account(value)
 
     def post(self, value: str) -> str:
         """The pseudonym of a post id."""
@@ -199,55 +208,29 @@ class Pseudonymiser:
             members.setdefault(gid, []).append(self.account(acc))
         return {g: " ".join(v[:20]) for g, v in members.items()}
 
-    @staticmethod
-    def _tops(
-        evidence: pa.Table,
-        kinds: tuple[str, ...] | None,
-        limit: int,
-        name: Callable[[str, str], str],
-    ) -> dict[Any, str]:
-        """Per group, its most co-acted objects (ties by kind, then the original object id)."""
-        if evidence.num_rows == 0 or "group_id" not in evidence.column_names:
-            return {}
-        ev = evidence.select(["group_id", "kind", "object_id"])
-        if kinds is not None:
-            ev = ev.filter(pc.is_in(ev.column("kind"), value_set=pa.array(kinds, pa.string())))
-        counts = ev.group_by(["group_id", "kind", "object_id"]).aggregate([([], "count_all")])
-        counts = counts.sort_by(
-            [
-                ("group_id", "ascending"),
-                ("count_all", "descending"),
-                ("kind", "ascending"),
-                ("object_id", "ascending"),
-            ]
-        )
-        out: dict[Any, list[str]] = {}
-        for gid, kind, oid, n in zip(
-            *(counts.column(c).to_pylist() for c in ("group_id", "kind", "object_id", "count_all")),
-            strict=True,
-        ):
-            items = out.setdefault(gid, [])
-            if len(items) < limit:
-                items.append(name(kind, oid) + f" ({n})")
-        return {g: " | ".join(v) for g, v in out.items()}
-
     def apply(self, result: DetectResult) -> DetectResult:
         """The result with every account id (and, as configured, post id and text) replaced.
 
         ``groups.members`` and ``groups.top_objects`` are rebuilt with the pseudonyms (same
-        order as before); ``groups.top_texts`` too when texts are replaced (each text's
-        pseudonym and its co-actions). Warnings quoting an id are rewritten.
+        order as before: ties by the original ids); ``groups.top_texts`` too when texts are
+        replaced (each text's pseudonym and its co-actions). The evidence's ``object_author``
+        (the author of a referenced post) is an account; its ``object_text`` a text. Links
+        back to the source (``link_a``, ``link_b``, ``object_link``) are left out: a permalink
+        names the account and the post. Warnings quoting an id are rewritten.
         """
         ids: dict[str, Callable[[str], str]] = {
             "account_id": self.account,
             "account_a": self.account,
             "account_b": self.account,
+            "object_author": self.author,
         }
         if self.posts:
             ids |= {"post_a": self.post, "post_b": self.post}
         if self.texts:
-            ids |= {"text_a": self.text, "text_b": self.text}
-        evidence = result.evidence
+            ids |= {"text_a": self.text, "text_b": self.text, "object_text": self.text}
+        evidence = result.evidence.drop_columns(
+            [c for c in _LINK_COLUMNS if c in result.evidence.column_names]
+        )
         if {"kind", "object_id"} <= set(evidence.column_names):
             i = evidence.column_names.index("object_id")
             evidence = evidence.set_column(
@@ -257,8 +240,13 @@ class Pseudonymiser:
         groups = result.groups
         original = result.evidence
 
-        def object_name(kind: str, oid: str) -> str:
-            return f"{kind}:{self._object_name(kind, oid)}"
+        def object_name(kind: str, oid: str, text: str | None, author: str | None) -> str:
+            return object_label(
+                kind,
+                self._object_name(kind, oid),
+                None if self.texts else text,
+                None if author is None else self.author(author),
+            )
 
         replaced: dict[str, pa.Array] = {}
         gids = groups.column("group_id").to_pylist() if "group_id" in groups.column_names else []
@@ -268,10 +256,16 @@ class Pseudonymiser:
         if "top_objects" in groups.column_names and {"kind", "object_id"} <= set(
             original.column_names
         ):
-            tops = self._tops(original, None, _TOP_OBJECTS, object_name)
+            tops = top_objects(original, limit=_TOP_OBJECTS, label=object_name)
             replaced["top_objects"] = pa.array([tops.get(g, "") for g in gids], pa.string())
         if "top_texts" in groups.column_names and self.texts:
-            texts = self._tops(original, _TEXT_KINDS, _TOP_TEXTS, lambda kind, oid: self.text(oid))
+            texts = top_objects(
+                original,
+                limit=_TOP_TEXTS,
+                kinds=_TEXT_KINDS,
+                label=lambda kind, oid, text, author: self.text(oid),
+                with_kind=False,
+            )
             replaced["top_texts"] = pa.array([texts.get(g, "") for g in gids], pa.string())
         for name, column in replaced.items():
             groups = groups.set_column(groups.column_names.index(name), name, column)

@@ -14,17 +14,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_objects
 from .engine import Engine
-from .kinds import KINDS
 from .options import DetectOptions
 from .plan import MICROS, quote
 from .schema import TIMESTAMP_TYPE
 
-#: The kinds whose object stands for a text (:class:`inconcert.kinds.Kind`).
-TEXT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.text)
 _TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
 
-__all__ = ["accounts_table", "evidence_table", "groups_table"]
+__all__ = ["TEXT_KINDS", "accounts_table", "evidence_table", "groups_table"]
 
 TOP_OBJECTS = 5
 
@@ -53,10 +51,17 @@ def evidence_table(
     edges: pa.Table,
     posts: pa.Table | None,
     options: DetectOptions,
+    references: pa.Table | None = None,
 ) -> pa.Table:
     """Every co-action behind every kept edge, with both posts' times and texts, and for the
     text kinds the similarity of the two texts (1 for ``text``: identical after
-    normalisation)."""
+    normalisation).
+
+    With ``posts``, each co-action also says what its object is (``object_text``,
+    ``object_author``, ``object_link``; :mod:`inconcert._objects`): a text kind's text, and a
+    referenced post's author, text and link when the input holds that post. ``references``
+    (``post_id``, ``account_id``, ``text``, ``permalink``) may add referenced posts that are
+    not posts of the input (e.g. the originals a platform export embeds)."""
     eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
     text_join = ""
     text_cols = ""
@@ -95,6 +100,7 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
          CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
 """
     )
+    described = _described(table, posts, options, references)
     out: dict[str, Any] = {}
     for name in table.column_names:
         col = table.column(name)
@@ -104,7 +110,39 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
             out["dt_s"] = pc.divide(pc.cast(col, pa.float64()), float(MICROS))
         else:
             out[name] = col
+        if name == "object_id":
+            out.update(described)
     return pa.table(out)
+
+
+def _described(
+    table: pa.Table, posts: pa.Table | None, options: DetectOptions, references: pa.Table | None
+) -> dict[str, pa.Array]:
+    """The evidence's ``object_text``, ``object_author`` and ``object_link`` (what each
+    object is, :func:`inconcert._objects.describe_objects`), as far as the input tells."""
+    if posts is None:
+        return {}
+    kinds = set(options.kinds)
+    wanted = []
+    if "text" in posts.column_names and kinds & set(TEXT_KINDS + SOURCE_KINDS):
+        wanted.append("object_text")
+    if kinds & set(SOURCE_KINDS):
+        wanted.append("object_author")
+        if "permalink" in posts.column_names or (
+            references is not None and "permalink" in references.column_names
+        ):
+            wanted.append("object_link")
+    if not wanted:
+        return {}
+    known = posts.select(
+        [c for c in ("post_id", "account_id", "text", "permalink") if c in posts.column_names]
+    )
+    if references is not None and references.num_rows:
+        # posts the input only refers to (an export's embedded originals): after the posts
+        known = pa.concat_tables(
+            [known, references.select(known.column_names)], promote_options="permissive"
+        )
+    return describe_objects(table, known, columns=wanted)
 
 
 def accounts_table(
@@ -134,18 +172,17 @@ ORDER BY s.group_id, s.account_id
     )
 
 
-def _top_texts(
-    eng: Engine, actions: str, evidence: pa.Table, similar: Mapping[str, Similar]
-) -> dict[int, str]:
-    """Per group, its three most co-acted texts: a representative text (for a ``neartext``
-    cluster, the most posted variant) and how many accounts posted it or a variant."""
-    if "text_a" not in evidence.column_names:
+def _top_texts(eng: Engine, actions: str, evidence: pa.Table) -> dict[int, str]:
+    """Per group, its three most co-acted texts: the text each stands for (the evidence's
+    ``object_text``: for a ``neartext`` cluster, its variant posted most often among the
+    co-acting posts) and how many accounts posted it or a variant."""
+    if "object_text" not in evidence.column_names:
         return {}
-    eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "text_a"]))
+    eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "object_text"]))
     rows = eng.fetch(
         f"""
 WITH t AS (
-    SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(text_a) AS sample
+    SELECT group_id, kind, object_id, COUNT(*) AS n, MIN(object_text) AS sample
     FROM ic_gtext WHERE kind IN ({_TEXT_KINDS_SQL})
     GROUP BY group_id, kind, object_id
 ), r AS (
@@ -160,21 +197,9 @@ FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
 WHERE r.rk <= 3 ORDER BY r.group_id NULLS LAST, r.rk
 """
     ).to_pylist()
-    reps: dict[tuple[str, str], str] = {}
-    for kind, found in similar.items():
-        table = found.clusters
-        for oid, rep in zip(
-            table.column("object_id").to_pylist(),
-            table.column("representative").to_pylist(),
-            strict=True,
-        ):
-            reps[(kind, oid)] = rep
     out: dict[int, list[str]] = {}
     for r in rows:
-        text = reps.get((r["kind"], r["object_id"]), r["sample"])
-        text = " ".join(str(text or "").split())
-        if len(text) > 120:
-            text = text[:119] + "…"
+        text = short(str(r["sample"] or ""), 120)
         n = r["accounts"]
         out.setdefault(r["group_id"], []).append(f'"{text}" ({n} account{"s" if n != 1 else ""})')
     return {g: " | ".join(v) for g, v in out.items()}
@@ -212,7 +237,9 @@ def groups_table(
     similar: Mapping[str, Similar],
 ) -> pa.Table:
     """One row per group (a Leiden community; :mod:`inconcert.network`), with its component.
-    Only the edges and co-actions inside a group count towards it."""
+    Only the edges and co-actions inside a group count towards it. Its top objects and texts
+    are named by the evidence's ``object_text``/``object_author`` (a text, never only its
+    digest); ``similar`` is no longer needed for that and is ignored."""
     eng.load(
         "ic_gedges",
         edges.select(
@@ -236,7 +263,7 @@ def groups_table(
             ]
         ),
     )
-    top_texts = _top_texts(eng, actions, evidence, similar)
+    top_texts = _top_texts(eng, actions, evidence)
     table = eng.fetch(
         """
 WITH members AS (
@@ -274,23 +301,10 @@ SELECT group_id, kind, COUNT(*) AS n FROM ic_gev GROUP BY group_id, kind
 ORDER BY group_id NULLS LAST, n DESC, kind
 """
     ).to_pylist()
-    tops = eng.fetch(
-        f"""
-SELECT group_id, kind, object_id, n FROM (
-    SELECT group_id, kind, object_id, COUNT(*) AS n,
-           ROW_NUMBER() OVER (PARTITION BY group_id ORDER BY COUNT(*) DESC, kind, object_id) AS r
-    FROM ic_gev GROUP BY group_id, kind, object_id
-) x WHERE r <= {TOP_OBJECTS} ORDER BY group_id NULLS LAST, r
-"""
-    ).to_pylist()
     by_group_kinds: dict[int, list[str]] = {}
     for r in kinds:
         by_group_kinds.setdefault(r["group_id"], []).append(f"{r['kind']}:{r['n']}")
-    by_group_tops: dict[int, list[str]] = {}
-    for r in tops:
-        by_group_tops.setdefault(r["group_id"], []).append(
-            f"{r['kind']}:{r['object_id']} ({r['n']})"
-        )
+    by_group_tops = top_objects(evidence, limit=TOP_OBJECTS)
     members: dict[int, list[str]] = {}
     for acc, gid in zip(
         accounts.sort_by(
@@ -328,7 +342,7 @@ SELECT group_id, kind, object_id, n FROM (
         "kinds", pa.array([", ".join(by_group_kinds.get(g, [])) for g in gids], pa.string())
     )
     table = table.append_column(
-        "top_objects", pa.array([" | ".join(by_group_tops.get(g, [])) for g in gids], pa.string())
+        "top_objects", pa.array([by_group_tops.get(g, "") for g in gids], pa.string())
     )
     table = table.append_column(
         "top_texts", pa.array([top_texts.get(g, "") for g in gids], pa.string())

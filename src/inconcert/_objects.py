@@ -1,0 +1,276 @@
+"""What a co-acted object *is*, in words a reader can check against the source.
+
+An object id is often unreadable: the ``text`` kind's object is a digest of the normalised
+text, ``neartext`` and ``paraphrase`` objects are cluster numbers, and a repost, quote or reply
+names a post id. :func:`describe_objects` gives every co-action of the evidence
+
+``object_text``
+    for the text kinds, the text the object stands for: the variant posted most often among
+    the co-acting posts (ties: the smallest text); for a repost, quote or reply, the referenced
+    post's text when the input holds that post, else, for a repost, the text the repost carried
+    (a leading ``RT @name:`` removed);
+``object_author``
+    for a repost, quote or reply, the account that wrote the referenced post when the input
+    holds it, else, for a retweet that says so in its text (``RT @name: ...``), ``@name``;
+``object_link``
+    for a repost, quote or reply, the referenced post's permalink when the input gave one.
+
+:func:`object_label` and :func:`top_objects` turn them into the short labels of ``groups.csv``
+(``top_objects``) that the report and pseudonymisation share. Everything is Arrow, in a fixed
+order, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .kinds import KINDS
+
+__all__ = [
+    "OBJECT_COLUMNS",
+    "SOURCE_KINDS",
+    "TEXT_KINDS",
+    "describe_objects",
+    "object_label",
+    "short",
+    "top_objects",
+]
+
+#: Kinds whose object stands for a text.
+TEXT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.text)
+#: Kinds whose object is a post with an author (repost, reply, quote).
+SOURCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.source)
+#: The evidence columns :func:`describe_objects` adds, in their order.
+OBJECT_COLUMNS = ("object_text", "object_author", "object_link")
+
+_RETWEET = r"^RT @(?P<name>[A-Za-z0-9_]{1,50}):\s*"
+_VERB = {"repost": "reposted", "quote": "quoted", "reply": "replied to"}
+
+
+def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    if pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def _key(kind: pa.Array, obj: pa.Array) -> pa.Array:
+    """``kind NUL object_id``: one string per (kind, object), unambiguous (no kind has NUL)."""
+    return pc.binary_join_element_wise(kind, obj, "\x00")
+
+
+def _in(values: pa.Array, names: Sequence[str]) -> pa.Array:
+    return pc.fill_null(pc.is_in(values, value_set=pa.array(list(names), pa.string())), False)
+
+
+def _representatives(
+    kind: pa.Array,
+    obj: pa.Array,
+    sides: Sequence[tuple[pa.Array, pa.Array]],
+    mask: pa.Array,
+) -> tuple[pa.Array, pa.Array]:
+    """Per (kind, object) of the rows in ``mask``: the text its distinct posts (``sides``:
+    post and text columns) carry most often, ties to the smallest. Returns (keys, texts)."""
+    parts = []
+    for post, text in sides:
+        keep = pc.and_(mask, pc.is_valid(text))
+        parts.append(
+            pa.table(
+                {
+                    "kind": kind.filter(keep),
+                    "object_id": obj.filter(keep),
+                    "post": post.filter(keep),
+                    "text": text.filter(keep),
+                }
+            )
+        )
+    posts = pa.concat_tables(parts)
+    if posts.num_rows == 0:
+        return pa.array([], pa.string()), pa.array([], pa.string())
+    posts = posts.group_by(["kind", "object_id", "post", "text"], use_threads=False).aggregate([])
+    counts = posts.group_by(["kind", "object_id", "text"], use_threads=False).aggregate(
+        [([], "count_all")]
+    )
+    counts = counts.sort_by(
+        [
+            ("kind", "ascending"),
+            ("object_id", "ascending"),
+            ("count_all", "descending"),
+            ("text", "ascending"),
+        ]
+    )
+    keys = _one(_key(counts.column("kind"), counts.column("object_id")))
+    first = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        first[1:] = pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(
+            zero_copy_only=False
+        )
+    take = pa.array(np.flatnonzero(first))
+    return keys.take(take), _one(counts.column("text")).take(take)
+
+
+def describe_objects(
+    evidence: pa.Table,
+    known: pa.Table | None,
+    *,
+    columns: Sequence[str] = OBJECT_COLUMNS,
+) -> dict[str, pa.Array]:
+    """The :data:`OBJECT_COLUMNS` asked for (``columns``), one value per evidence row.
+
+    Parameters
+    ----------
+    evidence:
+        ``kind``, ``object_id``, ``post_a``, ``post_b`` and, when the posts have text,
+        ``text_a``, ``text_b``.
+    known:
+        Posts whose author, text and link can describe a referenced post: ``post_id``,
+        ``account_id`` and optionally ``text``, ``permalink`` (the input's posts); None when
+        there are none.
+    """
+    n = evidence.num_rows
+    kind = _one(evidence.column("kind"))
+    obj = _one(evidence.column("object_id"))
+    empty = pa.nulls(n, pa.string())
+    out_text, out_author, out_link = empty, empty, empty
+    text_rows = _in(kind, TEXT_KINDS)
+    repost_rows = pc.equal(kind, "repost")
+    source_rows = _in(kind, SOURCE_KINDS)
+    has_text = {"text_a", "text_b"} <= set(evidence.column_names)
+    carried_author = empty
+    if has_text and n:
+        sides = [
+            (_one(evidence.column(f"post_{s}")), _one(evidence.column(f"text_{s}")))
+            for s in ("a", "b")
+        ]
+        mask = pc.or_(text_rows, repost_rows)
+        keys, texts = _representatives(kind, obj, sides, mask)
+        rep = texts.take(pc.index_in(_key(kind, obj), value_set=keys))
+        rep = pc.if_else(mask, rep, empty)
+        # a retweet's text names the original author: "RT @name: the text"
+        retweet = pc.fill_null(pc.match_substring_regex(rep, _RETWEET), False)
+        retweet = pc.and_(retweet, repost_rows)
+        if pc.any(retweet).as_py():
+            name = pc.struct_field(pc.extract_regex(rep, _RETWEET), [0])
+            carried_author = pc.if_else(retweet, pc.binary_join_element_wise("@", name, ""), empty)
+            rep = pc.if_else(retweet, pc.replace_substring_regex(rep, _RETWEET, ""), rep)
+        out_text = rep
+    out_author = carried_author
+    if known is not None and known.num_rows and n and pc.any(source_rows).as_py():
+        referenced = pc.unique(obj.filter(source_rows))
+        ids = _one(known.column("post_id"))
+        found = known.filter(pc.is_in(ids, value_set=referenced))
+        at = pc.index_in(obj, value_set=_one(found.column("post_id")))
+        at = pc.if_else(source_rows, at, pa.scalar(None, pa.int32()))
+        hit = pc.is_valid(at)
+        author = _one(found.column("account_id")).take(at)
+        out_author = pc.if_else(hit, author, out_author)
+        if "text" in found.column_names:
+            text = _one(found.column("text")).take(at)
+            out_text = pc.if_else(pc.is_valid(text), text, out_text)
+        if "permalink" in found.column_names:
+            out_link = _one(found.column("permalink")).take(at)
+    out_text = pc.if_else(pc.or_(text_rows, source_rows), out_text, empty)
+    values = {"object_text": out_text, "object_author": out_author, "object_link": out_link}
+    return {c: _one(values[c]) for c in OBJECT_COLUMNS if c in columns}
+
+
+# -- labels ---------------------------------------------------------------------------------
+
+
+def short(text: str, width: int) -> str:
+    """``text`` on one line (runs of whitespace as one space), cut to ``width`` characters
+    with an ellipsis."""
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[: width - 1].rstrip() + "…"
+
+
+def object_label(
+    kind: str,
+    object_id: str,
+    text: str | None = None,
+    author: str | None = None,
+    *,
+    width: int = 80,
+) -> str:
+    """A short label of an object for tables: a text kind's text in quotes (never only its
+    digest), a referenced post as its id, author and text, anything else as its id.
+
+    >>> object_label("text", "9f2c…", "Vote  now!")
+    '"Vote now!"'
+    >>> object_label("repost", "p17", "Vote now!", "alice")
+    'p17 by alice: "Vote now!"'
+    """
+    if kind in TEXT_KINDS and text:
+        return f'"{short(text, width)}"'
+    if kind in SOURCE_KINDS and (author or text):
+        label = object_id + (f" by {author}" if author else "")
+        return label + (f': "{short(text, width)}"' if text else "")
+    return object_id
+
+
+def verb(kind: str) -> str:
+    """How the report says an account acted on a post of this kind ("reposted")."""
+    return _VERB.get(kind, kind)
+
+
+def top_objects(
+    evidence: pa.Table,
+    *,
+    limit: int,
+    kinds: Sequence[str] | None = None,
+    label: Callable[[str, str, str | None, str | None], str] | None = None,
+    with_kind: bool = True,
+) -> dict[Any, str]:
+    """Per group, its ``limit`` most co-acted objects as ``kind:label (co-actions)`` joined by
+    `` | `` (ties: kind, then object id). ``label(kind, object_id, text, author)`` names an
+    object (default :func:`object_label`); ``kinds`` keeps only those kinds; ``with_kind``
+    false leaves out the ``kind:``."""
+    if evidence.num_rows == 0 or "group_id" not in evidence.column_names:
+        return {}
+    cols = ["group_id", "kind", "object_id"]
+    extra = [c for c in ("object_text", "object_author") if c in evidence.column_names]
+    ev = evidence.select(cols + extra)
+    ev = ev.filter(pc.is_valid(ev.column("group_id")))  # edges between groups: no group
+    if kinds is not None:
+        ev = ev.filter(_in(_one(ev.column("kind")), kinds))
+    if ev.num_rows == 0:
+        return {}
+    aggs: list[tuple[Any, ...]] = [([], "count_all")]
+    aggs += [(c, "min") for c in extra]  # one value per object: min picks it
+    counts = ev.group_by(cols, use_threads=False).aggregate(aggs)
+    counts = counts.sort_by(
+        [
+            ("group_id", "ascending"),
+            ("count_all", "descending"),
+            ("kind", "ascending"),
+            ("object_id", "ascending"),
+        ]
+    )
+    group = counts.column("group_id").to_numpy()
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
+    counts = counts.take(pa.array(np.flatnonzero(rank < limit)))
+    name = label or (lambda k, o, t, a: object_label(k, o, t, a))
+    rows = zip(
+        counts.column("group_id").to_pylist(),
+        counts.column("kind").to_pylist(),
+        counts.column("object_id").to_pylist(),
+        counts.column("count_all").to_pylist(),
+        *(
+            counts.column(f"{c}_min").to_pylist() if c in extra else [None] * counts.num_rows
+            for c in ("object_text", "object_author")
+        ),
+        strict=True,
+    )
+    out: dict[Any, list[str]] = {}
+    for gid, kind, oid, n, text, author in rows:
+        prefix = f"{kind}:" if with_kind else ""
+        out.setdefault(gid, []).append(f"{prefix}{name(kind, oid, text, author)} ({n})")
+    return {g: " | ".join(v) for g, v in out.items()}
