@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from inconcert.detect import detect_actions
 from inconcert.errors import ParameterError
 from inconcert.options import DetectOptions
+from inconcert.window import WindowEstimate, plot_window_estimate, window_svg
 
 from .helpers import actions
 
@@ -78,6 +80,36 @@ def test_auto_window_writes_its_plot(tmp_path: Path) -> None:
     paths = write_result(result, tmp_path)
     svg = (tmp_path / "window_estimate.svg").read_text()
     assert "window_estimate.svg" in paths and "<svg" in svg and "estimated window" in svg
+
+
+def _estimate(counts: list[int], fallback: bool = False) -> WindowEstimate:
+    return WindowEstimate(
+        window=60.0 if fallback else 4.0,
+        max_window=float(len(counts) - 1),
+        share=0.95,
+        pairs=sum(counts),
+        baseline_per_second=3.0,
+        excess_pairs=0.0 if fallback else 2400.0,
+        fallback=fallback,
+        counts=counts,
+    )
+
+
+def test_window_svg_needs_no_matplotlib_and_is_reproducible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    counts = [500, 480, 470, *([3] * 598)]
+    a, b = tmp_path / "a.svg", tmp_path / "b.svg"
+    plot_window_estimate(_estimate(counts), str(a))
+    plot_window_estimate(_estimate(counts), str(b))
+    assert a.read_bytes() == b.read_bytes()
+    svg = a.read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "estimated window: 4 s" in svg and "baseline" in svg
+    empty = window_svg(_estimate([0] * 86_401, fallback=True))
+    assert "(fallback: no excess)" in empty and len(empty) < 10_000
+    with pytest.raises(ParameterError, match=r"inconcert\[png\]"):
+        plot_window_estimate(_estimate(counts), str(tmp_path / "c.png"))
 
 
 def test_auto_is_rejected_with_compat() -> None:

@@ -83,8 +83,21 @@ class _RichProgress:
 
 _FIGURES_HELP = (
     "Static figures beside report.html (network.*, timeline.*): svg, png (drawn "
-    "with Matplotlib), svg,png or none."
+    "with Matplotlib: pip install 'inconcert[png]'), svg,png or none."
 )
+
+
+def _check_png(formats: tuple[str, ...]) -> None:
+    """PNG figures need Matplotlib (the png extra): say so before any work is done."""
+    import importlib.util
+
+    if "png" in formats and importlib.util.find_spec("matplotlib") is None:
+        raise ParameterError(
+            "--figures",
+            "svg or none where Matplotlib is not installed (PNG needs it: pip install "
+            "'inconcert[png]')",
+            ",".join(formats),
+        )
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -394,6 +407,7 @@ def detect(
 
     try:
         formats = parse_formats(figures)
+        _check_png(formats)
     except InconcertError as err:
         _fail(err)
         return
@@ -697,9 +711,10 @@ def report(
     """Rebuild the HTML evidence report (and the network/timeline figures) from the output
     files of a finished detect run; nothing is recomputed."""
     _igraph_without_plotting()
-    from .report import write_report
+    from .report import parse_formats, write_report
 
     try:
+        _check_png(parse_formats(figures))
         path = write_report(
             result_dir,
             out_file,
