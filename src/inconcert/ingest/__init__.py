@@ -57,7 +57,7 @@ from inconcert.ingest._mapping import (
     split_on,
 )
 from inconcert.ingest._usage import Usage, usage_problems
-from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD, as_text, clean_ids
+from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD, as_text, id_text
 from inconcert.ingest.platforms import FORMATS
 from inconcert.ingest.platforms import load as load_platform
 from inconcert.progress import Progress, null_progress
@@ -361,9 +361,10 @@ def read_inputs(
                 )
             plan = resolve(raw, chosen, file_mapping, objects)
             parts.append(convert_file(raw, chosen, plan, con))
-            links = _permalinks(raw.table, plan.sources, settings.permalink)
-            if links is not None:
-                permalinks.append(links)
+            if chosen == "posts":  # actions keep no permalinks
+                links = _permalinks(raw.table, plan.sources, settings.permalink)
+                if links is not None:
+                    permalinks.append(links)
             progress("read", done, len(sources))
         assert chosen is not None
         assembled = assemble(parts, chosen, con)
@@ -417,10 +418,10 @@ def _permalinks(
     """(post_id, permalink) of one file's rows: the template's, else the format's."""
     if "post_id" not in sources:
         return None
-    ids = clean_ids(as_text(table.column(sources["post_id"]), sources["post_id"]))
+    ids = id_text(table.column(sources["post_id"]), sources["post_id"])
     if template:
         fields = {
-            f: clean_ids(as_text(table.column(c), c)).to_pylist()
+            f: id_text(table.column(c), c).to_pylist()
             for f, c in sources.items()
             if f in ("post_id", "account_id", "platform", "repost_of", "reply_to", "quote_of")
         }

@@ -24,7 +24,7 @@ from inconcert.ingest._values import (
     ColumnTypeError,
     arrow_of,
     as_text,
-    clean_ids,
+    id_text,
     parse_lists,
     parse_timestamps,
 )
@@ -317,7 +317,7 @@ def _convert_columns(
     if shape == "actions" and not plan.objects:
         required_ids.append("object_id")
     for field in required_ids:
-        out[field] = clean_ids(as_text(table.column(src[field]), src[field]))
+        out[field] = id_text(table.column(src[field]), src[field])
         verdicts.reject(
             f"missing_{field}",
             np.asarray(out[field].is_null().to_numpy(zero_copy_only=False), dtype=bool),
@@ -342,7 +342,7 @@ def _convert_columns(
     if plan.objects:
         return _wide_columns(table, plan, out, verdicts)
     if "kind" in src:
-        kind = clean_ids(as_text(table.column(src["kind"]), src["kind"])).fill_null("object")
+        kind = id_text(table.column(src["kind"]), src["kind"]).fill_null("object")
     else:
         kind = pa.array(np.full(n, "object", dtype=object), type=pa.string())
     out["kind"] = kind
@@ -372,7 +372,7 @@ def _post_columns(
     src = plan.sources
     for field in ("platform", "repost_of", "reply_to", "quote_of"):
         if field in src:
-            out[field] = clean_ids(as_text(table.column(src[field]), src[field]))
+            out[field] = id_text(table.column(src[field]), src[field])
     if "text" in src:
         out["text"] = as_text(table.column(src["text"]), src["text"])
     for field in LIST_COLUMNS:
@@ -392,7 +392,7 @@ def _wide_columns(
     n = table.num_rows
     none = np.ones(n, dtype=bool)
     for j, (column, _) in enumerate(plan.objects):
-        values = clean_ids(as_text(table.column(column), column))
+        values = id_text(table.column(column), column)
         out[f"{_WIDE_PREFIX}{j}"] = values
         none &= np.asarray(values.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     names = ", ".join(column for column, _ in plan.objects)
@@ -494,20 +494,30 @@ class _Locator:
         )
         self.row_no = np.concatenate(accepted).astype(np.int64)
 
-    def where(self, pos: int) -> str:
-        raw = self.parts[int(self.file_no[pos])].raw
-        return f"{raw.source.display}, line {int(raw.lines[self.row_no[pos]])}"
+    def where(self, positions: np.ndarray) -> list[str]:
+        """``"<file>, line <n>"`` of each position."""
+        files = self.file_no[positions]
+        lines = np.zeros(len(positions), dtype=np.int64)
+        for f in np.unique(files).tolist():
+            mine = files == f
+            lines[mine] = self.parts[f].raw.lines[self.row_no[positions[mine]]]
+        names = [part.raw.source.display for part in self.parts]
+        return [
+            f"{names[f]}, line {line}"
+            for f, line in zip(files.tolist(), lines.tolist(), strict=True)
+        ]
 
     def reject(self, positions: np.ndarray, reasons: list[str], details: list[str]) -> None:
         """Reject accepted rows (by position) in their files."""
-        groups: dict[tuple[int, str], tuple[list[int], list[str]]] = {}
-        for pos, reason, detail in zip(positions.tolist(), reasons, details, strict=True):
-            rows, texts = groups.setdefault((int(self.file_no[pos]), reason), ([], []))
-            rows.append(int(self.row_no[pos]))
-            texts.append(detail)
-        for (file_no, reason), (rows, texts) in groups.items():
-            self.parts[file_no].verdicts.reject_rows(
-                np.asarray(rows, dtype=np.int64), reason, texts
+        codes = {reason: code for code, reason in enumerate(dict.fromkeys(reasons))}
+        names = list(codes)
+        group = self.file_no[positions] * len(codes) + np.asarray(
+            [codes[r] for r in reasons], dtype=np.int64
+        )
+        for key in np.unique(group).tolist():
+            mine = np.flatnonzero(group == key)
+            self.parts[key // len(codes)].verdicts.reject_rows(
+                self.row_no[positions[mine]], names[key % len(codes)], [details[i] for i in mine]
             )
 
 
@@ -519,9 +529,9 @@ def _dedup_posts(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locato
     ids = acc.column("post_id").take(pa.array(pos)).to_pylist()
     reasons = ["duplicate_row" if s else "duplicate_post_id" for s in same.tolist()]
     details = [
-        f"post_id {post_id!r} already read at {locator.where(f)}"
+        f"post_id {post_id!r} already read at {where}"
         + ("" if s else " with other values; the first one is kept")
-        for post_id, f, s in zip(ids, first.tolist(), same.tolist(), strict=True)
+        for post_id, where, s in zip(ids, locator.where(first), same.tolist(), strict=True)
     ]
     locator.reject(pos, reasons, details)
     keep = np.ones(acc.num_rows, dtype=bool)
@@ -542,8 +552,8 @@ def _dedup_actions(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Loca
     if len(pos) == 0:
         return acc
     details = [
-        f"{text} already read at {locator.where(f)}"
-        for text, f in zip(_action_texts(acc, pos), first.tolist(), strict=True)
+        f"{text} already read at {where}"
+        for text, where in zip(_action_texts(acc, pos), locator.where(first), strict=True)
     ]
     locator.reject(pos, ["duplicate_action"] * len(pos), details)
     keep = np.ones(acc.num_rows, dtype=bool)
@@ -586,8 +596,8 @@ def _explode_wide(
     if len(lost_rows):
         texts = _action_texts(actions, pos[where_first])
         details = [
-            f"every action of the row was read before, e.g. {text} at {locator.where(int(rows[f]))}"
-            for text, f in zip(texts, first[where_first].tolist(), strict=True)
+            f"every action of the row was read before, e.g. {text} at {where}"
+            for text, where in zip(texts, locator.where(rows[first[where_first]]), strict=True)
         ]
         locator.reject(lost_rows, ["duplicate_action"] * len(lost_rows), details)
     return actions.filter(pa.array(keep))

@@ -160,6 +160,14 @@ def clean_ids(array: pa.Array) -> pa.Array:
     return pc.if_else(_is_marker(trimmed), pa.scalar(None, pa.string()), trimmed)
 
 
+def id_text(column: pa.Array | pa.ChunkedArray, name: str) -> pa.Array:
+    """``clean_ids(as_text(column, name))``; whole numbers, written in full, have no
+    whitespace and are no marker, so they skip the cleaning."""
+    kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    text = as_text(column, name)
+    return text if pa.types.is_integer(kind) else clean_ids(text)
+
+
 # ---------------------------------------------------------------------------------------------
 # Timestamps
 # ---------------------------------------------------------------------------------------------
