@@ -40,8 +40,9 @@ __all__ = [
     "action_accounts_sql",
     "action_pairs_sql",
     "burst_counts_sql",
-    "candidate_pairs_sql",
+    "candidate_counts_sql",
     "coactions_sql",
+    "coded_coactions_sql",
     "dense_actions_sql",
     "dissimilar_pairs_sql",
     "edge_ids_sql",
@@ -51,10 +52,10 @@ __all__ = [
     "latency_bins_sql",
     "latency_histogram_sql",
     "pair_coactions_sql",
+    "pair_counts_sql",
     "pair_latency_sql",
     "pair_sources_sql",
     "pairs_sql",
-    "participating_sql",
     "participation_sql",
     "prefilter_sql",
     "quote",
@@ -116,14 +117,17 @@ def window_case_sql(windows_us: Mapping[str, int], default_us: int, column: str 
     return f"(CASE {column} {whens} ELSE {int(default_us)} END)"
 
 
-def burst_counts_sql(src: str, windows: Sequence[int]) -> str:
-    """Per action, how many actions (itself included) share its object within ``±w``.
+def burst_counts_sql(
+    src: str, windows: Sequence[int], key: Sequence[str] = ("kind", "object_id")
+) -> str:
+    """Per action, how many actions (itself included) share its object (``key``) within
+    ``±w``.
 
-    ``src`` needs ``action_id, kind, object_id, t, w``. A ``RANGE`` frame needs a constant
+    ``src`` needs ``action_id, t, w`` and the ``key``. A ``RANGE`` frame needs a constant
     width, so the query is a ``UNION ALL`` over the distinct window widths in use.
     """
     parts = [
-        f"SELECT action_id, COUNT(*) OVER (PARTITION BY kind, object_id ORDER BY t "
+        f"SELECT action_id, COUNT(*) OVER (PARTITION BY {', '.join(key)} ORDER BY t "
         f"RANGE BETWEEN {int(w)} PRECEDING AND {int(w)} FOLLOWING) AS n_near "
         f"FROM {src} WHERE w = {int(w)}"
         for w in sorted(set(windows))
@@ -133,86 +137,157 @@ def burst_counts_sql(src: str, windows: Sequence[int]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
-def pairs_sql(src: str, dialect: Dialect, *, distinct_accounts: bool = True) -> str:
-    """Every unordered pair of actions on the same ``(kind, object_id)`` with ``|Δt| <= w``.
+def pairs_sql(
+    src: str,
+    dialect: Dialect,
+    *,
+    distinct_accounts: bool = True,
+    key: Sequence[str] = ("kind", "object_id"),
+    carry: Mapping[str, str] | None = None,
+) -> str:
+    """Every unordered pair of actions on the same ``key`` (an object) with ``|Δt| <= w``.
 
-    ``src`` needs ``action_id, account_id, kind, object_id, post_id, t, w`` with ``w`` the same
-    for every action of a kind. Each unordered pair appears exactly once, as sides ``x`` and
-    ``y`` (not ordered by time or account; callers orient). With ``distinct_accounts`` an
-    account's pairs with itself are left out (a co-action needs two accounts).
+    ``src`` needs ``action_id, t, w``, the ``key`` columns and the ``carry`` columns, with ``w``
+    the same for every action of a key. The output has the key columns and, per side ``x`` and
+    ``y``, ``x_action``, ``x_<alias>`` for each carried ``column: alias`` (default
+    ``account_id: account, post_id: post``) and ``x_t``. Each unordered pair appears exactly
+    once (sides not ordered by time or account; callers orient). With ``distinct_accounts`` an
+    account's pairs with itself are left out (a co-action needs two accounts); the account is
+    the first carried column.
     """
+    carry = dict(carry or {"account_id": "account", "post_id": "post"})
+    cols = ", ".join(["action_id", *key, *carry, "t", "w"])
+    on = " AND ".join(f"x.{k} = y.{k}" for k in key)
+    sides = ",\n    ".join(
+        f"{s}.action_id AS {s}_action, "
+        + "".join(f"{s}.{c} AS {s}_{alias}, " for c, alias in carry.items())
+        + f"{s}.t AS {s}_t"
+        for s in ("x", "y")
+    )
     bucket = f"CASE WHEN w = 0 THEN t ELSE {dialect.div('t', 'w')} END"
-    same_account = "AND x.account_id <> y.account_id" if distinct_accounts else ""
+    account = next(iter(carry))
+    keys = ", ".join(f"x.{k} AS {k}" for k in key)
+    same_account = f"AND x.{account} <> y.{account}" if distinct_accounts else ""
     return f"""
 WITH b AS (
-    SELECT action_id, account_id, kind, object_id, post_id, t, w, {bucket} AS bucket
+    SELECT {cols}, {bucket} AS bucket
     FROM {src}
 ),
 probe AS (
-    SELECT action_id, account_id, kind, object_id, post_id, t, w, bucket, bucket AS join_bucket
-    FROM b
+    SELECT {cols}, bucket, bucket AS join_bucket FROM b
     UNION ALL
-    SELECT action_id, account_id, kind, object_id, post_id, t, w, bucket, bucket + 1 AS join_bucket
-    FROM b
+    SELECT {cols}, bucket, bucket + 1 AS join_bucket FROM b
 )
 SELECT
-    x.kind AS kind, x.object_id AS object_id,
-    x.action_id AS x_action, x.account_id AS x_account, x.post_id AS x_post, x.t AS x_t,
-    y.action_id AS y_action, y.account_id AS y_account, y.post_id AS y_post, y.t AS y_t
+    {keys},
+    {sides}
 FROM probe x
 JOIN b y
-  ON x.kind = y.kind AND x.object_id = y.object_id AND x.join_bucket = y.bucket
+  ON {on} AND x.join_bucket = y.bucket
 WHERE ABS(x.t - y.t) <= x.w
   AND (x.join_bucket <> x.bucket OR x.action_id < y.action_id)
   {same_account}
 """
 
 
-def coactions_sql(pairs: str) -> str:
-    """Orient raw pairs by account: ``account_a < account_b`` (byte order), Δt in µs."""
+def coactions_sql(
+    pairs: str,
+    key: Sequence[str] = ("kind", "object_id"),
+    fields: Sequence[str] = ("account", "post"),
+) -> str:
+    """Orient raw pairs (:func:`pairs_sql`) by the first field (the account): ``<f>_a`` is the
+    side with the smaller account (byte order for names, numeric for codes), for each field
+    and ``t``; ``dt`` is ``|Δt|`` in µs."""
+    first = fields[0]
+    lower = f"x_{first} < y_{first}"
+    cols = []
+    for side, (when, other) in (("a", ("x", "y")), ("b", ("y", "x"))):
+        for f in (*fields, "t"):
+            cols.append(f"CASE WHEN {lower} THEN {when}_{f} ELSE {other}_{f} END AS {f}_{side}")
+    oriented = ",\n    ".join(cols)
     return f"""
 SELECT
-    kind, object_id,
-    CASE WHEN x_account < y_account THEN x_account ELSE y_account END AS account_a,
-    CASE WHEN x_account < y_account THEN x_post ELSE y_post END AS post_a,
-    CASE WHEN x_account < y_account THEN x_t ELSE y_t END AS t_a,
-    CASE WHEN x_account < y_account THEN y_account ELSE x_account END AS account_b,
-    CASE WHEN x_account < y_account THEN y_post ELSE x_post END AS post_b,
-    CASE WHEN x_account < y_account THEN y_t ELSE x_t END AS t_b,
+    {", ".join(key)},
+    {oriented},
     ABS(x_t - y_t) AS dt
 FROM {pairs}
 """
 
 
-def participation_sql(coactions: str, min_participation: int) -> str:
-    """Accounts with at least ``min_participation`` distinct posts in co-actions."""
+def coded_coactions_sql(src: str, dialect: Dialect) -> str:
+    """The co-actions of the actions in ``src`` in integer codes (see
+    :func:`inconcert.stages.coactions.with_time`): ``kind, acc_a, action_a, pst_a, acc_b,
+    action_b, pst_b``, accounts oriented by code, which is byte order of the names. Joins,
+    counts and the participation filter run on these few integers; names, objects and times
+    come back by action id for the few pairs that can become edges
+    (:func:`pair_coactions_sql`)."""
+    pairs = pairs_sql(src, dialect, key=("kind", "obj"), carry={"acc": "acc", "pst": "pst"})
+    cols = ",\n    ".join(
+        f"CASE WHEN x_acc < y_acc THEN {first}_{f} ELSE {second}_{f} END AS {f}_{side}"
+        for side, first, second in (("a", "x", "y"), ("b", "y", "x"))
+        for f in ("acc", "action", "pst")
+    )
     return f"""
-SELECT account_id FROM (
-    SELECT account_a AS account_id, post_a AS post_id FROM {coactions}
+SELECT
+    kind,
+    {cols}
+FROM ({pairs}) p
+"""
+
+
+def participation_sql(coactions: str, min_participation: int) -> str:
+    """Accounts (codes) with at least ``min_participation`` distinct posts in the coded
+    co-actions."""
+    return f"""
+SELECT acc FROM (
+    SELECT acc_a AS acc, pst_a AS pst FROM {coactions}
     UNION
-    SELECT account_b AS account_id, post_b AS post_id FROM {coactions}
+    SELECT acc_b AS acc, pst_b AS pst FROM {coactions}
 ) p
-GROUP BY account_id
+GROUP BY acc
 HAVING COUNT(*) >= {int(min_participation)}
 """
 
 
-def candidate_pairs_sql(coactions: str, min_coactions: int) -> str:
-    """Account pairs with at least ``min_coactions`` co-actions: a cheap count that every kept
-    edge passes (its events, objects and occasions are each at most its co-actions), so the
-    expensive distinct counts and the null model run only on these pairs."""
+def pair_counts_sql(coactions: str, participants: str) -> str:
+    """Per account pair (codes), its count ``n`` of coded co-actions between two
+    ``participants``: a cheap count that bounds every edge measure (its events, objects and
+    occasions are each at most its co-actions), so the expensive distinct counts and the null
+    model run only on the pairs that can pass the thresholds."""
     return f"""
-SELECT account_a, account_b FROM {coactions}
-GROUP BY account_a, account_b
-HAVING COUNT(*) >= {int(min_coactions)}
+SELECT acc_a, acc_b, COUNT(*) AS n FROM {coactions}
+WHERE acc_a IN (SELECT acc FROM {participants})
+  AND acc_b IN (SELECT acc FROM {participants})
+GROUP BY acc_a, acc_b
 """
 
 
-def pair_coactions_sql(coactions: str, pairs: str) -> str:
-    """The co-actions of the pairs in ``pairs`` (a semi-join: ``pairs`` has one row a pair)."""
+def candidate_counts_sql(pair_counts: str, min_coactions: int) -> str:
+    """The co-actions of all pairs and the number of pairs with at least ``min_coactions``."""
+    return (
+        f"SELECT SUM(n) AS coactions, SUM(CASE WHEN n >= {int(min_coactions)} THEN 1 ELSE 0 END) "
+        f"AS pairs FROM {pair_counts}"
+    )
+
+
+def pair_coactions_sql(
+    coactions: str, actions: str, pair_counts: str, min_coactions: int = 1
+) -> str:
+    """The co-actions by name (``kind, object_id, account_a, post_a, t_a, account_b, post_b,
+    t_b, dt``) of the pairs in ``pair_counts`` with at least ``min_coactions`` co-actions
+    (:func:`pair_counts_sql`; a semi-join, one row a pair): names and posts come back from
+    ``actions`` by action id."""
     return f"""
-SELECT c.* FROM {coactions} c
-JOIN {pairs} p ON c.account_a = p.account_a AND c.account_b = p.account_b
+SELECT
+    c.kind AS kind, x.object_id AS object_id,
+    x.account_id AS account_a, x.post_id AS post_a, x.t AS t_a,
+    y.account_id AS account_b, y.post_id AS post_b, y.t AS t_b,
+    ABS(x.t - y.t) AS dt
+FROM {coactions} c
+JOIN {pair_counts} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
+JOIN {actions} x ON x.action_id = c.action_a
+JOIN {actions} y ON y.action_id = c.action_b
+WHERE p.n >= {int(min_coactions)}
 """
 
 
@@ -568,37 +643,33 @@ def without_actions_sql(actions: str, left_out: str) -> str:
     )
 
 
-def participating_sql(coactions: str, accounts: str) -> str:
-    """The co-actions whose two accounts are both in ``accounts``."""
+def text_pairs_sql(coactions: str, actions: str, kind: str) -> str:
+    """The distinct post pairs of one text-similarity kind's coded co-actions, by code and by
+    name, sorted by name."""
     return f"""
-SELECT c.* FROM {coactions} c
-WHERE c.account_a IN (SELECT account_id FROM {accounts})
-  AND c.account_b IN (SELECT account_id FROM {accounts})
+SELECT DISTINCT c.pst_a, c.pst_b, x.post_id AS post_a, y.post_id AS post_b
+FROM {coactions} c
+JOIN {actions} x ON x.action_id = c.action_a
+JOIN {actions} y ON y.action_id = c.action_b
+WHERE c.kind = {quote(kind)}
+ORDER BY post_a, post_b
 """
 
 
-def text_pairs_sql(coactions: str, kind: str) -> str:
-    """The distinct post pairs of one text-similarity kind's co-actions, sorted."""
-    return (
-        f"SELECT DISTINCT post_a, post_b FROM {coactions} WHERE kind = {quote(kind)} "
-        "ORDER BY post_a, post_b"
-    )
-
-
 def dissimilar_pairs_sql(similarity: str) -> str:
-    """The post pairs whose own texts are below their kind's similarity threshold."""
+    """The post pairs (codes) whose own texts are below their kind's similarity threshold."""
     return (
-        f"SELECT kind, post_a, post_b FROM {similarity} WHERE NOT (similarity >= threshold - 1e-12)"
+        f"SELECT kind, pst_a, pst_b FROM {similarity} WHERE NOT (similarity >= threshold - 1e-12)"
     )
 
 
 def without_pairs_sql(coactions: str, pairs: str) -> str:
-    """``coactions`` less those whose ``(kind, post_a, post_b)`` is in ``pairs``."""
+    """The coded ``coactions`` less those whose ``(kind, pst_a, pst_b)`` is in ``pairs``."""
     return f"""
 SELECT c.* FROM {coactions} c
 WHERE NOT EXISTS (
     SELECT 1 FROM {pairs} l
-    WHERE l.kind = c.kind AND l.post_a = c.post_a AND l.post_b = c.post_b)
+    WHERE l.kind = c.kind AND l.pst_a = c.pst_a AND l.pst_b = c.pst_b)
 """
 
 

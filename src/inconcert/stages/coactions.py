@@ -40,8 +40,12 @@ class NearCheck:
 
 
 def with_time(actions: pa.Table) -> pa.Table:
-    """The actions with an ``action_id`` (row number) and ``t`` (µs since the epoch)."""
+    """The actions with an ``action_id`` (row number), ``t`` (µs since the epoch) and integer
+    codes for the joins and counts: ``acc`` (the account's rank in byte order of the names, so
+    codes order pairs as names do), ``pst`` (the post) and ``obj`` (the kind and object)."""
     t = pc.cast(pc.cast(actions.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
+    kind_code, n_kinds = _codes(actions.column("kind"))
+    object_code, _ = _codes(actions.column("object_id"))
     return pa.table(
         {
             "action_id": pa.array(np.arange(actions.num_rows, dtype=np.int64)),
@@ -50,8 +54,29 @@ def with_time(actions: pa.Table) -> pa.Table:
             "object_id": actions.column("object_id"),
             "post_id": actions.column("post_id"),
             "t": t,
+            "acc": pa.array(_ranks(actions.column("account_id")), pa.int64()),
+            "pst": pa.array(_codes(actions.column("post_id"))[0], pa.int64()),
+            "obj": pa.array(object_code * max(n_kinds, 1) + kind_code, pa.int64()),
         }
     )
+
+
+def _codes(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
+    """Each value's index among the distinct values (first appearance), and their number."""
+    distinct = pc.unique(values)
+    index = pc.index_in(values, value_set=distinct)
+    return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64), len(distinct)
+
+
+def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Each string's rank among the distinct strings in byte order (what SQL engines compare)."""
+    distinct = pc.unique(values)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[np.asarray(pc.sort_indices(distinct).to_numpy(), dtype=np.int64)] = np.arange(
+        len(distinct), dtype=np.int64
+    )
+    index = pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
+    return rank[np.asarray(index, dtype=np.int64)]
 
 
 def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> str:
@@ -85,7 +110,7 @@ def build(
     paired = rel.acts
     # every action's count of actions on its object within ±window (itself included): the
     # burst cap and the null model's exposure both read it
-    eng.create(rel.near, plan.burst_counts_sql(rel.acts, list(windows_us.values())))
+    eng.create(rel.near, plan.burst_counts_sql(rel.acts, list(windows_us.values()), key=("obj",)))
     if options.max_burst is not None:
         dense = eng.create("ic_dense", plan.dense_actions_sql(rel.near, options.max_burst))
         summary["actions_in_bursts"] = dense
@@ -100,28 +125,32 @@ def build(
             )
             paired = "ic_src"
             eng.create(paired, plan.without_actions_sql(rel.acts, "ic_dense"))
-    pairs = eng.create("ic_pairs", plan.pairs_sql(paired, eng.dialect, distinct_accounts=True))
-    summary["coactions_before_min_participation"] = pairs
-    eng.create("ic_co", plan.coactions_sql("ic_pairs"))
-    eng.drop("ic_pairs")
-    co, similarity = "ic_co", None
+    co = "ic_co"
+    summary["coactions_before_min_participation"] = eng.create(
+        co, plan.coded_coactions_sql(paired, eng.dialect)
+    )
+    similarity = None
     if near is not None and near.clusters:
-        co, similarity = _check_similar(eng, co, near, options, summary)
-    eng.create("ic_part", plan.participation_sql(co, mp))
-    summary["coactions"] = eng.create(rel.coactions, plan.participating_sql(co, "ic_part"))
-    eng.drop(co)
+        co, similarity = _check_similar(eng, co, rel.actions, near, options, summary)
+    eng.create(rel.participants, plan.participation_sql(co, mp))
     return Relations(
         actions=rel.actions,
         acts=rel.acts,
         near=rel.near,
         paired=paired,
-        coactions=rel.coactions,
+        coded=co,
+        participants=rel.participants,
         similarity=similarity,
     )
 
 
 def _check_similar(
-    eng: Engine, coactions: str, near: NearCheck, options: DetectOptions, summary: dict[str, Any]
+    eng: Engine,
+    coactions: str,
+    actions: str,
+    near: NearCheck,
+    options: DetectOptions,
+    summary: dict[str, Any],
 ) -> tuple[str, str]:
     """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
     alike (clusters can chain); record every such pair's similarity. Returns the checked
@@ -129,7 +158,7 @@ def _check_similar(
     ids = near.posts.column("post_id")
     parts = []
     for kind, clusters in sorted(near.clusters.items()):
-        rows = eng.fetch(plan.text_pairs_sql(coactions, kind))
+        rows = eng.fetch(plan.text_pairs_sql(coactions, actions, kind))
         ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
         ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
         sim = clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
@@ -142,6 +171,8 @@ def _check_similar(
                     "post_b": rows.column("post_b"),
                     "similarity": pa.array(sim, pa.float64()),
                     "threshold": pa.array([float(threshold)] * rows.num_rows, pa.float64()),
+                    "pst_a": pc.cast(rows.column("pst_a"), pa.int64()),
+                    "pst_b": pc.cast(rows.column("pst_b"), pa.int64()),
                 }
             )
         )

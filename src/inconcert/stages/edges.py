@@ -31,24 +31,26 @@ MICROS = plan.MICROS
 def prune(
     eng: Engine, rel: Relations, options: DetectOptions, summary: dict[str, Any]
 ) -> Relations:
-    """The relations with ``coactions`` holding only the pairs that can pass the edge
-    thresholds: an edge's events and occasions are each at most its co-actions, so a pair with
-    fewer co-actions than ``min_weight`` or ``min_occasions`` can never be kept. A cheap
-    grouped count finds them before the distinct counts, the occasions and the null model run.
-    (With ``edge_quantile``, CooRTweet's quantile of *all* edges' weights, nothing is
-    pruned.)"""
+    """The relations with ``coactions``: the co-actions by name, of two participants, of the
+    pairs that can pass the edge thresholds. An edge's events and occasions are each at most
+    its co-actions, so a pair with fewer co-actions than ``min_weight`` or ``min_occasions``
+    can never be kept: a cheap grouped count over the coded co-actions finds them before the
+    names come back and the distinct counts, the occasions and the null model run. (With
+    ``edge_quantile``, CooRTweet's quantile of *all* edges' weights, nothing is pruned.)"""
     floor = (
         1 if options.edge_quantile is not None else max(options.min_weight, options.min_occasions)
     )
-    if floor <= 1:
-        return rel
-    kept = eng.create("ic_cand", plan.candidate_pairs_sql(rel.coactions, floor))
-    summary["pairs_with_enough_coactions"] = kept
-    n = eng.create("ic_co_cand", plan.pair_coactions_sql(rel.coactions, "ic_cand"))
-    summary["coactions_of_those_pairs"] = n
-    eng.drop(rel.coactions)
+    eng.create("ic_cand", plan.pair_counts_sql(rel.coded, rel.participants))
+    counts = eng.fetch(plan.candidate_counts_sql("ic_cand", floor)).to_pylist()[0]
+    summary["coactions"] = int(counts["coactions"] or 0)
+    if floor > 1:
+        summary["pairs_with_enough_coactions"] = int(counts["pairs"] or 0)
+    n = eng.create(rel.coactions, plan.pair_coactions_sql(rel.coded, rel.actions, "ic_cand", floor))
+    if floor > 1:
+        summary["coactions_of_those_pairs"] = n
     eng.drop("ic_cand")
-    return replace(rel, coactions="ic_co_cand")
+    eng.drop(rel.coded)
+    return rel
 
 
 def build(

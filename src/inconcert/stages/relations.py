@@ -23,10 +23,16 @@ class Relations:
         included).
     paired:
         The actions that were paired: ``acts`` less the actions of dense bursts.
+    coded:
+        The co-actions in integer codes (:func:`inconcert.plan.coded_coactions_sql`), after the
+        similarity check: what the co-actions stage creates.
+    participants:
+        The accounts (codes, ``acc``) with ``min_participation`` posts in ``coded``: only the
+        co-actions of two participants count (:func:`inconcert.plan.pair_counts_sql`).
     coactions:
-        The co-actions: ``kind, object_id, account_a, post_a, t_a, account_b, post_b, t_b, dt``
-        (accounts in byte order); after the similarity check, ``min_participation`` and, once
-        the edges stage has run, only those of candidate pairs.
+        The co-actions by name: ``kind, object_id, account_a, post_a, t_a, account_b, post_b,
+        t_b, dt`` (accounts in byte order), of the candidate pairs only: what the edges stage
+        creates from ``coded`` (:func:`inconcert.plan.pair_coactions_sql`).
     similarity:
         For the text-similarity kinds, every co-acting post pair's similarity (``kind, post_a,
         post_b, similarity, threshold``), or ``None``.
@@ -38,6 +44,8 @@ class Relations:
     acts: str = "ic_acts"
     near: str = "ic_near"
     paired: str = "ic_acts"
+    coded: str = "ic_co"
+    participants: str = "ic_part"
     coactions: str = "ic_coactions"
     similarity: str | None = None
     edges: str | None = None
