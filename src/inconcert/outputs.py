@@ -207,12 +207,8 @@ def _text(arr: pa.Array, sep: str = "\n") -> str:
     if len(arr) == 0:
         return ""
     arr = pc.binary_join_element_wise(_one(arr), sep, "")
-    offsets = arr.buffers()[1]
-    data = arr.buffers()[2]
-    first = int.from_bytes(offsets[arr.offset * 4 : arr.offset * 4 + 4], "little", signed=True)
-    end = len(arr) + arr.offset
-    last = int.from_bytes(offsets[end * 4 : end * 4 + 4], "little", signed=True)
-    return bytes(data[first:last]).decode("utf-8")
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=0)
+    return str(memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])], "utf-8")
 
 
 def _element_values(
@@ -226,7 +222,8 @@ def _element_values(
         typ, values = _graph_value(table.column(name), name)
         types.append((name, typ))
         before, after = wrap(i, name)
-        parts.append(pc.fill_null(pc.binary_join_element_wise(before, values, after, ""), ""))
+        part = pc.binary_join_element_wise(before, values, after, "")
+        parts.append(pc.fill_null(part, "") if values.null_count else part)
     if not parts:
         return types, pa.array([""] * table.num_rows, pa.string())
     return types, pc.binary_join_element_wise(*parts, "")
@@ -580,7 +577,8 @@ def _write_tables(result: DetectResult, folder: Path, raw_csv: bool) -> None:
     _write_graphml(result, folder / "network.graphml")
     with open(folder / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
         for line in generate_gexf(result):
-            fh.write(line + "\n")
+            fh.write(line)
+            fh.write("\n")
 
 
 def _write_manifest(folder: Path, content: dict[str, Any]) -> None:
@@ -589,14 +587,17 @@ def _write_manifest(folder: Path, content: dict[str, Any]) -> None:
         fh.write("\n")
 
 
-def _write_report(staging: Path, shown_as: Path, figures: tuple[str, ...]) -> list[str]:
-    """report.html and its figures, built from the staged files, named after the real folder."""
+def _write_report(
+    staging: Path, shown_as: Path, figures: tuple[str, ...], evidence: pa.Table | None = None
+) -> list[str]:
+    """report.html and its figures, built from the staged files (``evidence``: the table just
+    written to evidence.parquet, not read again), named after the real folder."""
     import dataclasses
 
     from .report import REPORT_FILE, build_html, read_result
     from .report.figures import save_figures
 
-    folder = dataclasses.replace(read_result(staging), path=shown_as)
+    folder = dataclasses.replace(read_result(staging, evidence=evidence), path=shown_as)
     html, data = build_html(folder)
     with open(staging / REPORT_FILE, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(html)
@@ -674,16 +675,20 @@ def write_result(
                 writer(staging / name)
             names = [n for n in OUTPUT_FILES if n != "manifest.json"] + sorted(extra)
 
+            hashes: dict[str, str] = {}
+
             def write_manifest() -> None:
-                hashes = {n: _sha256(staging / n) for n in names}
-                content = manifest(result, hashes, argv, raw_csv=raw_csv)
+                for n in names:  # each file once: the second manifest adds the report's
+                    if n not in hashes:
+                        hashes[n] = _sha256(staging / n)
+                content = manifest(result, {n: hashes[n] for n in names}, argv, raw_csv=raw_csv)
                 if pseudonymised is not None:
                     content["pseudonymised"] = pseudonymised
                 _write_manifest(staging, content)
 
             write_manifest()
             if report:
-                names += _write_report(staging, real, formats)
+                names += _write_report(staging, real, formats, result.evidence)
                 write_manifest()  # now with the report's and the figures' hashes
             _switch(staging, real, names)
         except (OSError, pa.ArrowException) as err:

@@ -24,8 +24,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .._objects import SOURCE_KINDS, TEXT_KINDS
 from ..errors import InputError
 from ..safety import restore_formula
+from ._json import Raw, json_array
 from ._layout import layout_groups
 
 __all__ = ["Limits", "ResultFolder", "page_data", "read_result"]
@@ -54,6 +56,9 @@ EVIDENCE_KNOWN = (
     "account_b",
     "kind",
     "object_id",
+    "object_text",
+    "object_author",
+    "object_link",
     "post_a",
     "post_b",
     "time_a",
@@ -183,13 +188,18 @@ def _restore_ids(values: pa.ChunkedArray | pa.Array, exact: set[str]) -> tuple[p
     return pa.array(out, pa.string()), changed
 
 
-def read_result(result_dir: str | os.PathLike[str]) -> ResultFolder:
+def read_result(
+    result_dir: str | os.PathLike[str], *, evidence: pa.Table | None = None
+) -> ResultFolder:
     """Read the output files of a finished run.
 
     Parameters
     ----------
     result_dir:
         A folder written by ``inconcert detect --out``.
+    evidence:
+        The table in ``evidence.parquet`` when the caller holds it already (``detect``
+        writing its report), so that it is not read again.
 
     Raises
     ------
@@ -217,7 +227,8 @@ def read_result(result_dir: str | os.PathLike[str]) -> ResultFolder:
     else:
         notes.append("manifest.json is missing: the overview lacks input details.")
     try:
-        evidence = pq.read_table(path / "evidence.parquet")
+        if evidence is None:
+            evidence = pq.read_table(path / "evidence.parquet")
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path / "evidence.parquet", f"cannot be read: {err}") from err
     groups = _read_csv(path / "groups.csv")
@@ -262,6 +273,10 @@ def read_result(result_dir: str | os.PathLike[str]) -> ResultFolder:
 
 
 # -- values for JSON ------------------------------------------------------------------------
+
+
+def _one(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _cut(s: str, limit: int) -> str:
@@ -348,6 +363,36 @@ def _columns(table: pa.Table, names: Iterable[str], limit: int) -> dict[str, Any
     return {"columns": cols, "data": data}
 
 
+def _raw_columns(
+    table: pa.Table, names: Iterable[str], limit: int, restore: bool = False
+) -> dict[str, Any]:
+    """Like :func:`_columns`, each column as JSON text built by Arrow (:class:`Raw`; for the
+    large blocks the page embeds). ``restore`` undoes the CSV's formula quotes in strings."""
+    cols = []
+    data: dict[str, Any] = {}
+    for name in names:
+        col = table.column(name)
+        kind = _kind_of(col.type)
+        if kind == "str" and not (
+            pa.types.is_string(col.type)
+            or pa.types.is_large_string(col.type)
+            or pa.types.is_dictionary(col.type)
+        ):
+            kind, data[name] = _values(col, limit)  # nested values: JSON text per value
+        elif kind == "null":
+            kind, data[name] = "str", [None] * len(col)
+        else:
+            if kind == "str" and restore:
+                col = pc.replace_substring_regex(col.cast(pa.string()), "^'([=+\\-@\t\r])", "\\1")
+            data[name] = json_array(col, kind, limit)
+        cols.append({"name": name, "type": kind})
+    return {"columns": cols, "data": data}
+
+
+def _int_json(values: np.ndarray) -> Raw:
+    return json_array(pa.array(values, pa.int64()), "int")
+
+
 class _Strings:
     """A table of distinct strings (objects and texts repeat a lot across co-actions)."""
 
@@ -367,6 +412,28 @@ class _Strings:
 
     def add_all(self, values: Sequence[str | None]) -> list[int]:
         return [self.add(v) for v in values]
+
+    def add_array(
+        self, values: pa.Array | pa.ChunkedArray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Indices of a column's values (of its ``rows`` only, in that order; -1 for null);
+        values not yet in the table are added in order of first appearance."""
+        arr = _one(values)
+        if not pa.types.is_dictionary(arr.type):
+            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+                arr = arr.cast(pa.string())
+            arr = pc.dictionary_encode(arr)
+        codes = _one(pc.fill_null(arr.indices, -1)).to_numpy(zero_copy_only=False)
+        codes = codes.astype(np.int64)
+        if rows is not None:
+            codes = codes[rows]
+        present = codes >= 0
+        used, first = np.unique(codes[present], return_index=True)
+        used = used[np.argsort(first, kind="stable")]  # in order of first appearance
+        words = arr.dictionary.take(pa.array(used, pa.int64())).to_pylist()
+        index = np.full(len(arr.dictionary) + 1, -1, dtype=np.int64)
+        index[used] = [self.add(str(w)) for w in words]
+        return index[codes]  # -1 (null) picks the last, unused slot
 
 
 # -- the page data --------------------------------------------------------------------------
@@ -486,8 +553,9 @@ def page_data(folder: ResultFolder, limits: Limits | None = None) -> dict[str, A
     -------
     dict
         ``overview``, ``groups``, ``accounts``, ``nodes``, ``edges``, ``evidence``,
-        ``details``, ``lanes``, ``all_timeline``, ``strings``, ``kinds``, ``limits``, ``notes``;
-        see ``assets/report.js`` for how each is read.
+        ``details``, ``lanes``, ``all_timeline``, ``strings``, ``object_kinds``, ``limits``,
+        ``notes``; see ``assets/report.js`` for how each is read. The large columns of
+        ``edges`` and ``evidence`` are JSON text already (:class:`~._json.Raw`).
     """
     lim = limits or Limits()
     notes = list(folder.notes)
@@ -643,22 +711,26 @@ def page_data(folder: ResultFolder, limits: Limits | None = None) -> dict[str, A
     ev_shown = np.zeros(len(drawn_edges), dtype=np.int64)
     evidence_block: dict[str, Any] = {"columns": [], "data": {}}
     if evidence.num_rows and len(drawn_edges):
-        keys = pa.table(
-            {
-                "account_a": pa.array([acc_ids[int(e_a[e])] for e in drawn_edges], pa.string()),
-                "account_b": pa.array([acc_ids[int(e_b[e])] for e in drawn_edges], pa.string()),
-                "__edge": pa.array(np.arange(len(drawn_edges), dtype=np.int64)),
-            }
-        )
-        ev = evidence.append_column("__row", pa.array(np.arange(evidence.num_rows, dtype=np.int64)))
-        ev = ev.join(keys, keys=["account_a", "account_b"], join_type="inner", use_threads=False)
-        ev = ev.sort_by([("__edge", "ascending"), ("__row", "ascending")])
-        e_of = ev.column("__edge").to_numpy().astype(np.int64)
+        # each co-action's drawn edge, by the row numbers of its two accounts
+        ids = pa.array(acc_ids, pa.string())
+        n_acc = len(acc_ids)
+        ia = pc.fill_null(pc.index_in(evidence.column("account_a"), value_set=ids), -1)
+        ib = pc.fill_null(pc.index_in(evidence.column("account_b"), value_set=ids), -1)
+        ia = _one(ia).to_numpy(zero_copy_only=False).astype(np.int64)
+        ib = _one(ib).to_numpy(zero_copy_only=False).astype(np.int64)
+        pair = np.where((ia >= 0) & (ib >= 0), ia * n_acc + ib, -1)
+        drawn_pair = e_a[drawn_edges].astype(np.int64) * n_acc + e_b[drawn_edges]
+        by_pair = np.argsort(drawn_pair, kind="stable")
+        at = np.searchsorted(drawn_pair[by_pair], pair)
+        at = np.minimum(at, len(by_pair) - 1)
+        edge_of_row = np.where(drawn_pair[by_pair][at] == pair, by_pair[at], -1)
+        rows = np.flatnonzero(edge_of_row >= 0)
+        rows = rows[np.argsort(edge_of_row[rows], kind="stable")]  # by edge, then row
+        e_of = edge_of_row[rows]
         ev_total = np.bincount(e_of, minlength=len(drawn_edges))
         starts = np.concatenate([[0], np.cumsum(ev_total)[:-1]])
         within = np.arange(len(e_of)) - starts[e_of]
         keep = np.flatnonzero(within < lim.max_evidence_per_edge)[: lim.max_evidence_rows]
-        ev = ev.take(pa.array(keep))
         e_kept = e_of[keep]
         ev_shown = np.bincount(e_kept, minlength=len(drawn_edges))
         ev_offset = np.concatenate([[0], np.cumsum(ev_shown)[:-1]])
@@ -668,17 +740,15 @@ def page_data(folder: ResultFolder, limits: Limits | None = None) -> dict[str, A
                 f"embedded (at most {lim.max_evidence_per_edge:,} per edge and "
                 f"{lim.max_evidence_rows:,} in all); evidence.parquet has every one."
             )
-        evidence_block = _evidence_block(ev, strings, lim)
+        evidence_block = _evidence_block(evidence, rows[keep], strings, lim)
 
     edge_cols = [c for c in edges.column_names if c not in ("account_a", "account_b")]
-    edge_block = _columns(edges.take(pa.array(drawn_edges, pa.int64())), edge_cols, 2_000)
-    if folder.csv_neutralised:
-        for col in edge_block["columns"]:
-            if col["type"] == "str":
-                edge_block["data"][col["name"]] = [
-                    None if v is None else restore_formula(v)
-                    for v in edge_block["data"][col["name"]]
-                ]
+    edge_block = _raw_columns(
+        edges.take(pa.array(drawn_edges, pa.int64())),
+        edge_cols,
+        2_000,
+        restore=folder.csv_neutralised,
+    )
     edge_block.update(
         {
             "a": e_a[drawn_edges].tolist(),
@@ -740,36 +810,65 @@ def page_data(folder: ResultFolder, limits: Limits | None = None) -> dict[str, A
         "lanes": lanes,
         "all_timeline": all_timeline,
         "strings": strings.values,
+        "object_kinds": {"text": list(TEXT_KINDS), "source": list(SOURCE_KINDS)},
     }
 
 
-def _evidence_block(ev: pa.Table, strings: _Strings, lim: Limits) -> dict[str, Any]:
-    """The embedded co-actions, columnar; objects and texts as indices into ``strings``."""
-    names = ev.column_names
+def _evidence_block(
+    evidence: pa.Table, rows: np.ndarray, strings: _Strings, lim: Limits
+) -> dict[str, Any]:
+    """The embedded co-actions (``rows`` of the evidence, in that order), columnar, as JSON
+    text (:class:`Raw`); kinds, objects and texts as indices into ``strings``."""
+    names = evidence.column_names
     data: dict[str, Any] = {}
     cols: list[dict[str, str]] = []
-    for name in ("kind", "object_id", "text_a", "text_b"):
+    for name in ("kind", "object_id", "object_text", "text_a", "text_b"):
         if name in names:
-            vals = ev.column(name).cast(pa.string()).to_pylist()
-            data[name] = strings.add_all(vals)
+            data[name] = _int_json(strings.add_array(evidence.column(name), rows))
             cols.append({"name": name, "type": "strref"})
-    for name in ("post_a", "post_b", "link_a", "link_b"):
+    take = pa.array(rows, pa.int64())
+    for name in ("object_author", "object_link", "post_a", "post_b", "link_a", "link_b"):
         if name in names:
-            kind, vals = _values(ev.column(name).cast(pa.string()), lim.max_text_chars)
-            data[name] = vals
-            cols.append({"name": name, "type": kind})
-    for name in ("time_a", "time_b", "dt_s"):
-        if name in names:
-            kind, vals = _values(ev.column(name), lim.max_text_chars)
-            data[name] = vals
-            cols.append({"name": name, "type": kind})
-    for name in names:
-        if name in EVIDENCE_KNOWN or name.startswith("__"):
-            continue
-        kind, vals = _values(ev.column(name), lim.max_text_chars)
-        data[name] = vals
-        cols.append({"name": name, "type": kind, "extra": "1"})
-    return {"columns": cols, "data": data}
+            col = _one(evidence.column(name)).take(take).cast(pa.string())
+            data[name] = json_array(col, "str", lim.max_text_chars)
+            cols.append({"name": name, "type": "str"})
+    extras = [n for n in names if n not in EVIDENCE_KNOWN and not n.startswith("__")]
+    timing = [n for n in ("time_a", "time_b", "dt_s") if n in names]
+    ev = evidence.select(timing + extras).take(take)
+    block = _raw_columns(ev, timing, 0)
+    more = _raw_columns(ev, extras, lim.max_text_chars)
+    for c in more["columns"]:
+        c["extra"] = "1"
+    return {
+        "columns": cols + block["columns"] + more["columns"],
+        "data": {**data, **block["data"], **more["data"]},
+    }
+
+
+def _object_parts(
+    table: pa.Table, rows: list[int], strings: _Strings, lim: Limits
+) -> dict[int, list[Any]]:
+    """Per row of ``table``: [object text (index into ``strings``, -1 if none), author, link]
+    (the evidence's ``object_text``, ``object_author``, ``object_link``)."""
+    if not rows:
+        return {}
+    unique = sorted(set(rows))
+    picked = table.take(pa.array(unique))
+    cols = []
+    for name in ("object_text", "object_author", "object_link"):
+        if name in picked.column_names:
+            cols.append(picked.column(name).cast(pa.string()).to_pylist())
+        else:
+            cols.append([None] * len(unique))
+    out = {}
+    for j, row in enumerate(unique):
+        text, author, link = (c[j] for c in cols)
+        out[row] = [
+            strings.add(text),
+            None if author is None else _cut(author, lim.max_text_chars),
+            None if link is None else _cut(link, lim.max_text_chars),
+        ]
+    return out
 
 
 def _add_objects_and_examples(
@@ -790,7 +889,8 @@ def _add_objects_and_examples(
     sel = np.flatnonzero((ev_rank >= 0) & (ev_rank < n_detail))
     if not len(sel):
         return
-    sub = evidence.take(pa.array(sel))
+    needed = ["kind", "object_id", "text_a", "object_text", "object_author", "object_link"]
+    sub = evidence.select([c for c in needed if c in evidence.column_names]).take(pa.array(sel))
     sub = sub.append_column("__rank", pa.array(ev_rank[sel]))
     sub = sub.append_column("__row", pa.array(np.arange(len(sel), dtype=np.int64)))
     has_text = "text_a" in sub.column_names
@@ -831,6 +931,13 @@ def _add_objects_and_examples(
         first_text = {}
     c_first = counts.column("__row_min").to_pylist()
     bounds = np.searchsorted(c_rank, np.arange(n_detail + 1))
+    # what each top object is (the same on every row of the object): from its first row
+    top_rows = [
+        c_first[i]
+        for r in range(n_detail)
+        for i in range(int(bounds[r]), min(int(bounds[r + 1]), int(bounds[r]) + _TOP_OBJECTS))
+    ]
+    described = _object_parts(sub, top_rows, strings, lim)
     wanted: dict[int, list[int]] = {}
     for r in range(n_detail):
         lo, hi = int(bounds[r]), int(bounds[r + 1])
@@ -838,7 +945,7 @@ def _add_objects_and_examples(
             continue
         entry = details.setdefault(str(r), {})
         entry["top_objects"] = [
-            [c_kind[i], strings.add(c_obj[i]), c_n[i]]
+            [c_kind[i], strings.add(c_obj[i]), c_n[i], *described[c_first[i]]]
             for i in range(lo, min(hi, lo + _TOP_OBJECTS))
         ]
         rows = []
@@ -848,7 +955,7 @@ def _add_objects_and_examples(
     flat = sorted({i for rows in wanted.values() for i in rows})
     if not flat:
         return
-    picked = sub.take(pa.array(flat)).to_pylist()
+    picked = evidence.take(pa.array(sel[flat])).to_pylist()
     by_row = dict(zip(flat, picked, strict=True))
     for r, rows in wanted.items():
         examples = []
@@ -860,6 +967,11 @@ def _add_objects_and_examples(
                     ex[k] = _cut(str(row[k]), lim.max_text_chars)
             ex["kind"] = row.get("kind")
             ex["object"] = strings.add(row.get("object_id"))
+            if row.get("object_text") is not None:
+                ex["object_text"] = strings.add(row["object_text"])
+            for k in ("object_author", "object_link"):
+                if row.get(k) is not None:
+                    ex[k] = _cut(str(row[k]), lim.max_text_chars)
             for k in ("text_a", "text_b"):
                 if row.get(k) is not None:
                     ex[k] = strings.add(row[k])

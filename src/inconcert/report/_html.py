@@ -17,18 +17,56 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, Template, select_autoescape
 from markupsafe import Markup
+
+from ._json import PAGE_ESCAPES, Raw
 
 __all__ = ["csp_policy", "render_page", "script_json"]
 
-_ESCAPES = {
-    "&": "\\u0026",
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
+
+def _dumps(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: let JSON escape them
+        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    for raw, esc in PAGE_ESCAPES.items():
+        text = text.replace(raw, esc)
+    return text
+
+
+def _encode(value: Any, out: list[str], depth: int = 0) -> None:
+    """Append the JSON of ``value`` to ``out``: :class:`Raw` parts as they are. The top levels
+    are walked key by key (the large blocks hold Raw parts there); below, a value is written
+    in one piece unless it holds a Raw part."""
+    if isinstance(value, Raw):
+        out.append(value.text)
+        return
+    if depth >= 3 and not isinstance(value, dict | list | tuple):
+        out.append(_dumps(value))
+        return
+    if depth >= 3:
+        try:
+            out.append(_dumps(value))
+            return
+        except TypeError:  # a Raw part inside
+            pass
+    if isinstance(value, dict):
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            out.append(("," if i else "") + _dumps(str(key)) + ":")
+            _encode(item, out, depth + 1)
+        out.append("}")
+    elif isinstance(value, list | tuple) and value and isinstance(value[0], Raw | dict):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out, depth + 1)
+        out.append("]")
+    else:
+        out.append(_dumps(value))
 
 
 def script_json(value: Any) -> str:
@@ -37,7 +75,8 @@ def script_json(value: Any) -> str:
     Parameters
     ----------
     value:
-        Anything :func:`json.dumps` takes (NaN and infinities are refused: use ``None``).
+        Anything :func:`json.dumps` takes (NaN and infinities are refused: use ``None``), and
+        :class:`inconcert.report._json.Raw` JSON text, spliced in as it is.
 
     Returns
     -------
@@ -47,14 +86,9 @@ def script_json(value: Any) -> str:
         can neither end the script element nor start a comment, and ``JSON.parse`` returns the
         original value.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: let JSON escape them
-        text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    for raw, esc in _ESCAPES.items():
-        text = text.replace(raw, esc)
-    return text
+    out: list[str] = []
+    _encode(value, out)
+    return "".join(out)
 
 
 @cache
@@ -129,6 +163,19 @@ def _check_script(code: str, name: str) -> str:
     return code
 
 
+_DATA_MARK = "\u0000inconcert-page-data\u0000"
+
+
+@cache
+def _template() -> Template:
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
+    env.filters.update(num=_num, utc=_utc, show=_show, total=_total)
+    return env.from_string(_asset("report.html.j2"))
+
+
 def render_page(data: dict[str, Any], *, title: str, version: str) -> str:
     """The complete HTML text of the report.
 
@@ -144,21 +191,21 @@ def render_page(data: dict[str, Any], *, title: str, version: str) -> str:
     bundle = _check_script(_asset("graph.min.js"), "graph.min.js")
     app = _check_script(_asset("report.js"), "report.js")
     css = _asset("report.css")
-    env = Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        keep_trailing_newline=True,
-    )
-    env.filters.update(num=_num, utc=_utc, show=_show, total=_total)
-    template = env.from_string(_asset("report.html.j2"))
-    return template.render(
+    page = _template().render(
         title=title,
         version=version,
         overview=data.get("overview", {}),
         notes=data.get("notes", []),
         csp=csp_policy([bundle, app], [css]),
         css=Markup(css),
-        data=Markup(script_json(data)),
+        data=Markup(_DATA_MARK),
         bundle=Markup(bundle),
         app=Markup(app),
         licences=_asset("graph.LICENSES.txt"),
     )
+    # the data (megabytes) goes in last, not through the template engine; everything that
+    # comes from the result is before it, so the last mark is the template's own
+    before, mark, after = page.rpartition(_DATA_MARK)
+    if not mark:
+        raise ValueError("the report template has no place for the data")
+    return before + script_json(data) + after

@@ -122,6 +122,61 @@
     return a;
   }
 
+  // -- what an object is ----------------------------------------------------------------------
+  var OBJECT_KINDS = D.object_kinds || { text: [], source: [] };
+  var TEXT_KIND = new Set(OBJECT_KINDS.text || []);
+  var SOURCE_KIND = new Set(OBJECT_KINDS.source || []);
+  var VERB = { repost: "reposted", quote: "quoted", reply: "replied to" };
+  var SHOW_CHARS = 240;
+  function cutText(t) { return t.length > SHOW_CHARS ? t.slice(0, SHOW_CHARS - 1) + "…" : t; }
+  // A text as it was posted: cut to SHOW_CHARS characters, whole on hover and behind "more".
+  function longText(text, cls) {
+    var full = String(text);
+    var el = h("span", { class: cls || "objtext" });
+    if (full.length <= SHOW_CHARS) { el.textContent = full; return el; }
+    el.title = full;
+    var body = h("span", { text: cutText(full) });
+    var more = h("button", { class: "link small more", text: "more", title: "show the whole text" });
+    more.addEventListener("click", function (ev) {
+      ev.stopPropagation();
+      var opening = more.textContent === "more";
+      body.textContent = opening ? full : cutText(full);
+      more.textContent = opening ? "less" : "more";
+    });
+    add(el, [body, " ", more]);
+    return el;
+  }
+  function postLink(id, link) {
+    var label = "post " + (id === null || id === undefined ? "" : String(id));
+    var href = safeHref(link);
+    if (!href) return h("span", { class: "postref mono", text: label });
+    var a = document.createElement("a");
+    a.href = href;
+    a.rel = "noopener noreferrer";
+    a.target = "_blank";
+    a.className = "postref mono";
+    a.textContent = label;
+    return a;
+  }
+  // An object as the source shows it: a shared text as its text (never only its digest), a
+  // referenced post as "reposted author: “text” (post id ↗)", a link as a link. The object id
+  // is in data-id and on hover.
+  function objectView(kind, id, text, author, link) {
+    var box = h("span", { class: "obj", title: id === null || id === undefined ? null : "object: " + id });
+    box.dataset.id = id === null || id === undefined ? "" : String(id);
+    if (TEXT_KIND.has(kind) && text !== null && text !== undefined) {
+      add(box, ["“", longText(text), "”"]);
+    } else if (SOURCE_KIND.has(kind)) {
+      add(box, h("span", { class: "verb", text: VERB[kind] || kind }));
+      if (author !== null && author !== undefined) add(box, [" ", h("span", { class: "author v", text: String(author) })]);
+      if (text !== null && text !== undefined) add(box, [": “", longText(text), "”"]);
+      add(box, [" (", postLink(id, link), ")"]);
+    } else {
+      add(box, linkOrText(id));
+    }
+    return box;
+  }
+
   // -- data access ----------------------------------------------------------------------------
   function gcol(name) { return G.data[name] || null; }
   function gtype(name) {
@@ -776,11 +831,21 @@
       if (c.name === "top_objects" || c.name === "members" || c.name === "group_id") return;
       pairs.push([label(c.name), fmt(G.data[c.name][r], c.type)]);
     });
+    var ev = groupEvidence(r);
+    var dl = h("button", { class: "download", id: "group-download", text: "Download evidence (CSV)",
+      title: "this group's co-actions embedded in this report, as a CSV file", disabled: !ev.rows.length,
+      onclick: function () { downloadText(csvFileName(r), groupCsv(r)); } });
     var head = h("div", { class: "edge-head" }, h("span", { class: "sw" }), h("h2", { text: groupLabel(r) }),
       h("button", { text: "Show in network ↑", onclick: function () { selectGroup(r, { scroll: false }); byId("network").scrollIntoView({ behavior: "smooth" }); } }),
-      h("button", { text: "Timeline ↓", onclick: function () { byId("timeline").scrollIntoView({ behavior: "smooth" }); } }));
+      h("button", { text: "Timeline ↓", onclick: function () { byId("timeline").scrollIntoView({ behavior: "smooth" }); } }), dl);
     head.firstChild.style.background = groupColour(r);
     add(box, [head, facts(pairs)]);
+    var inGroup = gcol("coactions") ? gcol("coactions")[r] : ev.total;
+    if (!ev.rows.length) {
+      box.appendChild(h("div", { class: "warnline small", id: "group-download-note", text: "This group's co-actions are not embedded in this report (it is not drawn); evidence.parquet has them (group_id " + String(groupIds[r]) + ")." }));
+    } else if (typeof inGroup === "number" && ev.rows.length < inGroup) {
+      box.appendChild(h("div", { class: "warnline small", id: "group-download-note", text: "The CSV holds the " + INT.format(ev.rows.length) + " of this group's " + INT.format(inGroup) + " co-actions embedded in this report; evidence.parquet has all of them (group_id " + String(groupIds[r]) + ")." }));
+    }
 
     var left = h("div");
     var right = h("div");
@@ -789,7 +854,7 @@
     if (det.top_objects && det.top_objects.length) {
       var ol = h("ol", { class: "objects" });
       det.top_objects.forEach(function (t) {
-        ol.appendChild(h("li", {}, h("span", { class: "kindtag", text: t[0] }), linkOrText(str(t[1])), h("span", { class: "count", text: "(" + plural(t[2], "co-action") + ")" })));
+        ol.appendChild(h("li", {}, h("span", { class: "kindtag", text: t[0] }), objectView(t[0], str(t[1]), str(t[3]), t[4], t[5]), h("span", { class: "count", text: "(" + plural(t[2], "co-action") + ")" })));
       });
       left.appendChild(ol);
     } else if (gcol("top_objects")) {
@@ -800,7 +865,7 @@
     if (det.examples && det.examples.length) {
       det.examples.forEach(function (ex) {
         var card = h("div", { class: "example" },
-          h("div", {}, h("span", { class: "kindtag", text: ex.kind || "" }), linkOrText(str(ex.object)),
+          h("div", {}, h("span", { class: "kindtag", text: ex.kind || "" }), objectView(ex.kind, str(ex.object), str(ex.object_text), ex.object_author, ex.object_link),
             ex.dt_s !== undefined ? h("span", { class: "count" }, " Δt ", h("span", { class: "dt", text: fmtNum(ex.dt_s) + " s" })) : null),
           h("div", { class: "pair" }, postBox(ex.account_a, ex.post_a, ex.time_a, str(ex.text_a)), postBox(ex.account_b, ex.post_b, ex.time_b, str(ex.text_b))));
         left.appendChild(card);
@@ -832,6 +897,77 @@
     return h("div", { class: "post" },
       h("div", { class: "who" }, account || "", post ? " · post " + post : "", time !== undefined ? " · " + fmtTime(time) + " UTC" : ""),
       text ? h("div", { class: "text", text: text }) : null);
+  }
+
+  // -- a group's evidence as CSV (made here, from the data embedded in this page) -------------
+  // The co-actions embedded for the group's own edges (not those between two groups), in the
+  // order of evidence.parquet.
+  function groupEvidence(r) {
+    indexEdges();
+    var gid = ecol("group_id");
+    var rows = [], edges = [], total = 0;
+    (edgesOfRank.get(r) || []).forEach(function (j) {
+      if (gid && String(gid[j]) !== String(groupIds[r])) return;
+      var off = E.ev_offset[j] || 0, n = E.ev_shown[j] || 0;
+      total += E.ev_total[j] || 0;
+      for (var i = 0; i < n; i++) { rows.push(off + i); edges.push(j); }
+    });
+    return { rows: rows, edges: edges, total: total };
+  }
+  var RAW_CSV = !!(D.overview && D.overview.parameters && D.overview.parameters.raw_csv);
+  // as the CSV files beside this report: formula triggers get a leading ' (unless --raw-csv),
+  // a cell with a comma, quote or line break is quoted
+  function csvCell(v) {
+    if (v === null || v === undefined) return "";
+    var t = String(v);
+    if (typeof v === "string" && !RAW_CSV && /^[=+\-@\t\r]/.test(t)) t = "'" + t;
+    return /[",\r\n]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  function isoTime(t) {
+    if (t === null || t === undefined || t === "") return null;
+    return fmtTime(t).replace(" ", "T") + "Z";
+  }
+  function groupCsv(r) {
+    var ev = groupEvidence(r);
+    var get = function (name) { return vcol(name); };
+    var cols = [
+      ["group_id", function () { return groupIds[r]; }],
+      ["account_a", function (i, j) { return A.id[E.a[j]]; }],
+      ["account_b", function (i, j) { return A.id[E.b[j]]; }],
+    ];
+    V.columns.forEach(function (c) {
+      var col = get(c.name);
+      if (!col) return;
+      var value;
+      if (c.type === "strref") value = function (i) { return str(col[i]); };
+      else if (c.type === "time") value = function (i) { return isoTime(col[i]); };
+      else value = function (i) { return col[i]; };
+      cols.push([c.name, value]);
+    });
+    var order = ["group_id", "account_a", "account_b", "kind", "object_id", "object_text", "object_author",
+      "object_link", "post_a", "time_a", "text_a", "link_a", "post_b", "time_b", "text_b", "link_b", "dt_s"];
+    cols.sort(function (x, y) {
+      var a = order.indexOf(x[0]), b = order.indexOf(y[0]);
+      return (a < 0 ? order.length : a) - (b < 0 ? order.length : b);
+    });
+    var lines = [cols.map(function (c) { return csvCell(c[0]); }).join(",")];
+    ev.rows.forEach(function (i, k) {
+      var j = ev.edges[k];
+      lines.push(cols.map(function (c) { return csvCell(c[1](i, j)); }).join(","));
+    });
+    return lines.join("\n") + "\n";
+  }
+  function csvFileName(r) {
+    return "group-" + String(groupIds[r]).replace(/[^A-Za-z0-9_-]/g, "_") + "-evidence.csv";
+  }
+  // The file is made in the page: a Blob, saved through a link that is never part of the page.
+  function downloadText(name, text) {
+    var url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
   }
 
   // -- timeline -------------------------------------------------------------------------------
@@ -887,11 +1023,15 @@
     for (var i = 0; i < shown; i++) rows.push(off + i);
     var kind = vcol("kind"), obj = vcol("object_id"), pa_ = vcol("post_a"), pb = vcol("post_b"),
       ta = vcol("time_a"), tb = vcol("time_b"), dt = vcol("dt_s"), xa = vcol("text_a"), xb = vcol("text_b"),
-      la = vcol("link_a"), lb = vcol("link_b");
+      la = vcol("link_a"), lb = vcol("link_b"), otext = vcol("object_text"), oauthor = vcol("object_author"),
+      olink = vcol("object_link");
+    function objectAt(i) {
+      return objectView(str(kind[i]), str(obj[i]), otext ? str(otext[i]) : null, oauthor ? oauthor[i] : null, olink ? olink[i] : null);
+    }
     var cols = [
       { label: "#", num: true, value: function (i) { return i; }, cell: function (i) { return INT.format(i - off + 1); } },
       { label: "kind", cls: "ev-kind", value: kind ? function (i) { return str(kind[i]); } : null, cell: function (i) { return kind ? h("span", { class: "kindtag", text: str(kind[i]) || "" }) : ""; } },
-      { label: "object", cls: "ev-object", value: obj ? function (i) { return str(obj[i]); } : null, cell: function (i) { return obj ? linkOrText(str(obj[i])) : ""; } },
+      { label: "object", cls: "ev-object", value: obj ? function (i) { return (otext && str(otext[i])) || str(obj[i]); } : null, cell: function (i) { return obj && kind ? objectAt(i) : obj ? linkOrText(str(obj[i])) : ""; } },
       { label: "account A: post, time (UTC), text", cls: "ev-a", value: ta ? function (i) { return ta[i]; } : null, cell: function (i) { return side(pa_, ta, xa, i, "a", la); } },
       { label: "account B: post, time (UTC), text", cls: "ev-b", value: tb ? function (i) { return tb[i]; } : null, cell: function (i) { return side(pb, tb, xb, i, "b", lb); } },
       { label: "Δt (s)", num: true, cls: "ev-dt", value: dt ? function (i) { return dt[i]; } : null, cell: function (i) { return dt ? fmtNum(dt[i]) : ""; } },
@@ -997,7 +1137,7 @@
   }
 
   // -- start ----------------------------------------------------------------------------------
-  window.inconcert = { selectGroup: selectGroup, selectEdge: selectEdge, selectAccount: selectAccount, data: D };
+  window.inconcert = { selectGroup: selectGroup, selectEdge: selectEdge, selectAccount: selectAccount, groupCsv: groupCsv, data: D };
   renderOverviewTimeline();
   buildNetwork();
   buildSide();
