@@ -119,6 +119,8 @@ def _sha256(path: Path) -> str:
 _XML_ILLEGAL = re.compile("[\\\\\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # the same class for Arrow's RE2 (Arrow strings are UTF-8, so they hold no surrogates)
 _XML_ILLEGAL_RE2 = "[\\\\\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+# any character that is escaped or written as \xNN
+_XML_SPECIAL_RE2 = _XML_ILLEGAL_RE2[:-1] + '&<>"\\t\\n\\r]'
 # attribute values keep tabs, newlines and carriage returns (XML would turn them into spaces)
 _XML_ESCAPES = (
     ("&", "&amp;"),
@@ -167,13 +169,15 @@ def _xml_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
         arr = arr.dictionary_decode()
     if not pa.types.is_string(arr.type):
         arr = arr.cast(pa.string())
-    hit = pc.fill_null(pc.match_substring_regex(arr, _XML_ILLEGAL_RE2), False)
-    if pc.any(hit).as_py():
-        fixed = [_xml_safe(v) for v in arr.filter(hit).to_pylist()]
-        arr = pc.replace_with_mask(arr, hit, pa.array(fixed, pa.string()))
+    special = pc.fill_null(pc.match_substring_regex(arr, _XML_SPECIAL_RE2), False)
+    if not pc.any(special).as_py():
+        return arr  # the usual case: nothing to escape
+    some = arr.filter(special)
+    if pc.any(pc.match_substring_regex(some, _XML_ILLEGAL_RE2)).as_py():
+        some = pa.array([_xml_safe(v) for v in some.to_pylist()], pa.string())
     for raw, esc in _XML_ESCAPES:
-        arr = pc.replace_substring(arr, raw, esc)
-    return arr
+        some = pc.replace_substring(some, raw, esc)
+    return pc.replace_with_mask(arr, special, some)
 
 
 def _graph_value(column: pa.Array | pa.ChunkedArray, name: str) -> tuple[str, pa.Array]:
@@ -192,8 +196,9 @@ def _graph_value(column: pa.Array | pa.ChunkedArray, name: str) -> tuple[str, pa
     if pa.types.is_floating(typ) or pa.types.is_decimal(typ):
         arr = arr.cast(pa.float64())
         text = arr.cast(pa.string())
-        text = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), text)
-        text = pc.replace_substring(text, "inf", "INF")  # xsd:double: INF, -INF
+        if pc.all(pc.is_finite(arr)).as_py() is False:
+            text = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.string()), text)
+            text = pc.replace_substring(text, "inf", "INF")  # xsd:double: INF, -INF
         return "double", text
     if pa.types.is_timestamp(typ):
         return "string", _iso_utc(arr)
@@ -211,22 +216,70 @@ def _text(arr: pa.Array, sep: str = "\n") -> str:
     return str(memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])], "utf-8")
 
 
+#: Per table ("node", "edge"), each attribute column's name, XML type and escaped values.
+_Typed = dict[str, list[tuple[str, str, pa.Array]]]
+
+
+def _typed(result: DetectResult) -> _Typed:
+    """Every attribute column of the graph files as XML text, computed once for both files."""
+    return {
+        "node": [
+            (n, *_graph_value(result.accounts.column(n), n)) for n in _node_columns(result.accounts)
+        ],
+        "edge": [
+            (n, *_graph_value(result.edges.column(n), n)) for n in _edge_columns(result.edges)
+        ],
+    }
+
+
 def _element_values(
-    table: pa.Table, names: Sequence[str], wrap: Callable[[int, str], tuple[str, str]]
-) -> tuple[list[tuple[str, str]], pa.Array]:
-    """Per row, every attribute of ``names`` as XML: ``wrap(i, name)`` gives the text before
-    and after the i-th value. Returns the (name, type) list and the joined attributes."""
+    columns: Sequence[tuple[str, str, pa.Array]],
+    n_rows: int,
+    wrap: Callable[[int, str], tuple[str, str]],
+) -> tuple[list[tuple[str, str]], list[pa.Array | str]]:
+    """Per row, every attribute as XML: ``wrap(i, name)`` gives the text before and after the
+    i-th value, and a missing value leaves out both. Returns the (name, type) list and the
+    pieces to join element-wise (arrays and constant texts, neighbouring texts merged)."""
     types: list[tuple[str, str]] = []
-    parts: list[pa.Array] = []
-    for i, name in enumerate(names):
-        typ, values = _graph_value(table.column(name), name)
+    pieces: list[pa.Array | str] = []
+
+    def text(t: str) -> None:
+        if pieces and isinstance(pieces[-1], str):
+            pieces[-1] += t
+        else:
+            pieces.append(t)
+
+    for i, (name, typ, values) in enumerate(columns):
         types.append((name, typ))
         before, after = wrap(i, name)
-        part = pc.binary_join_element_wise(before, values, after, "")
-        parts.append(pc.fill_null(part, "") if values.null_count else part)
-    if not parts:
-        return types, pa.array([""] * table.num_rows, pa.string())
-    return types, pc.binary_join_element_wise(*parts, "")
+        if values.null_count:
+            part = pc.binary_join_element_wise(before, values, after, "")
+            pieces.append(pc.fill_null(part, ""))
+        else:
+            text(before)
+            pieces.append(values)
+            text(after)
+    if not any(isinstance(p, pa.Array) for p in pieces):
+        pieces.insert(0, pa.array([""] * n_rows, pa.string()))
+    return types, pieces
+
+
+def _join_rows(*pieces: pa.Array | str | Sequence[pa.Array | str]) -> pa.Array:
+    """Element-wise concatenation of arrays and constant texts (sequences are spliced in)."""
+    flat: list[pa.Array | str] = []
+    for p in pieces:
+        if isinstance(p, str | pa.Array):
+            if isinstance(p, str) and flat and isinstance(flat[-1], str):
+                flat[-1] += p
+            else:
+                flat.append(p)
+        else:
+            for q in p:
+                if isinstance(q, str) and flat and isinstance(flat[-1], str):
+                    flat[-1] += q
+                else:
+                    flat.append(q)
+    return pc.binary_join_element_wise(*flat, "")
 
 
 def _node_ids(result: DetectResult) -> tuple[pa.Array, pa.Array]:
@@ -247,23 +300,26 @@ def _node_columns(accounts: pa.Table) -> list[str]:
     return [c for c in accounts.column_names if c != "account_id"]
 
 
-def _write_graphml(result: DetectResult, path: Path) -> None:
+def _write_graphml(result: DetectResult, path: Path, typed: _Typed | None = None) -> None:
     """The network as GraphML: accounts as nodes (``name`` and ``label``: the account id) with
     every accounts.csv column, edges with every edges.csv column; integers typed ``long``,
     fractions ``double``, times ISO 8601 UTC text. Missing values are left out."""
-    accounts, edges = result.accounts, result.edges
+    typed = typed if typed is not None else _typed(result)
+    accounts = result.accounts
     ids = _xml_strings(accounts.column("account_id"))
-    node_cols = _node_columns(accounts)
-    edge_cols = _edge_columns(edges)
     node_types, node_values = _element_values(
-        accounts, node_cols, lambda i, n: (f"<data key={_quoteattr('v_' + n)}>", "</data>")
+        typed["node"],
+        accounts.num_rows,
+        lambda i, n: (f"<data key={_quoteattr('v_' + n)}>", "</data>"),
     )
     edge_types, edge_values = _element_values(
-        edges, edge_cols, lambda i, n: (f"<data key={_quoteattr('e_' + n)}>", "</data>")
+        typed["edge"],
+        result.edges.num_rows,
+        lambda i, n: (f"<data key={_quoteattr('e_' + n)}>", "</data>"),
     )
     n = accounts.num_rows
     index = pa.array(range(n), pa.int64()).cast(pa.string())
-    nodes = pc.binary_join_element_wise(
+    nodes = _join_rows(
         '    <node id="n',
         index,
         '"><data key="v_name">',
@@ -273,11 +329,10 @@ def _write_graphml(result: DetectResult, path: Path) -> None:
         "</data>",
         node_values,
         "</node>",
-        "",
     )
     a, b = _node_ids(result)
-    edge_lines = pc.binary_join_element_wise(
-        '    <edge source="n', a, '" target="n', b, '">', edge_values, "</edge>", ""
+    edge_lines = _join_rows(
+        '    <edge source="n', a, '" target="n', b, '">', edge_values, "</edge>"
     )
     keys = [
         '  <key id="v_name" for="node" attr.name="name" attr.type="string"/>',
@@ -346,19 +401,19 @@ def _spell(start: pa.Array, end: pa.Array) -> pa.Array:
     return pc.fill_null(both, "")
 
 
-def generate_gexf(result: DetectResult) -> Iterable[str]:
+def generate_gexf(result: DetectResult, typed: _Typed | None = None) -> Iterable[str]:
     """The network as GEXF 1.3 (for Gephi), in a few large pieces of text: accounts with their
     group and community, edges with weight and every count. Each edge spans its first to its
     last co-action and each account those of its edges (``start``/``end``, dynamic mode), so
     Gephi's timeline shows when a pair acted together."""
+    typed = typed if typed is not None else _typed(result)
     accounts, edges = result.accounts, result.edges
-    node_cols = _node_columns(accounts)
-    edge_cols = [c for c in _edge_columns(edges) if c not in ("first_time", "last_time")]
+    edge_typed = [c for c in typed["edge"] if c[0] not in ("first_time", "last_time")]
     node_types, node_values = _element_values(
-        accounts, node_cols, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
+        typed["node"], accounts.num_rows, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
     )
     edge_types, edge_values = _element_values(
-        edges, edge_cols, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
+        edge_typed, edges.num_rows, lambda i, n: (f'<attvalue for="{i}" value="', '"/>')
     )
     spans = _spans(result)
     dynamic = spans is not None
@@ -383,9 +438,9 @@ def generate_gexf(result: DetectResult) -> Iterable[str]:
     if spans is not None:
         edge_span = _spell(spans[0], spans[1])
         node_span = _spell(spans[2], spans[3])
-    nodes = pc.binary_join_element_wise(
+    nodes = _join_rows(
         '      <node id="', ids, '" label="', ids, '"', node_span, "><attvalues>",
-        node_values, "</attvalues></node>", "",
+        node_values, "</attvalues></node>",
     )  # fmt: skip
     yield "    <nodes>"
     if len(nodes):
@@ -397,12 +452,12 @@ def generate_gexf(result: DetectResult) -> Iterable[str]:
         if "weight" in edges.column_names
         else pa.array(["1"] * n_edges, pa.string())
     )
-    edge_lines = pc.binary_join_element_wise(
+    edge_lines = _join_rows(
         '      <edge id="', pa.array(range(n_edges), pa.int64()).cast(pa.string()),
         '" source="', _xml_strings(edges.column("account_a")),
         '" target="', _xml_strings(edges.column("account_b")),
         '" weight="', pc.fill_null(weight, "1"), '"', edge_span, "><attvalues>",
-        edge_values, "</attvalues></edge>", "",
+        edge_values, "</attvalues></edge>",
     )  # fmt: skip
     yield "    <edges>"
     if len(edge_lines):
@@ -574,9 +629,10 @@ def _write_tables(result: DetectResult, folder: Path, raw_csv: bool) -> None:
     write_csv(result.accounts, folder / "accounts.csv", raw=raw_csv)
     write_csv(result.groups, folder / "groups.csv", raw=raw_csv)
     pq.write_table(result.evidence, folder / "evidence.parquet", compression="zstd")
-    _write_graphml(result, folder / "network.graphml")
+    typed = _typed(result)  # the attribute values, for both graph files
+    _write_graphml(result, folder / "network.graphml", typed)
     with open(folder / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:
-        for line in generate_gexf(result):
+        for line in generate_gexf(result, typed):
             fh.write(line)
             fh.write("\n")
 
