@@ -341,7 +341,8 @@ def detect(
     memory_limit: Annotated[
         str | None,
         typer.Option(
-            help="DuckDB memory limit, e.g. 8GB, 512MiB or 60% of RAM (spills to disk past it)."
+            help="Memory limit of the run, e.g. 8GB, 512MiB or 60% of RAM: DuckDB gets it less "
+            "what the input holds in memory, and spills to disk past that."
         ),
     ] = None,
     threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,

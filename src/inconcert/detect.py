@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from . import plan
 from ._checks import action_table
 from .actions import ActionStats, posts_to_actions
-from .engine import Engine, open_engine
+from .engine import Engine, duckdb_budget, memory_bytes, open_engine
 from .errors import InputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
@@ -302,8 +302,8 @@ def detect_actions(
     options = options or DetectOptions()
     timer = _timer or _Timer(progress)
     own = engine is None
-    eng = engine or open_engine(options.engine, **options.engine_options())
     warnings: list[str] = []
+    eng = engine or _open_engine(options, actions, posts, warnings)
     summary: dict[str, Any] = {}
     try:
         actions = action_table(actions)  # misuse: inconcert's own errors
@@ -363,6 +363,28 @@ def detect_actions(
     finally:
         if own:
             eng.close()
+
+
+def _open_engine(
+    options: DetectOptions, actions: object, posts: object, warnings: list[str]
+) -> Engine:
+    """The run's engine. DuckDB's memory limit is the run's less what the input already holds
+    in memory (the posts and actions as Arrow tables), so the process stays near the limit."""
+    settings = options.engine_options()
+    if options.engine == "duckdb" and options.memory_limit is not None:
+        held = sum(t.nbytes for t in (actions, posts) if isinstance(t, pa.Table))
+        held = max(held, pa.total_allocated_bytes())
+        settings["held_bytes"] = held
+        limit = memory_bytes(options.memory_limit)
+        if held > limit // 2:
+            warnings.append(
+                f"The input takes {held / 1024**3:.2f} GiB in memory (posts and actions as "
+                f"Arrow tables), {held / limit:.0%} of --memory-limit {options.memory_limit}: "
+                f"DuckDB gets {duckdb_budget(limit, held) / 1024**3:.2f} GiB and spills the "
+                "rest to disk, which is slower. Give more memory, or fewer or narrower inputs "
+                "(e.g. --kinds)."
+            )
+    return open_engine(options.engine, **settings)
 
 
 def _estimate_window(

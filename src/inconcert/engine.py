@@ -29,6 +29,8 @@ __all__ = [
     "check_memory_limit",
     "check_size",
     "check_threads",
+    "duckdb_budget",
+    "memory_bytes",
     "open_engine",
 ]
 
@@ -68,7 +70,7 @@ def check_memory_limit(value: object) -> str:
     Raises :class:`ParameterError` for anything else: the value is given to DuckDB, so no
     other text may pass.
     """
-    _memory_bytes(value)
+    memory_bytes(value)
     match = _MEMORY.fullmatch(str(value).strip())
     assert match is not None
     unit = match.group(2)
@@ -76,7 +78,7 @@ def check_memory_limit(value: object) -> str:
     return f"{match.group(1)}{canonical}"
 
 
-def _memory_bytes(value: object) -> int:
+def memory_bytes(value: object) -> int:
     """The memory limit ``value`` in bytes (see :func:`check_memory_limit`)."""
     match = _MEMORY.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
@@ -132,6 +134,15 @@ class Engine(Protocol):
         """Release every resource."""
 
 
+def duckdb_budget(limit: int, held: int) -> int:
+    """DuckDB's share of a run's memory limit of ``limit`` bytes when ``held`` bytes are
+    already in use outside it (the input and actions as Arrow tables): the limit less those
+    bytes and a margin for the interpreter and its libraries (a quarter GiB, or an eighth of
+    small limits), but never below a quarter of the limit (DuckDB spills to disk past it)."""
+    margin = min(256 * 1024**2, limit // 8)
+    return max(limit - max(held, 0) - margin, limit // 4, MIN_MEMORY_BYTES)
+
+
 class DuckDBEngine:
     """DuckDB, embedded, in memory, spilling to a temporary folder past ``memory_limit``.
 
@@ -145,6 +156,10 @@ class DuckDBEngine:
         Worker threads, 1 to :data:`MAX_THREADS`; default: all cores.
     temp_directory:
         Where to spill; default: a fresh folder under the system temporary folder.
+    held_bytes:
+        Memory the caller already holds outside DuckDB (the input as Arrow tables): with a
+        ``memory_limit``, DuckDB gets the limit less these bytes and a margin for Python
+        (:func:`duckdb_budget`), so that the whole process stays near the limit.
 
     The settings are handed to DuckDB as configuration values, never pasted into SQL.
     """
@@ -158,12 +173,18 @@ class DuckDBEngine:
         threads: int | None = None,
         temp_directory: str | None = None,
         max_temp_size: str | None = None,
+        held_bytes: int = 0,
     ) -> None:
+        self.duckdb_bytes = (
+            duckdb_budget(memory_bytes(memory_limit), held_bytes)
+            if memory_limit is not None
+            else None
+        )
         config: dict[str, str | bool | int | float | list[str]] = {
             # whole MiB computed here: no user text reaches DuckDB
             "memory_limit": (
-                f"{math.ceil(_memory_bytes(memory_limit) / 1024**2)}MiB"
-                if memory_limit is not None
+                f"{math.ceil(self.duckdb_bytes / 1024**2)}MiB"
+                if self.duckdb_bytes is not None
                 else _default_memory_limit()
             ),
         }
@@ -183,7 +204,11 @@ class DuckDBEngine:
         )
         # whole MiB computed here: no user text reaches DuckDB
         config["max_temp_directory_size"] = f"{max(1, self.max_temp_bytes // 1024**2)}MiB"
-        self.memory_limit = str(config["memory_limit"])
+        self.memory_limit = (
+            f"{memory_limit}, of which DuckDB {self.duckdb_bytes / 1024**3:.2f} GiB"
+            if memory_limit is not None and self.duckdb_bytes is not None
+            else str(config["memory_limit"])
+        )
         try:
             self.con = duckdb.connect(":memory:", config=config)
         except duckdb.Error as err:

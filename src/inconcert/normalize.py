@@ -1132,8 +1132,20 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
         if pa.types.is_string_view(array.type):
             array = array.cast(out_type)
         encoded = pc.dictionary_encode(array)
-    results = [None if v is None else func(v) for v in encoded.dictionary.to_pylist()]
-    return pa.array(results, type=out_type).take(encoded.indices)
+    # a batch of distinct values at a time: Python strings stay bounded whatever the input
+    dictionary = encoded.dictionary
+    parts = [
+        pa.array(
+            [None if v is None else func(v) for v in dictionary.slice(i, _BATCH).to_pylist()],
+            type=out_type,
+        )
+        for i in range(0, len(dictionary), _BATCH)
+    ]
+    mapped = pa.concat_arrays(parts) if parts else pa.array([], type=out_type)
+    return mapped.take(encoded.indices)
+
+
+_BATCH = 65_536
 
 
 def _is_text_type(t: pa.DataType) -> bool:

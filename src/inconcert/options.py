@@ -101,9 +101,10 @@ class DetectOptions:
         exactly (per kind, then combined); ``window`` is its ``time_window`` and
         ``edge_quantile`` its ``edge_weight`` (default 0.5 there, edges kept only when given).
     memory_limit / threads:
-        DuckDB's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM; it spills to disk past
-        it) and worker threads (1 to 1024). Both are checked strictly
-        (:func:`inconcert.engine.check_memory_limit`).
+        The run's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM): DuckDB gets it less
+        what the input already holds in memory as Arrow tables and a margin for Python
+        (:func:`inconcert.engine.duckdb_budget`), and spills to disk past that; worker threads
+        (1 to 1024). Both are checked strictly (:func:`inconcert.engine.check_memory_limit`).
     max_temp_size:
         The most temporary disk DuckDB may fill when it spills past ``memory_limit`` (e.g.
         "20GB"); default: half the free space of the disk it spills to. A run that needs more
