@@ -446,7 +446,8 @@ def _first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.nda
             key, span = _codes(pa.array(key))
         key = key * count + codes
         span *= max(count, 1)
-    codes, count = _codes(pa.array(key))
+    # one column's codes are dense already; a combined key is renumbered
+    codes, count = (key, span) if len(columns) == 1 else _codes(pa.array(key))
     first = np.full(count, n, dtype=np.int64)
     np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
     return first[codes]
