@@ -40,7 +40,7 @@ __all__ = [
     "action_accounts_sql",
     "action_pairs_sql",
     "burst_counts_sql",
-    "candidate_counts_sql",
+    "candidate_pairs_sql",
     "coactions_sql",
     "coded_coactions_sql",
     "dense_actions_sql",
@@ -52,10 +52,10 @@ __all__ = [
     "latency_bins_sql",
     "latency_histogram_sql",
     "pair_coactions_sql",
-    "pair_counts_sql",
     "pair_latency_sql",
     "pair_sources_sql",
     "pairs_sql",
+    "participating_count_sql",
     "participation_sql",
     "prefilter_sql",
     "quote",
@@ -249,34 +249,36 @@ HAVING COUNT(*) >= {int(min_participation)}
 """
 
 
-def pair_counts_sql(coactions: str, participants: str) -> str:
-    """Per account pair (codes), its count ``n`` of coded co-actions between two
-    ``participants``: a cheap count that bounds every edge measure (its events, objects and
-    occasions are each at most its co-actions), so the expensive distinct counts and the null
-    model run only on the pairs that can pass the thresholds."""
+def candidate_pairs_sql(coactions: str, participants: str, min_coactions: int) -> str:
+    """The account pairs (codes) of two ``participants`` with at least ``min_coactions`` coded
+    co-actions: a cheap count that bounds every edge measure (its events, objects and
+    occasions are each at most its co-actions), so the names, the distinct counts and the null
+    model are needed only for these pairs. Participation is a property of each account, so the
+    pairs are counted first and filtered after (fewer rows than co-actions)."""
     return f"""
-SELECT acc_a, acc_b, COUNT(*) AS n FROM {coactions}
-WHERE acc_a IN (SELECT acc FROM {participants})
-  AND acc_b IN (SELECT acc FROM {participants})
-GROUP BY acc_a, acc_b
+SELECT c.acc_a, c.acc_b FROM (
+    SELECT acc_a, acc_b FROM {coactions}
+    GROUP BY acc_a, acc_b
+    HAVING COUNT(*) >= {int(min_coactions)}
+) c
+WHERE c.acc_a IN (SELECT acc FROM {participants})
+  AND c.acc_b IN (SELECT acc FROM {participants})
 """
 
 
-def candidate_counts_sql(pair_counts: str, min_coactions: int) -> str:
-    """The co-actions of all pairs and the number of pairs with at least ``min_coactions``."""
-    return (
-        f"SELECT SUM(n) AS coactions, SUM(CASE WHEN n >= {int(min_coactions)} THEN 1 ELSE 0 END) "
-        f"AS pairs FROM {pair_counts}"
-    )
+def participating_count_sql(coactions: str, participants: str) -> str:
+    """How many coded co-actions are between two ``participants`` (``n``)."""
+    return f"""
+SELECT COUNT(*) AS n FROM {coactions}
+WHERE acc_a IN (SELECT acc FROM {participants})
+  AND acc_b IN (SELECT acc FROM {participants})
+"""
 
 
-def pair_coactions_sql(
-    coactions: str, actions: str, pair_counts: str, min_coactions: int = 1
-) -> str:
+def pair_coactions_sql(coactions: str, actions: str, pairs: str) -> str:
     """The co-actions by name (``kind, object_id, account_a, post_a, t_a, account_b, post_b,
-    t_b, dt``) of the pairs in ``pair_counts`` with at least ``min_coactions`` co-actions
-    (:func:`pair_counts_sql`; a semi-join, one row a pair): names and posts come back from
-    ``actions`` by action id."""
+    t_b, dt``) of the pairs in ``pairs`` (codes; :func:`candidate_pairs_sql`, one row a pair):
+    names, objects and times come back from ``actions`` by action id."""
     return f"""
 SELECT
     c.kind AS kind, x.object_id AS object_id,
@@ -284,10 +286,9 @@ SELECT
     y.account_id AS account_b, y.post_id AS post_b, y.t AS t_b,
     ABS(x.t - y.t) AS dt
 FROM {coactions} c
-JOIN {pair_counts} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
+JOIN {pairs} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
 JOIN {actions} x ON x.action_id = c.action_a
 JOIN {actions} y ON y.action_id = c.action_b
-WHERE p.n >= {int(min_coactions)}
 """
 
 

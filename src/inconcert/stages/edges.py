@@ -40,13 +40,12 @@ def prune(
     floor = (
         1 if options.edge_quantile is not None else max(options.min_weight, options.min_occasions)
     )
-    eng.create("ic_cand", plan.pair_counts_sql(rel.coded, rel.participants))
-    counts = eng.fetch(plan.candidate_counts_sql("ic_cand", floor)).to_pylist()[0]
-    summary["coactions"] = int(counts["coactions"] or 0)
+    pairs = eng.create("ic_cand", plan.candidate_pairs_sql(rel.coded, rel.participants, floor))
+    count = eng.fetch(plan.participating_count_sql(rel.coded, rel.participants))
+    summary["coactions"] = int(count.column("n")[0].as_py())
+    n = eng.create(rel.coactions, plan.pair_coactions_sql(rel.coded, rel.actions, "ic_cand"))
     if floor > 1:
-        summary["pairs_with_enough_coactions"] = int(counts["pairs"] or 0)
-    n = eng.create(rel.coactions, plan.pair_coactions_sql(rel.coded, rel.actions, "ic_cand", floor))
-    if floor > 1:
+        summary["pairs_with_enough_coactions"] = pairs
         summary["coactions_of_those_pairs"] = n
     eng.drop("ic_cand")
     eng.drop(rel.coded)

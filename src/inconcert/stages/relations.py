@@ -28,7 +28,7 @@ class Relations:
         similarity check: what the co-actions stage creates.
     participants:
         The accounts (codes, ``acc``) with ``min_participation`` posts in ``coded``: only the
-        co-actions of two participants count (:func:`inconcert.plan.pair_counts_sql`).
+        co-actions of two participants count (:func:`inconcert.plan.candidate_pairs_sql`).
     coactions:
         The co-actions by name: ``kind, object_id, account_a, post_a, t_a, account_b, post_b,
         t_b, dt`` (accounts in byte order), of the candidate pairs only: what the edges stage
