@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
+import string
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
-
-from jinja2 import Environment, Template, select_autoescape
-from markupsafe import Markup
 
 from ._json import PAGE_ESCAPES, Raw
 
@@ -163,17 +162,119 @@ def _check_script(code: str, name: str) -> str:
     return code
 
 
-_DATA_MARK = "\u0000inconcert-page-data\u0000"
-
-
 @cache
-def _template() -> Template:
-    env = Environment(
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        keep_trailing_newline=True,
+def _template() -> string.Template:
+    return string.Template(_asset("report.html"))
+
+
+def _esc(value: Any) -> str:
+    """Any value as HTML text (``&``, ``<``, ``>``, both quotes escaped)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _map(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _kv(rows: list[tuple[str, Any]], cls: str = "kv", sub: frozenset[int] = frozenset()) -> str:
+    cells = "".join(
+        ('<tr class="sub">' if i in sub else "<tr>") + f"<th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+        for i, (k, v) in enumerate(rows)
     )
-    env.filters.update(num=_num, utc=_utc, show=_show, total=_total)
-    return env.from_string(_asset("report.html.j2"))
+    return f'        <table class="{cls}">{cells}</table>'
+
+
+def _overview_parts(overview: dict[str, Any], notes: list[Any]) -> dict[str, str]:
+    """The overview's parts that depend on the result, as escaped HTML."""
+    counts, rows = _map(overview.get("counts")), _map(overview.get("rows"))
+    actions, params = _map(overview.get("actions")), _map(overview.get("parameters"))
+    lede = f'Result folder <span class="v mono">{_esc(overview.get("result"))}</span>'
+    if overview.get("created_at"):
+        lede += f", computed {_esc(overview['created_at'])}"
+    if overview.get("inconcert_version"):
+        lede += f" by inconcert {_esc(overview['inconcert_version'])}"
+    if overview.get("compat"):
+        lede += f" in <b>{_esc(overview['compat'])}</b> compatibility mode"
+    cards = [
+        ("groups", counts.get("groups")),
+        ("coordinated accounts", counts.get("accounts")),
+        ("edges (account pairs)", counts.get("edges")),
+        ("co-actions in evidence", counts.get("coactions")),
+        ("rows read", rows.get("read")),
+        ("posts", counts.get("posts")),
+    ]
+    span = overview.get("span")
+    warnings = overview.get("warnings") or []
+    items = [f'<li class="warn">{_esc(w)}</li>' for w in warnings]
+    items += [f"<li>{_esc(n)}</li>" for n in notes]
+    rejected = _map(rows.get("rejected"))
+    table: list[tuple[str, Any]] = [
+        ("read", _num(rows.get("read"))),
+        ("used", _num(rows.get("used"))),
+        ("rejected", _num(_total(rows.get("rejected")))),
+    ]
+    table += [(f"· {reason}", _num(n)) for reason, n in rejected.items()]
+    sub = frozenset(range(3, len(table)))
+    for key, name in (
+        ("posts", "posts"),
+        ("posts_with_actions", "posts with actions"),
+        ("texts_too_short", "texts too short"),
+    ):
+        if key in actions:
+            table.append((name, _num(actions[key])))
+    parts = ["        <h3>Input rows</h3>", _kv(table, sub=sub)]
+    by_kind = actions.get("actions_by_kind")
+    if by_kind and isinstance(by_kind, dict):
+        parts += [
+            "        <h3>Actions by kind</h3>",
+            _kv([(k, _num(n)) for k, n in by_kind.items()]),
+        ]
+    inputs = []
+    for f in overview.get("inputs") or []:
+        f = _map(f)
+        inputs.append(
+            '        <table class="kv file">'
+            f'<tr><th>path</th><td class="v mono wrap">{_esc(f.get("path"))}</td></tr>'
+            f"<tr><th>format</th><td>{_esc(f.get('format'))}</td></tr>"
+            f"<tr><th>rows read / used</th><td>{_esc(_num(f.get('rows_read')))} / "
+            f"{_esc(_num(f.get('rows_used')))}</td></tr>"
+            f'<tr><th>SHA-256</th><td class="mono wrap small">{_esc(f.get("sha256"))}</td></tr>'
+            "</table>"
+        )
+    if not inputs:
+        inputs.append('        <p class="muted">Not recorded.</p>')
+    versions = _map(overview.get("versions"))
+    if versions:
+        software = " · ".join(f"{_esc(k)} {_esc(v)}" for k, v in versions.items())
+        inputs += ["        <h3>Software</h3>", f'        <p class="small">{software}</p>']
+    parameters = "".join(
+        f'<tr><th>{_esc(k)}</th><td class="v">{_esc(_show(v))}</td></tr>' for k, v in params.items()
+    )
+    return {
+        "lede": f'  <p class="lede">{lede}.</p>',
+        "cards": '  <div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="k">{k}</div><div class="n">{_esc(_num(v))}</div></div>'
+            for k, v in cards
+        )
+        + "</div>",
+        "span": (
+            f'  <p class="span">Coordinated activity from <b>{_esc(_utc(span[0]))}</b> to '
+            f"<b>{_esc(_utc(span[1]))}</b> (UTC).</p>"
+            if isinstance(span, list | tuple) and len(span) == 2
+            else ""
+        ),
+        "window": _esc(_num(params.get("window"))),
+        "notes": (
+            '  <div class="box notes"><h2>Notes</h2><ul>' + "".join(items) + "</ul></div>"
+            if items
+            else ""
+        ),
+        "rows": "\n".join(parts),
+        "parameters": f'        <table class="kv">{parameters}</table>',
+        "inputs": "\n".join(inputs),
+        "result": _esc(overview.get("result")),
+    }
 
 
 def render_page(data: dict[str, Any], *, title: str, version: str) -> str:
@@ -191,21 +292,17 @@ def render_page(data: dict[str, Any], *, title: str, version: str) -> str:
     bundle = _check_script(_asset("graph.min.js"), "graph.min.js")
     app = _check_script(_asset("report.js"), "report.js")
     css = _asset("report.css")
-    page = _template().render(
-        title=title,
-        version=version,
-        overview=data.get("overview", {}),
-        notes=data.get("notes", []),
-        csp=csp_policy([bundle, app], [css]),
-        css=Markup(css),
-        data=Markup(_DATA_MARK),
-        bundle=Markup(bundle),
-        app=Markup(app),
-        licences=_asset("graph.LICENSES.txt"),
+    if "</style" in css.lower():
+        raise ValueError("report.css contains '</style' and cannot be inlined")
+    overview = _map(data.get("overview"))
+    return _template().substitute(
+        _overview_parts(overview, list(data.get("notes") or [])),
+        csp=_esc(csp_policy([bundle, app], [css])),
+        version=_esc(version),
+        title=_esc(title),
+        css=css,
+        data=script_json(data),
+        bundle=bundle,
+        app=app,
+        licences=_esc(_asset("graph.LICENSES.txt")),
     )
-    # the data (megabytes) goes in last, not through the template engine; everything that
-    # comes from the result is before it, so the last mark is the template's own
-    before, mark, after = page.rpartition(_DATA_MARK)
-    if not mark:
-        raise ValueError("the report template has no place for the data")
-    return before + script_json(data) + after
