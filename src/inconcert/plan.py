@@ -612,14 +612,15 @@ JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src
 
 def prefilter_sql(actions: str, min_participation: int, window_expr: str | None = None) -> str:
     """Actions of accounts with at least ``min_participation`` actions (and their window
-    ``w`` from ``window_expr``, an expression over ``a.kind``)."""
+    ``w`` from ``window_expr``, an expression over ``a.kind``); accounts by code (``acc``)."""
     w = f", {window_expr} AS w" if window_expr else ""
+    if int(min_participation) <= 1:
+        return f"SELECT a.*{w} FROM {actions} a"
     return f"""
 SELECT a.*{w}
 FROM {actions} a
-JOIN (SELECT account_id FROM {actions} GROUP BY account_id
-      HAVING COUNT(*) >= {int(min_participation)}) k
-  ON a.account_id = k.account_id
+WHERE a.acc IN (SELECT acc FROM {actions} GROUP BY acc
+                HAVING COUNT(*) >= {int(min_participation)})
 """
 
 
