@@ -13,7 +13,7 @@ import base64
 import hashlib
 import html
 import json
-import string
+import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -162,9 +162,19 @@ def _check_script(code: str, name: str) -> str:
     return code
 
 
+_PLACE = re.compile(r"\$\{(\w+)\}")
+
+
 @cache
-def _template() -> string.Template:
-    return string.Template(_asset("report.html"))
+def _template() -> list[str]:
+    """The page template split at its ``${name}`` places: text, name, text, name, ..."""
+    return _PLACE.split(_asset("report.html"))
+
+
+def _fill(values: dict[str, str]) -> str:
+    """The template with every place filled (``values`` are HTML already)."""
+    parts = _template()
+    return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
 
 
 def _esc(value: Any) -> str:
@@ -295,14 +305,16 @@ def render_page(data: dict[str, Any], *, title: str, version: str) -> str:
     if "</style" in css.lower():
         raise ValueError("report.css contains '</style' and cannot be inlined")
     overview = _map(data.get("overview"))
-    return _template().substitute(
-        _overview_parts(overview, list(data.get("notes") or [])),
-        csp=_esc(csp_policy([bundle, app], [css])),
-        version=_esc(version),
-        title=_esc(title),
-        css=css,
-        data=script_json(data),
-        bundle=bundle,
-        app=app,
-        licences=_esc(_asset("graph.LICENSES.txt")),
+    return _fill(
+        {
+            **_overview_parts(overview, list(data.get("notes") or [])),
+            "csp": _esc(csp_policy([bundle, app], [css])),
+            "version": _esc(version),
+            "title": _esc(title),
+            "css": css,
+            "data": script_json(data),
+            "bundle": bundle,
+            "app": app,
+            "licences": _esc(_asset("graph.LICENSES.txt")),
+        }
     )

@@ -10,6 +10,7 @@ optional: only when it is asked for is the same scene drawn with Matplotlib's ob
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -394,6 +395,19 @@ def _n(value: float, digits: int = 1) -> str:
     return "0" if text in ("-0", "") else text
 
 
+_WHOLE = re.compile(r"\.0(?![0-9])")
+_MINUS_ZERO = re.compile(r"(?<![0-9.])-0(?![0-9.])")
+
+
+def _path(segments: list[tuple[float, float, float, float]]) -> str:
+    """``M x y L x y`` for every segment, numbers as :func:`_n` writes them (one formatting
+    call for all: the network has thousands of edges)."""
+    if not segments:
+        return ""
+    text = ("M%.1f %.1fL%.1f %.1f" * len(segments)) % tuple(itertools.chain(*segments))
+    return _MINUS_ZERO.sub("0", _WHOLE.sub("", text))
+
+
 def _svg_lines(scene: _Scene) -> Iterable[str]:
     w, h = scene.width, scene.height
     yield (
@@ -405,7 +419,7 @@ def _svg_lines(scene: _Scene) -> Iterable[str]:
     yield f'<rect width="{w}" height="{h}" fill="white"/>'
     for item in scene.items:
         if isinstance(item, _Lines):
-            d = "".join(f"M{_n(ax)} {_n(ay)}L{_n(bx)} {_n(by)}" for ax, ay, bx, by in item.segments)
+            d = _path(item.segments)
             opacity = "" if item.opacity >= 1 else f' stroke-opacity="{_n(item.opacity, 2)}"'
             yield (
                 f'<path class="{item.role}" fill="none" stroke="{item.colour}" '
