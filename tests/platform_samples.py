@@ -917,6 +917,62 @@ def write_tiktok(items: list[Item], folder: Path) -> Path:
     return _jsonl(folder / "tiktok_videos.jsonl", pages)
 
 
+def write_tiktok_comments(items: list[Item], folder: Path) -> Path:
+    """Research API comment/list response pages, one page per video (and one per comment whose
+    replies were asked for): every post of the story is a comment. An original is a comment
+    under a video of its own; a repost is a comment under the reposted post's video (so 20
+    accounts comment on one video, the planted 5 within seconds); a reply answers the
+    replied-to post's comment. The API names no comment's author: the collection these pages
+    stand for added each comment's author as ``username`` (joined from its own records)."""
+    by_id = {i.id: i for i in items}
+
+    def video_of(item: Item) -> int:
+        return 7_300_000_000_000_000_000 + int(item.id)
+
+    def comment_of(item: Item) -> int:
+        return 7_310_000_000_000_000_000 + int(item.id)
+
+    pages: dict[tuple[str, int], list[dict]] = {}
+    for item in items:
+        text = item.text + "".join(f" #{h}" for h in item.hashtags)
+        if item.url:
+            text += f" {item.url}"
+        comment = {
+            "id": comment_of(item),
+            "text": text,
+            "like_count": len(item.account),
+            "reply_count": 0,
+            "create_time": int(item.time.timestamp()),
+            "username": item.account,
+        }
+        if item.kind == "reply" and item.ref in by_id:
+            target = by_id[item.ref]
+            comment["video_id"] = video_of(target)
+            comment["parent_comment_id"] = comment_of(target)
+            key = ("comment_id", comment_of(target))
+        else:
+            source = by_id.get(str(item.ref)) if item.kind == "repost" else None
+            video = video_of(source or item)
+            comment["video_id"] = video
+            comment["parent_comment_id"] = video  # a top-level comment: its video's id
+            key = ("video_id", video)
+        pages.setdefault(key, []).append(comment)
+    records = []
+    for (_, _ident), comments in pages.items():
+        for start in range(0, len(comments), 100):
+            records.append(
+                {
+                    "data": {
+                        "comments": comments[start : start + 100],
+                        "cursor": start + 100,
+                        "has_more": start + 100 < len(comments),
+                    },
+                    "error": {"code": "ok", "message": "", "log_id": f"2024{start:06d}"},
+                }
+            )
+    return _jsonl(folder / "tiktok_comments.jsonl", records)
+
+
 def write_articles(items: list[Item], folder: Path) -> Path:
     records = []
     for item in items:
@@ -983,6 +1039,7 @@ WRITERS: dict[str, tuple[Callable[[list[Item], Path], Path | list[Path]], Callab
     "crowdtangle": (write_crowdtangle, lambda a: _uid(a) + "77"),
     "youtube-comments": (write_youtube, lambda a: "UC" + _uid(a)),
     "tiktok": (write_tiktok, lambda a: a),
+    "tiktok-comments": (write_tiktok_comments, lambda a: a),
     "articles": (write_articles, lambda a: f"{a}.example.com"),
     "meta-content-library": (write_meta_content_library, _uid),
 }

@@ -670,6 +670,100 @@ def test_tiktok_pages(tmp_path: Path) -> None:
     assert video["timestamp"].isoformat() == "2023-11-14T22:13:20+00:00"
 
 
+_TT_VIDEO = 7300000000000000009
+
+
+def _tt_comment(ident: int, parent: int | None, seconds: int, text: str) -> dict[str, Any]:
+    """A comment with the Research API's complete list of comment fields (no author)."""
+    comment: dict[str, Any] = {
+        "id": ident,
+        "video_id": _TT_VIDEO,
+        "text": text,
+        "like_count": 2,
+        "reply_count": 0,
+        "create_time": 1700000000 + seconds,
+    }
+    if parent is not None:
+        comment["parent_comment_id"] = parent
+    return comment
+
+
+def _tt_comments() -> list[dict[str, Any]]:
+    return [
+        _tt_comment(7310000000000000001, _TT_VIDEO, 0, "so true #fyp @dancer https://ex.org/a"),
+        _tt_comment(7310000000000000002, 7310000000000000001, 5, "no it is not"),
+        _tt_comment(7310000000000000003, None, 9, "first"),
+    ]
+
+
+def test_tiktok_comments_pages(tmp_path: Path) -> None:
+    """A comment/list page: a top-level comment (its parent is the video, or none) is a reply
+    to the video, a reply to a comment is a reply to that comment; links, hashtags and
+    mentions come from the text; the author from a username the collection added."""
+    comments = _tt_comments()
+    for comment, user in zip(comments, ("ann", "bob", "cy"), strict=True):
+        comment["username"] = user
+    page = {
+        "data": {"comments": comments, "cursor": 3, "has_more": False},
+        "error": {"code": "ok", "message": "", "log_id": "20240101"},
+    }
+    empty = {"data": {"comments": [], "cursor": 0, "has_more": False}, "error": {"code": "ok"}}
+    path = _jsonl(tmp_path / "comments.jsonl", [page, empty])
+    result = read_inputs([str(path)])
+    assert result.files[0].format == "tiktok-comments"
+    assert result.rejected == {"not_a_post": 1}  # the empty page
+    posts = {row["post_id"]: row for row in result.table.to_pylist()}
+    top, reply, bare = (posts[str(c["id"])] for c in comments)
+    assert top["reply_to"] == str(_TT_VIDEO) and bare["reply_to"] == str(_TT_VIDEO)
+    assert reply["reply_to"] == "7310000000000000001"
+    assert (top["account_id"], reply["account_id"]) == ("ann", "bob")
+    assert top["timestamp"].isoformat() == "2023-11-14T22:13:20+00:00"
+    assert top["platform"] == "tiktok" and top["hashtags"] is None  # from the text
+    from inconcert.actions import posts_to_actions
+
+    actions, _ = posts_to_actions(result.table, ("reply", "url", "hashtag", "mention"))
+    kinds = {
+        (r["kind"], r["object_id"]) for r in actions.to_pylist() if r["post_id"] == top["post_id"]
+    }
+    assert {k for k, _ in kinds} == {"reply", "url", "hashtag", "mention"}
+
+
+def test_tiktok_comments_without_author_refused_or_mapped(tmp_path: Path) -> None:
+    """The Research API returns no comment author: a file of bare API comments stops with an
+    error naming what is missing; --map account_id names a field the collection added."""
+    bare = _jsonl(tmp_path / "bare.jsonl", _tt_comments())
+    with pytest.raises(ic.InputError, match="does not return a comment's author") as err:
+        read_inputs([str(bare)])
+    assert "parent_comment_id" in str(err.value) and "--map account_id" in str(err.value)
+    commented = _tt_comments()
+    for comment, user in zip(commented, ("u1", "u2", "u3"), strict=True):
+        comment["commenter"] = {"handle": user}
+    mapped = _jsonl(tmp_path / "mapped.jsonl", commented)
+    result = read_inputs([str(mapped)], mapping={"account_id": "commenter.handle"})
+    assert result.files[0].format == "tiktok-comments"
+    assert result.table.column("account_id").to_pylist() == ["u1", "u2", "u3"]
+    # as a table (traktok, ResearchTikPy): the same rule and mapping
+    path = tmp_path / "comments.csv"
+    path.write_text(
+        "id,video_id,text,like_count,reply_count,parent_comment_id,create_time,user_id\n"
+        f"7310000000000000001,{_TT_VIDEO},hi,1,0,{_TT_VIDEO},1700000000,u9\n"
+        f"7310000000000000002,{_TT_VIDEO},yo,0,0,7310000000000000001,1700000003,u8\n"
+        f"7310000000000000003,{_TT_VIDEO},me,0,0,,1700000004,\n",
+        encoding="utf-8",
+    )
+    result = read_inputs([str(path)])
+    assert result.files[0].format == "tiktok-comments-csv"
+    assert result.table.column("reply_to").to_pylist() == [str(_TT_VIDEO), "7310000000000000001"]
+    assert result.rejected == {"missing_account_id": 1}
+    path.write_text(
+        "id,video_id,text,parent_comment_id,create_time\n"
+        f"7310000000000000001,{_TT_VIDEO},hi,{_TT_VIDEO},1700000000\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ic.InputError, match="author"):
+        read_inputs([str(path)])
+
+
 def test_articles_html_links(tmp_path: Path) -> None:
     record = {
         "url": "https://site.example/a1",

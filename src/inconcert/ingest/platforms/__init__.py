@@ -398,7 +398,8 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
             raw.bad_rows = sorted([*raw.bad_rows, *deep], key=lambda b: b.line)
             return raw, None
         pairs = zip(records, lines, strict=True)
-        return _convert(source, fmt, pairs, settings, _sha256(source), deep), fmt
+        converted = _convert(source, fmt, pairs, settings, _sha256(source), deep)
+        return _with_accounts(converted, fmt), fmt
     raw = read_raw(source)
     if container == "parquet" and has_nested_path(settings.mapping, raw.table.column_names):
         raw.table = flatten_structs(raw.table)
@@ -417,4 +418,19 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
         )
     rows = raw.table.to_pylist()
     items = zip(rows, raw.lines.tolist(), strict=True)
-    return _convert(source, fmt, items, settings, raw.sha256, raw.bad_rows), fmt
+    converted = _convert(source, fmt, items, settings, raw.sha256, raw.bad_rows)
+    return _with_accounts(converted, fmt), fmt
+
+
+def _with_accounts(raw: RawFile, fmt: PlatformFormat) -> RawFile:
+    """The converted file, unless its format may name no author (``missing_account``) and no
+    post of it has an account: then an error saying what is missing and what to do, rather
+    than every row rejected one by one."""
+    if not fmt.missing_account or raw.table.num_rows == 0:
+        return raw
+    accounts = raw.table.column("account_id")
+    if accounts.null_count < raw.table.num_rows:
+        return raw
+    raise InputError(
+        raw.source.display, f"no {fmt.name} record names its author: {fmt.missing_account}"
+    )

@@ -67,6 +67,10 @@ class PlatformFormat:
         The link template of a post, in words (the converter fills ``permalink``).
     priority
         Lower is tried first (more specific formats before looser ones).
+    missing_account
+        For a format whose items may name no author (TikTok Research API comments): what is
+        missing and what to do. A file of it in which no post has an account, after the
+        user's mapping, stops with this message instead of rejecting every row.
     """
 
     name: str
@@ -80,6 +84,7 @@ class PlatformFormat:
     permalink: str = ""
     priority: int = 50
     notes: tuple[str, ...] = field(default=())
+    missing_account: str = ""
 
 
 _MISSING = object()

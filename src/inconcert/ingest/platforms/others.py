@@ -1,5 +1,5 @@
-"""YouTube comment threads, TikTok Research API videos, and news articles (Media Cloud and
-similar exports, scraped articles as JSON or CSV)."""
+"""YouTube comment threads, TikTok Research API videos and comments, and news articles (Media
+Cloud and similar exports, scraped articles as JSON or CSV)."""
 
 from __future__ import annotations
 
@@ -153,6 +153,109 @@ def _match_tiktok_csv(names: list[str]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# TikTok Research API comments
+# ---------------------------------------------------------------------------------------------
+
+#: The fields of the Research API's comment object, the complete list in TikTok's
+#: documentation of /v2/research/video/comment/list/: none names the comment's author.
+TIKTOK_COMMENT_FIELDS = (
+    "id",
+    "video_id",
+    "text",
+    "like_count",
+    "reply_count",
+    "parent_comment_id",
+    "create_time",
+)
+#: Where a collection that adds the author to each comment (joined from elsewhere, or written
+#: by a tool other than the Research API) may keep it; the first found is the account.
+_TIKTOK_COMMENT_AUTHOR = (
+    "username",
+    "user_name",
+    "unique_id",
+    "user.username",
+    "user.unique_id",
+    "user.unique_name",
+    "author.username",
+    "author.unique_id",
+    "author",
+    "user_id",
+    "user.id",
+    "author_id",
+    "author.id",
+)
+
+
+def _is_tiktok_comment(record: Mapping[str, Any] | list[str]) -> bool:
+    return (
+        "id" in record
+        and "video_id" in record
+        and "create_time" in record
+        and ("text" in record or "parent_comment_id" in record)
+        and "video_description" not in record
+    )
+
+
+def _match_tiktok_comments(record: Any) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    comments = get(record, "data.comments")
+    if isinstance(comments, list):
+        return True
+    return _is_tiktok_comment(record)
+
+
+def _tiktok_comment(comment: Mapping[str, Any]) -> Post:
+    ident = text_or_none(comment.get("id"))
+    video = text_or_none(comment.get("video_id"))
+    parent = text_or_none(comment.get("parent_comment_id"))
+    if parent in (None, "0", "-1"):
+        parent = None
+    author = first(comment, *_TIKTOK_COMMENT_AUTHOR)
+    if isinstance(author, Mapping):
+        author = first(author, "username", "unique_id", "id")
+    values = post(
+        post_id=ident,
+        account_id=author if not isinstance(author, (list, Mapping)) else None,
+        timestamp=epoch(comment.get("create_time")) or comment.get("create_time"),
+        platform="tiktok",
+        text=comment.get("text"),
+        # a top-level comment answers the video (its parent_comment_id is the video's id or
+        # empty); a reply answers its parent comment
+        reply_to=parent or video,
+        permalink=f"https://www.tiktok.com/@/video/{video}" if video else None,
+    )
+    values["urls"] = None  # links, hashtags and mentions: from the plain text
+    values["hashtags"] = None
+    values["mentions"] = None
+    return values
+
+
+def _convert_tiktok_comments(record: Mapping[str, Any]) -> Iterator[Post]:
+    comments = get(record, "data.comments")
+    if isinstance(comments, list):
+        if not comments:
+            yield {NOT_A_POST: "a page without comments"}
+        for comment in comments:
+            if isinstance(comment, Mapping):
+                yield {**_tiktok_comment(comment), "_item": comment}
+        return
+    yield _tiktok_comment(record)
+
+
+def _match_tiktok_comments_csv(names: list[str]) -> bool:
+    return _is_tiktok_comment(names)
+
+
+_TIKTOK_NO_AUTHOR = (
+    "the TikTok Research API does not return a comment's author (its comment fields are "
+    + ", ".join(TIKTOK_COMMENT_FIELDS)
+    + "), so no comment can be attributed to an account; give each comment its author as a "
+    "'username' field, or name the field that holds it with --map account_id=FIELD"
+)
+
+
+# ---------------------------------------------------------------------------------------------
 # Articles
 # ---------------------------------------------------------------------------------------------
 
@@ -274,7 +377,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("hashtags", "hashtag_names"),
             ("mentions", "from the text"),
             ("permalink", "https://www.tiktok.com/@{username}/video/{id}"),
-            ("(not read)", "comments: the Research API does not name their authors"),
+            ("(comments)", "read by tiktok-comments"),
         ),
         match=_match_tiktok,
         convert=_convert_tiktok,
@@ -290,6 +393,52 @@ FORMATS: tuple[PlatformFormat, ...] = (
         match=_match_tiktok_csv,
         convert=_convert_tiktok,
         priority=40,
+    ),
+    PlatformFormat(
+        name="tiktok-comments",
+        platform="tiktok",
+        title="TikTok Research API video comments (comment/list responses, or one comment "
+        "per line)",
+        container="json",
+        detection="a JSON object with data.comments, or id, video_id, create_time and "
+        "text/parent_comment_id",
+        fields=(
+            ("(item)", "each comment of data.comments[]"),
+            ("post_id", "id"),
+            (
+                "account_id",
+                "username (else unique_id, user.username, author, user_id, author_id): not a "
+                "field of the Research API, which does not name a comment's author; a file "
+                "where no comment has one stops with an error, unless --map account_id names it",
+            ),
+            ("timestamp", "create_time (epoch seconds)"),
+            ("text", "text"),
+            ("urls", "from the text"),
+            ("hashtags", "from the text"),
+            ("mentions", "from the text"),
+            (
+                "reply_to",
+                "parent_comment_id (a reply); a top-level comment (parent_comment_id empty or "
+                "the video's id): video_id, a reply to the video",
+            ),
+            ("permalink", "https://www.tiktok.com/@/video/{video_id} (the video's page)"),
+        ),
+        match=_match_tiktok_comments,
+        convert=_convert_tiktok_comments,
+        priority=15,
+        missing_account=_TIKTOK_NO_AUTHOR,
+    ),
+    PlatformFormat(
+        name="tiktok-comments-csv",
+        platform="tiktok",
+        title="TikTok Research API video comments as CSV (traktok, ResearchTikPy tables)",
+        container="csv",
+        detection="columns id, video_id, create_time and text or parent_comment_id",
+        fields=(("(fields)", "as tiktok-comments"),),
+        match=_match_tiktok_comments_csv,
+        convert=_convert_tiktok_comments,
+        priority=35,
+        missing_account=_TIKTOK_NO_AUTHOR,
     ),
     PlatformFormat(
         name="articles",
