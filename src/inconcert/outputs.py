@@ -207,13 +207,19 @@ def _graph_value(column: pa.Array | pa.ChunkedArray, name: str) -> tuple[str, pa
     return "string", _xml_strings(arr)
 
 
-def _text(arr: pa.Array, sep: str = "\n") -> str:
-    """The strings of ``arr`` (no nulls), each followed by ``sep``, as one text."""
+def _utf8(arr: pa.Array, sep: str = "\n") -> memoryview:
+    """The strings of ``arr`` (no nulls), each followed by ``sep``, as UTF-8 bytes (a view of
+    Arrow's buffer: nothing is copied)."""
     if len(arr) == 0:
-        return ""
+        return memoryview(b"")
     arr = pc.binary_join_element_wise(_one(arr), sep, "")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=0)
-    return str(memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])], "utf-8")
+    return memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
+
+
+def _text(arr: pa.Array, sep: str = "\n") -> str:
+    """The strings of ``arr`` (no nulls), each followed by ``sep``, as one text."""
+    return str(_utf8(arr, sep), "utf-8")
 
 
 #: Per table ("node", "edge"), each attribute column's name, XML type and escaped values.
@@ -357,11 +363,11 @@ def _write_graphml(result: DetectResult, path: Path, typed: _Typed | None = None
             "",
         ]
     )
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(head)
-        fh.write(_text(nodes))
-        fh.write(_text(edge_lines))
-        fh.write("  </graph>\n</graphml>\n")
+    with open(path, "wb") as fh:
+        fh.write(head.encode("utf-8"))
+        fh.write(_utf8(nodes))
+        fh.write(_utf8(edge_lines))
+        fh.write(b"  </graph>\n</graphml>\n")
 
 
 def _spans(result: DetectResult) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array] | None:
