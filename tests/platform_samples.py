@@ -994,33 +994,100 @@ def write_articles(items: list[Item], folder: Path) -> Path:
     return _jsonl(folder / "articles.jsonl", records)
 
 
+def _mcl_id(item: Item) -> str:
+    return str(4_000_000_000_000 + int(item.id))
+
+
 def write_meta_content_library(items: list[Item], folder: Path) -> Path:
+    """A Content Library CSV download: columns flattened with dots (``post_owner.id``,
+    ``link_attachment.link``), as exports write them; a repost is a reshare
+    (``shared_post_id``, no text of its own)."""
     columns = [
         "id",
         "creation_time",
+        "modified_time",
         "text",
+        "lang",
+        "content_type",
         "post_owner.id",
         "post_owner.name",
         "post_owner.type",
+        "post_owner.username",
+        "surface.id",
+        "surface.name",
+        "surface.type",
         "link_attachment.link",
+        "link_attachment.name",
+        "shared_post_id",
+        "statistics.reaction_count",
         "statistics.share_count",
-        "lang",
+        "mcl_url",
     ]
-    rows = [
-        {
-            "id": item.id,
-            "creation_time": _iso(item.time),
-            "text": item.text + "".join(f" #{h}" for h in item.hashtags),
-            "post_owner.id": _uid(item.account),
-            "post_owner.name": item.account.title(),
-            "post_owner.type": "PAGE",
-            "link_attachment.link": item.url or "",
-            "statistics.share_count": "1",
-            "lang": "en",
-        }
-        for item in items
-    ]
+    by_id = {i.id: i for i in items}
+    rows = []
+    for item in items:
+        reshare = item.kind == "repost" and item.ref in by_id
+        rows.append(
+            {
+                "id": _mcl_id(item),
+                "creation_time": item.time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "modified_time": item.time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "text": "" if reshare else item.text + "".join(f" #{h}" for h in item.hashtags),
+                "lang": "en",
+                "content_type": "reshare" if reshare else ("link" if item.url else "status"),
+                "post_owner.id": _uid(item.account),
+                "post_owner.name": item.account.title(),
+                "post_owner.type": "page",
+                "post_owner.username": item.account,
+                "surface.id": _uid(item.account),
+                "surface.name": item.account.title(),
+                "surface.type": "page",
+                "link_attachment.link": "" if reshare else item.url or "",
+                "link_attachment.name": "" if reshare or not item.url else item.text[:40],
+                "shared_post_id": _mcl_id(by_id[str(item.ref)]) if reshare else "",
+                "statistics.reaction_count": "4",
+                "statistics.share_count": "1",
+                "mcl_url": f"https://www.facebook.com/{item.account}/posts/{item.id}",
+            }
+        )
     return _csv(folder / "mcl_posts.csv", rows, columns)
+
+
+def write_meta_content_library_json(items: list[Item], folder: Path) -> Path:
+    """Content Library API search response pages (``data`` + ``paging``), with the field names
+    of Meta's data dictionary for Facebook posts: the owner under ``post_owner.data``, the
+    link under ``link_attachment_fields``."""
+    by_id = {i.id: i for i in items}
+    posts = []
+    for item in items:
+        record: dict = {
+            "id": _mcl_id(item),
+            "creation_time": item.time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "lang": "en",
+            "post_owner": {
+                "data": {
+                    "id": _uid(item.account),
+                    "type": "page",
+                    "name": item.account.title(),
+                    "username": item.account,
+                }
+            },
+            "surface": {"id": _uid(item.account), "type": "page", "name": item.account.title()},
+            "statistics": {"reaction_count": 4, "share_count": 1, "comment_count": 0},
+        }
+        if item.kind == "repost" and item.ref in by_id:
+            record["shared_post_id"] = _mcl_id(by_id[item.ref])
+            record["content_type"] = "reshare"
+        else:
+            record["text"] = item.text + "".join(f" #{h}" for h in item.hashtags)
+            if item.url:
+                record["link_attachment_fields"] = {"link": item.url, "name": item.text[:40]}
+        posts.append(record)
+    pages = [
+        {"data": posts[i : i + 100], "paging": {"cursors": {"after": f"c{i + 100}"}}}
+        for i in range(0, len(posts), 100)
+    ]
+    return _jsonl(folder / "mcl_posts.jsonl", pages)
 
 
 #: format -> (writer, the account id the format gives each planted account)
@@ -1042,4 +1109,5 @@ WRITERS: dict[str, tuple[Callable[[list[Item], Path], Path | list[Path]], Callab
     "tiktok-comments": (write_tiktok_comments, lambda a: a),
     "articles": (write_articles, lambda a: f"{a}.example.com"),
     "meta-content-library": (write_meta_content_library, _uid),
+    "meta-content-library-json": (write_meta_content_library_json, _uid),
 }

@@ -764,6 +764,62 @@ def test_tiktok_comments_without_author_refused_or_mapped(tmp_path: Path) -> Non
         read_inputs([str(path)])
 
 
+def test_meta_content_library_documented_and_exported_names(tmp_path: Path) -> None:
+    """The data dictionary's names (post_owner.data.*, link_attachment_fields.link, Instagram
+    hashtags) and the names exports write (post_owner.id, link_attachment.link, mcl_url)."""
+    page = {
+        "data": [
+            {
+                "id": "901",
+                "creation_time": "2024-03-04T09:00:02+0000",
+                "text": "Read this #vote",
+                "post_owner": {"data": {"id": "55", "type": "page", "name": "News"}},
+                "link_attachment_fields": {"link": "https://news.example.org/story"},
+            },
+            {
+                "id": "902",
+                "creation_time": "2024-03-04T09:00:05+0000",
+                "post_owner": {"data": {"id": "56", "type": "profile", "name": "Al"}},
+                "shared_post_id": "901",
+            },
+            {
+                "id": "903",
+                "creation_time": "2024-03-04T09:00:07+0000",
+                "text": "Sunset #beach #travel",
+                "post_owner": {"id": "77", "type": "creator", "username": "sun"},
+                "hashtags": ["beach", "#travel"],
+            },
+        ],
+        "paging": {"cursors": {"after": "x"}},
+    }
+    path = tmp_path / "mcl.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    result = read_inputs([str(path)])
+    assert result.files[0].format == "meta-content-library-json"
+    posts = {row["post_id"]: row for row in result.table.to_pylist()}
+    assert posts["901"]["account_id"] == "55" and posts["901"]["platform"] == "facebook"
+    assert posts["901"]["urls"] == ["https://news.example.org/story"]
+    assert posts["902"]["repost_of"] == "901"
+    assert posts["903"]["platform"] == "instagram" and posts["903"]["hashtags"] == [
+        "beach",
+        "travel",
+    ]
+    csv_path = tmp_path / "mcl.csv"
+    csv_path.write_text(
+        "id,creation_time,text,post_owner.id,post_owner.type,link_attachment.link,mcl_url\n"
+        "1,2024-03-04T09:00:00,hi,9,page,https://ex.org/x,https://www.facebook.com/9/posts/1\n",
+        encoding="utf-8",
+    )
+    result = read_inputs([str(csv_path)])
+    assert result.files[0].format == "meta-content-library"
+    row = result.table.to_pylist()[0]
+    assert row["account_id"] == "9" and row["urls"] == ["https://ex.org/x"]
+    assert result.permalinks is not None
+    assert result.permalinks.column("permalink").to_pylist() == [
+        "https://www.facebook.com/9/posts/1"
+    ]
+
+
 def test_articles_html_links(tmp_path: Path) -> None:
     record = {
         "url": "https://site.example/a1",

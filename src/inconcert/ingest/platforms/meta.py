@@ -12,12 +12,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from inconcert.ingest.platforms._common import (
+    NOT_A_POST,
     PlatformFormat,
     Post,
     first,
     get,
     has_columns,
     post,
+    split_list,
     text_or_none,
     unique,
 )
@@ -61,46 +63,92 @@ def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
     yield values
 
 
+#: The documented fields, Meta's data dictionary
+#: (https://developers.facebook.com/docs/content-library-and-api/appendix/data-dictionary,
+#: checked 2026-11): a Facebook post's owner is ``post_owner.data.{id,type,name,username}``,
+#: an Instagram post's ``post_owner.{id,type,name,username}``; a Facebook post's link
+#: ``link_attachment_fields.link`` (a comment's ``link_attachment.url``); an Instagram post's
+#: ``hashtags``. Content Library downloads and the API clients' flattened tables write
+#: ``post_owner.id`` and add ``mcl_url`` (the post's link; not in the dictionary). Every
+#: spelling is read, and ``link_attachment.link``, the name this reader took before.
+_OWNER = "post_owner"
+_OWNER_PATHS = ("post_owner", "post_owner.data", "post_owner.data.0")
+_MCL_LINKS = ("link_attachment_fields.link", "link_attachment.link", "link_attachment.url")
+_INSTAGRAM_OWNERS = ("business", "creator", "personal")
+
+
 def _match_mcl_columns(names: list[str]) -> bool:
-    return (
-        "creation_time" in names
-        and "id" in names
-        and any(n.startswith("post_owner") for n in names)
-    )
+    return "creation_time" in names and "id" in names and any(n.startswith(_OWNER) for n in names)
 
 
-def _match_mcl(record: Any) -> bool:
+def _is_mcl_post(record: Any) -> bool:
     return (
         isinstance(record, Mapping)
         and "creation_time" in record
         and "id" in record
-        and (isinstance(record.get("post_owner"), Mapping) or "post_owner.id" in record)
+        and (
+            isinstance(record.get(_OWNER), Mapping)
+            or any(str(k).startswith(_OWNER) for k in record)
+        )
     )
 
 
-def _convert_mcl(record: Mapping[str, Any]) -> Iterator[Post]:
-    text = text_or_none(record.get("text"))
-    links = [get(record, "link_attachment.link"), *(extract_urls(text) if text else [])]
-    owner_type = str(get(record, "post_owner.type") or "").lower()
-    platform = (
-        "instagram"
-        if "instagram" in owner_type
-        or (get(record, "post_owner.username") and not get(record, "post_owner.name"))
-        else "facebook"
-    )
+def _match_mcl(record: Any) -> bool:
+    if not isinstance(record, Mapping):
+        return False
+    data = record.get("data")
+    if isinstance(data, list) and data:  # an API response page
+        return _is_mcl_post(data[0])
+    return _is_mcl_post(record)
+
+
+def _owner(record: Mapping[str, Any], field: str) -> Any:
+    return first(record, *(f"{path}.{field}" for path in _OWNER_PATHS))
+
+
+def _mcl_platform(record: Mapping[str, Any]) -> str:
+    kind = str(_owner(record, "type") or "").lower()
+    if "instagram" in kind or kind in _INSTAGRAM_OWNERS:
+        return "instagram"
+    if kind:  # page, profile, group, event
+        return "facebook"
+    facebook_only = ("surface", "surface.id", "shared_post_id", "statistics.share_count")
+    if any(get(record, name) is not None for name in facebook_only):
+        return "facebook"
+    return "instagram" if record.get("hashtags") is not None else "facebook"
+
+
+def _convert_mcl_post(record: Mapping[str, Any]) -> Post:
+    text = text_or_none(first(record, "text", "caption"))
+    links = [first(record, *_MCL_LINKS), *(extract_urls(text) if text else [])]
+    tags = record.get("hashtags")  # Instagram posts: the list of hashtags
     values = post(
         post_id=record.get("id"),
-        account_id=first(record, "post_owner.id", "post_owner.username", "post_owner.name"),
+        account_id=_owner(record, "id") or _owner(record, "username") or _owner(record, "name"),
         timestamp=record.get("creation_time"),
-        platform=platform,
+        platform=_mcl_platform(record),
         text=text,
         urls=unique(links),
         repost_of=first(record, "shared_post_id", "shared_post.id"),
-        permalink=first(record, "url", "link", "permalink"),
+        permalink=first(record, "url", "mcl_url", "link", "permalink"),
     )
-    values["hashtags"] = None
+    values["hashtags"] = (
+        [t.lstrip("#") for t in split_list(tags)] if tags not in (None, "", []) else None
+    )
     values["mentions"] = None
-    yield values
+    return values
+
+
+def _convert_mcl(record: Mapping[str, Any]) -> Iterator[Post]:
+    data = record.get("data")
+    if isinstance(data, list):
+        if not data:
+            yield {NOT_A_POST: "a page without posts"}
+        for item in data:
+            if isinstance(item, Mapping):
+                yield {**_convert_mcl_post(item), "_item": item}
+        return
+    yield _convert_mcl_post(record)
 
 
 FORMATS: tuple[PlatformFormat, ...] = (
@@ -134,14 +182,29 @@ FORMATS: tuple[PlatformFormat, ...] = (
         detection="columns id, creation_time and post_owner.*",
         fields=(
             ("post_id", "id"),
-            ("account_id", "post_owner.id (else username, name)"),
+            (
+                "account_id",
+                "post_owner.id (Facebook, as documented: post_owner.data.id), else its "
+                "username, name",
+            ),
             ("timestamp", "creation_time"),
             ("text", "text"),
-            ("urls", "link_attachment.link and links in the text"),
-            ("hashtags", "from the text"),
+            (
+                "urls",
+                "link_attachment_fields.link (as documented), else link_attachment.link, and "
+                "links in the text",
+            ),
+            ("hashtags", "hashtags (Instagram posts), else from the text"),
             ("mentions", "from the text"),
-            ("repost_of", "shared_post_id when given"),
-            ("permalink", "url when given"),
+            ("repost_of", "shared_post_id (a reshare)"),
+            ("platform", "instagram for post_owner.type business/creator/personal, else facebook"),
+            ("permalink", "url, else mcl_url, when given"),
+            (
+                "(source)",
+                "fields as in Meta's data dictionary, "
+                "developers.facebook.com/docs/content-library-and-api/appendix/data-dictionary, "
+                "checked 2026-11; column names as Content Library exports write them",
+            ),
         ),
         match=_match_mcl_columns,
         convert=_convert_mcl,
@@ -152,7 +215,8 @@ FORMATS: tuple[PlatformFormat, ...] = (
         platform="facebook",
         title="Meta Content Library API posts as JSON",
         container="json",
-        detection="a JSON object with id, creation_time and a post_owner object",
+        detection="a JSON object with id, creation_time and a post_owner object, or an API "
+        "response page of them (data[])",
         fields=(("(fields)", "as meta-content-library"),),
         match=_match_mcl,
         convert=_convert_mcl,

@@ -118,7 +118,10 @@ def _match_v2_page(record: Any) -> bool:
     if isinstance(data, list) and data:
         item = data[0]
         return (
-            isinstance(item, Mapping) and "id" in item and ("text" in item or "author_id" in item)
+            isinstance(item, Mapping)
+            and "id" in item
+            and ("text" in item or "author_id" in item)
+            and "creation_time" not in item  # a Meta Content Library page
         )
     return "includes" in record or (
         isinstance(record.get("meta"), Mapping) and "result_count" in record["meta"]
