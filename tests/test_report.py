@@ -533,3 +533,15 @@ def test_page_data_describes_objects(tmp_path: Path) -> None:
     assert authors == {"qqsrc", "@NewsDesk"}
     example = page["details"]["0"]["examples"][0]
     assert {"object_text", "object_author"} <= set(example)
+
+
+def test_results_without_object_texts_show_the_posts_text(tmp_path: Path) -> None:
+    """A result written before object_text: a text object is named by its post's text."""
+    folder = synthetic_result(tmp_path / "r", 1, size=2, per_edge=3)
+    ev = pq.read_table(folder / "evidence.parquet")
+    ev = ev.set_column(ev.column_names.index("kind"), "kind", pa.array(["text"] * 3))
+    pq.write_table(ev, folder / "evidence.parquet")
+    _, data = build_html(read_result(folder))
+    strings = data["strings"]
+    tops = data["details"]["0"]["top_objects"]
+    assert {strings[t[3]] for t in tops} == {"shared text 0", "shared text 1", "shared text 2"}

@@ -858,6 +858,18 @@ def _object_parts(
     for name in ("object_text", "object_author", "object_link"):
         if name in picked.column_names:
             cols.append(picked.column(name).cast(pa.string()).to_pylist())
+        elif name == "object_text" and "text_a" in picked.column_names:
+            # results written before object_text: a text kind's text is the post's
+            cols.append(
+                [
+                    t if k in TEXT_KINDS else None
+                    for k, t in zip(
+                        picked.column("kind").to_pylist(),
+                        picked.column("text_a").cast(pa.string()).to_pylist(),
+                        strict=True,
+                    )
+                ]
+            )
         else:
             cols.append([None] * len(unique))
     out = {}

@@ -164,6 +164,7 @@
   function objectView(kind, id, text, author, link) {
     var box = h("span", { class: "obj", title: id === null || id === undefined ? null : "object: " + id });
     box.dataset.id = id === null || id === undefined ? "" : String(id);
+    if (text !== null && text !== undefined) text = String(text).trim();  // as posted, but no padding
     if (TEXT_KIND.has(kind) && text !== null && text !== undefined) {
       add(box, ["“", longText(text), "”"]);
     } else if (SOURCE_KIND.has(kind)) {
@@ -865,7 +866,7 @@
     if (det.examples && det.examples.length) {
       det.examples.forEach(function (ex) {
         var card = h("div", { class: "example" },
-          h("div", {}, h("span", { class: "kindtag", text: ex.kind || "" }), objectView(ex.kind, str(ex.object), str(ex.object_text), ex.object_author, ex.object_link),
+          h("div", {}, h("span", { class: "kindtag", text: ex.kind || "" }), objectView(ex.kind, str(ex.object), str(ex.object_text !== undefined ? ex.object_text : TEXT_KIND.has(ex.kind) ? ex.text_a : -1), ex.object_author, ex.object_link),
             ex.dt_s !== undefined ? h("span", { class: "count" }, " Δt ", h("span", { class: "dt", text: fmtNum(ex.dt_s) + " s" })) : null),
           h("div", { class: "pair" }, postBox(ex.account_a, ex.post_a, ex.time_a, str(ex.text_a)), postBox(ex.account_b, ex.post_b, ex.time_b, str(ex.text_b))));
         left.appendChild(card);
@@ -1026,7 +1027,10 @@
       la = vcol("link_a"), lb = vcol("link_b"), otext = vcol("object_text"), oauthor = vcol("object_author"),
       olink = vcol("object_link");
     function objectAt(i) {
-      return objectView(str(kind[i]), str(obj[i]), otext ? str(otext[i]) : null, oauthor ? oauthor[i] : null, olink ? olink[i] : null);
+      var k = str(kind[i]);
+      // results written before object_text: a text kind's text is the post's
+      var text = otext ? str(otext[i]) : TEXT_KIND.has(k) && xa ? str(xa[i]) : null;
+      return objectView(k, str(obj[i]), text, oauthor ? oauthor[i] : null, olink ? olink[i] : null);
     }
     var cols = [
       { label: "#", num: true, value: function (i) { return i; }, cell: function (i) { return INT.format(i - off + 1); } },
