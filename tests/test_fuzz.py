@@ -297,6 +297,117 @@ def test_mutated_parquet_files(tmp_path: Path) -> None:
     assert done.returncode == 0, (done.returncode, done.stderr[-3000:])
 
 
+# ---- platform readers --------------------------------------------------------------------------
+
+_PLATFORM_FUZZ = settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _platform_samples() -> dict[str, Path]:
+    """One small sample file of every platform format the samples write (and the TikTok
+    comments as a CSV table), written once for the fuzz."""
+    from tests import platform_samples as ps
+
+    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-platforms-"))
+    story = ps.world()[:48]
+    samples: dict[str, Path] = {}
+    for name, (writer, _) in sorted(ps.WRITERS.items()):
+        written = writer(story, folder / name)
+        samples[name] = written[0] if isinstance(written, list) else written
+    pages = [json.loads(line) for line in samples["tiktok-comments"].read_text().splitlines()]
+    comments = [c for page in pages for c in page["data"]["comments"]]
+    buffer = io.StringIO(newline="")
+    writer_ = csv.DictWriter(buffer, fieldnames=list(comments[0]), lineterminator="\n")
+    writer_.writeheader()
+    writer_.writerows(comments)
+    samples["tiktok-comments-csv"] = folder / "tiktok_comments.csv"
+    samples["tiktok-comments-csv"].write_text(buffer.getvalue(), encoding="utf-8")
+    return samples
+
+
+_SAMPLES: dict[str, Path] = {}
+
+
+def _sample(name: str) -> Path:
+    if not _SAMPLES:
+        _SAMPLES.update(_platform_samples())
+    return _SAMPLES[name]
+
+
+def _platform_names() -> list[str]:
+    from tests import platform_samples as ps
+
+    return sorted([*ps.WRITERS, "tiktok-comments-csv"])
+
+
+def _leaves(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """The path of every value inside a JSON value (containers and leaves)."""
+    out: list[tuple[object, ...]] = [path] if path else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += _leaves(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out += _leaves(item, (*path, index))
+    return out
+
+
+def _replace(document: object, path: tuple[object, ...], new: object, delete: bool) -> None:
+    parent = document
+    for key in path[:-1]:
+        parent = parent[key]  # type: ignore[index]
+    if delete and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new  # type: ignore[index]
+
+
+@pytest.mark.parametrize("name", _platform_names())
+@_PLATFORM_FUZZ
+@given(data=st.data())
+def test_platform_reader_on_damaged_records(name: str, data: st.DataObject) -> None:
+    """Every platform reader, on its sample with some fields replaced by hostile values
+    (nulls, wrong types, nested junk, nasty text) or deleted, and some CSV cells replaced:
+    each record used or rejected, or inconcert's own error."""
+    source = _sample(name)
+    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-"))
+    path = folder / source.name
+    steps = data.draw(st.integers(min_value=1, max_value=4))
+    if source.suffix == ".csv":
+        rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
+        for _ in range(steps):
+            r = data.draw(st.integers(min_value=0, max_value=len(rows) - 1))
+            c = data.draw(st.integers(min_value=0, max_value=len(rows[r]) - 1))
+            rows[r][c] = data.draw(text)
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        path.write_bytes(buffer.getvalue().encode("utf-8", "surrogatepass"))
+    else:
+        lines = source.read_text(encoding="utf-8").splitlines()
+        documents = (
+            [json.loads(line) for line in lines]
+            if source.suffix == ".jsonl"
+            else [json.loads(source.read_text(encoding="utf-8"))]
+        )
+        for _ in range(steps):
+            which = data.draw(st.integers(min_value=0, max_value=len(documents) - 1))
+            paths = _leaves(documents[which])
+            if not paths:
+                continue
+            at = paths[data.draw(st.integers(min_value=0, max_value=len(paths) - 1))]
+            _replace(documents[which], at, data.draw(json_value), data.draw(st.booleans()))
+        if source.suffix == ".jsonl":
+            body = "".join(json.dumps(d, allow_nan=True) + "\n" for d in documents)
+        else:
+            body = json.dumps(documents[0], allow_nan=True)
+        path.write_bytes(body.encode("utf-8", "surrogatepass"))
+    _check(path)
+
+
 # ---- the command line, end to end --------------------------------------------------------------
 
 
