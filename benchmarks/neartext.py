@@ -38,6 +38,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 CNT_VENV = ROOT / ".venv-cnt"
+#: the columns of CNT's CSV input (``preprocess_csv_files``)
+CNT_COLUMNS = [
+    "message_id",
+    "user_id",
+    "username",
+    "repost_id",
+    "reply_id",
+    "message",
+    "timestamp",
+    "urls",
+]
 SYLLABLES = [
     "ka",
     "lo",
@@ -203,18 +214,7 @@ def _posts_csv(path: Path, n: int, cnt: bool) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         if cnt:
-            w.writerow(
-                [
-                    "message_id",
-                    "user_id",
-                    "username",
-                    "repost_id",
-                    "reply_id",
-                    "message",
-                    "timestamp",
-                    "urls",
-                ]
-            )
+            w.writerow(CNT_COLUMNS)
         else:
             w.writerow(["post_id", "account_id", "timestamp", "text"])
         for i, (text, fam) in enumerate(zip(texts, family.tolist(), strict=True)):
