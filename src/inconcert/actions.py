@@ -114,43 +114,60 @@ def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in ALL_KINDS if k in set(kinds))
 
 
-def _lists_from_text(
-    lists: pa.ChunkedArray, text: pa.ChunkedArray, extract: Callable[[str], list[str]]
-) -> pa.Array:
-    """The list column, with null entries filled from the text (once per distinct text)."""
-    lists = lists.combine_chunks() if isinstance(lists, pa.ChunkedArray) else lists
-    text_arr = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _exploded(
+    lists: pa.ChunkedArray | pa.Array,
+    text: pa.ChunkedArray | pa.Array,
+    extract: Callable[[str], list[str]],
+    copied: pa.Array | None,
+) -> tuple[pa.Array, pa.Array]:
+    """(parent row, value) for every element of a list column. A row whose list is null takes
+    the values its text holds (extracted once per distinct text); a row marked in ``copied``
+    (a repost: its lists are the original's) gives none. Rows come in no particular order
+    (:func:`dedupe_actions` sorts)."""
+    lists = _combined(lists)
+    text_arr = _combined(text)
+    parents = pc.cast(pc.list_parent_indices(lists), pa.int64())
+    flat = pc.list_flatten(lists)
     need = pc.and_(pc.is_null(lists), pc.is_valid(text_arr))
-    if not pc.any(need).as_py():
-        return lists
-    idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
-    sub = text_arr.take(pa.array(idx)).dictionary_encode()
-    found = [extract(t) for t in sub.dictionary.to_pylist()]
-    filled = pa.array(found, pa.list_(pa.string())).take(sub.indices)
-    py = lists.to_pylist()
-    for i, value in zip(idx.tolist(), filled.to_pylist(), strict=True):
-        py[i] = value
-    return pa.array(py, pa.list_(pa.string()))
-
-
-def _explode(posts: pa.Table, values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(parent row index, value) for every element of a list column."""
-    parents = pc.list_parent_indices(values)
-    flat = pc.list_flatten(values)
+    if copied is not None:
+        need = pc.and_(need, pc.invert(copied))
+    if pc.any(need).as_py():
+        idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
+        sub = text_arr.take(pa.array(idx)).dictionary_encode()
+        found = pa.array([extract(t) for t in sub.dictionary.to_pylist()], pa.list_(pa.string()))
+        filled = found.take(sub.indices)
+        within = np.asarray(pc.list_parent_indices(filled).to_numpy(), dtype=np.int64)
+        parents = pa.concat_arrays([parents, pa.array(idx[within], pa.int64())])
+        flat = pa.concat_arrays([flat.cast(pa.string()), pc.list_flatten(filled)])
+    if copied is not None and len(parents):
+        keep = pc.invert(copied.take(parents))
+        parents, flat = parents.filter(keep), flat.filter(keep)
     return parents, flat
 
 
-def _rows(posts: pa.Table, parents: pa.Array, kind: str, objects: pa.Array) -> pa.Table:
+def _rows(posts: pa.Table, parents: pa.Array | None, kind: str, objects: pa.Array) -> pa.Table:
+    """Actions of ``kind``: ``objects[i]`` acted on by post ``parents[i]`` (by post row when
+    ``parents`` is None); null objects are left out."""
     keep = pc.is_valid(objects)
-    parents = parents.filter(keep)
     objects = objects.filter(keep)
+    columns = [posts.column(c) for c in ("account_id", "timestamp", "post_id")]
+    if parents is None:
+        columns = [c.filter(keep) for c in columns]
+    else:
+        parents = parents.filter(keep)
+        columns = [c.take(parents) for c in columns]
+    account, timestamp, post = columns
     return pa.table(
         {
-            "account_id": posts.column("account_id").take(parents),
-            "kind": pa.array([kind] * len(objects), pa.string()),
+            "account_id": account,
+            "kind": pa.repeat(pa.scalar(kind, pa.string()), len(objects)),
             "object_id": objects.cast(pa.string()),
-            "timestamp": posts.column("timestamp").take(parents),
-            "post_id": posts.column("post_id").take(parents),
+            "timestamp": timestamp,
+            "post_id": post,
         },
         schema=ACTION_SCHEMA,
     )
@@ -192,20 +209,20 @@ def posts_to_actions(
         raise ParameterError("min_text_chars", "a whole number >= 1", min_text_chars)
     stats = ActionStats(posts=posts.num_rows)
     parts: list[pa.Table] = []
-    reference_columns = posts
-    posts, stats.reposts = _without_copied_content(posts)
+    copied = _reposts(posts)
+    stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
     text = posts.column("text")
+    if copied is not None:  # a repost's text is the original's, not the reposter's
+        text = pc.if_else(copied, pa.scalar(None, text.type), _combined(text))
 
     for kind in kinds:
         if kind in _REFERENCE_KINDS:
-            col = reference_columns.column(_REFERENCE_KINDS[kind]).combine_chunks()
+            col = posts.column(_REFERENCE_KINDS[kind]).combine_chunks()
             col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), None, col)
-            parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
-            parts.append(_rows(posts, parents, kind, col))
+            parts.append(_rows(posts, None, kind, col))
 
     if "url" in kinds or "domain" in kinds:
-        urls = _lists_from_text(posts.column("urls"), text, extract_urls)
-        parents, flat = _explode(posts, urls)
+        parents, flat = _exploded(posts.column("urls"), text, extract_urls, copied)
         canonical = map_unique(flat, canonical_url)
         unusable = pc.sum(pc.and_(pc.is_valid(flat), pc.is_null(canonical))).as_py() or 0
         if unusable:
@@ -220,8 +237,7 @@ def posts_to_actions(
         ("mention", "mentions", extract_mentions),
     ):
         if kind in kinds:
-            values = _lists_from_text(posts.column(column), text, extract)
-            parents, flat = _explode(posts, values)
+            parents, flat = _exploded(posts.column(column), text, extract, copied)
             parts.append(_rows(posts, parents, kind, map_unique(flat, normalize_tag)))
 
     if "text" in kinds:
@@ -230,8 +246,7 @@ def posts_to_actions(
         )
         short = pc.sum(pc.and_(pc.is_valid(text), pc.is_null(keys))).as_py() or 0
         stats.texts_too_short = int(short)
-        parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
-        parts.append(_rows(posts, parents, "text", keys))
+        parts.append(_rows(posts, None, "text", keys))
 
     if "neartext" in kinds or "paraphrase" in kinds:
         from .neartext import NearTextOptions, cluster_texts
@@ -247,10 +262,9 @@ def posts_to_actions(
 
             require_embed()
         near = cluster_texts(text, near_opts)
-        parents = pa.array(np.arange(posts.num_rows, dtype=np.int64))
         if "neartext" in kinds:
             stats.clusters["neartext"] = near
-            parts.append(_rows(posts, parents, "neartext", near.labels))
+            parts.append(_rows(posts, None, "neartext", near.labels))
         if "paraphrase" in kinds:
             from .paraphrase import ParaphraseOptions, cluster_paraphrases
 
@@ -258,10 +272,15 @@ def posts_to_actions(
                 text, ParaphraseOptions(threshold=paraphrase_similarity, near=near_opts), near=near
             )
             stats.clusters["paraphrase"] = para
-            parts.append(_rows(posts, parents, "paraphrase", para.labels))
+            parts.append(_rows(posts, None, "paraphrase", para.labels))
 
     if "image" in kinds:
-        parents, flat = _explode(posts, posts.column("image_hashes").combine_chunks())
+        hashes = _combined(posts.column("image_hashes"))
+        parents = pc.cast(pc.list_parent_indices(hashes), pa.int64())
+        flat = pc.list_flatten(hashes)
+        if copied is not None and len(parents):
+            keep = pc.invert(copied.take(parents))
+            parents, flat = parents.filter(keep), flat.filter(keep)
         flat = pc.utf8_trim_whitespace(flat)
         flat = pc.if_else(pc.equal(flat, ""), None, flat)
         parts.append(_rows(posts, parents, "image", flat))
@@ -282,22 +301,12 @@ def posts_to_actions(
     return actions, stats
 
 
-def _without_copied_content(posts: pa.Table) -> tuple[pa.Table, int]:
-    """The posts with the text and lists of every repost emptied (they are the original's),
-    and the number of reposts."""
+def _reposts(posts: pa.Table) -> pa.Array | None:
+    """Which posts are reposts (their text, links, tags, mentions and images are the
+    original's, not the reposter's own); None when there are none."""
     reference = posts.column("repost_of").combine_chunks()
     is_repost = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(reference), ""), False)
-    count = int(pc.sum(is_repost).as_py() or 0)
-    if count == 0:
-        return posts, 0
-    columns = {}
-    for name in ("text", "urls", "hashtags", "mentions", "image_hashes"):
-        column = posts.column(name).combine_chunks()
-        empty = pa.scalar(None if name == "text" else [], column.type)
-        columns[name] = pc.if_else(is_repost, empty, column)
-    for name, column in columns.items():
-        posts = posts.set_column(posts.schema.get_field_index(name), name, column)
-    return posts, count
+    return is_repost if pc.any(is_repost).as_py() else None
 
 
 def dedupe_actions(actions: pa.Table) -> pa.Table:
