@@ -854,8 +854,10 @@ def main() -> None:
                 r["overlap"] = compare_pairs(first, CNT_FUNCTION[kind], out / "edges.csv")
                 print(f"all pairs {kind}: {x['wall_s']:.1f} s, {r['overlap']}", flush=True)
             except RuntimeError as exc:  # e.g. the timeout: the overlap is a check, not a timing
-                r["all_pairs"] = {"error": str(exc).splitlines()[0]}
-                print(f"all pairs {kind}: {r['all_pairs']['error']}", flush=True)
+                lines = str(exc).splitlines()
+                said = [x for x in lines[2:] if x.strip()]  # what inconcert printed, if any
+                r["all_pairs"] = {"error": lines[0], "output": said[-3:]}
+                print(f"all pairs {kind}: {lines[0]}; {' '.join(said[-3:])}", flush=True)
             shutil.rmtree(out, ignore_errors=True)
             for p in work.glob(f"cnt-{kind}-first.db*"):
                 p.unlink()
