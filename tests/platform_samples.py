@@ -4,8 +4,10 @@
 repost the same post, share the same link and reply to the same post within seconds of each
 other; 15 ordinary accounts do the same things on the same objects, hours apart. Each
 ``write_*`` function writes that story in one platform's format (the way the platform writes
-reposts, links, replies, ids and times), so a test can check that the planted group, and only
-it, is found from every format.
+reposts, links, replies, ids, times and handles), so a test can check that the planted group,
+and only it, is found from every format. :func:`outside` leaves the reposted originals out of
+the collection: a format that embeds a repost's original still writes it inside the repost
+(:data:`EMBEDS` says what each format then tells about it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -36,6 +38,7 @@ class Item:
     hashtags: list[str] = field(default_factory=list)
     ref: str | None = None  # reposted or replied-to post
     ref_account: str | None = None
+    collected: bool = True  # False: the collection only refers to it (embedded, if at all)
 
 
 def world() -> list[Item]:
@@ -113,6 +116,15 @@ def world() -> list[Item]:
                         )
                     )
     return sorted(items, key=lambda i: (i.time, i.id))
+
+
+def outside(items: list[Item]) -> list[Item]:
+    """The story with the reposted originals (newsdesk's posts) outside the collection."""
+    return [replace(i, collected=False) if i.account == "newsdesk" else i for i in items]
+
+
+def _collected(items: list[Item]) -> list[Item]:
+    return [i for i in items if i.collected]
 
 
 def _iso(t: datetime) -> str:
@@ -199,14 +211,24 @@ def _user(account: str) -> dict:
 
 
 def write_twitter_v2(items: list[Item], folder: Path) -> Path:
+    """Search response pages; ``includes`` holds the page's authors and the tweets it
+    references with their authors (expansions author_id, referenced_tweets.id and
+    referenced_tweets.id.author_id)."""
+    by_id = {i.id: i for i in items}
     records = []
-    for start in range(0, len(items), 40):
-        page = items[start : start + 40]
+    shown = _collected(items)
+    for start in range(0, len(shown), 40):
+        page = shown[start : start + 40]
         tweets = [_v2_tweet(i) for i in page]
+        refs = [by_id[r] for r in sorted({str(i.ref) for i in page if i.ref in by_id})]
+        authors = sorted({i.account for i in page} | {r.account for r in refs})
         records.append(
             {
                 "data": tweets,
-                "includes": {"users": [_user(a) for a in sorted({i.account for i in page})]},
+                "includes": {
+                    "users": [_user(a) for a in authors],
+                    "tweets": [_v2_tweet(r) for r in refs],
+                },
                 "meta": {"result_count": len(tweets), "newest_id": page[-1].id},
                 "__twarc": {
                     "url": "https://api.twitter.com/2/tweets/search/all",
@@ -218,15 +240,18 @@ def write_twitter_v2(items: list[Item], folder: Path) -> Path:
 
 
 def write_twitter_v2_flat(items: list[Item], folder: Path) -> Path:
+    """twarc2's flattened tweets: the author inline, each referenced tweet merged into its
+    ``referenced_tweets`` entry (as twarc's ``flatten`` writes them)."""
     by_id = {i.id: i for i in items}
     records = []
-    for item in items:
+    for item in _collected(items):
         tweet = _v2_tweet(item)
         tweet["author"] = _user(item.account)
-        for ref in tweet.get("referenced_tweets", []):
+        for k, ref in enumerate(tweet.get("referenced_tweets", [])):
             original = by_id.get(ref["id"])
             if original is not None:
-                ref["tweet"] = {**_v2_tweet(original), "author": _user(original.account)}
+                inline = {**_v2_tweet(original), "author": _user(original.account)}
+                tweet["referenced_tweets"][k] = {**inline, **ref}
         tweet["__twarc"] = {"retrieved_at": "2024-03-10T00:00:00+00:00", "version": "2.14.0"}
         records.append(tweet)
     return _jsonl(folder / "tweets_flat.jsonl", records)
@@ -259,6 +284,8 @@ def _v1_status(item: Item, by_id: dict[str, Item]) -> dict:
             "user_mentions": [],
         },
         "in_reply_to_status_id_str": item.ref if item.kind == "reply" else None,
+        "in_reply_to_user_id_str": _uid(str(item.ref_account)) if item.kind == "reply" else None,
+        "in_reply_to_screen_name": item.ref_account if item.kind == "reply" else None,
         "is_quote_status": False,
     }
     if item.kind == "repost" and item.ref in by_id:
@@ -269,10 +296,13 @@ def _v1_status(item: Item, by_id: dict[str, Item]) -> dict:
 
 def write_twitter_v1(items: list[Item], folder: Path) -> Path:
     by_id = {i.id: i for i in items}
-    return _jsonl(folder / "statuses.jsonl", [_v1_status(i, by_id) for i in items])
+    return _jsonl(folder / "statuses.jsonl", [_v1_status(i, by_id) for i in _collected(items)])
 
 
 def write_twarc_csv(items: list[Item], folder: Path) -> Path:
+    """twarc-csv's default columns (in its order) and ways: a retweet's text and entities are
+    its original's (merged), its author named in retweeted_user_id and retweeted_username."""
+    by_id = {i.id: i for i in items}
     columns = [
         "id",
         "conversation_id",
@@ -281,8 +311,11 @@ def write_twarc_csv(items: list[Item], folder: Path) -> Path:
         "referenced_tweets.quoted.id",
         "author_id",
         "in_reply_to_user_id",
+        "in_reply_to_username",
         "retweeted_user_id",
+        "retweeted_username",
         "quoted_user_id",
+        "quoted_username",
         "created_at",
         "text",
         "lang",
@@ -293,10 +326,13 @@ def write_twarc_csv(items: list[Item], folder: Path) -> Path:
         "__twarc.retrieved_at",
     ]
     rows = []
-    for item in items:
+    for item in _collected(items):
         tweet = _v2_tweet(item)
         refs = {r["type"]: r["id"] for r in tweet.get("referenced_tweets", [])}
-        entities = tweet.get("entities", {})
+        original = by_id.get(str(item.ref)) if item.kind == "repost" else None
+        merged = _v2_tweet(original) if original is not None else tweet
+        entities = merged.get("entities", {})
+        reply = item.kind == "reply"
         rows.append(
             {
                 "id": item.id,
@@ -304,8 +340,12 @@ def write_twarc_csv(items: list[Item], folder: Path) -> Path:
                 "referenced_tweets.replied_to.id": refs.get("replied_to", ""),
                 "referenced_tweets.retweeted.id": refs.get("retweeted", ""),
                 "author_id": tweet["author_id"],
+                "in_reply_to_user_id": _uid(str(item.ref_account)) if reply else "",
+                "in_reply_to_username": item.ref_account if reply else "",
+                "retweeted_user_id": _uid(original.account) if original else "",
+                "retweeted_username": original.account if original else "",
                 "created_at": tweet["created_at"],
-                "text": tweet["text"],
+                "text": merged["text"],
                 "lang": "en",
                 "entities.hashtags": json.dumps(entities.get("hashtags", []))
                 if entities.get("hashtags")
@@ -343,7 +383,7 @@ def write_twitter_io(items: list[Item], folder: Path) -> Path:
         "user_mentions",
     ]
     rows = []
-    for item in items:
+    for item in _collected(items):
         rows.append(
             {
                 "tweetid": item.id,
@@ -354,8 +394,14 @@ def write_twitter_io(items: list[Item], folder: Path) -> Path:
                 "tweet_text": (f"RT @{item.ref_account}: " if item.kind == "repost" else "")
                 + item.text,
                 "tweet_time": item.time.strftime("%Y-%m-%d %H:%M:%S"),
+                "in_reply_to_userid": f"{_uid(str(item.ref_account))}a7f"
+                if item.kind == "reply"
+                else "",
                 "in_reply_to_tweetid": item.ref if item.kind == "reply" else "",
                 "is_retweet": "True" if item.kind == "repost" else "False",
+                "retweet_userid": f"{_uid(str(item.ref_account))}a7f"
+                if item.kind == "repost"
+                else "",
                 "retweet_tweetid": item.ref if item.kind == "repost" else "",
                 "hashtags": "[" + ", ".join(item.hashtags) + "]" if item.hashtags else "[]",
                 "urls": f"[{item.url}]" if item.url else "[]",
@@ -389,7 +435,7 @@ def write_4cat_twitter(items: list[Item], folder: Path) -> Path:
         "mentions",
     ]
     rows = []
-    for item in items:
+    for item in _collected(items):
         repost = item.kind == "repost"
         rows.append(
             {
@@ -443,7 +489,7 @@ def write_telegram_desktop(items: list[Item], folder: Path) -> Path:
             "text_entities": [],
         }
     ]
-    for item in items:
+    for item in _collected(items):
         number = _tg_number(item, numbers)
         entities: list[dict] = [{"type": "plain", "text": item.text}]
         if item.url:
@@ -486,7 +532,7 @@ def write_telethon(items: list[Item], folder: Path) -> Path:
     numbers: dict[str, int] = {}
     by_id = {i.id: i for i in items}
     records = []
-    for item in items:
+    for item in _collected(items):
         channel = int(_uid(item.account)) * 1000
         number = _tg_number(item, numbers)
         text = item.text + "".join(f" #{t}" for t in item.hashtags)
@@ -511,6 +557,12 @@ def write_telethon(items: list[Item], folder: Path) -> Path:
             "from_id": None,
             "entities": entities,
             "views": 120,
+            "_chat": {
+                "_": "Channel",
+                "id": channel,
+                "title": item.account.title(),
+                "username": item.account,
+            },
         }
         if item.kind == "repost" and item.ref in by_id:
             source = int(_uid("newsdesk")) * 1000
@@ -544,17 +596,28 @@ def _at(item: Item, collection: str = "app.bsky.feed.post") -> str:
 
 
 def write_bluesky_jetstream(items: list[Item], folder: Path) -> Path:
+    """Jetstream events: an identity event (the DID's handle) before an account's first post,
+    then its commits."""
     by_id = {i.id: i for i in items}
-    records: list[dict] = [
-        {
-            "did": _did("p1"),
-            "time_us": int(T0.timestamp() * 1e6),
-            "kind": "identity",
-            "identity": {"did": _did("p1"), "handle": "p1.bsky.social"},
-        }
-    ]
-    for item in items:
+    records: list[dict] = []
+    known: set[str] = set()
+    for item in _collected(items):
         micros = int(item.time.timestamp() * 1e6) + 350_000
+        if item.account not in known:
+            known.add(item.account)
+            records.append(
+                {
+                    "did": _did(item.account),
+                    "time_us": micros - 1,
+                    "kind": "identity",
+                    "identity": {
+                        "did": _did(item.account),
+                        "handle": f"{item.account}.bsky.social",
+                        "seq": 1000 + len(records),
+                        "time": _iso(item.time),
+                    },
+                }
+            )
         rkey = _at(item).rsplit("/", 1)[1]
         if item.kind == "repost" and item.ref in by_id:
             original = by_id[item.ref]
@@ -676,6 +739,7 @@ def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") ->
         status["tags"].append({"name": tag, "url": f"https://{host}/tags/{tag}"})
     if item.kind == "reply" and item.ref in by_id:
         status["in_reply_to_id"] = item.ref
+        status["in_reply_to_account_id"] = _uid("mayor")
         html = (
             f'<p><span class="h-card"><a href="https://{host}/@mayor" class="u-url '
             f'mention">@<span>mayor</span></a></span> ' + html[3:]
@@ -696,7 +760,8 @@ def write_mastodon(items: list[Item], folder: Path) -> Path:
     by_id = {i.id: i for i in items}
     path = folder / "statuses.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([_status(i, by_id) for i in items]), encoding="utf-8")
+    statuses = [_status(i, by_id) for i in _collected(items)]
+    path.write_text(json.dumps(statuses), encoding="utf-8")
     return path
 
 
@@ -718,7 +783,7 @@ def write_reddit(items: list[Item], folder: Path) -> list[Path]:
     """Submissions (originals and crossposts) and comments (replies), as two Pushshift files."""
     by_id = {i.id: i for i in items}
     submissions, comments = [], []
-    for item in items:
+    for item in _collected(items):
         base = {
             "id": _b36(item.id),
             "author": item.account,
@@ -749,8 +814,20 @@ def write_reddit(items: list[Item], folder: Path) -> list[Path]:
             "num_comments": 0,
         }
         if item.kind == "repost" and item.ref in by_id:
+            parent = by_id[item.ref]
             submission["crosspost_parent"] = "t3_" + _b36(item.ref)
-            submission["crosspost_parent_list"] = [{"id": _b36(item.ref)}]
+            submission["crosspost_parent_list"] = [
+                {
+                    "id": _b36(item.ref),
+                    "author": parent.account,
+                    "title": parent.text,
+                    "selftext": "",
+                    "subreddit": "news",
+                    "url": parent.url,
+                    "permalink": f"/r/news/comments/{_b36(item.ref)}/x/",
+                    "created_utc": int(parent.time.timestamp()),
+                }
+            ]
         submissions.append(submission)
     submissions.append(
         {
@@ -804,7 +881,7 @@ def write_crowdtangle(items: list[Item], folder: Path) -> Path:
         "Description",
     ]
     rows = []
-    for item in items:
+    for item in _collected(items):
         local = item.time.astimezone(_EDT)
         short = f"https://bit.ly/{_b36(item.id)}"
         rows.append(
@@ -833,7 +910,7 @@ def write_youtube(items: list[Item], folder: Path) -> Path:
     by_id = {i.id: i for i in items}
     threads: dict[str, dict] = {}
     records = []
-    for item in items:
+    for item in _collected(items):
         video = (
             "dQw" + (item.ref or item.id)[-6:]
             if item.kind != "repost"
@@ -888,7 +965,7 @@ def write_youtube(items: list[Item], folder: Path) -> Path:
 
 def write_tiktok(items: list[Item], folder: Path) -> Path:
     videos = []
-    for item in items:
+    for item in _collected(items):
         videos.append(
             {
                 "id": int(item.id),
@@ -933,7 +1010,7 @@ def write_tiktok_comments(items: list[Item], folder: Path) -> Path:
         return 7_310_000_000_000_000_000 + int(item.id)
 
     pages: dict[tuple[str, int], list[dict]] = {}
-    for item in items:
+    for item in _collected(items):
         text = item.text + "".join(f" #{h}" for h in item.hashtags)
         if item.url:
             text += f" {item.url}"
@@ -975,7 +1052,7 @@ def write_tiktok_comments(items: list[Item], folder: Path) -> Path:
 
 def write_articles(items: list[Item], folder: Path) -> Path:
     records = []
-    for item in items:
+    for item in _collected(items):
         site = f"{item.account}.example.com"
         url = f"https://{site}/2024/{item.id}"
         body = f"<p>{item.text}.</p><p>The full story continues here with more detail.</p>"
@@ -1025,7 +1102,7 @@ def write_meta_content_library(items: list[Item], folder: Path) -> Path:
     ]
     by_id = {i.id: i for i in items}
     rows = []
-    for item in items:
+    for item in _collected(items):
         reshare = item.kind == "repost" and item.ref in by_id
         rows.append(
             {
@@ -1059,7 +1136,7 @@ def write_meta_content_library_json(items: list[Item], folder: Path) -> Path:
     link under ``link_attachment_fields``."""
     by_id = {i.id: i for i in items}
     posts = []
-    for item in items:
+    for item in _collected(items):
         record: dict = {
             "id": _mcl_id(item),
             "creation_time": item.time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
@@ -1110,4 +1187,57 @@ WRITERS: dict[str, tuple[Callable[[list[Item], Path], Path | list[Path]], Callab
     "articles": (write_articles, lambda a: f"{a}.example.com"),
     "meta-content-library": (write_meta_content_library, _uid),
     "meta-content-library-json": (write_meta_content_library_json, _uid),
+}
+
+
+#: format -> the name (handle) the format gives each account, for formats that give one
+HANDLES: dict[str, Callable[[str], str]] = {
+    "twitter-v2": lambda a: a,
+    "twitter-v2-tweets": lambda a: a,
+    "twitter-v1": lambda a: a,
+    "twarc-csv": lambda a: a,
+    "twitter-io-archive": lambda a: a,
+    "4cat": lambda a: a,
+    "telegram-desktop": lambda a: a.title(),
+    "telethon": lambda a: a,
+    "bluesky": lambda a: f"{a}.bsky.social",
+    "mastodon": lambda a: a,
+    "crowdtangle": lambda a: a,
+    "youtube-comments": lambda a: "@" + a,
+    "meta-content-library": lambda a: a,
+    "meta-content-library-json": lambda a: a,
+}
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """What a format tells about a reposted original outside the collection (:func:`outside`):
+    the evidence's ``object_author``, ``object_author_name`` (None: not told), whether
+    ``object_text`` gives the original's text, and how ``object_link`` starts (None: none)."""
+
+    author: str | None
+    name: str | None
+    text: bool
+    link: str | None
+
+
+_NEWSDESK = _uid("newsdesk")
+
+#: format -> what it tells about a repost's original outside the collection
+EMBEDS: dict[str, Embedded] = {
+    "twitter-v2": Embedded(_NEWSDESK, "newsdesk", True, "https://twitter.com/newsdesk/status/"),
+    "twitter-v2-tweets": Embedded(
+        _NEWSDESK, "newsdesk", True, "https://twitter.com/newsdesk/status/"
+    ),
+    "twitter-v1": Embedded(_NEWSDESK, "newsdesk", True, "https://twitter.com/newsdesk/status/"),
+    "twarc-csv": Embedded(_NEWSDESK, "newsdesk", True, "https://twitter.com/newsdesk/status/"),
+    "twitter-io-archive": Embedded(f"{_NEWSDESK}a7f", None, True, None),
+    "4cat": Embedded("@newsdesk", "newsdesk", True, None),
+    "telegram-desktop": Embedded(None, "Newsdesk Channel", True, None),
+    "telethon": Embedded(f"channel{int(_NEWSDESK) * 1000}", None, True, None),
+    "bluesky": Embedded(
+        _did("newsdesk"), None, False, f"https://bsky.app/profile/{_did('newsdesk')}/post/"
+    ),
+    "mastodon": Embedded(_NEWSDESK, "newsdesk", True, "https://social.example/@newsdesk/"),
+    "reddit": Embedded("newsdesk", None, True, "https://www.reddit.com/r/news/comments/"),
 }

@@ -162,14 +162,35 @@ _V2_PAGE = {
                 "entities": {"hashtags": [{"tag": "longform"}]},
             },
         },
+        {
+            "id": "1500000000000000006",
+            "author_id": "12",
+            "created_at": "2023-05-02T10:04:00.000Z",
+            "text": "RT @dave: not part of the collection, cut…",
+            "referenced_tweets": [{"type": "retweeted", "id": "999"}],
+        },
+        {
+            "id": "1500000000000000007",
+            "author_id": "12",
+            "created_at": "2023-05-02T10:05:00.000Z",
+            "text": "@carol no",
+            "in_reply_to_user_id": "78",
+            "referenced_tweets": [{"type": "replied_to", "id": "888"}],
+        },
     ],
     "includes": {
-        "users": [{"id": "11", "username": "alice"}, {"id": "12", "username": "bob"}],
+        "users": [
+            {"id": "11", "username": "alice"},
+            {"id": "12", "username": "bob"},
+            {"id": "77", "username": "dave"},
+            {"id": "78", "username": "carol"},
+        ],
         "tweets": [
             {
                 "id": "999",
                 "author_id": "77",
-                "text": "not part of the collection",
+                "text": "not part of the collection, cut…",
+                "note_tweet": {"text": "not part of the collection, whole"},
                 "created_at": "2020-01-01T00:00:00.000Z",
             }
         ],
@@ -208,6 +229,33 @@ def test_twitter_v2_page(tmp_path: Path) -> None:
     )
     assert links["1500000000000000001"] == "https://twitter.com/alice/status/1500000000000000001"
     assert links["1500000000000000003"] == "https://twitter.com/i/web/status/1500000000000000003"
+    # usernames from includes.users; the retweeted tweet from includes.tweets (its whole
+    # note_tweet text), the replied-to one not included named by in_reply_to_user_id; the
+    # quoted and replied-to tweets of the collection are posts, not references
+    assert result.account_names is not None and result.references is not None
+    names = dict(zip(*result.account_names.to_pydict().values(), strict=True))
+    assert names == {
+        "1500000000000000001": "alice",
+        "1500000000000000002": "bob",
+        "1500000000000000006": "bob",
+        "1500000000000000007": "bob",
+    }
+    assert result.references.to_pylist() == [
+        {
+            "post_id": "888",
+            "account_id": "78",
+            "account_name": "carol",
+            "text": None,
+            "permalink": "https://twitter.com/carol/status/888",
+        },
+        {
+            "post_id": "999",
+            "account_id": "77",
+            "account_name": "dave",
+            "text": "not part of the collection, whole",
+            "permalink": "https://twitter.com/dave/status/999",
+        },
+    ]
 
 
 def test_twitter_v1_extended_and_nested_ids(tmp_path: Path) -> None:
@@ -511,6 +559,91 @@ def test_bluesky_facets_not_truncated_text(tmp_path: Path) -> None:
     assert result.rejected == {"not_a_post": 1}
 
 
+def _view(did: str, handle: str, rkey: str, text: str, **more: Any) -> dict[str, Any]:
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/{rkey}",
+        "cid": "c",
+        "author": {"did": did, "handle": handle},
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": "2024-05-01T08:00:00Z",
+        },
+        "indexedAt": "2024-05-01T08:00:01Z",
+        **more,
+    }
+
+
+def test_bluesky_views_give_handles_and_embedded_posts(tmp_path: Path) -> None:
+    """A getAuthorFeed page: the author's handle is the account name; the post a feed item
+    reposts, a quote's record view and a reply's parent, none of them in the collection, are
+    referenced posts with author, handle, text and link."""
+    outside = _view("did:plc:c", "c.example.org", "3c", "the original, whole")
+    quoted = {
+        "$type": "app.bsky.embed.record#viewRecord",
+        "uri": "at://did:plc:d/app.bsky.feed.post/3d",
+        "author": {"did": "did:plc:d", "handle": "d.bsky.social"},
+        "value": {"$type": "app.bsky.feed.post", "text": "quoted words"},
+    }
+    quote = _view(
+        "did:plc:b",
+        "b.bsky.social",
+        "3q",
+        "look at this",
+        embed={"$type": "app.bsky.embed.record#view", "record": quoted},
+    )
+    quote["record"]["embed"] = {
+        "$type": "app.bsky.embed.record",
+        "record": {"uri": quoted["uri"], "cid": "c"},
+    }
+    page = {
+        "feed": [
+            {
+                "post": outside,
+                "reason": {
+                    "$type": "app.bsky.feed.defs#reasonRepost",
+                    "by": {"did": "did:plc:b", "handle": "b.bsky.social"},
+                    "indexedAt": "2024-05-01T08:00:09Z",
+                },
+            },
+            {"post": quote},
+            {
+                "post": _view("did:plc:b", "b.bsky.social", "3r", "I agree"),
+                "reply": {"parent": _view("did:plc:e", "e.bsky.social", "3e", "a question")},
+            },
+        ],
+        "cursor": "x",
+    }
+    result = read_inputs([str(_jsonl(tmp_path / "feed.jsonl", [page]))])
+    assert result.files[0].format == "bluesky"
+    assert result.account_names is not None and result.references is not None
+    assert set(result.account_names.column("account_name").to_pylist()) == {"b.bsky.social"}
+    refs = {r["post_id"]: r for r in result.references.to_pylist()}
+    assert refs == {
+        outside["uri"]: {
+            "post_id": outside["uri"],
+            "account_id": "did:plc:c",
+            "account_name": "c.example.org",
+            "text": "the original, whole",
+            "permalink": "https://bsky.app/profile/c.example.org/post/3c",
+        },
+        quoted["uri"]: {
+            "post_id": quoted["uri"],
+            "account_id": "did:plc:d",
+            "account_name": "d.bsky.social",
+            "text": "quoted words",
+            "permalink": "https://bsky.app/profile/d.bsky.social/post/3d",
+        },
+        "at://did:plc:e/app.bsky.feed.post/3e": {
+            "post_id": "at://did:plc:e/app.bsky.feed.post/3e",
+            "account_id": "did:plc:e",
+            "account_name": "e.bsky.social",
+            "text": "a question",
+            "permalink": "https://bsky.app/profile/e.bsky.social/post/3e",
+        },
+    }
+
+
 def test_bluesky_feed_view_repost_reason(tmp_path: Path) -> None:
     view = {
         "post": {
@@ -552,6 +685,7 @@ def test_mastodon_html_tags_mentions_are_not_links(tmp_path: Path) -> None:
         'very</span><span class="invisible">/long/path</span></a> <a href="https:'
         '//s.example/tags/News" class="mention hashtag" rel="tag">#<span>News</span>'
         "</a></p><p>second &amp; last</p>",
+        "in_reply_to_account_id": "8",
         "mentions": [
             {"id": "8", "username": "bob", "acct": "bob", "url": "https://s.example/@bob"}
         ],
@@ -578,6 +712,23 @@ def test_mastodon_html_tags_mentions_are_not_links(tmp_path: Path) -> None:
     assert own["hashtags"] == ["News"] and own["mentions"] == ["bob"]
     assert own["reply_to"] == "109999" and own["account_id"] == "7"
     assert posts["110002"]["repost_of"] == "110001" and posts["110002"]["urls"] == []
+    # handles: the acct, a remote account's with its server; the replied-to status, outside
+    # the collection, named by its author's acct from the mentions
+    result = read_inputs([str(path)])
+    assert result.account_names is not None and result.references is not None
+    assert dict(zip(*result.account_names.to_pydict().values(), strict=True)) == {
+        "110001": "ann",
+        "110002": "cy@other.example",
+    }
+    assert result.references.to_pylist() == [
+        {
+            "post_id": "109999",
+            "account_id": "8",
+            "account_name": "bob",
+            "text": None,
+            "permalink": None,
+        }
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -988,3 +1139,96 @@ def test_loose_format_not_guessed_when_ids_are_mapped(tmp_path: Path) -> None:
     )
     assert result.files[0].format == "csv"
     assert result.table.column("account_id").to_pylist() == ["a"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Account names and referenced posts beside the posts
+# ---------------------------------------------------------------------------------------------
+
+
+def test_account_name_from_a_column_or_a_mapping(tmp_path: Path) -> None:
+    """A table's ``account_name`` column, or the column ``account_name=...`` maps, names the
+    accounts (a name equal to the id is no name); on a platform export the mapping's dotted
+    path replaces the format's own name (here the display name instead of the username)."""
+    table = tmp_path / "posts.csv"
+    table.write_text(
+        "id,user,created,handle\n"
+        "1,u1,2024-01-01T00:00:00Z,Alice\n"
+        "2,u2,2024-01-01T00:00:01Z,u2\n"
+        "3,u3,2024-01-01T00:00:02Z,\n",
+        encoding="utf-8",
+    )
+    mapping = {"post_id": "id", "account_id": "user", "timestamp": "created"}
+    plain = read_inputs([str(table)], mapping=mapping)
+    assert plain.account_names is None  # no column named account_name, none mapped
+    mapped = read_inputs([str(table)], mapping={**mapping, "account_name": "handle"})
+    assert mapped.account_names is not None
+    assert mapped.account_names.to_pylist() == [{"post_id": "1", "account_name": "Alice"}]
+    named = tmp_path / "named.csv"
+    named.write_text(
+        "post_id,account_id,timestamp,account_name\n1,u1,2024-01-01T00:00:00Z,Alice\n",
+        encoding="utf-8",
+    )
+    names = read_inputs([str(named)]).account_names
+    assert names is not None and names.column("account_name").to_pylist() == ["Alice"]
+    flat = _jsonl(
+        tmp_path / "tweets.jsonl",
+        [
+            {
+                "id": "5",
+                "author_id": "11",
+                "author": {"id": "11", "username": "alice", "name": "Alice A."},
+                "created_at": "2023-05-02T10:00:00.000Z",
+                "text": "hello",
+            }
+        ],
+    )
+    own = read_inputs([str(flat)]).account_names
+    assert own is not None and own.column("account_name").to_pylist() == ["alice"]
+    display = read_inputs([str(flat)], mapping={"account_name": "author.name"}).account_names
+    assert display is not None and display.column("account_name").to_pylist() == ["Alice A."]
+
+
+def _v1_retweet(ident: str, original: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created_at": "Tue May 02 10:00:05 +0000 2023",
+        "id_str": ident,
+        "text": "RT @x: …",
+        "user": {"id_str": f"u{ident}", "screen_name": f"reposter{ident}"},
+        "retweeted_status": original,
+    }
+
+
+def test_referenced_posts_one_row_each_first_value_per_field(tmp_path: Path) -> None:
+    """Two files embed the same original, each telling part of it: one row for it, each field
+    the first value given in reading order; the same input gives the same table."""
+    base = {"created_at": "Tue May 02 09:00:00 +0000 2023", "id_str": "900"}
+    first = _jsonl(
+        tmp_path / "a.jsonl",
+        [_v1_retweet("1", {**base, "full_text": "first text", "user": {"id_str": "7"}})],
+    )
+    second = _jsonl(
+        tmp_path / "b.jsonl",
+        [
+            _v1_retweet(
+                "2",
+                {**base, "full_text": "other text", "user": {"id_str": "7", "screen_name": "src"}},
+            )
+        ],
+    )
+    forward = read_inputs([str(first), str(second)]).references
+    assert forward is not None
+    assert forward.to_pylist() == [
+        {
+            "post_id": "900",
+            "account_id": "7",
+            "account_name": "src",
+            "text": "first text",
+            "permalink": "https://twitter.com/i/web/status/900",
+        }
+    ]
+    assert read_inputs([str(first), str(second)]).references == forward
+    backward = read_inputs([str(second), str(first)]).references
+    assert backward is not None
+    assert backward.column("text").to_pylist() == ["other text"]
+    assert backward.column("permalink").to_pylist() == ["https://twitter.com/src/status/900"]

@@ -47,6 +47,15 @@ reply_to        string                  id of the post this one replies to
 quote_of        string                  id of the post this one quotes
 =============== ======================= ==========================================================
 
+Beside the posts (what readers also give, when the input has it)
+-----------------------------------------------------------------
+``account_name``: the account's name as the platform shows it (a Twitter/X ``username``, a
+Mastodon ``acct``, a Bluesky handle, a Telegram sender's name), read from a column of that name
+or mapped (``--map account_name=...``); it labels accounts in the outputs. Platform readers
+also give the **referenced posts** an export embeds (:data:`EMBEDDED_SCHEMA`: a retweet's or
+quote's original, a boost's status), which describe a repost, quote or reply of a post that is
+not itself in the input.
+
 Action schema (what the actions stage produces, and what a ready-made actions table maps to)
 ---------------------------------------------------------------------------------------------
 ``account_id, kind, object_id, timestamp, post_id``: one row per (post, kind, object), never
@@ -60,9 +69,11 @@ import pyarrow as pa
 from .kinds import KINDS
 
 __all__ = [
+    "ACCOUNT_NAME",
     "ACTION_SCHEMA",
     "ALL_KINDS",
     "DEFAULT_KINDS",
+    "EMBEDDED_SCHEMA",
     "LIST_COLUMNS",
     "OPTIONAL_POST_COLUMNS",
     "POST_SCHEMA",
@@ -96,6 +107,22 @@ OPTIONAL_POST_COLUMNS: tuple[str, ...] = tuple(
 )
 LIST_COLUMNS: tuple[str, ...] = ("urls", "hashtags", "mentions", "image_hashes")
 REFERENCE_COLUMNS: tuple[str, ...] = ("repost_of", "reply_to", "quote_of")
+
+#: Read beside the posts, not a column of :data:`POST_SCHEMA`: the account's name or handle.
+ACCOUNT_NAME = "account_name"
+
+#: Referenced posts an export embeds (not posts of the input): who wrote them, their text and
+#: link. ``account_id`` or ``account_name`` may be missing (a Telegram forward names only its
+#: source).
+EMBEDDED_SCHEMA = pa.schema(
+    [
+        pa.field("post_id", pa.string()),
+        pa.field("account_id", pa.string()),
+        pa.field("account_name", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("permalink", pa.string()),
+    ]
+)
 
 ACTION_SCHEMA = pa.schema(
     [

@@ -3,7 +3,9 @@
 The one entry point is :func:`read_inputs`. It reads every file, maps its columns to the
 canonical names, converts and checks every row, and returns an :class:`Ingested`: the table
 (exactly :data:`~inconcert.schema.POST_SCHEMA` or :data:`~inconcert.schema.ACTION_SCHEMA`), a
-:class:`FileReport` per file, and a table of the rejected rows with the reason for each.
+:class:`FileReport` per file, and a table of the rejected rows with the reason for each; for
+posts also what the input tells beside them: permalinks, accounts' names and the referenced
+posts a platform export embeds.
 
 Formats, chosen by file suffix (case-insensitive)
     ``.csv``, ``.csv.gz`` (comma), ``.tsv``, ``.tsv.gz`` (tab): a header line, then records;
@@ -47,6 +49,7 @@ from inconcert.ingest._build import (
     decide_shape,
     resolve,
 )
+from inconcert.ingest._embedded import account_names, file_names, referenced_posts
 from inconcert.ingest._files import SUPPORTED_SUFFIXES, expand_paths
 from inconcert.ingest._mapping import (
     FileRule,
@@ -160,6 +163,16 @@ class Ingested:
     permalinks
         ``post_id, permalink``: the link back to each post that has one (platform exports,
         or a ``permalink`` template), or None when no post has one.
+    account_names
+        ``post_id, account_name``: the name (handle) of each post's account where the input
+        gives one (a platform export's ``username``, ``acct``, handle; an ``account_name``
+        column or ``--map account_name=...``), in the table's order; None when no post has
+        one. See :mod:`inconcert.ingest._embedded` for the rules.
+    references
+        The referenced posts a platform export embeds that are not posts of the input
+        (:data:`~inconcert.schema.EMBEDDED_SCHEMA`: ``post_id``, ``account_id``,
+        ``account_name``, ``text``, ``permalink``; a retweet's or quote's original, a
+        boost's status), one row per post, sorted by ``post_id``; None when there are none.
     """
 
     shape: str
@@ -167,6 +180,8 @@ class Ingested:
     files: tuple[FileReport, ...]
     rejects: _Made = _Made()
     permalinks: pa.Table | None = None
+    account_names: pa.Table | None = None
+    references: pa.Table | None = None
 
     @property
     def rows_read(self) -> int:
@@ -261,8 +276,10 @@ def read_inputs(
         Files and folders (a folder means every supported file in it, recursively, sorted).
     mapping
         Canonical field -> input column name (CLI ``--map post_id=id``), for every file.
-        Fields are the :data:`~inconcert.schema.POST_SCHEMA` columns plus ``object_id`` and
-        ``kind``. Without a mapping a field is read from the column of the same name.
+        Fields are the :data:`~inconcert.schema.POST_SCHEMA` columns, ``account_name`` (the
+        account's handle, read beside the posts: :attr:`Ingested.account_names`), and
+        ``object_id`` and ``kind``. Without a mapping a field is read from the column of the
+        same name.
     objects
         Wide actions table: input column -> kind (CLI ``--objects url_id=url,domain_id=domain``).
         Each non-empty cell of those columns becomes one action of that kind, with the row's
@@ -339,6 +356,8 @@ def read_inputs(
         _check_parameters(shape, rule.mapping or {}, objects)
     sources = expand_paths(paths)
     permalinks: list[pa.Table] = []
+    names: list[pa.Table] = []
+    embedded: list[pa.Table] = []
     con = connect()
     try:
         parts: list[FilePart] = []
@@ -361,16 +380,25 @@ def read_inputs(
                 )
             plan = resolve(raw, chosen, file_mapping, objects)
             parts.append(convert_file(raw, chosen, plan, con))
-            if chosen == "posts":  # actions keep no permalinks
+            if chosen == "posts":  # actions keep no permalinks, names, references
                 links = _permalinks(raw.table, plan.sources, settings.permalink)
                 if links is not None:
                     permalinks.append(links)
+                named = file_names(raw.table, plan.sources, file_mapping)
+                if named is not None:
+                    names.append(named)
+                if raw.embedded is not None:
+                    embedded.append(raw.embedded)
             progress("read", done, len(sources))
         assert chosen is not None
         assembled = assemble(parts, chosen, con)
     finally:
         con.close()
     links_table = _kept_permalinks(permalinks, assembled.table) if chosen == "posts" else None
+    names_table = refs_table = None
+    if chosen == "posts":
+        names_table = account_names(names, embedded, assembled.table)
+        refs_table = referenced_posts(embedded, assembled.table)
     reports = tuple(
         FileReport(
             path=part.raw.source.display,
@@ -382,7 +410,9 @@ def read_inputs(
         )
         for part, counts in zip(parts, assembled.counts, strict=True)
     )
-    return Ingested(chosen, assembled.table, reports, assembled.rejects, links_table)
+    return Ingested(
+        chosen, assembled.table, reports, assembled.rejects, links_table, names_table, refs_table
+    )
 
 
 def _prepare(table: pa.Table, mapping: Mapping[str, str], settings: FileSettings) -> pa.Table:

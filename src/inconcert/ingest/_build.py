@@ -29,6 +29,7 @@ from inconcert.ingest._values import (
     parse_timestamps,
 )
 from inconcert.schema import (
+    ACCOUNT_NAME,
     ACTION_SCHEMA,
     LIST_COLUMNS,
     POST_SCHEMA,
@@ -88,8 +89,11 @@ REJECTS_SCHEMA = pa.schema(
 )
 
 _ACTION_FIELDS: tuple[str, ...] = ("account_id", "object_id", "timestamp", "post_id", "kind")
-#: Fields a mapping may name: every post column plus the actions-only ones.
-MAPPABLE_FIELDS: tuple[str, ...] = tuple(dict.fromkeys((*POST_SCHEMA.names, *_ACTION_FIELDS)))
+#: Fields a mapping may name: every post column, the account's name (read beside the posts)
+#: and the actions-only fields.
+MAPPABLE_FIELDS: tuple[str, ...] = tuple(
+    dict.fromkeys((*POST_SCHEMA.names, ACCOUNT_NAME, *_ACTION_FIELDS))
+)
 #: CooRTweet's column names, accepted in the actions shape when the canonical one is absent.
 _ALIASES: dict[str, str] = {"post_id": "content_id", "timestamp": "timestamp_share"}
 _USUAL_NAMES: dict[str, tuple[str, ...]] = {

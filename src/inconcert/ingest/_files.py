@@ -121,6 +121,9 @@ class RawFile:
         int64, the line of each table row (see :func:`read_raw`).
     bad_rows
         CSV records with the wrong number of fields, in file order.
+    embedded
+        A platform export's referenced posts and accounts' names
+        (:data:`~inconcert.schema.EMBEDDED_SCHEMA`), in file order; None for other files.
     """
 
     source: InputFile
@@ -128,6 +131,7 @@ class RawFile:
     table: pa.Table
     lines: np.ndarray
     bad_rows: list[BadRow] = field(default_factory=list)
+    embedded: pa.Table | None = None
 
     @property
     def rows_read(self) -> int:

@@ -17,6 +17,10 @@ Rules every converter follows
     * An item that is not a post (a like, a deletion, a service message, an empty page) is
       counted as rejected with the reason ``not_a_post``; an item the converter cannot read,
       ``bad_record``.
+    * The author's handle or name, where the platform gives it, is ``account_name``; the
+      originals an item embeds (a retweet's ``retweeted_status``, API v2 ``includes.tweets``, a
+      boost's ``reblog``) are referenced posts (:data:`~inconcert.schema.EMBEDDED_SCHEMA`), so
+      that a repost of a post outside the collection still names its author and text.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from inconcert.ingest.platforms import reddit as reddit
 from inconcert.ingest.platforms import telegram as telegram
 from inconcert.ingest.platforms import twitter as twitter
 from inconcert.ingest.platforms._common import (
+    EMBEDDED,
     NOT_A_POST,
     PlatformFormat,
     Post,
@@ -60,6 +65,7 @@ from inconcert.ingest.platforms._common import (
     split_list,
     text_or_none,
 )
+from inconcert.schema import EMBEDDED_SCHEMA
 
 __all__ = ["FORMATS", "PlatformFormat", "format_by_name", "load"]
 
@@ -95,6 +101,7 @@ _COLUMNS = (
     "reply_to",
     "quote_of",
     "permalink",
+    "account_name",
 )
 
 
@@ -304,6 +311,7 @@ def _convert(
 ) -> RawFile:
     posts: list[Post] = []
     lines: list[int] = []
+    refs: list[Post] = []
     bad_rows = list(bad or [])
     for item, line in items:
         try:
@@ -322,6 +330,7 @@ def _convert(
             )
             continue
         for values in produced:
+            refs.extend(values.pop(EMBEDDED, None) or ())
             if NOT_A_POST in values:
                 bad_rows.append(BadRow(line, str(values[NOT_A_POST]), _dump(item), "not_a_post"))
                 continue
@@ -351,7 +360,18 @@ def _convert(
             columns[name] = pa.array([text_or_none(v) for v in values_], pa.string())
     bad_rows.sort(key=lambda b: b.line)
     named = replace(source, fmt=replace(source.fmt, name=fmt.name))
-    return RawFile(named, sha, pa.table(columns), np.asarray(lines, dtype=np.int64), bad_rows)
+    table, at = pa.table(columns), np.asarray(lines, dtype=np.int64)
+    return RawFile(named, sha, table, at, bad_rows, _embedded_table(refs))
+
+
+def _embedded_table(refs: list[Post]) -> pa.Table | None:
+    """The referenced posts and accounts' names of one file, in reading order."""
+    if not refs:
+        return None
+    return pa.Table.from_pylist(
+        [{name: ref.get(name) for name in EMBEDDED_SCHEMA.names} for ref in refs],
+        schema=EMBEDDED_SCHEMA,
+    )
 
 
 #: Formats this loose (articles) are not guessed for a file whose ids the user mapped.

@@ -1,7 +1,11 @@
 """What every platform reader shares: the format record, path look-ups, HTML, times, lists.
 
 A reader turns one input *item* (a JSON record, a CSV row) into zero or more canonical post
-dicts with the keys of :data:`~inconcert.schema.POST_SCHEMA` plus ``permalink``. Lists are
+dicts with the keys of :data:`~inconcert.schema.POST_SCHEMA` plus ``permalink`` and
+``account_name`` (the author's handle or name, when the platform gives it). A post dict may
+also carry, under :data:`EMBEDDED`, the referenced posts the item embeds (:func:`embedded`: a
+retweet's original, a boost's status), and an item that is not a post may carry accounts'
+names that way (a Bluesky identity event). Lists are
 always lists (empty, never ``None``) when the platform gives structured links, hashtags or
 mentions, so the actions stage never re-extracts them from a text whose links are wrapped
 (``t.co``) or truncated for display (Bluesky, Mastodon).
@@ -18,11 +22,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 __all__ = [
+    "EMBEDDED",
     "NOT_A_POST",
     "PlatformFormat",
     "Post",
     "as_map",
     "derived_id",
+    "embedded",
     "epoch",
     "first",
     "get",
@@ -30,12 +36,17 @@ __all__ = [
     "html_to_text",
     "split_list",
     "text_or_none",
+    "with_embedded",
 ]
 
 #: The key of a converter's output that marks an item that is not a post (a like, a service
 #: message, a deletion): its value says what the item is. Such items are counted as rejected
 #: with the reason ``not_a_post``.
 NOT_A_POST = "_not_a_post"
+
+#: The key of a converter's output that holds the referenced posts the item embeds (a list of
+#: :func:`embedded` dicts), gathered into the input's referenced posts and accounts' names.
+EMBEDDED = "_embedded"
 
 Post = dict[str, Any]
 Record = Mapping[str, Any]
@@ -291,11 +302,44 @@ def post(**values: Any) -> Post:
         "reply_to": None,
         "quote_of": None,
         "permalink": None,
+        "account_name": None,
     }
     base.update(values)
-    for key in ("post_id", "account_id", "repost_of", "reply_to", "quote_of"):
+    for key in ("post_id", "account_id", "repost_of", "reply_to", "quote_of", "account_name"):
         base[key] = text_or_none(base[key])
     return base
+
+
+def embedded(
+    post_id: Any = None,
+    account_id: Any = None,
+    account_name: Any = None,
+    text: Any = None,
+    permalink: Any = None,
+) -> Post | None:
+    """A referenced post an item embeds (:data:`~inconcert.schema.EMBEDDED_SCHEMA`), or None
+    when it tells nothing beyond its id. Without ``post_id`` it only names an account."""
+    values: Post = {
+        "post_id": text_or_none(post_id),
+        "account_id": text_or_none(account_id),
+        "account_name": text_or_none(account_name),
+        "text": text_or_none(text) and str(text).strip(),
+        "permalink": text_or_none(permalink),
+    }
+    if not any(values[k] for k in ("account_id", "account_name", "text", "permalink")):
+        return None
+    if values["post_id"] is None and not (values["account_id"] and values["account_name"]):
+        return None
+    return values
+
+
+def with_embedded(values: Post, *refs: Post | None) -> Post:
+    """The post with the referenced posts that tell something (``refs``) under
+    :data:`EMBEDDED`."""
+    kept = [r for r in refs if r is not None]
+    if kept:
+        values[EMBEDDED] = [*values.get(EMBEDDED, []), *kept]
+    return values
 
 
 def iter_records(value: Any) -> Iterator[Any]:

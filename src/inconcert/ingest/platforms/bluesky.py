@@ -7,6 +7,11 @@ external embed, never from the text, whose link text the app shortens
 (``example.com/news/2024/05/...``). A repost record (``app.bsky.feed.repost``) is a repost of
 its subject's URI; a quote is an ``app.bsky.embed.record`` (or ``recordWithMedia``) embed;
 likes, follows and deletions are not posts.
+
+The handle is the ``account_name``: the App View's ``author.handle`` (and a repost reason's
+``by.handle``), or a Jetstream ``identity`` event's handle for its DID. What the App View embeds
+are referenced posts: the post a feed item reposts, the record view of a quote, a reply's
+parent (author DID and handle, text, link).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from inconcert.ingest.platforms._common import (
     PlatformFormat,
     Post,
     as_map,
+    embedded,
     epoch,
     first,
     get,
     post,
     text_or_none,
     unique,
+    with_embedded,
 )
 
 __all__ = ["FORMATS"]
@@ -58,18 +65,44 @@ def _embedded_uri(embed: Any) -> str | None:
     return None
 
 
+def _view_reference(view: Any) -> Post | None:
+    """A post view (``app.bsky.feed.defs#postView``) or an embedded record view
+    (``app.bsky.embed.record#viewRecord``) as a referenced post."""
+    if not isinstance(view, Mapping):
+        return None
+    uri = text_or_none(view.get("uri"))
+    handle = get(view, "author.handle")
+    text = first(view, "record.text", "value.text")
+    return embedded(
+        uri, get(view, "author.did") or _did_of(uri), handle, text, _permalink(uri, handle)
+    )
+
+
+def _quoted_view(embed: Any) -> Any:
+    """The record view a post view's embed quotes (``record#view``, ``recordWithMedia#view``)."""
+    inner = get(embed, "record")
+    if isinstance(inner, Mapping) and isinstance(inner.get("record"), Mapping):
+        inner = inner["record"]  # recordWithMedia#view: record.record
+    return inner if isinstance(inner, Mapping) and "uri" in inner else None
+
+
 def _record_post(
     record: Mapping[str, Any], uri: str, did: str | None, stamp: Any = None, handle: Any = None
 ) -> Post:
     """A post from an ``app.bsky.feed.post`` or ``app.bsky.feed.repost`` record."""
     kind = str(record.get("$type") or "")
     if kind == _REPOST or (not kind and "subject" in record and "text" not in record):
-        return post(
+        subject = text_or_none(get(record, "subject.uri"))
+        repost = post(
             post_id=uri,
             account_id=did,
             timestamp=record.get("createdAt") or stamp,
             platform="bluesky",
-            repost_of=get(record, "subject.uri"),
+            repost_of=subject,
+        )
+        # the subject's URI names its author's DID and its link
+        return with_embedded(
+            repost, embedded(subject, _did_of(subject), None, None, _permalink(subject))
         )
     if kind and kind != _POST:
         return {NOT_A_POST: f"a {kind} record"}
@@ -154,7 +187,9 @@ def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
     if "did" in record and "time_us" in record:  # Jetstream event
         commit = record.get("commit")
         if record.get("kind") != "commit" or not isinstance(commit, Mapping):
-            yield {NOT_A_POST: f"a Jetstream {record.get('kind')} event"}
+            # an identity event names the DID's handle
+            name = embedded(None, record.get("did"), get(record, "identity.handle"))
+            yield with_embedded({NOT_A_POST: f"a Jetstream {record.get('kind')} event"}, name)
             return
         if commit.get("operation") != "create":
             yield {
@@ -176,22 +211,33 @@ def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
         reason = record.get("reason")
         if isinstance(reason, Mapping) and "Repost" in str(reason.get("$type") or ""):
             by = first(reason, "by.did")
-            yield post(
+            repost = post(
                 post_id=first(reason, "uri") or f"repost:{by}:{view.get('uri')}",
                 account_id=by,
                 timestamp=reason.get("indexedAt"),
                 platform="bluesky",
                 repost_of=view.get("uri"),
+                account_name=get(reason, "by.handle"),
             )
+            yield with_embedded(repost, _view_reference(view))
             return
+        parent = get(record, "reply.parent")
         record = view
+    else:
+        parent = None
     uri = str(record.get("uri"))
     body = as_map(record.get("value")) or as_map(record.get("record"))
     did = text_or_none(get(record, "author.did")) or _did_of(uri)
-    values = _record_post(body, uri, did, record.get("indexedAt"), get(record, "author.handle"))
-    if NOT_A_POST not in values and values.get("quote_of") is None:
+    handle = get(record, "author.handle")
+    values = _record_post(body, uri, did, record.get("indexedAt"), handle)
+    if NOT_A_POST in values:
+        yield values
+        return
+    if values.get("quote_of") is None:
         values["quote_of"] = _embedded_uri(record.get("embed"))
-    yield values
+    values["account_name"] = text_or_none(handle)
+    quoted = _quoted_view(record.get("embed"))
+    yield with_embedded(values, _view_reference(quoted), _view_reference(parent))
 
 
 FORMATS: tuple[PlatformFormat, ...] = (
@@ -215,6 +261,17 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "embed app.bsky.embed.record(WithMedia) record.uri"),
             ("reply_to", "record.reply.parent.uri"),
             ("permalink", "https://bsky.app/profile/{handle or did}/post/{rkey}"),
+            (
+                "account_name",
+                "the handle: author.handle (post views), reason.by.handle (a feed's repost), "
+                "a Jetstream identity event's identity.handle for its did",
+            ),
+            (
+                "(referenced posts)",
+                "post views: the post a feed item reposts, embed.record (a quote's record view), "
+                "reply.parent: uri, author.did, author.handle, record.text (value.text); a "
+                "repost record's subject: its author's DID and link, from its URI",
+            ),
             ("(not posts)", "likes, follows, deletions, identity and account events"),
         ),
         match=_match,

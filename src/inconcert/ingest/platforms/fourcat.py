@@ -5,7 +5,9 @@ for 4CAT's Twitter NDJSON, ``telethon`` for its Telegram NDJSON).
 4CAT joins lists with commas (``news,politics``) and marks retweets and forwards without the
 original's id (``is_retweet = yes`` with ``retweeted_user``; ``author_forwarded_from_*``): the
 repost is then of a derived id made of the original's author and the copied text, the same for
-every repost of one original.
+every repost of one original. The author's handle (``author`` beside ``author_id``) is the
+``account_name``; a retweet's ``retweeted_user`` and a forward's source name the original's
+author.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from inconcert.ingest.platforms._common import (
     PlatformFormat,
     Post,
     derived_id,
+    embedded,
     epoch,
     first,
     has_columns,
@@ -25,6 +28,7 @@ from inconcert.ingest.platforms._common import (
     split_list,
     text_or_none,
     unique,
+    with_embedded,
 )
 from inconcert.normalize import extract_urls
 
@@ -54,8 +58,10 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
     hashtags = split_list(row.get("hashtags"))
     mentions = split_list(first(row, "mentions", "entities_mentioned"))
     repost_of = quote_of = reply_to = None
+    source = None
     if _yes(row.get("is_retweet")):
         repost_of = derived_id("4cat-retweet", row.get("retweeted_user"), body)
+        source = row.get("retweeted_user")
     forwarded = first(
         row,
         "author_forwarded_from_id",
@@ -66,6 +72,7 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
         repost_of = derived_id(
             "telegram-forward", forwarded, row.get("unix_timestamp_forwarded_from"), body
         )
+        source = first(row, "author_forwarded_from_username", "author_forwarded_from_name")
     if _yes(row.get("is_quote_tweet")):
         for url in urls:
             match = _STATUS_LINK.search(url)
@@ -81,9 +88,11 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
     elif _yes(row.get("is_reply")) and thread and thread != ident:
         reply_to = thread
     stamp = epoch(row.get("unix_timestamp")) if text_or_none(row.get("unix_timestamp")) else None
+    account = first(row, "author_id", "author", "author_username")
+    name = first(row, "author_username", "author")
     values = post(
         post_id=ident,
-        account_id=first(row, "author_id", "author", "author_username"),
+        account_id=account,
         timestamp=stamp or row.get("timestamp"),
         platform=text_or_none(row.get("platform"))
         or ("telegram" if "chat" in row else "twitter" if "is_retweet" in row else "4cat"),
@@ -92,6 +101,7 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
         quote_of=quote_of,
         reply_to=reply_to,
         permalink=first(row, "link", "url") if "is_retweet" in row else None,
+        account_name=name if text_or_none(name) != text_or_none(account) else None,
     )
     if repost_of is None:
         values.update(
@@ -101,7 +111,7 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
         )
         if "hashtags" not in row:
             values["hashtags"] = None  # from the text
-    yield values
+    yield with_embedded(values, embedded(repost_of, None, source) if repost_of else None)
 
 
 FORMATS: tuple[PlatformFormat, ...] = (
@@ -127,6 +137,12 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "is_quote_tweet=yes: the status id of the quoted tweet's link"),
             ("reply_to", "reply_to (Telegram: {chat}-{reply_to}); is_reply=yes: thread_id"),
             ("permalink", "link (Twitter)"),
+            ("account_name", "author_username, else author (when author_id is the account)"),
+            (
+                "(referenced posts)",
+                "a retweet's original: retweeted_user; a forward's source: "
+                "author_forwarded_from_username, else author_forwarded_from_name",
+            ),
         ),
         match=_match,
         convert=_convert,

@@ -5,7 +5,10 @@ the REST API and the streaming API return them.
 except those Mastodon marks as mentions or hashtags (``class="mention"``, ``rel="tag"``),
 whose targets are profile and tag pages, not shared links; a preview card's url is a link too.
 Hashtags come from ``tags[].name``, mentions from ``mentions[].acct``. Ids are those of the
-server the statuses were collected from.
+server the statuses were collected from. The author's ``acct`` (``alice``, or
+``alice@other.example`` for another server's account) is the ``account_name``; a boost's
+``reblog`` and a quote's status are referenced posts (author, text, link), and a reply's
+parent names its author (``in_reply_to_account_id``, its ``acct`` from ``mentions``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from typing import Any
 from inconcert.ingest.platforms._common import (
     PlatformFormat,
     Post,
+    embedded,
     first,
     get,
     html_to_text,
     post,
     text_or_none,
     unique,
+    with_embedded,
 )
 
 __all__ = ["FORMATS"]
@@ -51,6 +56,38 @@ def _quoted(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def _name(status: Mapping[str, Any]) -> Any:
+    return first(status, "account.acct", "account.username")
+
+
+def _reference(status: Any) -> Post | None:
+    """A status embedded in another (a boost's ``reblog``, a quote's status)."""
+    if not isinstance(status, Mapping):
+        return None
+    text, _ = html_to_text(text_or_none(status.get("content")))
+    return embedded(
+        status.get("id"),
+        get(status, "account.id"),
+        _name(status),
+        text,
+        first(status, "url", "uri"),
+    )
+
+
+def _parent(status: Mapping[str, Any]) -> Post | None:
+    """A reply's parent: its id and author (its ``acct`` from the reply's mentions)."""
+    author = text_or_none(status.get("in_reply_to_account_id"))
+    name = next(
+        (
+            first(m, "acct", "username")
+            for m in status.get("mentions") or []
+            if author and text_or_none(get(m, "id")) == author
+        ),
+        None,
+    )
+    return embedded(status.get("in_reply_to_id"), author, name)
+
+
 def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
     reblog = status.get("reblog")
     quoted = _quoted(status)
@@ -66,7 +103,9 @@ def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
         reply_to=status.get("in_reply_to_id"),
         quote_of=quote_of,
         permalink=first(status, "url", "uri"),
+        account_name=_name(status),
     )
+    with_embedded(values, _reference(reblog), _reference(quoted), _parent(status))
     if isinstance(reblog, Mapping):
         values["text"], _ = html_to_text(reblog.get("content"))
         yield values
@@ -112,6 +151,13 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "quote.quoted_status.id (Mastodon 4.4), quote_id (Pleroma)"),
             ("reply_to", "in_reply_to_id"),
             ("permalink", "url, else uri"),
+            ("account_name", "account.acct (alice, or alice@other.example), else username"),
+            (
+                "(referenced posts)",
+                "a boost's reblog and a quote's status: id, account.id, account.acct, content "
+                "without HTML, url; a reply's parent: in_reply_to_id, in_reply_to_account_id "
+                "and that account's acct from mentions",
+            ),
         ),
         match=_match,
         convert=_convert,

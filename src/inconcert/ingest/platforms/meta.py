@@ -3,7 +3,9 @@ with dotted column names, or the API's JSON).
 
 CrowdTangle writes times with a zone abbreviation of the exporter's zone
 (``2021-03-01 14:33:12 EDT``); they are resolved to UTC. It has no post id column: the post's
-``URL`` is its id. Hashtags and mentions are taken from the text, which is plain.
+``URL`` is its id. Hashtags and mentions are taken from the text, which is plain. The page's
+or account's handle (``User Name``, MCL's ``post_owner.username``), else its name, is the
+``account_name`` when the account is named by its id.
 """
 
 from __future__ import annotations
@@ -46,9 +48,12 @@ def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
         links.append(first(row, "Final Link", "Link"))
     links.extend(extract_urls(text) if text else [])
     post_url = text_or_none(row.get("URL"))
+    account = first(row, "Facebook Id", "User Name", "Page Name", "Account")
+    name = first(row, "User Name", "Page Name", "Account")
     values = post(
         post_id=post_url,
-        account_id=first(row, "Facebook Id", "User Name", "Page Name", "Account"),
+        account_id=account,
+        account_name=name if text_or_none(name) != text_or_none(account) else None,
         timestamp=row.get("Post Created")
         or " ".join(
             str(v) for v in (row.get("Post Created Date"), row.get("Post Created Time")) if v
@@ -122,9 +127,12 @@ def _convert_mcl_post(record: Mapping[str, Any]) -> Post:
     text = text_or_none(first(record, "text", "caption"))
     links = [first(record, *_MCL_LINKS), *(extract_urls(text) if text else [])]
     tags = record.get("hashtags")  # Instagram posts: the list of hashtags
+    account = _owner(record, "id") or _owner(record, "username") or _owner(record, "name")
+    name = _owner(record, "username") or _owner(record, "name")
     values = post(
         post_id=record.get("id"),
-        account_id=_owner(record, "id") or _owner(record, "username") or _owner(record, "name"),
+        account_id=account,
+        account_name=name if text_or_none(name) != text_or_none(account) else None,
         timestamp=record.get("creation_time"),
         platform=_mcl_platform(record),
         text=text,
@@ -168,6 +176,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("hashtags", "from the text"),
             ("mentions", "from the text"),
             ("permalink", "URL"),
+            ("account_name", "User Name, else Page Name, Account (when not the account_id)"),
         ),
         match=_match_crowdtangle,
         convert=_convert_crowdtangle,
@@ -199,6 +208,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("repost_of", "shared_post_id (a reshare)"),
             ("platform", "instagram for post_owner.type business/creator/personal, else facebook"),
             ("permalink", "url, else mcl_url, when given"),
+            ("account_name", "post_owner username, else name (when not the account_id)"),
             (
                 "(source)",
                 "fields as in Meta's data dictionary, "

@@ -55,6 +55,7 @@ def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Pos
     values = post(
         post_id=comment_id,
         account_id=first(snippet, "authorChannelId.value", "authorChannelId", "authorDisplayName"),
+        account_name=snippet.get("authorDisplayName"),
         timestamp=snippet.get("publishedAt"),
         platform="youtube",
         text=text,
@@ -356,6 +357,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("mentions", "from the text"),
             ("reply_to", "a reply: its parentId (the top comment); a top comment: the video id"),
             ("permalink", "https://www.youtube.com/watch?v={videoId}&lc={comment id}"),
+            ("account_name", "snippet.authorDisplayName (the channel's @handle)"),
         ),
         match=_match_youtube,
         convert=_convert_youtube,

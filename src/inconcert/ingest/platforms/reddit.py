@@ -6,7 +6,8 @@ Each file is recognised on its own, so a folder with a submissions file and a co
 reads both right. Post ids are Reddit *fullnames* (``t3_`` + id for submissions, ``t1_`` + id
 for comments) so that a comment's ``parent_id`` (``t1_...`` or ``t3_...``) names its parent
 directly. ``[deleted]`` authors are not accounts (the row is rejected as missing_account_id);
-``[removed]``/``[deleted]`` texts are no text.
+``[removed]``/``[deleted]`` texts are no text. A crosspost's ``crosspost_parent_list`` embeds
+its original submission: a referenced post (author, title and text, link).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from inconcert.ingest.platforms._common import (
     NOT_A_POST,
     PlatformFormat,
     Post,
+    embedded,
     epoch,
     first,
     has_columns,
     post,
     text_or_none,
     unique,
+    with_embedded,
 )
 from inconcert.normalize import extract_urls
 
@@ -128,6 +131,13 @@ def _submission(record: Mapping[str, Any]) -> Post:
     )
     if crosspost is None:
         values.update(urls=unique(urls), mentions=_mentions(text))
+    parents = record.get("crosspost_parent_list")
+    parent = parents[0] if isinstance(parents, list) and parents else None
+    if crosspost is not None and isinstance(parent, Mapping):
+        title, body = _clean(parent.get("title")), _clean(parent.get("selftext"))
+        words = "\n\n".join(t for t in (title, body) if t) or None
+        origin = embedded(crosspost, _clean(parent.get("author")), None, words, _permalink(parent))
+        with_embedded(values, origin)
     return values
 
 
@@ -187,6 +197,11 @@ _FIELDS = (
     ("repost_of", "crosspost_parent (t3_...)"),
     ("reply_to", "comment: parent_id (t1_... or t3_...), else link_id"),
     ("permalink", "https://www.reddit.com{permalink}"),
+    ("account_name", "(none: the author's name is the account_id)"),
+    (
+        "(referenced posts)",
+        "a crosspost's crosspost_parent_list[0]: author, title and selftext, permalink",
+    ),
 )
 
 FORMATS: tuple[PlatformFormat, ...] = (

@@ -6,6 +6,11 @@ Telegram's ``-100`` prefix), and the account is ``channel{id}`` or ``user{id}`` 
 export writes ``from_id``. A forward is a repost: of ``{source chat}/{source message}`` when
 the message says which (Telethon's ``fwd_from.channel_post``), else of a derived id made of the
 source's name and the forwarded text (the Desktop export does not give the source message).
+
+The sender's name is the ``account_name`` (the Desktop export's ``from``; Telethon's
+``_sender.username``, or for a channel's own post the channel's ``_chat.username`` or title,
+where the collection adds them). A forward names its source: the referenced post's author
+(``forwarded_from``, ``fwd_from.from_id`` or ``from_name``); its text is the forward's own copy.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from inconcert.ingest.platforms._common import (
     PlatformFormat,
     Post,
     derived_id,
+    embedded,
     epoch,
     first,
     get,
     post,
     text_or_none,
     unique,
+    with_embedded,
 )
 
 __all__ = ["FORMATS"]
@@ -96,20 +103,24 @@ def _desktop_message(chat: Mapping[str, Any], message: Mapping[str, Any]) -> Pos
     forwarded = first(message, "forwarded_from_id", "forwarded_from")
     reply = text_or_none(message.get("reply_to_message_id"))
     reply_chat = text_or_none(message.get("reply_to_peer_id")) or chat_id
+    repost_of = derived_id("telegram-forward", forwarded, text) if forwarded else None
+    sender = first(message, "from_id", "actor_id")
     values = post(
         post_id=f"{chat_id}/{message.get('id')}",
-        account_id=first(message, "from_id", "actor_id") or f"chat{chat_id}",
+        account_id=sender or f"chat{chat_id}",
         timestamp=epoch(message.get("date_unixtime")) or message.get("date"),
         platform="telegram",
         text=text,
-        repost_of=derived_id("telegram-forward", forwarded, text) if forwarded else None,
+        repost_of=repost_of,
         reply_to=f"{reply_chat}/{reply}" if reply else None,
         permalink=f"https://t.me/c/{chat_id}/{message.get('id')}",
+        account_name=first(message, "from", "actor") if sender else chat.get("name"),
     )
     if not forwarded:
         values.update(urls=unique(urls), hashtags=unique(hashtags), mentions=unique(mentions))
     values["_item"] = message
-    return values
+    source = embedded(repost_of, message.get("forwarded_from_id"), message.get("forwarded_from"))
+    return with_embedded(values, source if forwarded else None)
 
 
 def _convert_desktop(record: Mapping[str, Any]) -> Iterator[Post]:
@@ -193,9 +204,10 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
     if webpage:
         urls.append(str(webpage))
     forward = record.get("fwd_from")
-    repost_of = None
+    repost_of = source_account = None
     if isinstance(forward, Mapping):
         source = _peer(forward.get("from_id"))
+        source_account = f"{source[0]}{source[1]}" if source else None
         original = text_or_none(forward.get("channel_post"))
         if source and original:
             repost_of = f"{source[1]}/{original}"
@@ -215,6 +227,11 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
         reply_to = f"{chat_id}/{reply}"
     username = get(record, "_chat.username")
     stamp = record.get("date")
+    name = (
+        get(record, "_sender.username")
+        if sender
+        else first(record, "_chat.username", "_chat.title")
+    )
     values = post(
         post_id=f"{chat_id}/{record.get('id')}",
         account_id=account,
@@ -228,10 +245,14 @@ def _convert_telethon(record: Mapping[str, Any]) -> Iterator[Post]:
             if username
             else f"https://t.me/c/{chat_id}/{record.get('id')}"
         ),
+        account_name=name,
     )
     if repost_of is None:
         values.update(urls=unique(urls), hashtags=unique(hashtags), mentions=unique(mentions))
-    yield values
+    forwarded = (
+        embedded(repost_of, source_account, get(forward, "from_name")) if repost_of else None
+    )
+    yield with_embedded(values, forwarded)
 
 
 FORMATS: tuple[PlatformFormat, ...] = (
@@ -252,6 +273,12 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("repost_of", "a forward: derived from forwarded_from(_id) and the text"),
             ("reply_to", "{chat id}/{reply_to_message_id}"),
             ("permalink", "https://t.me/c/{chat id}/{message id}"),
+            ("account_name", "from (the sender's name), else the chat's name"),
+            (
+                "(referenced posts)",
+                "a forward's source: forwarded_from_id and forwarded_from (its name); the text "
+                "is the forward's copy",
+            ),
             ("(not posts)", "service messages (type service)"),
         ),
         match=_match_desktop,
@@ -284,6 +311,15 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ),
             ("reply_to", "{reply_to.reply_to_peer_id or chat}/{reply_to.reply_to_msg_id}"),
             ("permalink", "https://t.me/{_chat.username}/{id}, else https://t.me/c/{chat}/{id}"),
+            (
+                "account_name",
+                "_sender.username; a channel's own post: _chat.username, else _chat.title "
+                "(fields a collection such as 4CAT adds)",
+            ),
+            (
+                "(referenced posts)",
+                "a forward's source: fwd_from.from_id (channel456), fwd_from.from_name",
+            ),
         ),
         match=_match_telethon,
         convert=_convert_telethon,

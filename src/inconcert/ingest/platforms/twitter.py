@@ -5,6 +5,11 @@ Links come from ``entities.urls`` (``unwound_url``, else ``expanded_url``, else 
 ``url`` only when nothing else is given), never from the text, whose links are ``t.co``
 wrappers. Links to the tweet's own photos (``pic.twitter.com``) and to the quoted tweet are
 left out: the first are not shared objects, the second is the quote itself.
+
+The author's ``username`` (``screen_name``) is the ``account_name``. The tweets a tweet
+references, as the export embeds them (API v2 ``includes.tweets`` with ``includes.users``, or
+inlined in ``referenced_tweets`` by twarc2's flattening; v1.1 ``retweeted_status`` and
+``quoted_status``; twarc-csv's ``retweeted_username`` and the like), are referenced posts.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from inconcert.ingest.platforms._common import (
     PlatformFormat,
     Post,
     as_map,
+    embedded,
     first,
     get,
     has_columns,
@@ -26,6 +32,7 @@ from inconcert.ingest.platforms._common import (
     split_list,
     text_or_none,
     unique,
+    with_embedded,
 )
 
 __all__ = ["FORMATS"]
@@ -77,15 +84,54 @@ def _tags(items: Any, key: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _v2_tweet(tweet: Mapping[str, Any], users: Mapping[str, Any]) -> Post:
-    refs: dict[str, str | None] = {"retweeted": None, "quoted": None, "replied_to": None}
-    for ref in tweet.get("referenced_tweets") or []:
-        if isinstance(ref, Mapping) and ref.get("type") in refs:
-            refs[str(ref["type"])] = text_or_none(ref.get("id"))
+#: How a retweet's copy of the original text starts (``RT @name: ``).
+_RT = re.compile(r"^RT @[A-Za-z0-9_]{1,50}:\s*")
+
+
+def _v2_author(tweet: Mapping[str, Any], users: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A v2 tweet's author id and username (from the tweet, else ``includes.users``)."""
     author_id = first(tweet, "author_id", "author.id", "author_user.id")
     username = first(tweet, "author.username", "author_user.username")
     if username is None and author_id is not None:
-        username = get(users.get(str(author_id), {}), "username")
+        username = get(as_map(users.get(str(author_id))), "username")
+    return author_id, username
+
+
+def _v2_text(tweet: Mapping[str, Any]) -> Any:
+    note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), Mapping) else None
+    return (get(note, "text") if note else None) or tweet.get("text")
+
+
+def _v2_reference(
+    ref: Mapping[str, Any],
+    users: Mapping[str, Any],
+    tweets: Mapping[str, Any],
+    reply_user: tuple[Any, Any],
+) -> Post | None:
+    """A referenced tweet as the page embeds it: inlined in the reference (flattened twarc2),
+    else from ``includes.tweets``; a reply's parent not included names its author alone."""
+    ident = text_or_none(ref.get("id"))
+    tweet = ref if "text" in ref or "author_id" in ref else as_map(tweets.get(str(ident)))
+    if tweet:
+        (author_id, username), text = _v2_author(tweet, users), _v2_text(tweet)
+    else:
+        text = None
+        author_id, username = reply_user if ref.get("type") == "replied_to" else (None, None)
+    return embedded(ident, author_id, username, text, _permalink(ident, username))
+
+
+def _v2_tweet(
+    tweet: Mapping[str, Any],
+    users: Mapping[str, Any],
+    tweets: Mapping[str, Any] | None = None,
+) -> Post:
+    refs: dict[str, str | None] = {"retweeted": None, "quoted": None, "replied_to": None}
+    found: list[Mapping[str, Any]] = []
+    for ref in tweet.get("referenced_tweets") or []:
+        if isinstance(ref, Mapping) and ref.get("type") in refs:
+            refs[str(ref["type"])] = text_or_none(ref.get("id"))
+            found.append(ref)
+    author_id, username = _v2_author(tweet, users)
     note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), Mapping) else None
     text = get(note, "text") if note else None
     entities = get(note, "entities") if note and get(note, "entities") else tweet.get("entities")
@@ -101,12 +147,19 @@ def _v2_tweet(tweet: Mapping[str, Any], users: Mapping[str, Any]) -> Post:
         quote_of=refs["quoted"],
         reply_to=refs["replied_to"],
         permalink=_permalink(tweet.get("id"), username),
+        account_name=username,
     )
     if refs["retweeted"] is None:  # a retweet's entities are the original's
         values["urls"] = _entity_urls(entities.get("urls"), skip)
         values["hashtags"] = _tags(entities.get("hashtags"), "tag")
         values["mentions"] = _tags(entities.get("mentions"), "username")
-    return values
+    reply_id = first(tweet, "in_reply_to_user_id", "in_reply_to_user.id")
+    reply_name = first(tweet, "in_reply_to_user.username") or get(
+        as_map(users.get(str(reply_id))), "username"
+    )
+    return with_embedded(
+        values, *(_v2_reference(r, users, tweets or {}, (reply_id, reply_name)) for r in found)
+    )
 
 
 def _match_v2_page(record: Any) -> bool:
@@ -134,12 +187,13 @@ def _convert_v2_page(record: Mapping[str, Any]) -> Iterator[Post]:
         data = [data]
     includes = as_map(record.get("includes"))
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, Mapping)}
+    included = {str(t.get("id")): t for t in includes.get("tweets") or [] if isinstance(t, Mapping)}
     tweets = [t for t in data or [] if isinstance(t, Mapping)]
     if not tweets:
         yield {NOT_A_POST: "a page without tweets"}
         return
     for tweet in tweets:
-        yield _v2_tweet(tweet, users)
+        yield _v2_tweet(tweet, users, included)
 
 
 def _match_v2_tweet(record: Any) -> bool:
@@ -189,28 +243,59 @@ def _convert_v1(record: Mapping[str, Any]) -> Iterator[Post]:
         yield {NOT_A_POST: "a stream notice (delete/limit)"}
         return
     extended = as_map(record.get("extended_tweet"))
-    text = first(extended, "full_text") or first(record, "full_text", "text")
     entities = extended.get("entities") or record.get("entities") or {}
     retweeted = record.get("retweeted_status")
     repost_of = first(retweeted, "id_str", "id") if isinstance(retweeted, Mapping) else None
     quote_of = first(record, "quoted_status_id_str", "quoted_status.id_str", "quoted_status_id")
+    reply_to = first(record, "in_reply_to_status_id_str", "in_reply_to_status_id")
     skip = {str(quote_of)} if quote_of is not None else set()
     values = post(
         post_id=first(record, "id_str", "id"),
         account_id=first(record, "user.id_str", "user.id"),
         timestamp=record.get("created_at"),
         platform="twitter",
-        text=text,
+        text=_v1_text(record),
         repost_of=repost_of,
         quote_of=quote_of,
-        reply_to=first(record, "in_reply_to_status_id_str", "in_reply_to_status_id"),
+        reply_to=reply_to,
         permalink=_permalink(first(record, "id_str", "id"), get(record, "user.screen_name")),
+        account_name=get(record, "user.screen_name"),
     )
     if repost_of is None:
         values["urls"] = _entity_urls(get(entities, "urls"), skip)
         values["hashtags"] = _tags(get(entities, "hashtags"), "text")
         values["mentions"] = _tags(get(entities, "user_mentions"), "screen_name")
-    yield values
+    quoted = record.get("quoted_status")
+    yield with_embedded(
+        values,
+        _v1_reference(retweeted) if isinstance(retweeted, Mapping) else None,
+        _v1_reference(quoted) if isinstance(quoted, Mapping) else None,
+        embedded(
+            reply_to,
+            first(record, "in_reply_to_user_id_str", "in_reply_to_user_id"),
+            record.get("in_reply_to_screen_name"),
+        )
+        if reply_to is not None
+        else None,
+    )
+
+
+def _v1_text(status: Mapping[str, Any]) -> Any:
+    extended = as_map(status.get("extended_tweet"))
+    return first(extended, "full_text") or first(status, "full_text", "text")
+
+
+def _v1_reference(status: Mapping[str, Any]) -> Post | None:
+    """A v1.1 status embedded in another (``retweeted_status``, ``quoted_status``)."""
+    ident = first(status, "id_str", "id")
+    name = get(status, "user.screen_name")
+    return embedded(
+        ident,
+        first(status, "user.id_str", "user.id"),
+        name,
+        _v1_text(status),
+        _permalink(ident, name),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,6 +321,7 @@ def _match_twarc_csv(names: list[str]) -> bool:
 def _convert_twarc_csv(row: Mapping[str, Any]) -> Iterator[Post]:
     repost_of = row.get("referenced_tweets.retweeted.id")
     quote_of = row.get("referenced_tweets.quoted.id")
+    reply_to = row.get("referenced_tweets.replied_to.id")
     skip = {str(quote_of)} if quote_of else set()
     values = post(
         post_id=row.get("id"),
@@ -245,14 +331,36 @@ def _convert_twarc_csv(row: Mapping[str, Any]) -> Iterator[Post]:
         text=row.get("text"),
         repost_of=repost_of,
         quote_of=quote_of,
-        reply_to=row.get("referenced_tweets.replied_to.id"),
+        reply_to=reply_to,
         permalink=_permalink(row.get("id"), row.get("author.username")),
+        account_name=row.get("author.username"),
     )
     if not text_or_none(repost_of):
         values["urls"] = _entity_urls(_json_cell(row.get("entities.urls")), skip)
         values["hashtags"] = _tags(_json_cell(row.get("entities.hashtags")), "tag")
         values["mentions"] = _tags(_json_cell(row.get("entities.mentions")), "username")
-    yield values
+    # twarc-csv merges a retweet: its text is the original's whole text (an unmerged one
+    # starts "RT @name:", a copy cut short, left to the repost's own text)
+    text = text_or_none(row.get("text"))
+    original = text if text and not _RT.match(text) else None
+    yield with_embedded(
+        values,
+        *(
+            embedded(
+                ident,
+                row.get(f"{who}_user_id"),
+                row.get(f"{who}_username"),
+                original if who == "retweeted" else None,
+                _permalink(ident, row.get(f"{who}_username")),
+            )
+            if text_or_none(ident)
+            else None
+            for ident, who in ((repost_of, "retweeted"), (quote_of, "quoted"))
+        ),
+        embedded(reply_to, row.get("in_reply_to_user_id"), row.get("in_reply_to_username"))
+        if text_or_none(reply_to)
+        else None,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,6 +394,12 @@ def _convert_io(row: Mapping[str, Any]) -> Iterator[Post]:
         quote_of=quote_of,
         reply_to=row.get("in_reply_to_tweetid"),
         permalink=_permalink(row.get("tweetid")),
+        account_name=row.get("user_screen_name"),
+    )
+    with_embedded(
+        values,
+        embedded(repost_of, row.get("retweet_userid")) if repost_of else None,
+        embedded(row.get("in_reply_to_tweetid"), row.get("in_reply_to_userid")),
     )
     if repost_of is None:
         skip = {quote_of} if quote_of else set()
@@ -315,6 +429,13 @@ _V2_FIELDS = (
     ("quote_of", "referenced_tweets[type=quoted].id"),
     ("reply_to", "referenced_tweets[type=replied_to].id"),
     ("permalink", "https://twitter.com/{author username}/status/{id}"),
+    ("account_name", "author.username, else includes.users[].username of author_id"),
+    (
+        "(referenced posts)",
+        "each referenced tweet as embedded: inlined in referenced_tweets[] (twarc2 "
+        "flattening), else includes.tweets[]: id, author_id, author username (includes.users), "
+        "note_tweet.text else text; a replied-to tweet not included: in_reply_to_user_id",
+    ),
 )
 
 FORMATS: tuple[PlatformFormat, ...] = (
@@ -329,7 +450,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             (
                 "(item)",
                 "each tweet of data[]; includes.users give usernames; "
-                "includes.tweets are not posts of the collection",
+                "includes.tweets are referenced posts, not posts of the collection",
             ),
             *_V2_FIELDS,
         ),
@@ -373,6 +494,13 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "quoted_status_id_str"),
             ("reply_to", "in_reply_to_status_id_str"),
             ("permalink", "https://twitter.com/{user.screen_name}/status/{id_str}"),
+            ("account_name", "user.screen_name"),
+            (
+                "(referenced posts)",
+                "retweeted_status, quoted_status: id_str, user.id_str, user.screen_name, "
+                "extended_tweet.full_text else full_text else text; a reply's "
+                "in_reply_to_user_id_str and in_reply_to_screen_name",
+            ),
         ),
         match=_match_v1,
         convert=_convert_v1,
@@ -398,6 +526,13 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "referenced_tweets.quoted.id"),
             ("reply_to", "referenced_tweets.replied_to.id"),
             ("permalink", "https://twitter.com/{author.username}/status/{id}"),
+            ("account_name", "author.username"),
+            (
+                "(referenced posts)",
+                "retweeted_user_id, retweeted_username and the retweet's text (twarc-csv "
+                "merges a retweet's text with its original's; not an 'RT @' copy); "
+                "quoted_user_id, quoted_username; in_reply_to_user_id, in_reply_to_username",
+            ),
         ),
         match=_match_twarc_csv,
         convert=_convert_twarc_csv,
@@ -422,6 +557,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "quoted_tweet_tweetid"),
             ("reply_to", "in_reply_to_tweetid"),
             ("permalink", "https://twitter.com/i/web/status/{tweetid}"),
+            ("account_name", "user_screen_name"),
+            (
+                "(referenced posts)",
+                "a retweet's original: retweet_userid; a reply's parent: in_reply_to_userid",
+            ),
         ),
         match=_match_io,
         convert=_convert_io,
