@@ -178,10 +178,40 @@ def test_describe_objects_without_texts_or_posts() -> None:
     assert describe_objects(ev, None)["object_author"].null_count == 3
 
 
+def test_an_embedded_original_adds_what_it_knows() -> None:
+    """Referenced posts an export embeds (after the input's posts in ``known``): an author id,
+    a name, a text, each only where given; a missing author id leaves the ``@name`` a
+    retweet's text gives, a missing text the text the repost carried."""
+    ev = pa.table(
+        {
+            "kind": ["repost", "repost", "quote"],
+            "object_id": ["gone", "held", "q"],
+            "post_a": ["a1", "a2", "a3"],
+            "post_b": ["b1", "b2", "b3"],
+            "text_a": ["RT @NewsDesk: Storm warning", None, "my own words"],
+            "text_b": ["RT @NewsDesk: Storm warning", None, "my own words"],
+        }
+    )
+    known = pa.table(
+        {
+            "post_id": ["held", "gone", "q"],
+            "account_id": ["src", None, "9"],
+            "text": ["the held text", None, "quoted words"],
+            "account_name": ["source", "NewsDesk Channel", "nine"],
+        }
+    )
+    out = describe_objects(ev, known)
+    assert out["object_author"].to_pylist() == ["@NewsDesk", "src", "9"]
+    assert out["object_author_name"].to_pylist() == ["NewsDesk Channel", "source", "nine"]
+    assert out["object_text"].to_pylist() == ["Storm warning", "the held text", "quoted words"]
+    assert list(out) == ["object_text", "object_author", "object_author_name", "object_link"]
+
+
 def test_labels() -> None:
     assert object_label("neartext", "17", "  a\n long   text ", width=8) == '"a long…"'
     assert object_label("text", "9f2c") == "9f2c"  # no text known: the id, as before
     assert object_label("reply", "p1", None, "bob") == "p1 by bob"
+    assert object_label("reply", "p1", None, "1234", "bob") == "p1 by bob"  # the name first
     assert object_label("url", "https://x.org", "ignored") == "https://x.org"
     ev = pa.table(
         {

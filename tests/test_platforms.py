@@ -64,6 +64,75 @@ def test_planted_group_found_from_every_format(
     assert result.ingested.rows_used >= len(story)
 
 
+def _graph_labels(out: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Node id -> label in network.graphml (by the ``name`` data) and network.gexf."""
+    import xml.etree.ElementTree as ET
+
+    graphml = ET.parse(out / "network.graphml").getroot()
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    by_name = {}
+    for node in graphml.iter(f"{ns}node"):
+        data = {d.get("key"): d.text for d in node.iter(f"{ns}data")}
+        by_name[str(data["v_name"])] = str(data["v_label"])
+    gexf = ET.parse(out / "network.gexf").getroot()
+    labels = {str(n.get("id")): str(n.get("label")) for n in gexf.iter("{http://gexf.net/1.3}node")}
+    return by_name, labels
+
+
+@pytest.mark.parametrize("name", sorted(set(ps.HANDLES) | set(ps.EMBEDS)))
+def test_handles_label_accounts_and_embedded_originals_describe_reposts(
+    name: str, story: list[ps.Item], tmp_path: Path
+) -> None:
+    """With the reposted originals outside the collection: every format that names accounts
+    labels them by their handle (accounts.csv, GraphML, GEXF), and every format that embeds a
+    repost's original (or names its author) says who wrote it and what it said."""
+    import csv
+
+    import pyarrow.compute as pc
+
+    writer, ident = ps.WRITERS[name]
+    written = writer(ps.outside(story), tmp_path / "in")
+    paths = written if isinstance(written, list) else [written]
+    result = ic.detect([str(p) for p in paths], options=_OPTIONS)
+    planted = {ident(a): a for a in ps.PLANTED}
+    assert set(result.accounts.column("account_id").to_pylist()) == set(planted)
+    out = tmp_path / "out"
+    ic.write_result(result, out)
+    with open(out / "accounts.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    graphml, gexf = _graph_labels(out)
+    handle = ps.HANDLES.get(name)
+    if handle is not None:
+        expected = {acc: handle(a) for acc, a in planted.items()}
+        # a handle starting like a formula ("@p1") is written with a spreadsheet quote
+        assert {r["account_id"]: r["account_name"].lstrip("'") for r in rows} == expected
+        assert graphml == gexf == expected
+    else:
+        assert "account_name" not in rows[0]
+        assert graphml == gexf == {acc: acc for acc in planted}
+    embeds = ps.EMBEDS.get(name)
+    if embeds is None:
+        return
+    ev = result.evidence.filter(pc.equal(result.evidence.column("kind"), "repost"))
+    assert ev.num_rows > 0
+
+    def values(column: str) -> set[Any]:
+        return set(ev.column(column).to_pylist()) if column in ev.column_names else {None}
+
+    assert values("object_author") == {embeds.author}
+    assert values("object_author_name") == {embeds.name}
+    texts = values("object_text")
+    if embeds.text:
+        assert all(str(t).startswith("Breaking: the council votes on plan") for t in texts)
+    else:
+        assert texts == {None}
+    links = values("object_link")
+    if embeds.link is None:
+        assert links == {None}
+    else:
+        assert all(str(link).startswith(embeds.link) for link in links)
+
+
 def test_reddit_folder_reads_each_file_on_its_own(story: list[ps.Item], tmp_path: Path) -> None:
     paths = ps.write_reddit(story, tmp_path)
     result = read_inputs([str(tmp_path / "reddit")])

@@ -168,3 +168,55 @@ def test_the_key_never_shows() -> None:
     assert KEY.decode() not in repr(p) and KEY.decode() not in json.dumps(p.describe())
     assert p.account("x").startswith("acct_") and p.post("x").startswith("post_")
     assert p.account("x") != p.post("x")  # namespaces keep kinds apart
+
+
+def _handles_sample(folder: Path) -> Path:
+    """Twitter API v2 pages of the planted-group story, every handle distinctive (``zqh...``),
+    the reposted originals outside the collection (embedded in ``includes``)."""
+    from dataclasses import replace
+
+    from tests import platform_samples as ps
+
+    story = [
+        replace(
+            i,
+            account=f"zqh{i.account}",
+            ref_account=None if i.ref_account is None else f"zqh{i.ref_account}",
+        )
+        for i in ps.outside(ps.world())
+    ]
+    return ps.write_twitter_v2(story, folder / "in")
+
+
+def test_no_handle_in_pseudonymised_outputs(tmp_path: Path) -> None:
+    """Handles (account_name, a referenced post's author's name, the permalinks that hold
+    them) never reach a pseudonymised result; with --hash-texts not even inside a retweet's
+    text. A handle's pseudonym is that of its mention, the same in every file."""
+    src, key = _handles_sample(tmp_path), _key(tmp_path)
+    plain = tmp_path / "plain"
+    assert _detect(src, plain).exit_code == 0
+    assert "zqhp1" in (plain / "accounts.csv").read_text(encoding="utf-8")  # handles were there
+    hashed = tmp_path / "hashed"
+    result = _detect(src, hashed, "--pseudonymise", key, "--hash-texts")
+    assert result.exit_code == 0, result.output
+    assert "zqh" not in _all_text(hashed)
+    kept = tmp_path / "kept"  # texts kept: only they may quote a handle ("RT @zqhnewsdesk: ...")
+    result = _detect(src, kept, "--pseudonymise", key)
+    assert result.exit_code == 0, result.output
+    for name in ("accounts.csv", "edges.csv", "groups.csv", "network.graphml", "network.gexf"):
+        assert "zqh" not in (kept / name).read_text(encoding="utf-8"), name
+    evidence = pq.read_table(kept / "evidence.parquet")
+    assert not {"link_a", "link_b", "object_link"} & set(evidence.column_names)
+    for column in evidence.column_names:
+        if column not in ("text_a", "text_b"):
+            values = json.dumps(evidence.column(column).to_pylist(), default=str)
+            assert "zqh" not in values, column
+    p = Pseudonymiser(KEY)
+    with open(kept / "accounts.csv", newline="", encoding="utf-8") as fh:
+        names = {r["account_name"].lstrip("'") for r in csv.DictReader(fh)}
+    assert names == {p.name(f"zqh{a}") for a in ("p1", "p2", "p3", "p4", "p5")}
+    assert p.name("zqhp1") == "@" + p.account("zqhp1") == p.author("@ZQHp1")  # as its mention
+    reposts = evidence.filter(pa.compute.equal(evidence.column("kind"), "repost"))
+    assert set(reposts.column("object_author_name").to_pylist()) == {p.name("zqhnewsdesk")}
+    graphml = (kept / "network.graphml").read_text(encoding="utf-8")
+    assert all(f">{n}</data>" in graphml for n in names)  # the labels

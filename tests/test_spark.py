@@ -105,6 +105,22 @@ def test_simulated_world_tables_are_byte_identical(spark: object, tmp_path: Path
     assert duck.edges.num_rows > 100 and duck.evidence.num_rows > 1000
 
 
+@pytest.mark.slow
+def test_platform_export_names_and_embedded_originals_are_byte_identical(
+    spark: object, tmp_path: Path
+) -> None:
+    """Account names and the originals an export embeds take the same path on both engines:
+    accounts.csv's account_name and the evidence's object_author(_name), object_text and
+    object_link come out the same."""
+    from tests import platform_samples as ps
+
+    src = ps.write_twitter_v2(ps.outside(ps.world()), tmp_path / "in")
+    options = DetectOptions(max_q=1.0, kinds=("repost",))
+    duck = _same_tables([src], options, spark, tmp_path)
+    assert "account_name" in duck.accounts.column_names
+    assert set(duck.evidence.column("object_author_name").to_pylist()) == {"newsdesk"}
+
+
 # -- unit-level: the spellings that differ between the engines --------------------------------
 
 

@@ -11,7 +11,10 @@ names a post id. :func:`describe_objects` gives every co-action of the evidence
     (a leading ``RT @name:`` removed);
 ``object_author``
     for a repost, quote or reply, the account that wrote the referenced post when the input
-    holds it, else, for a retweet that says so in its text (``RT @name: ...``), ``@name``;
+    holds it or embeds it (a platform export's original), else, for a retweet that says so in
+    its text (``RT @name: ...``), ``@name``;
+``object_author_name``
+    for a repost, quote or reply, the name (handle) of that account when the input gives one;
 ``object_link``
     for a repost, quote or reply, the referenced post's permalink when the input gave one.
 
@@ -46,7 +49,7 @@ TEXT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.text)
 #: Kinds whose object is a post with an author (repost, reply, quote).
 SOURCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.source)
 #: The evidence columns :func:`describe_objects` adds, in their order.
-OBJECT_COLUMNS = ("object_text", "object_author", "object_link")
+OBJECT_COLUMNS = ("object_text", "object_author", "object_author_name", "object_link")
 
 _RETWEET = r"^RT @(?P<name>[A-Za-z0-9_]{1,50}):\s*"
 _VERB = {"repost": "reposted", "quote": "quoted", "reply": "replied to"}
@@ -131,14 +134,15 @@ def describe_objects(
         ``text_a``, ``text_b``.
     known:
         Posts whose author, text and link can describe a referenced post: ``post_id``,
-        ``account_id`` and optionally ``text``, ``permalink`` (the input's posts); None when
-        there are none.
+        ``account_id`` and optionally ``text``, ``permalink``, ``account_name`` (the input's
+        posts, then the referenced posts it embeds; the first row of a post id counts); None
+        when there are none. A missing author, text or link leaves what the evidence tells.
     """
     n = evidence.num_rows
     kind = _one(evidence.column("kind"))
     obj = _one(evidence.column("object_id"))
     empty = pa.nulls(n, pa.string())
-    out_text, out_author, out_link = empty, empty, empty
+    out_text, out_author, out_name, out_link = empty, empty, empty, empty
     text_rows = _in(kind, TEXT_KINDS)
     repost_rows = pc.equal(kind, "repost")
     source_rows = _in(kind, SOURCE_KINDS)
@@ -168,16 +172,22 @@ def describe_objects(
         found = known.filter(pc.is_in(ids, value_set=referenced))
         at = pc.index_in(obj, value_set=_one(found.column("post_id")))
         at = pc.if_else(source_rows, at, pa.scalar(None, pa.int32()))
-        hit = pc.is_valid(at)
         author = _one(found.column("account_id")).take(at)
-        out_author = pc.if_else(hit, author, out_author)
+        out_author = pc.if_else(pc.is_valid(author), author, out_author)
         if "text" in found.column_names:
             text = _one(found.column("text")).take(at)
             out_text = pc.if_else(pc.is_valid(text), text, out_text)
         if "permalink" in found.column_names:
             out_link = _one(found.column("permalink")).take(at)
+        if "account_name" in found.column_names:
+            out_name = _one(found.column("account_name")).take(at)
     out_text = pc.if_else(pc.or_(text_rows, source_rows), out_text, empty)
-    values = {"object_text": out_text, "object_author": out_author, "object_link": out_link}
+    values = {
+        "object_text": out_text,
+        "object_author": out_author,
+        "object_author_name": out_name,
+        "object_link": out_link,
+    }
     return {c: _one(values[c]) for c in OBJECT_COLUMNS if c in columns}
 
 
@@ -196,17 +206,20 @@ def object_label(
     object_id: str,
     text: str | None = None,
     author: str | None = None,
+    name: str | None = None,
     *,
     width: int = 80,
 ) -> str:
     """A short label of an object for tables: a text kind's text in quotes (never only its
-    digest), a referenced post as its id, author and text, anything else as its id.
+    digest), a referenced post as its id, author (its ``name`` when known, else its id) and
+    text, anything else as its id.
 
     >>> object_label("text", "9f2c…", "Vote  now!")
     '"Vote now!"'
-    >>> object_label("repost", "p17", "Vote now!", "alice")
+    >>> object_label("repost", "p17", "Vote now!", "1234", "alice")
     'p17 by alice: "Vote now!"'
     """
+    author = name or author
     if kind in TEXT_KINDS and text:
         return f'"{short(text, width)}"'
     if kind in SOURCE_KINDS and (author or text):
@@ -225,17 +238,18 @@ def top_objects(
     *,
     limit: int,
     kinds: Sequence[str] | None = None,
-    label: Callable[[str, str, str | None, str | None], str] | None = None,
+    label: Callable[[str, str, str | None, str | None, str | None], str] | None = None,
     with_kind: bool = True,
 ) -> dict[Any, str]:
     """Per group, its ``limit`` most co-acted objects as ``kind:label (co-actions)`` joined by
-    `` | `` (ties: kind, then object id). ``label(kind, object_id, text, author)`` names an
-    object (default :func:`object_label`); ``kinds`` keeps only those kinds; ``with_kind``
-    false leaves out the ``kind:``."""
+    `` | `` (ties: kind, then object id). ``label(kind, object_id, text, author, name)``
+    names an object (default :func:`object_label`; ``name`` the author's name); ``kinds``
+    keeps only those kinds; ``with_kind`` false leaves out the ``kind:``."""
     if evidence.num_rows == 0 or "group_id" not in evidence.column_names:
         return {}
     cols = ["group_id", "kind", "object_id"]
-    extra = [c for c in ("object_text", "object_author") if c in evidence.column_names]
+    described = ("object_text", "object_author", "object_author_name")
+    extra = [c for c in described if c in evidence.column_names]
     ev = evidence.select(cols + extra)
     ev = ev.filter(pc.is_valid(ev.column("group_id")))  # edges between groups: no group
     if kinds is not None:
@@ -257,7 +271,7 @@ def top_objects(
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
     counts = counts.take(pa.array(np.flatnonzero(rank < limit)))
-    name = label or (lambda k, o, t, a: object_label(k, o, t, a))
+    name = label or (lambda k, o, t, a, m: object_label(k, o, t, a, m))
     rows = zip(
         counts.column("group_id").to_pylist(),
         counts.column("kind").to_pylist(),
@@ -265,12 +279,12 @@ def top_objects(
         counts.column("count_all").to_pylist(),
         *(
             counts.column(f"{c}_min").to_pylist() if c in extra else [None] * counts.num_rows
-            for c in ("object_text", "object_author")
+            for c in described
         ),
         strict=True,
     )
     out: dict[Any, list[str]] = {}
-    for gid, kind, oid, n, text, author in rows:
+    for gid, kind, oid, n, text, author, who in rows:
         prefix = f"{kind}:" if with_kind else ""
-        out.setdefault(gid, []).append(f"{prefix}{name(kind, oid, text, author)} ({n})")
+        out.setdefault(gid, []).append(f"{prefix}{name(kind, oid, text, author, who)} ({n})")
     return {g: " | ".join(v) for g, v in out.items()}

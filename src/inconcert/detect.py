@@ -215,8 +215,9 @@ def detect(
             stats.posts_with_actions = stats.posts
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
-    if posts is not None and ingested.permalinks is not None:
-        posts = _with_permalinks(posts, ingested.permalinks)
+    for beside in (ingested.permalinks, ingested.account_names):
+        if posts is not None and beside is not None:
+            posts = _with_column(posts, beside)
     result = detect_actions(
         actions,
         options=options,
@@ -224,6 +225,7 @@ def detect(
         progress=progress,
         engine=engine,
         similar=stats.clusters,
+        references=ingested.references,
         _timer=timer,
     )
     result.ingested = ingested
@@ -267,10 +269,12 @@ def _note_shortened_links(result: DetectResult, actions: pa.Table) -> None:
         )
 
 
-def _with_permalinks(posts: pa.Table, permalinks: pa.Table) -> pa.Table:
-    """The posts with a ``permalink`` column (for the evidence's links back to the source)."""
-    index = pc.index_in(posts.column("post_id"), value_set=permalinks.column("post_id"))
-    return posts.append_column("permalink", permalinks.column("permalink").take(index))
+def _with_column(posts: pa.Table, beside: pa.Table) -> pa.Table:
+    """The posts with the column a ``post_id, <column>`` table gives them: ``permalink`` (the
+    evidence's links back to the source), ``account_name`` (the accounts' names)."""
+    name = beside.column_names[1]
+    index = pc.index_in(posts.column("post_id"), value_set=beside.column("post_id"))
+    return posts.append_column(name, beside.column(name).take(index))
 
 
 def _kinds_chosen(options: DetectOptions) -> bool:
@@ -285,6 +289,7 @@ def detect_actions(
     progress: Progress = null_progress,
     engine: Engine | None = None,
     similar: Mapping[str, Similar] | None = None,
+    references: pa.Table | None = None,
     _timer: _Timer | None = None,
 ) -> DetectResult:
     """Find accounts acting in concert from an actions table (:data:`ACTION_SCHEMA`).
@@ -294,7 +299,7 @@ def detect_actions(
     ``paraphrase``, the clusters of those posts' texts, by post row) lets their co-actions be
     checked pair by pair: two posts of one cluster co-act only when their own texts are at least
     ``options.similarity`` (``options.paraphrase_similarity``) alike, since clusters can chain;
-    the evidence gives that similarity.
+    the evidence gives that similarity. ``references``: posts it refers to but does not hold.
 
     The stages (:mod:`inconcert.stages`), in order: the window (``--window auto``), co-actions,
     candidate edges, the null model, the thresholds, groups, evidence and scores.
@@ -342,8 +347,10 @@ def detect_actions(
         with timer.stage("groups"):
             kept, assignments = groups_stage.assign(kept, options)
         with timer.stage("evidence"):
-            evidence = evidence_table(eng, rel.coactions, rel.similarity, kept, posts, options)
-            accounts = accounts_table(eng, rel.actions, assignments, evidence)
+            evidence = evidence_table(
+                eng, rel.coactions, rel.similarity, kept, posts, options, references
+            )
+            accounts = accounts_table(eng, rel.actions, assignments, evidence, posts)
             groups = groups_table(eng, rel.actions, kept, accounts, evidence, similar or {})
             kept, accounts, groups, evidence = groups_stage.rank(kept, accounts, groups, evidence)
         summary["accounts"] = accounts.num_rows

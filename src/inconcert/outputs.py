@@ -306,9 +306,19 @@ def _node_columns(accounts: pa.Table) -> list[str]:
     return [c for c in accounts.column_names if c != "account_id"]
 
 
+def _labels(accounts: pa.Table, ids: pa.Array) -> pa.Array:
+    """Each node's label as escaped XML: the account's name (handle) when known, else its id
+    (``ids``, escaped already)."""
+    if "account_name" not in accounts.column_names:
+        return ids
+    names = _one(accounts.column("account_name"))
+    return pc.if_else(pc.is_valid(names), _xml_strings(names), ids)
+
+
 def _write_graphml(result: DetectResult, path: Path, typed: _Typed | None = None) -> None:
-    """The network as GraphML: accounts as nodes (``name`` and ``label``: the account id) with
-    every accounts.csv column, edges with every edges.csv column; integers typed ``long``,
+    """The network as GraphML: accounts as nodes (``name``: the account id; ``label``: its name
+    when known, else its id) with every accounts.csv column, edges with every edges.csv
+    column; integers typed ``long``,
     fractions ``double``, times ISO 8601 UTC text. Missing values are left out."""
     typed = typed if typed is not None else _typed(result)
     accounts = result.accounts
@@ -331,7 +341,7 @@ def _write_graphml(result: DetectResult, path: Path, typed: _Typed | None = None
         '"><data key="v_name">',
         ids,
         '</data><data key="v_label">',
-        ids,
+        _labels(accounts, ids),
         "</data>",
         node_values,
         "</node>",
@@ -408,8 +418,9 @@ def _spell(start: pa.Array, end: pa.Array) -> pa.Array:
 
 
 def generate_gexf(result: DetectResult, typed: _Typed | None = None) -> Iterable[str]:
-    """The network as GEXF 1.3 (for Gephi), in a few large pieces of text: accounts with their
-    group and community, edges with weight and every count. Each edge spans its first to its
+    """The network as GEXF 1.3 (for Gephi), in a few large pieces of text: accounts (labelled
+    by their name when known, else their id) with their group and community, edges with
+    weight and every count. Each edge spans its first to its
     last co-action and each account those of its edges (``start``/``end``, dynamic mode), so
     Gephi's timeline shows when a pair acted together."""
     typed = typed if typed is not None else _typed(result)
@@ -445,8 +456,8 @@ def generate_gexf(result: DetectResult, typed: _Typed | None = None) -> Iterable
         edge_span = _spell(spans[0], spans[1])
         node_span = _spell(spans[2], spans[3])
     nodes = _join_rows(
-        '      <node id="', ids, '" label="', ids, '"', node_span, "><attvalues>",
-        node_values, "</attvalues></node>",
+        '      <node id="', ids, '" label="', _labels(accounts, ids), '"', node_span,
+        "><attvalues>", node_values, "</attvalues></node>",
     )  # fmt: skip
     yield "    <nodes>"
     if len(nodes):

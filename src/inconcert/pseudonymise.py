@@ -4,10 +4,13 @@ replaced by keyed pseudonyms in every output file.
 A pseudonym is ``HMAC-SHA256(key, namespace NUL value)``, its first 80 bits in hex, after a
 prefix saying what it stands for: ``acct_`` (accounts, also the accounts a ``mention`` names),
 ``post_`` (posts, also the posts a ``repost``/``reply``/``quote`` refers to) and ``text_``
-(texts). The same key gives the same pseudonym in every file and every run, so a team sharing
-one key can match findings; without the key a pseudonym cannot be turned back, nor a guessed
-id checked. The key never enters the outputs; ``manifest.json`` records that pseudonymisation
-was applied, to what, and a key id (an HMAC of a fixed text, to tell keys apart).
+(texts). An account's name or handle (``account_name``, ``object_author_name``) gets the
+pseudonym of the mention of that name (``@acct_...``), so a handle and the mentions of it still
+match, and no handle is left. The same key gives the same pseudonym in every file and every
+run, so a team sharing one key can match findings; without the key a pseudonym cannot be
+turned back, nor a guessed id checked. The key never enters the outputs; ``manifest.json``
+records that pseudonymisation was applied, to what, and a key id (an HMAC of a fixed text, to
+tell keys apart).
 
 Not pseudonymised: URLs, domains, hashtags, image hashes, times and counts; texts unless
 ``texts`` is set (a text may name people). Values are taken as they are: an account id and the
@@ -134,6 +137,12 @@ class Pseudonymiser:
         name = normalize_tag(value) if value.startswith("@") else None
         return "@" + self.account(name) if name else self.account(value)
 
+    def name(self, value: str) -> str:
+        """The pseudonym of an account's name or handle: that of the mention ``@name``
+        (``@acct_...``, as :meth:`author` gives it), so a handle and its mentions match."""
+        tag = normalize_tag(value)
+        return "@" + self.account(tag or value)
+
     def post(self, value: str) -> str:
         """The pseudonym of a post id."""
         return "post_" + self._digest("post", value)
@@ -214,7 +223,8 @@ class Pseudonymiser:
         ``groups.members`` and ``groups.top_objects`` are rebuilt with the pseudonyms (same
         order as before: ties by the original ids); ``groups.top_texts`` too when texts are
         replaced (each text's pseudonym and its co-actions). The evidence's ``object_author``
-        (the author of a referenced post) is an account; its ``object_text`` a text. Links
+        (the author of a referenced post) is an account; its ``object_text`` a text. Accounts'
+        names (``account_name``, ``object_author_name``) are pseudonymised by :meth:`name`. Links
         back to the source (``link_a``, ``link_b``, ``object_link``) are left out: a permalink
         names the account and the post. Warnings quoting an id are rewritten.
         """
@@ -223,6 +233,8 @@ class Pseudonymiser:
             "account_a": self.account,
             "account_b": self.account,
             "object_author": self.author,
+            "account_name": self.name,
+            "object_author_name": self.name,
         }
         if self.posts:
             ids |= {"post_a": self.post, "post_b": self.post}
@@ -240,12 +252,15 @@ class Pseudonymiser:
         groups = result.groups
         original = result.evidence
 
-        def object_name(kind: str, oid: str, text: str | None, author: str | None) -> str:
+        def object_name(
+            kind: str, oid: str, text: str | None, author: str | None, name: str | None
+        ) -> str:
             return object_label(
                 kind,
                 self._object_name(kind, oid),
                 None if self.texts else text,
                 None if author is None else self.author(author),
+                None if name is None else self.name(name),
             )
 
         replaced: dict[str, pa.Array] = {}
@@ -263,7 +278,7 @@ class Pseudonymiser:
                 original,
                 limit=_TOP_TEXTS,
                 kinds=_TEXT_KINDS,
-                label=lambda kind, oid, text, author: self.text(oid),
+                label=lambda kind, oid, text, author, name: self.text(oid),
                 with_kind=False,
             )
             replaced["top_texts"] = pa.array([texts.get(g, "") for g in gids], pa.string())

@@ -18,11 +18,11 @@ from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_obj
 from .engine import Engine
 from .options import DetectOptions
 from .plan import MICROS, quote
-from .schema import TIMESTAMP_TYPE
+from .schema import ACCOUNT_NAME, TIMESTAMP_TYPE
 
 _TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
 
-__all__ = ["TEXT_KINDS", "accounts_table", "evidence_table", "groups_table"]
+__all__ = ["TEXT_KINDS", "account_names", "accounts_table", "evidence_table", "groups_table"]
 
 TOP_OBJECTS = 5
 
@@ -44,6 +44,39 @@ def utc(table: pa.Table) -> pa.Table:
     return table
 
 
+def account_names(posts: pa.Table | None) -> pa.Table | None:
+    """Per account, its name (``account_id``, ``account_name``, by account): the name on its
+    latest post that has one (ties: the smallest name), from the posts' ``account_name``
+    column; None when no post has a name. Arrow and NumPy, so every engine gives the same."""
+    if posts is None or ACCOUNT_NAME not in posts.column_names:
+        return None
+    named = posts.select(["account_id", "timestamp", ACCOUNT_NAME])
+    named = named.filter(pc.is_valid(named.column(ACCOUNT_NAME)))
+    if named.num_rows == 0:
+        return None
+    accounts = pc.dictionary_encode(named.column("account_id").combine_chunks())
+    names = pc.dictionary_encode(named.column(ACCOUNT_NAME).combine_chunks())
+    rank = np.empty(len(names.dictionary), dtype=np.int64)
+    rank[pc.sort_indices(names.dictionary).to_numpy()] = np.arange(len(rank))
+    code = accounts.indices.to_numpy().astype(np.int64)
+    stamp = pc.cast(pc.cast(named.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
+    order = np.lexsort((rank[names.indices.to_numpy()], -stamp.to_numpy().astype(np.int64), code))
+    first = order[np.r_[True, code[order][1:] != code[order][:-1]]]
+    table = pa.table(
+        {
+            "account_id": accounts.dictionary.take(pa.array(code[first])),
+            ACCOUNT_NAME: names.dictionary.take(pa.array(names.indices.to_numpy()[first])),
+        }
+    )
+    return table.take(pc.sort_indices(table.column("account_id")))
+
+
+def _names_of(accounts: pa.Array | pa.ChunkedArray, names: pa.Table) -> pa.Array:
+    """The name of each account of ``accounts`` (null when it has none)."""
+    at = pc.index_in(accounts, value_set=names.column("account_id").combine_chunks())
+    return names.column(ACCOUNT_NAME).combine_chunks().take(at)
+
+
 def evidence_table(
     eng: Engine,
     coactions: str,
@@ -61,7 +94,10 @@ def evidence_table(
     ``object_author``, ``object_link``; :mod:`inconcert._objects`): a text kind's text, and a
     referenced post's author, text and link when the input holds that post. ``references``
     (``post_id``, ``account_id``, ``text``, ``permalink``) may add referenced posts that are
-    not posts of the input (e.g. the originals a platform export embeds)."""
+    not posts of the input (e.g. the originals a platform export embeds), and their
+    ``account_name``. When the posts have an ``account_name`` column or the references name
+    their authors, ``object_author_name`` gives the referenced post's author's name: its
+    account's name (:func:`account_names`), else the name the reference gives."""
     eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
     text_join = ""
     text_cols = ""
@@ -118,16 +154,25 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
 def _described(
     table: pa.Table, posts: pa.Table | None, options: DetectOptions, references: pa.Table | None
 ) -> dict[str, pa.Array]:
-    """The evidence's ``object_text``, ``object_author`` and ``object_link`` (what each
-    object is, :func:`inconcert._objects.describe_objects`), as far as the input tells."""
+    """The evidence's ``object_text``, ``object_author``, ``object_author_name`` and
+    ``object_link`` (what each object is, :func:`inconcert._objects.describe_objects`), as far
+    as the input tells."""
     if posts is None:
         return {}
     kinds = set(options.kinds)
     wanted = []
     if "text" in posts.column_names and kinds & set(TEXT_KINDS + SOURCE_KINDS):
         wanted.append("object_text")
+    names = None
     if kinds & set(SOURCE_KINDS):
         wanted.append("object_author")
+        names = account_names(posts)
+        if names is not None or (
+            references is not None
+            and ACCOUNT_NAME in references.column_names
+            and references.column(ACCOUNT_NAME).null_count < references.num_rows
+        ):
+            wanted.append("object_author_name")
         if "permalink" in posts.column_names or (
             references is not None and "permalink" in references.column_names
         ):
@@ -139,19 +184,39 @@ def _described(
     )
     if references is not None and references.num_rows:
         # posts the input only refers to (an export's embedded originals): after the posts
+        cols = [*known.column_names]
+        cols += ["permalink"] if "object_link" in wanted and "permalink" not in cols else []
+        cols += [ACCOUNT_NAME] if "object_author_name" in wanted else []
         known = pa.concat_tables(
-            [known, references.select(known.column_names)], promote_options="permissive"
+            [known, references.select([c for c in cols if c in references.column_names])],
+            promote_options="permissive",
         )
+    if "object_author_name" in wanted:
+        own = (
+            known.column(ACCOUNT_NAME).combine_chunks()
+            if ACCOUNT_NAME in known.column_names
+            else pa.nulls(known.num_rows, pa.string())
+        )
+        if names is not None:  # the account's name, else the one the reference gives
+            own = pc.coalesce(_names_of(known.column("account_id"), names), own)
+        known = known.drop_columns([c for c in (ACCOUNT_NAME,) if c in known.column_names])
+        known = known.append_column(ACCOUNT_NAME, own)
     return describe_objects(table, known, columns=wanted)
 
 
 def accounts_table(
-    eng: Engine, actions: str, assignments: pa.Table, evidence: pa.Table
+    eng: Engine,
+    actions: str,
+    assignments: pa.Table,
+    evidence: pa.Table,
+    posts: pa.Table | None = None,
 ) -> pa.Table:
-    """One row per account of the network, with its posts and coordinated posts."""
+    """One row per account of the network, with its posts and coordinated posts; with
+    ``posts`` that name accounts (an ``account_name`` column), its ``account_name`` (see
+    :func:`account_names`) after its id."""
     eng.load("ic_assign", assignments)
     eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
-    return eng.fetch(
+    table = eng.fetch(
         f"""
 WITH posts AS (
     SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM {actions} GROUP BY account_id
@@ -170,6 +235,10 @@ LEFT JOIN coord c ON s.account_id = c.account_id
 ORDER BY s.group_id, s.account_id
 """
     )
+    names = account_names(posts)
+    if names is None:
+        return table
+    return table.add_column(1, ACCOUNT_NAME, _names_of(table.column("account_id"), names))
 
 
 def _top_texts(eng: Engine, actions: str, evidence: pa.Table) -> dict[int, str]:
