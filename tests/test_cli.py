@@ -300,3 +300,50 @@ def test_detect_cli_defaults_are_the_library_defaults() -> None:
     params = inspect.signature(cli_detect).parameters
     for name in ("min_weight", "min_occasions", "occasion_gap", "max_q", "min_participation"):
         assert params[name].default == getattr(defaults, name), name
+
+
+def _page_data(html: str) -> dict:  # type: ignore[type-arg]
+    start = html.index('<script type="application/json"')
+    start = html.index(">", start) + 1
+    return json.loads(html[start : html.index("</script>", start)])  # type: ignore[no-any-return]
+
+
+def test_platform_export_names_accounts_and_describes_outside_originals(tmp_path: Path) -> None:
+    """Twitter API v2 pages whose retweeted originals are outside the collection (only in
+    ``includes``), no --map: accounts labelled by their handles in accounts.csv, the network
+    files and the report; each co-retweet names the original's author and text in
+    evidence.parquet, groups.csv and the report; the same input gives the same bytes."""
+    from tests import platform_samples as ps
+
+    src = ps.write_twitter_v2(ps.outside(ps.world()), tmp_path / "in")
+    outs = [tmp_path / "r1", tmp_path / "r2"]
+    for out in outs:
+        _run("detect", src, "--out", out, "-q", "--kinds", "repost", "--max-q", "1")
+    out = outs[0]
+    handles = {ps._uid(a): a for a in ps.PLANTED}
+    assert {r["account_id"]: r["account_name"] for r in _csv(out / "accounts.csv")} == handles
+    graphml = (out / "network.graphml").read_text(encoding="utf-8")
+    gexf = (out / "network.gexf").read_text(encoding="utf-8")
+    for ident, handle in handles.items():
+        assert f'<data key="v_name">{ident}</data><data key="v_label">{handle}</data>' in graphml
+        assert f'<node id="{ident}" label="{handle}"' in gexf
+    evidence = pq.read_table(out / "evidence.parquet").to_pylist()
+    assert evidence and all(r["kind"] == "repost" for r in evidence)
+    for row in evidence:
+        assert row["object_author"] == ps._uid("newsdesk")
+        assert row["object_author_name"] == "newsdesk"
+        assert row["object_text"].startswith("Breaking: the council votes on plan")
+        assert row["object_link"] == f"https://twitter.com/newsdesk/status/{row['object_id']}"
+    (group,) = _csv(out / "groups.csv")
+    assert group["top_objects"].startswith("repost:")
+    assert ' by newsdesk: "Breaking: the council votes on plan' in group["top_objects"]
+    page = _page_data((out / "report.html").read_text(encoding="utf-8"))
+    accounts = page["accounts"]
+    assert dict(zip(accounts["id"], accounts["data"]["account_name"], strict=True)) == handles
+    strings = page["strings"]
+    tops = page["details"]["0"]["top_objects"]
+    assert {t[4] for t in tops} == {"newsdesk"}  # the author as the page shows it
+    assert all(strings[t[3]].startswith("Breaking: the council") for t in tops)
+    assert "object_author_name" in {c["name"] for c in page["evidence"]["columns"]}
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (outs[1] / name).read_bytes(), name

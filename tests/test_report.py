@@ -545,3 +545,23 @@ def test_results_without_object_texts_show_the_posts_text(tmp_path: Path) -> Non
     strings = data["strings"]
     tops = data["details"]["0"]["top_objects"]
     assert {strings[t[3]] for t in tops} == {"shared text 0", "shared text 1", "shared text 2"}
+
+
+@pytest.mark.parametrize("raw_csv", [False, True])
+def test_account_names_as_the_platform_writes_them(tmp_path: Path, raw_csv: bool) -> None:
+    """YouTube handles start with "@": accounts.csv quotes them against spreadsheet formulas
+    (unless --raw-csv), and the report shows them as they are."""
+    import inconcert as ic
+    from tests import platform_samples as ps
+
+    src = ps.write_youtube(ps.world(), tmp_path / "in")
+    options = DetectOptions(max_q=1.0, kinds=("repost", "url", "reply"))
+    result = ic.detect([str(src)], options=options)
+    out = tmp_path / "r"
+    write_result(result, out, report=True, figures=(), raw_csv=raw_csv)
+    with open(out / "accounts.csv", newline="", encoding="utf-8") as fh:
+        written = {r["account_name"] for r in csv.DictReader(fh)}
+    handles = {f"@{a}" for a in ps.PLANTED}
+    assert written == ({f"'{h}" for h in handles} if not raw_csv else handles)
+    page = _embedded((out / "report.html").read_text(encoding="utf-8"))
+    assert set(page["accounts"]["data"]["account_name"]) == handles

@@ -611,3 +611,37 @@ def test_long_texts_are_cut_and_expand(browser: Any, tmp_path: Path) -> None:
     cell.locator("button.more").click()
     assert "END" in cell.text_content()
     guard.check(page)
+
+
+def test_handles_label_accounts_and_outside_originals_name_their_author(
+    browser: Any, tmp_path: Path
+) -> None:
+    """A platform export that names accounts: members, edges and the evidence show handles
+    (the id beside the handle where both are shown), an account is found by its handle, and
+    a retweet of an original outside the collection says who wrote it and what it said."""
+    from tests import platform_samples as ps
+
+    src = ps.write_twitter_v2(ps.outside(ps.world()), tmp_path / "in")
+    out = tmp_path / "result"
+    _run("detect", src, "--out", out, "--quiet", "--max-q", "1", "--kinds", "repost")
+    page, guard = _open(browser, out / "report.html")
+    page.locator("#groups-table tbody tr").first.click()
+    chips = page.locator("#group-detail .chips .chip").all_text_contents()
+    assert sorted(chips) == ps.PLANTED
+    tops = page.locator("#group-detail ol.objects li").all_text_contents()
+    assert tops and all("reposted newsdesk: “Breaking: the council" in t for t in tops), tops
+    page.locator("#group-detail table.lt tbody tr").first.click()
+    head = page.locator("#ev-account-a").text_content()
+    handle = head.split(" (")[0]
+    assert handle in ps.PLANTED and head == f"{handle} ({ps._uid(handle)})"
+    cells = page.locator("#evidence-body td.ev-object").all_text_contents()
+    assert cells and all(c.startswith("reposted newsdesk: “Breaking: the council") for c in cells)
+    _, text = _download(page)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {(r["object_author"], r["object_author_name"]) for r in rows} == {
+        (ps._uid("newsdesk"), "newsdesk")
+    }
+    page.fill("#account-search", "p3")
+    page.keyboard.press("Enter")
+    assert page.locator("#net-selection .panel-title").text_content() == f"p3 ({ps._uid('p3')})"
+    guard.check(page)

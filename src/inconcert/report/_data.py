@@ -36,6 +36,7 @@ REQUIRED_FILES = ("groups.csv", "accounts.csv", "edges.csv", "evidence.parquet")
 #: Columns always read as text, whatever they look like (ids like "007" must stay "007").
 TEXT_COLUMNS = (
     "account_id",
+    "account_name",
     "account_a",
     "account_b",
     "members",
@@ -58,6 +59,7 @@ EVIDENCE_KNOWN = (
     "object_id",
     "object_text",
     "object_author",
+    "object_author_name",
     "object_link",
     "post_a",
     "post_b",
@@ -260,6 +262,8 @@ def read_result(
             accounts = table
         else:
             edges = table
+    if "account_name" in accounts.column_names:
+        accounts = _names_as_written(accounts, manifest)
     return ResultFolder(
         path=path,
         manifest=manifest,
@@ -270,6 +274,19 @@ def read_result(
         csv_neutralised=neutralised,
         notes=notes,
     )
+
+
+def _names_as_written(accounts: pa.Table, manifest: dict[str, Any]) -> pa.Table:
+    """accounts.csv's ``account_name`` as detect had it: an empty cell is no name, and the
+    spreadsheet quote of a name that starts like a formula (a YouTube ``@handle``) is undone
+    when the manifest says the CSV files were written with it (not ``--raw-csv``)."""
+    i = accounts.column_names.index("account_name")
+    names = accounts.column(i).combine_chunks().cast(pa.string())
+    names = pc.if_else(pc.equal(names, ""), pa.scalar(None, pa.string()), names)
+    parameters = manifest.get("parameters")
+    if isinstance(parameters, dict) and parameters.get("raw_csv") is False:
+        names = pc.replace_substring_regex(names, "^'([=+\\-@\t\r])", "\\1")
+    return accounts.set_column(i, "account_name", names)
 
 
 # -- values for JSON ------------------------------------------------------------------------
@@ -827,7 +844,8 @@ def _evidence_block(
             data[name] = _int_json(strings.add_array(evidence.column(name), rows))
             cols.append({"name": name, "type": "strref"})
     take = pa.array(rows, pa.int64())
-    for name in ("object_author", "object_link", "post_a", "post_b", "link_a", "link_b"):
+    shown = ("object_author", "object_author_name", "object_link", "post_a", "post_b")
+    for name in (*shown, "link_a", "link_b"):
         if name in names:
             col = _one(evidence.column(name)).take(take).cast(pa.string())
             data[name] = json_array(col, "str", lim.max_text_chars)
@@ -849,11 +867,12 @@ def _object_parts(
     table: pa.Table, rows: list[int], strings: _Strings, lim: Limits
 ) -> dict[int, list[Any]]:
     """Per row of ``table``: [object text (index into ``strings``, -1 if none), author, link]
-    (the evidence's ``object_text``, ``object_author``, ``object_link``)."""
+    (the evidence's ``object_text``, ``object_author_name`` else ``object_author``,
+    ``object_link``)."""
     if not rows:
         return {}
     unique = sorted(set(rows))
-    picked = table.take(pa.array(unique))
+    picked = _author_shown(table.take(pa.array(unique)))
     cols = []
     for name in ("object_text", "object_author", "object_link"):
         if name in picked.column_names:
@@ -883,6 +902,19 @@ def _object_parts(
     return out
 
 
+def _author_shown(table: pa.Table) -> pa.Table:
+    """The table with ``object_author`` as the page shows it: the author's name when known
+    (``object_author_name``), else the evidence's ``object_author``."""
+    if "object_author_name" not in table.column_names:
+        return table
+    name = table.column("object_author_name")
+    if "object_author" in table.column_names:
+        i = table.column_names.index("object_author")
+        shown = pc.coalesce(name, table.column(i).cast(pa.string()))
+        return table.set_column(i, "object_author", shown)
+    return table.append_column("object_author", name)
+
+
 def _add_objects_and_examples(
     details: dict[str, Any],
     evidence: pa.Table,
@@ -902,6 +934,7 @@ def _add_objects_and_examples(
     if not len(sel):
         return
     needed = ["kind", "object_id", "text_a", "object_text", "object_author", "object_link"]
+    needed.append("object_author_name")
     sub = evidence.select([c for c in needed if c in evidence.column_names]).take(pa.array(sel))
     sub = sub.append_column("__rank", pa.array(ev_rank[sel]))
     sub = sub.append_column("__row", pa.array(np.arange(len(sel), dtype=np.int64)))
@@ -967,7 +1000,7 @@ def _add_objects_and_examples(
     flat = sorted({i for rows in wanted.values() for i in rows})
     if not flat:
         return
-    picked = evidence.take(pa.array(sel[flat])).to_pylist()
+    picked = _author_shown(evidence.take(pa.array(sel[flat]))).to_pylist()
     by_row = dict(zip(flat, picked, strict=True))
     for r, rows in wanted.items():
         examples = []

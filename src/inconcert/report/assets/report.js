@@ -192,6 +192,14 @@
 
   var accountIndex = new Map();
   A.id.forEach(function (id, i) { accountIndex.set(id, i); });
+  // an account as the page names it: its name (handle) when the input gave one, else its id
+  var NAMES = (A.data && A.data.account_name) || null;
+  function accLabel(i) {
+    var n = NAMES ? NAMES[i] : null;
+    return n === null || n === undefined || n === "" ? String(A.id[i]) : String(n);
+  }
+  function accTitle(i) { var l = accLabel(i); return l === String(A.id[i]) ? l : l + " (" + A.id[i] + ")"; }
+  function accLabelOf(id) { return accountIndex.has(id) ? accLabel(accountIndex.get(id)) : id; }
   var nodeOf = new Map();
   N.account.forEach(function (acc, k) { nodeOf.set(acc, k); });
   var accountsOfRank = null;
@@ -543,7 +551,7 @@
     N.account.forEach(function (acc, k) {
       var st = strength ? (strength[acc] || 0) : 1;
       graph.addNode(String(acc), {
-        x: N.x[k], y: N.y[k], label: A.id[acc],
+        x: N.x[k], y: N.y[k], label: accLabel(acc),
         size: (2.5 + 8 * Math.sqrt(st / maxS)) * scale,
         color: nodeColour(acc),
       });
@@ -650,8 +658,8 @@
   var sideSel = h("div", { id: "net-selection" });
   function buildSide() {
     var side = byId("net-side");
-    var input = h("input", { type: "search", placeholder: "account id", id: "account-search" });
-    input.setAttribute("aria-label", "Search an account id");
+    var input = h("input", { type: "search", placeholder: NAMES ? "account id or name" : "account id", id: "account-search" });
+    input.setAttribute("aria-label", NAMES ? "Search an account id or name" : "Search an account id");
     var matches = h("div", { class: "matches", id: "account-matches" });
     function search() {
       clear(matches);
@@ -661,11 +669,11 @@
       var ql = q.trim().toLowerCase();
       var found = [];
       for (var i = 0; i < nAccounts && found.length < 20; i++) {
-        if (String(A.id[i]).toLowerCase().indexOf(ql) >= 0) found.push(i);
+        if (String(A.id[i]).toLowerCase().indexOf(ql) >= 0 || (NAMES && accLabel(i).toLowerCase().indexOf(ql) >= 0)) found.push(i);
       }
       if (!found.length) { matches.appendChild(h("span", { class: "muted small", text: "No account matches." })); return; }
       if (found.length === 1) { selectAccount(found[0], { focus: true }); return; }
-      found.forEach(function (i) { matches.appendChild(h("button", { class: "chip", text: A.id[i], title: A.id[i], onclick: function () { selectAccount(i, { focus: true }); } })); });
+      found.forEach(function (i) { matches.appendChild(h("button", { class: "chip", text: accLabel(i), title: accTitle(i), onclick: function () { selectAccount(i, { focus: true }); } })); });
     }
     input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") search(); });
     var findBtn = h("button", { text: "Find", onclick: search });
@@ -703,8 +711,8 @@
   function edgeListTable(js, noun) {
     var wt = ecol("weight");
     var cols = [
-      { label: "account A", cls: "mono clip", value: function (j) { return A.id[E.a[j]]; }, cell: function (j) { return h("span", { class: "v", text: A.id[E.a[j]] }); } },
-      { label: "account B", cls: "mono clip", value: function (j) { return A.id[E.b[j]]; }, cell: function (j) { return h("span", { class: "v", text: A.id[E.b[j]] }); } },
+      { label: "account A", cls: "mono clip", value: function (j) { return accLabel(E.a[j]); }, cell: function (j) { return h("span", { class: "v", text: accLabel(E.a[j]), title: accTitle(E.a[j]) }); } },
+      { label: "account B", cls: "mono clip", value: function (j) { return accLabel(E.b[j]); }, cell: function (j) { return h("span", { class: "v", text: accLabel(E.b[j]), title: accTitle(E.b[j]) }); } },
     ];
     [["weight", "weight"], ["coactions", "co-actions"], ["objects", "objects"], ["mean_dt_s", "mean Δt (s)"], ["avg_time_delta", "avg Δt (s)"], ["n_content_id", "posts A"], ["n_content_id_y", "posts B"], ["days", "days"], ["first_time", "first (UTC)"]].forEach(function (c) {
       var col = ecol(c[0]);
@@ -715,7 +723,7 @@
     cols.push({ label: "shown", num: true, title: "co-actions embedded in this report", value: function (j) { return E.ev_shown[j]; }, cell: function (j) { return INT.format(E.ev_shown[j] || 0); } });
     return LazyTable({ rows: js, columns: cols, pageSize: 25, noun: noun || "edge",
       sort: wt ? [2, -1] : null, onClick: function (j) { selectEdge(j, { scroll: true }); },
-      filter: function (j, q) { return String(A.id[E.a[j]]).toLowerCase().indexOf(q) >= 0 || String(A.id[E.b[j]]).toLowerCase().indexOf(q) >= 0; },
+      filter: function (j, q) { return [E.a[j], E.b[j]].some(function (x) { return String(A.id[x]).toLowerCase().indexOf(q) >= 0 || accLabel(x).toLowerCase().indexOf(q) >= 0; }); },
       filterPlaceholder: "filter by account" });
   }
   function renderSide() {
@@ -737,14 +745,14 @@
       js.slice(0, 30).forEach(function (jj) {
         var other = E.a[jj] === acc ? E.b[jj] : E.a[jj];
         list.appendChild(h("button", { class: "link small", onclick: function () { selectEdge(jj, { scroll: false }); } },
-          h("span", { class: "v mono", text: A.id[other] }), " · weight " + fmtNum(E.weight[jj])));
+          h("span", { class: "v mono", text: accLabel(other), title: accTitle(other) }), " · weight " + fmtNum(E.weight[jj])));
       });
       var pairs = [["group", groupLabel(A.rank[acc])]];
       A.columns.forEach(function (c) {
         if (c.name === "group_id") return;
         pairs.push([label(c.name), fmt(A.data[c.name][acc], c.type)]);
       });
-      add(sideSel, [h("div", { class: "panel-title" }, h("span", { class: "v mono", text: A.id[acc] })),
+      add(sideSel, [h("div", { class: "panel-title" }, h("span", { class: "v mono", text: accTitle(acc) })),
         drawnNote, facts(pairs),
         h("button", { text: "Open " + groupLabel(A.rank[acc]), onclick: function () { selectGroup(A.rank[acc], { scroll: true }); } }),
         js.length ? h("h3", { text: "Strongest edges" }) : null, list]);
@@ -759,7 +767,7 @@
     sideSel.appendChild(h("p", { class: "muted small", text: "Click an account or an edge in the network, or a group below." }));
   }
   function accChip(acc) {
-    return h("button", { class: "chip", text: A.id[acc], title: A.id[acc], onclick: function () { selectAccount(acc, { focus: true }); } });
+    return h("button", { class: "chip", text: accLabel(acc), title: accTitle(acc), onclick: function () { selectAccount(acc, { focus: true }); } });
   }
 
   // -- groups ---------------------------------------------------------------------------------
@@ -795,7 +803,7 @@
     var memberText = new Map();
     function membersLower(r) {
       if (members) return String(members[r] || "").toLowerCase();
-      if (!memberText.has(r)) memberText.set(r, membersOf(r).map(function (acc) { return String(A.id[acc]); }).join("\n").toLowerCase());
+      if (!memberText.has(r)) memberText.set(r, membersOf(r).map(function (acc) { return String(A.id[acc]) + "\n" + accLabel(acc); }).join("\n").toLowerCase());
       return memberText.get(r);
     }
     var kinds = gcol("kinds");
@@ -868,7 +876,7 @@
         var card = h("div", { class: "example" },
           h("div", {}, h("span", { class: "kindtag", text: ex.kind || "" }), objectView(ex.kind, str(ex.object), str(ex.object_text !== undefined ? ex.object_text : TEXT_KIND.has(ex.kind) ? ex.text_a : -1), ex.object_author, ex.object_link),
             ex.dt_s !== undefined ? h("span", { class: "count" }, " Δt ", h("span", { class: "dt", text: fmtNum(ex.dt_s) + " s" })) : null),
-          h("div", { class: "pair" }, postBox(ex.account_a, ex.post_a, ex.time_a, str(ex.text_a)), postBox(ex.account_b, ex.post_b, ex.time_b, str(ex.text_b))));
+          h("div", { class: "pair" }, postBox(accLabelOf(ex.account_a), ex.post_a, ex.time_a, str(ex.text_a)), postBox(accLabelOf(ex.account_b), ex.post_b, ex.time_b, str(ex.text_b))));
         left.appendChild(card);
       });
     } else {
@@ -946,7 +954,7 @@
       cols.push([c.name, value]);
     });
     var order = ["group_id", "account_a", "account_b", "kind", "object_id", "object_text", "object_author",
-      "object_link", "post_a", "time_a", "text_a", "link_a", "post_b", "time_b", "text_b", "link_b", "dt_s"];
+      "object_author_name", "object_link", "post_a", "time_a", "text_a", "link_a", "post_b", "time_b", "text_b", "link_b", "dt_s"];
     cols.sort(function (x, y) {
       var a = order.indexOf(x[0]), b = order.indexOf(y[0]);
       return (a < 0 ? order.length : a) - (b < 0 ? order.length : b);
@@ -1010,8 +1018,8 @@
       return;
     }
     var a = E.a[j], b = E.b[j];
-    add(box, h("div", { class: "edge-head" }, h("span", { class: "sw" }), h("span", { class: "acc", id: "ev-account-a", text: A.id[a] }), h("span", { text: "—" }),
-      h("span", { class: "acc", id: "ev-account-b", text: A.id[b] }),
+    add(box, h("div", { class: "edge-head" }, h("span", { class: "sw" }), h("span", { class: "acc", id: "ev-account-a", text: accTitle(a) }), h("span", { text: "—" }),
+      h("span", { class: "acc", id: "ev-account-b", text: accTitle(b) }),
       h("button", { class: "link", text: groupLabel(E.rank[j]), onclick: function () { selectGroup(E.rank[j], { scroll: true }); } })));
     box.firstChild.firstChild.style.background = groupColour(E.rank[j]);
     var pairs = [];
@@ -1025,12 +1033,13 @@
     var kind = vcol("kind"), obj = vcol("object_id"), pa_ = vcol("post_a"), pb = vcol("post_b"),
       ta = vcol("time_a"), tb = vcol("time_b"), dt = vcol("dt_s"), xa = vcol("text_a"), xb = vcol("text_b"),
       la = vcol("link_a"), lb = vcol("link_b"), otext = vcol("object_text"), oauthor = vcol("object_author"),
-      olink = vcol("object_link");
+      oname = vcol("object_author_name"), olink = vcol("object_link");
     function objectAt(i) {
       var k = str(kind[i]);
       // results written before object_text: a text kind's text is the post's
       var text = otext ? str(otext[i]) : TEXT_KIND.has(k) && xa ? str(xa[i]) : null;
-      return objectView(k, str(obj[i]), text, oauthor ? oauthor[i] : null, olink ? olink[i] : null);
+      var author = oname && oname[i] !== null && oname[i] !== undefined ? oname[i] : oauthor ? oauthor[i] : null;
+      return objectView(k, str(obj[i]), text, author, olink ? olink[i] : null);
     }
     var cols = [
       { label: "#", num: true, value: function (i) { return i; }, cell: function (i) { return INT.format(i - off + 1); } },
