@@ -278,18 +278,25 @@ WHERE acc_a IN (SELECT acc FROM {participants})
 def pair_coactions_sql(coactions: str, actions: str, pairs: str) -> str:
     """The co-actions by name (``kind, object_id, account_a, post_a, t_a, account_b, post_b,
     t_b, dt``) of the pairs in ``pairs`` (codes; :func:`candidate_pairs_sql`, one row a pair):
-    names, objects and times come back from ``actions`` by action id."""
+    names, objects and times come back from ``actions`` by action id. The codes stay beside
+    them (``acc_a, acc_b, obj, pst_a, pst_b``): the edges' counts and the null model's joins
+    run on these integers."""
     return f"""
 SELECT
     c.kind AS kind, x.object_id AS object_id,
     x.account_id AS account_a, x.post_id AS post_a, x.t AS t_a,
     y.account_id AS account_b, y.post_id AS post_b, y.t AS t_b,
-    ABS(x.t - y.t) AS dt
+    ABS(x.t - y.t) AS dt,
+    c.acc_a AS acc_a, c.acc_b AS acc_b, x.obj AS obj, c.pst_a AS pst_a, c.pst_b AS pst_b
 FROM {coactions} c
 JOIN {pairs} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
 JOIN {actions} x ON x.action_id = c.action_a
 JOIN {actions} y ON y.action_id = c.action_b
 """
+
+
+#: Two codes below 2**31 in one BIGINT: ``first * _PAIR_KEY + second``.
+_PAIR_KEY = 4294967296
 
 
 def edges_sql(
@@ -299,7 +306,8 @@ def edges_sql(
     speeds: Mapping[str, int] | None = None,
     occasion_gap: int = 3_600 * MICROS,
 ) -> str:
-    """One row per account pair: counts per kind, weight, posts per side, times.
+    """One row per account pair of ``coactions`` (:func:`pair_coactions_sql`: names and codes;
+    counts run on the codes): counts per kind, weight, posts per side, times.
 
     ``events`` is the number of distinct post pairs (one post of each account acting on at least
     one same object within the window: a co-posting *event*; a post carrying the same link and
@@ -322,9 +330,7 @@ def edges_sql(
         per_kind.append(
             f"CAST(SUM(CASE WHEN kind = {k} THEN 1 ELSE 0 END) AS BIGINT) AS {kind}_coactions"
         )
-        per_kind.append(
-            f"COUNT(DISTINCT CASE WHEN kind = {k} THEN object_id END) AS {kind}_objects"
-        )
+        per_kind.append(f"COUNT(DISTINCT CASE WHEN kind = {k} THEN obj END) AS {kind}_objects")
     for label, us in (speeds or {}).items():
         per_kind.append(
             f"CAST(SUM(CASE WHEN dt <= {int(us)} THEN 1 ELSE 0 END) AS BIGINT) AS coactions_{label}"
@@ -335,18 +341,18 @@ def edges_sql(
 WITH c0 AS (
     SELECT *, CASE WHEN t_a < t_b THEN t_a ELSE t_b END AS t0 FROM {coactions}
 ), c AS (
-    SELECT *, CASE WHEN t0 - LAG(t0) OVER (PARTITION BY account_a, account_b ORDER BY t0)
+    SELECT *, CASE WHEN t0 - LAG(t0) OVER (PARTITION BY acc_a, acc_b ORDER BY t0)
                         <= {int(occasion_gap)} THEN 0 ELSE 1 END AS new_occasion
     FROM c0
 )
 SELECT
-    account_a, account_b,
-    COUNT(DISTINCT post_a || chr(31) || post_b) AS events,
+    MIN(account_a) AS account_a, MIN(account_b) AS account_b,
+    COUNT(DISTINCT pst_a * {_PAIR_KEY} + pst_b) AS events,
     COUNT(*) AS coactions,
-    COUNT(DISTINCT kind || chr(31) || object_id) AS objects,
+    COUNT(DISTINCT obj) AS objects,
     {per_kind_sql},
-    COUNT(DISTINCT post_a) AS posts_a,
-    COUNT(DISTINCT post_b) AS posts_b,
+    COUNT(DISTINCT pst_a) AS posts_a,
+    COUNT(DISTINCT pst_b) AS posts_b,
     AVG(dt) AS mean_dt,
     MIN(dt) AS min_dt,
     MAX(dt) AS max_dt,
@@ -355,7 +361,7 @@ SELECT
     COUNT(DISTINCT {day}) AS days,
     CAST(SUM(new_occasion) AS BIGINT) AS occasions
 FROM c
-GROUP BY account_a, account_b
+GROUP BY acc_a, acc_b
 """
 
 
@@ -401,11 +407,13 @@ SOURCE_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.source)
 _SOURCE_KINDS_SQL = ", ".join(quote(k) for k in SOURCE_KINDS)
 
 
-def edge_ids_sql(edges: str) -> str:
-    """Each edge's row number ``e`` in ``(account_a, account_b)`` order, from 0."""
+def edge_ids_sql(coactions: str) -> str:
+    """Each candidate edge's row number ``e`` in ``(account_a, account_b)`` order, from 0, with
+    its accounts' codes ``acc_a, acc_b``. The candidate edges are the account pairs of the
+    co-actions (:func:`edges_sql` groups them), and codes order as names do."""
     return f"""
-SELECT account_a, account_b, ROW_NUMBER() OVER (ORDER BY account_a, account_b) - 1 AS e
-FROM {edges}
+SELECT acc_a, acc_b, ROW_NUMBER() OVER (ORDER BY acc_a, acc_b) - 1 AS e
+FROM (SELECT DISTINCT acc_a, acc_b FROM {coactions}) p
 """
 
 
@@ -422,29 +430,32 @@ ORDER BY a.account_id, a.kind
 
 
 def sources_sql(actions: str, posts: str) -> str:
-    """``(kind, object_id, source, t_ref)``: the author of each reposted, quoted or replied-to
-    post that is itself in the input, and that post's time (``posts`` needs ``post_id,
-    account_id, t``)."""
+    """``(obj, kind, source, t_ref)``: the author of each reposted, quoted or replied-to post
+    (object code ``obj``) that is itself in the input, and that post's time (``posts`` needs
+    ``post_id, account_id, t``)."""
     return f"""
-SELECT o.kind, o.object_id, MIN(p.account_id) AS source, MIN(p.t) AS t_ref
-FROM (SELECT DISTINCT kind, object_id FROM {actions} WHERE kind IN ({_SOURCE_KINDS_SQL})) o
+SELECT o.obj, MIN(o.kind) AS kind, MIN(p.account_id) AS source, MIN(p.t) AS t_ref
+FROM (
+    SELECT DISTINCT obj, kind, object_id FROM {actions} WHERE kind IN ({_SOURCE_KINDS_SQL})
+) o
 JOIN {posts} p ON p.post_id = o.object_id
-GROUP BY o.kind, o.object_id
+GROUP BY o.obj
 """
 
 
 def source_objects_sql(actions: str, sources: str) -> str:
-    """Per account and object with a source, one row: integer numbers for the (kind, source)
-    (``src``) and the (account, kind, source) (``g``, from 0 in sort order)."""
+    """Per account (code ``acc``) and object (code ``obj``) with a source, one row: integer
+    numbers for the (kind, source) (``src``) and the (account, kind, source) (``g``, from 0
+    in sort order)."""
     return f"""
 WITH per_object AS (
-    SELECT DISTINCT a.account_id, a.kind, s.source, a.object_id
+    SELECT DISTINCT a.acc, a.kind, s.source, a.obj
     FROM {actions} a
-    JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
+    JOIN {sources} s ON s.obj = a.obj
 )
 SELECT *,
        DENSE_RANK() OVER (ORDER BY kind, source) AS src,
-       DENSE_RANK() OVER (ORDER BY account_id, kind, source) - 1 AS g
+       DENSE_RANK() OVER (ORDER BY acc, kind, source) - 1 AS g
 FROM per_object
 """
 
@@ -457,21 +468,21 @@ def latency_bins_sql(actions: str, sources: str, bins: int) -> str:
     lat = "CAST(GREATEST(a.t - s.t_ref, 0) AS DOUBLE)"
     w = "CAST(GREATEST(a.w, 1) AS DOUBLE)"
     return f"""
-SELECT a.account_id, a.kind, a.object_id,
+SELECT a.acc, a.kind, a.obj,
        CASE WHEN a.t - s.t_ref <= a.w THEN 0
             ELSE LEAST({int(bins) - 1},
                        1 + CAST(FLOOR(LOG2({lat} / {w}) - 1e-12) AS BIGINT)) END AS bin
 FROM {actions} a
-JOIN {sources} s ON s.kind = a.kind AND s.object_id = a.object_id
+JOIN {sources} s ON s.obj = a.obj
 """
 
 
 def latency_histogram_sql(latencies: str) -> str:
-    """Each account's actions per (kind, latency bin)."""
+    """Each account's (code ``acc``) actions per (kind, latency bin)."""
     return f"""
-SELECT account_id, kind, bin, COUNT(*) AS n FROM {latencies}
-GROUP BY account_id, kind, bin
-ORDER BY account_id, kind, bin
+SELECT acc, kind, bin, COUNT(*) AS n FROM {latencies}
+GROUP BY acc, kind, bin
+ORDER BY acc, kind, bin
 """
 
 
@@ -495,49 +506,48 @@ def habit_terms_sql(
     hb = dialect.div("a.t", f"GREATEST({int(bin_floor_us)}, 4 * a.w)")
     return f"""
 WITH co_objs AS (
-    SELECT DISTINCT kind, object_id FROM {coactions}
+    SELECT DISTINCT obj FROM {coactions}
 ), objs AS (
-    SELECT DISTINCT a.kind, a.object_id
-    FROM {actions} a JOIN co_objs o ON o.kind = a.kind AND o.object_id = a.object_id
-    GROUP BY a.account_id, a.kind, a.object_id HAVING COUNT(*) >= 2
+    SELECT DISTINCT a.obj
+    FROM {actions} a JOIN co_objs o ON o.obj = a.obj
+    GROUP BY a.acc, a.obj HAVING COUNT(*) >= 2
 ), oh AS (
-    SELECT a.kind, a.object_id, {hb} AS hb, COUNT(*) AS n
-    FROM {actions} a JOIN objs o ON o.kind = a.kind AND o.object_id = a.object_id
-    GROUP BY a.kind, a.object_id, {hb}
+    SELECT a.obj, {hb} AS hb, COUNT(*) AS n
+    FROM {actions} a JOIN objs o ON o.obj = a.obj
+    GROUP BY a.obj, {hb}
 ), ot AS (
-    SELECT kind, object_id, SUM(n) AS n FROM oh GROUP BY kind, object_id
+    SELECT obj, SUM(n) AS n FROM oh GROUP BY obj
 ), accts AS (
-    SELECT account_a AS account_id FROM {edge_ids}
+    SELECT acc_a AS acc FROM {edge_ids}
     UNION
-    SELECT account_b AS account_id FROM {edge_ids}
+    SELECT acc_b AS acc FROM {edge_ids}
 ), h AS (
-    SELECT a.account_id, a.kind, a.object_id, {hb} AS hb, COUNT(*) AS n
+    SELECT a.acc, a.obj, {hb} AS hb, COUNT(*) AS n
     FROM {actions} a
-    JOIN objs o ON o.kind = a.kind AND o.object_id = a.object_id
-    JOIN accts c ON c.account_id = a.account_id
-    GROUP BY a.account_id, a.kind, a.object_id, {hb}
+    JOIN objs o ON o.obj = a.obj
+    JOIN accts c ON c.acc = a.acc
+    GROUP BY a.acc, a.obj, {hb}
 ), ao AS (
-    SELECT h.account_id, h.kind, h.object_id, SUM(h.n) AS n,
-           SUM(h.n * (oh.n - h.n)) AS s
-    FROM h JOIN oh ON oh.kind = h.kind AND oh.object_id = h.object_id AND oh.hb = h.hb
-    GROUP BY h.account_id, h.kind, h.object_id
+    SELECT h.acc, h.obj, SUM(h.n) AS n, SUM(h.n * (oh.n - h.n)) AS s
+    FROM h JOIN oh ON oh.obj = h.obj AND oh.hb = h.hb
+    GROUP BY h.acc, h.obj
 ), k AS (
-    SELECT account_a, account_b, kind, object_id,
-           COUNT(DISTINCT post_a) AS ka, COUNT(DISTINCT post_b) AS kb
-    FROM {coactions} GROUP BY account_a, account_b, kind, object_id
+    SELECT acc_a, acc_b, obj, MIN(kind) AS kind, MIN(object_id) AS object_id,
+           COUNT(DISTINCT pst_a) AS ka, COUNT(DISTINCT pst_b) AS kb
+    FROM {coactions} GROUP BY acc_a, acc_b, obj
 ), sides AS (
-    SELECT e, account_a, account_b, 0 AS side, account_a AS x, account_b AS y FROM {edge_ids}
+    SELECT e, acc_a, acc_b, 0 AS side, acc_a AS x, acc_b AS y FROM {edge_ids}
     UNION ALL
-    SELECT e, account_a, account_b, 1 AS side, account_b AS x, account_a AS y FROM {edge_ids}
+    SELECT e, acc_a, acc_b, 1 AS side, acc_b AS x, acc_a AS y FROM {edge_ids}
 )
 SELECT s.e, s.side, k.kind, k.object_id,
        CAST(ax.s * (ay.n - CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END) AS BIGINT) AS num,
        ot.n - ax.n AS den
 FROM sides s
-JOIN k ON k.account_a = s.account_a AND k.account_b = s.account_b
-JOIN ao ax ON ax.account_id = s.x AND ax.kind = k.kind AND ax.object_id = k.object_id
-JOIN ao ay ON ay.account_id = s.y AND ay.kind = k.kind AND ay.object_id = k.object_id
-JOIN ot ON ot.kind = k.kind AND ot.object_id = k.object_id
+JOIN k ON k.acc_a = s.acc_a AND k.acc_b = s.acc_b
+JOIN ao ax ON ax.acc = s.x AND ax.obj = k.obj
+JOIN ao ay ON ay.acc = s.y AND ay.obj = k.obj
+JOIN ot ON ot.obj = k.obj
 WHERE ot.n > ax.n AND ay.n > CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END AND ax.s > 0
 ORDER BY s.e, s.side, k.kind, k.object_id
 """
@@ -549,19 +559,18 @@ def pair_latency_sql(latencies: str, edge_ids: str, coactions: str) -> str:
     of each account's timing habit when it tests this pair."""
     return f"""
 WITH co AS (
-    SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
+    SELECT DISTINCT acc_a, acc_b, kind, obj FROM {coactions}
     WHERE kind IN ({_SOURCE_KINDS_SQL})
 ), sides AS (
-    SELECT d.e, c.kind, 0 AS side, c.account_a AS account_id, c.object_id
-    FROM co c JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
+    SELECT d.e, c.kind, 0 AS side, c.acc_a AS acc, c.obj
+    FROM co c JOIN {edge_ids} d ON d.acc_a = c.acc_a AND d.acc_b = c.acc_b
     UNION ALL
-    SELECT d.e, c.kind, 1 AS side, c.account_b AS account_id, c.object_id
-    FROM co c JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
+    SELECT d.e, c.kind, 1 AS side, c.acc_b AS acc, c.obj
+    FROM co c JOIN {edge_ids} d ON d.acc_a = c.acc_a AND d.acc_b = c.acc_b
 )
 SELECT x.e, x.kind, x.side, l.bin, COUNT(*) AS n
 FROM sides x
-JOIN {latencies} l ON l.account_id = x.account_id AND l.kind = x.kind
-                   AND l.object_id = x.object_id
+JOIN {latencies} l ON l.acc = x.acc AND l.obj = x.obj
 GROUP BY x.e, x.kind, x.side, l.bin
 ORDER BY x.e, x.kind, x.side, l.bin
 """
@@ -574,18 +583,18 @@ def pair_sources_sql(per_object: str, edge_ids: str, coactions: str, sources: st
     with one object, which both accounts acted on, tells nothing of their habits)."""
     return f"""
 WITH source_ids AS (
-    SELECT kind, source, MIN(src) AS src, COUNT(DISTINCT object_id) AS n_s FROM {per_object}
-    GROUP BY kind, source HAVING COUNT(DISTINCT object_id) >= 2
+    SELECT kind, source, MIN(src) AS src, COUNT(DISTINCT obj) AS n_s FROM {per_object}
+    GROUP BY kind, source HAVING COUNT(DISTINCT obj) >= 2
 ), co AS (
-    SELECT DISTINCT account_a, account_b, kind, object_id FROM {coactions}
+    SELECT DISTINCT acc_a, acc_b, obj FROM {coactions}
     WHERE kind IN ({_SOURCE_KINDS_SQL})
 )
-SELECT d.e, d.account_a, d.account_b, z.src, MIN(z.n_s) AS n_s, COUNT(*) AS c
+SELECT d.e, d.acc_a, d.acc_b, z.src, MIN(z.n_s) AS n_s, COUNT(*) AS c
 FROM co c
-JOIN {sources} s ON s.kind = c.kind AND s.object_id = c.object_id
+JOIN {sources} s ON s.obj = c.obj
 JOIN source_ids z ON z.kind = s.kind AND z.source = s.source
-JOIN {edge_ids} d ON d.account_a = c.account_a AND d.account_b = c.account_b
-GROUP BY d.e, d.account_a, d.account_b, z.src
+JOIN {edge_ids} d ON d.acc_a = c.acc_a AND d.acc_b = c.acc_b
+GROUP BY d.e, d.acc_a, d.acc_b, z.src
 """
 
 
@@ -596,14 +605,14 @@ def source_affinity_sql(per_object: str, pair_sources: str) -> str:
     :func:`source_objects_sql`'s relation. Unsorted: ``(e, g_a)`` is a key."""
     return f"""
 WITH per_source AS (
-    SELECT account_id, src, MIN(kind) AS kind, MIN(g) AS g, COUNT(*) AS n FROM {per_object}
-    GROUP BY account_id, src
+    SELECT acc, src, MIN(kind) AS kind, MIN(g) AS g, COUNT(*) AS n FROM {per_object}
+    GROUP BY acc, src
 )
-SELECT p.e, p.account_a, p.account_b, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a,
+SELECT p.e, p.acc_a, p.acc_b, xa.kind, xa.g AS g_a, xb.g AS g_b, p.c, xa.n AS n_a,
        xb.n AS n_b, p.n_s
 FROM {pair_sources} p
-JOIN per_source xa ON xa.account_id = p.account_a AND xa.src = p.src
-JOIN per_source xb ON xb.account_id = p.account_b AND xb.src = p.src
+JOIN per_source xa ON xa.acc = p.acc_a AND xa.src = p.src
+JOIN per_source xb ON xb.acc = p.acc_b AND xb.src = p.src
 """
 
 

@@ -115,7 +115,7 @@ def _habit_terms(
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if not n_edges:
         return out
-    eng.create("ic_edge_ids_h", plan.edge_ids_sql(str(rel.edges)))
+    _check_edge_ids(eng.create("ic_edge_ids_h", plan.edge_ids_sql(str(rel.coactions))), n_edges)
     rows = eng.fetch(
         plan.habit_terms_sql(
             rel.acts, "ic_edge_ids_h", rel.coactions, eng.dialect, HABIT_BIN_FLOOR_S * MICROS
@@ -139,6 +139,13 @@ def _habit_terms(
     return out
 
 
+def _check_edge_ids(made: int, n_edges: int) -> None:
+    """The edge numbers (:func:`inconcert.plan.edge_ids_sql`, from the co-actions' account
+    pairs) must number exactly the candidate edges."""
+    if made != n_edges:
+        raise RuntimeError(f"{made} account pairs in the co-actions for {n_edges} edges")
+
+
 def _source_terms(
     eng: Engine, rel: Relations, posts: pa.Table | None, kinds: list[str], n_edges: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -157,7 +164,8 @@ def _source_terms(
     eng.create("ic_sources", plan.sources_sql(rel.acts, "ic_post_accounts"))
     eng.drop("ic_post_accounts")
     if eng.create("ic_source_objects", plan.source_objects_sql(rel.acts, "ic_sources")):
-        eng.create("ic_edge_ids", plan.edge_ids_sql(str(rel.edges)))
+        made = eng.create("ic_edge_ids", plan.edge_ids_sql(str(rel.coactions)))
+        _check_edge_ids(made, n_edges)
         eng.create(
             "ic_pair_sources",
             plan.pair_sources_sql("ic_source_objects", "ic_edge_ids", rel.coactions, "ic_sources"),
@@ -198,8 +206,8 @@ def _timing(
     out: dict[str, np.ndarray] = {}
     for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
         h = hist.filter(pc.equal(hist.column("kind"), kind))
-        names = pc.unique(h.column("account_id"))
-        acc = pc.index_in(h.column("account_id"), names).to_numpy(zero_copy_only=False)
+        names = pc.unique(h.column("acc"))
+        acc = pc.index_in(h.column("acc"), names).to_numpy(zero_copy_only=False)
         per_account = np.zeros((len(names), bins))
         np.add.at(per_account, (acc, h.column("bin").to_numpy()), h.column("n").to_numpy())
         prior = per_account.sum(axis=0)
@@ -209,8 +217,8 @@ def _timing(
         sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
         ea = sub.column("e").to_numpy()
         edges = np.unique(ea)
-        ia = pc.index_in(sub.column("account_a"), names).to_numpy(zero_copy_only=False)
-        ib = pc.index_in(sub.column("account_b"), names).to_numpy(zero_copy_only=False)
+        ia = pc.index_in(sub.column("acc_a"), names).to_numpy(zero_copy_only=False)
+        ib = pc.index_in(sub.column("acc_b"), names).to_numpy(zero_copy_only=False)
         left[ea] = per_account[ia]
         right[ea] = per_account[ib]
         ev = evidence.filter(pc.equal(evidence.column("kind"), kind))
