@@ -226,9 +226,8 @@ class DuckDBEngine:
 
     def create(self, name: str, sql: str) -> int:
         _identifier(name)
-        with self._limits():
-            self.con.sql(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-            rows = self.con.sql(f"SELECT COUNT(*) FROM {name}").fetchall()
+        with self._limits():  # DuckDB answers CREATE TABLE AS with the rows it wrote
+            rows = self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}").fetchall()
         return int(rows[0][0])
 
     def fetch(self, sql: str) -> pa.Table:
