@@ -248,6 +248,23 @@ def test_text_and_urls_column_give_one_object(text: str, column: str) -> None:
 )
 def test_is_shortened_url(url: str, expected: bool) -> None:
     assert is_shortened_url(url) is expected
+    canonical = canonical_url(url)
+    if canonical is not None:  # the url actions' objects are canonical links already
+        assert normalize.is_shortened_canonical_url(canonical) is expected
+
+
+@given(
+    host=st.sampled_from(["t.co", "bit.ly", "www.bit.ly", "buff.ly", "example.com", "lnkd.in"]),
+    scheme=st.sampled_from(["http://", "https://", "HTTPS://", ""]),
+    path=st.text(alphabet="abcXYZ019/-_?=&#.%", max_size=12),
+)
+def test_shortened_canonical_link_agrees(host: str, scheme: str, path: str) -> None:
+    """Whether a link is shortened does not change when it is canonicalised first (the run
+    checks url objects, which are canonical, without canonicalising them again)."""
+    url = f"{scheme}{host}/{path}"
+    canonical = canonical_url(url)
+    if canonical is not None:
+        assert normalize.is_shortened_canonical_url(canonical) is is_shortened_url(url)
 
 
 def test_tracking_params_are_lower_case_and_documented() -> None:

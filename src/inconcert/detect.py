@@ -230,14 +230,17 @@ def detect(
     )
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
-    _note_shortened_links(result, actions)
+    _note_shortened_links(result, actions, canonical=posts is not None)
     return result
 
 
-def _note_shortened_links(result: DetectResult, actions: pa.Table) -> None:
+def _note_shortened_links(result: DetectResult, actions: pa.Table, *, canonical: bool) -> None:
     """Count the url actions whose link is shortened (t.co, bit.ly, ...) for the manifest, and
-    warn: each shortened link is its own object, so it hides which page was shared."""
-    from .normalize import is_shortened_url
+    warn: each shortened link is its own object, so it hides which page was shared. Links made
+    from posts are already canonical (``canonical``), so they are not canonicalised again."""
+    from .normalize import is_shortened_canonical_url, is_shortened_url
+
+    shortened_url = is_shortened_canonical_url if canonical else is_shortened_url
 
     urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
     if len(urls) == 0:
@@ -247,7 +250,7 @@ def _note_shortened_links(result: DetectResult, actions: pa.Table) -> None:
     distinct = shortened = 0
     for item in counts:
         link, n = item["values"], item["counts"]
-        if link is not None and is_shortened_url(link):
+        if link is not None and shortened_url(link):
             host = link.split("://", 1)[-1].split("/", 1)[0]
             domains[host] = domains.get(host, 0) + n
             distinct += 1

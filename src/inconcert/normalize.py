@@ -133,6 +133,7 @@ __all__ = [
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
+    "is_shortened_canonical_url",
     "is_shortened_url",
     "map_unique",
     "normalize_tag",
@@ -727,6 +728,12 @@ def is_shortened_url(url: str) -> bool:
     canonical = canonical_url(url)
     if canonical is None:
         return False
+    return _shortened(canonical)
+
+
+def is_shortened_canonical_url(canonical: str) -> bool:
+    """:func:`is_shortened_url` of a link that :func:`canonical_url` already returned (the
+    objects of ``url`` actions made from posts), without canonicalising it again."""
     return _shortened(canonical)
 
 
