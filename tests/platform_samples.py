@@ -299,9 +299,28 @@ def write_twitter_v1(items: list[Item], folder: Path) -> Path:
     return _jsonl(folder / "statuses.jsonl", [_v1_status(i, by_id) for i in _collected(items)])
 
 
-def write_twarc_csv(items: list[Item], folder: Path) -> Path:
+def _processed_entities(entities: dict) -> dict:
+    """What twarc-csv writes when it processes entities (its default): links as their
+    expanded URL (a photo's or video's display URL), ``#tag`` and ``@name`` strings."""
+    return {
+        "urls": [
+            u["display_url"] if "media_key" in u else u["expanded_url"]
+            for u in entities.get("urls", [])
+        ],
+        "hashtags": ["#" + h["tag"] for h in entities.get("hashtags", [])],
+        "mentions": ["@" + m["username"] for m in entities.get("mentions", [])],
+    }
+
+
+def write_twarc_csv_processed(items: list[Item], folder: Path) -> Path:
+    """:func:`write_twarc_csv` with twarc-csv's processed entities (plain strings)."""
+    return write_twarc_csv(items, folder, processed=True)
+
+
+def write_twarc_csv(items: list[Item], folder: Path, *, processed: bool = False) -> Path:
     """twarc-csv's default columns (in its order) and ways: a retweet's text and entities are
-    its original's (merged), its author named in retweeted_user_id and retweeted_username."""
+    its original's (merged), its author named in retweeted_user_id and retweeted_username.
+    Entities are the API's objects, or with ``processed`` the strings twarc-csv makes of them."""
     by_id = {i.id: i for i in items}
     columns = [
         "id",
@@ -332,6 +351,8 @@ def write_twarc_csv(items: list[Item], folder: Path) -> Path:
         original = by_id.get(str(item.ref)) if item.kind == "repost" else None
         merged = _v2_tweet(original) if original is not None else tweet
         entities = merged.get("entities", {})
+        if processed:
+            entities = _processed_entities(entities)
         reply = item.kind == "reply"
         rows.append(
             {

@@ -390,6 +390,42 @@ def test_twarc_csv_json_entities(tmp_path: Path) -> None:
     assert posts["11"]["repost_of"] == "10" and posts["11"]["hashtags"] == []
 
 
+def test_twarc_csv_processed_entities(tmp_path: Path) -> None:
+    """twarc-csv's default output: links as expanded URLs, a photo as its display URL,
+    hashtags and mentions as '#tag' and '@name' strings."""
+    path = tmp_path / "tweets.csv"
+    urls = json.dumps(["https://example.com/z", "pic.twitter.com/AbC"])
+    tags = json.dumps(["#One", "#two"])
+    names = json.dumps(["@Ann"])
+    cells = ",".join('"' + c.replace('"', '""') + '"' for c in (urls, tags, names))
+    path.write_text(
+        "id,author_id,created_at,text,referenced_tweets.retweeted.id,"
+        "referenced_tweets.quoted.id,referenced_tweets.replied_to.id,entities.urls,"
+        "entities.hashtags,entities.mentions,author.username\n"
+        f"10,1,2023-05-02T10:00:00.000Z,hello @Ann https://t.co/Z,,,,{cells},ann\n"
+        f"11,2,2023-05-02T10:00:02.000Z,hello @Ann https://t.co/Z,10,,,{cells},ben\n",
+        encoding="utf-8",
+    )
+    posts = _posts(path)
+    assert posts["10"]["urls"] == ["https://example.com/z"]
+    assert posts["10"]["hashtags"] == ["#One", "#two"]
+    assert posts["10"]["mentions"] == ["@Ann"]
+    assert posts["11"]["repost_of"] == "10" and posts["11"]["urls"] == []
+
+
+def test_planted_group_found_from_twarc_csv_processed_entities(
+    story: list[ps.Item], tmp_path: Path
+) -> None:
+    path = ps.write_twarc_csv_processed(story, tmp_path)
+    result = ic.detect([str(path)], options=_OPTIONS)
+    assert result.ingested is not None
+    assert {f.format for f in result.ingested.files} == {"twarc-csv"}
+    found = set(result.accounts.column("account_id").to_pylist())
+    assert found == {ps._uid(a) for a in ps.PLANTED}
+    kinds = set(result.evidence.column("kind").to_pylist())
+    assert "url" in kinds  # the planted link coordination is seen through the plain strings
+
+
 def test_io_archive_bracket_lists(tmp_path: Path) -> None:
     path = tmp_path / "io.csv"
     path.write_text(

@@ -49,20 +49,27 @@ def _permalink(tweet_id: Any, username: Any = None) -> str | None:
 
 
 def _entity_urls(entities: Any, skip_status: set[str]) -> list[str]:
-    """Expanded links of an ``entities.urls`` list (v1.1 or v2)."""
+    """Expanded links of an ``entities.urls`` list (v1.1 or v2): URL objects, or the plain
+    strings twarc-csv writes when it processes entities (each object's ``expanded_url``, a
+    photo's or video's ``display_url``)."""
     out: list[str] = []
     if not isinstance(entities, list):
         return out
     for item in entities:
-        if not isinstance(item, Mapping):
-            continue
-        if item.get("media_key"):
-            continue
-        display = str(item.get("display_url") or "")
-        if display.startswith(("pic.twitter.com", "pic.x.com")):
-            continue
-        link = first(item, "unwound_url", "expanded_url", "url")
-        if link is None:
+        if isinstance(item, str):
+            link: Any = item.strip()
+            if not link or link.startswith(("pic.twitter.com", "pic.x.com")):
+                continue
+        elif isinstance(item, Mapping):
+            if item.get("media_key"):
+                continue
+            display = str(item.get("display_url") or "")
+            if display.startswith(("pic.twitter.com", "pic.x.com")):
+                continue
+            link = first(item, "unwound_url", "expanded_url", "url")
+            if link is None:
+                continue
+        else:
             continue
         match = _STATUS_LINK.search(str(link))
         if match and match.group(1) in skip_status:
@@ -519,9 +526,16 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("account_id", "author_id"),
             ("timestamp", "created_at"),
             ("text", "text"),
-            ("urls", "entities.urls (JSON): unwound_url, else expanded_url; none for a retweet"),
-            ("hashtags", "entities.hashtags (JSON): tag; none for a retweet"),
-            ("mentions", "entities.mentions (JSON): username; none for a retweet"),
+            (
+                "urls",
+                "entities.urls (JSON): unwound_url, else expanded_url, or the expanded links "
+                "as strings (twarc-csv's processed entities); not photos; none for a retweet",
+            ),
+            ("hashtags", "entities.hashtags (JSON): tag, or '#tag' strings; none for a retweet"),
+            (
+                "mentions",
+                "entities.mentions (JSON): username, or '@name' strings; none for a retweet",
+            ),
             ("repost_of", "referenced_tweets.retweeted.id"),
             ("quote_of", "referenced_tweets.quoted.id"),
             ("reply_to", "referenced_tweets.replied_to.id"),
