@@ -426,6 +426,46 @@ def test_planted_group_found_from_twarc_csv_processed_entities(
     assert "url" in kinds  # the planted link coordination is seen through the plain strings
 
 
+@pytest.mark.parametrize("name", ["twitter-v2", "twitter-v2-tweets", "telethon", "bluesky"])
+def test_planted_group_found_from_json_lines_saved_as_json(
+    name: str, story: list[ps.Item], tmp_path: Path
+) -> None:
+    """Line-per-record dumps are often saved under a .json name (``twarc2 search q
+    tweets.json``, a Telethon or Jetstream dump): read as JSON Lines, not refused."""
+    writer, ident = ps.WRITERS[name]
+    written = writer(story, tmp_path)
+    assert isinstance(written, Path)
+    path = written.rename(tmp_path / "dump.json")
+    result = ic.detect([str(path)], options=_OPTIONS)
+    assert result.ingested is not None
+    assert {f.format for f in result.ingested.files} == {name}
+    found = set(result.accounts.column("account_id").to_pylist())
+    assert found == {ident(a) for a in ps.PLANTED}
+
+
+def test_json_file_of_concatenated_documents(tmp_path: Path) -> None:
+    """Pretty-printed statuses written back to back in one .json file: each a record; a
+    broken one names its line."""
+    statuses = [
+        {
+            "id": str(n),
+            "created_at": f"2023-05-02T10:00:0{n}.000Z",
+            "content": f"<p>post {n}</p>",
+            "account": {"id": str(n), "acct": f"user{n}"},
+            "visibility": "public",
+            "reblog": None,
+        }
+        for n in (1, 2)
+    ]
+    path = tmp_path / "statuses.json"
+    path.write_text("\n".join(json.dumps(s, indent=2) for s in statuses), encoding="utf-8")
+    posts = _posts(path)
+    assert set(posts) == {"1", "2"} and posts["2"]["text"] == "post 2"
+    path.write_text(json.dumps(statuses[0], indent=2) + "\n{oops\n", encoding="utf-8")
+    with pytest.raises(ic.InputError, match=r"line \d+.*JSON Lines"):
+        _posts(path)
+
+
 def test_io_archive_bracket_lists(tmp_path: Path) -> None:
     path = tmp_path / "io.csv"
     path.write_text(

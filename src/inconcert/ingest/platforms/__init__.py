@@ -202,12 +202,14 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                source.display,
-                f"invalid JSON: {exc.msg}",
-                line=exc.lineno,
-                hint="a .json file must hold one JSON document",
-            ) from exc
+            if exc.msg != "Extra data":
+                raise InputError(
+                    source.display,
+                    f"invalid JSON: {exc.msg}",
+                    line=exc.lineno,
+                    hint="a .json file must hold one JSON document, or JSON Lines",
+                ) from exc
+            return _concatenated(source, text)
         except RecursionError as exc:
             raise InputError(source.display, "the JSON document is nested too deeply") from exc
         records = list(iter_records(document))
@@ -238,6 +240,43 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
             continue
         lines.append(number)
     return records, lines, bad
+
+
+def _concatenated(source: InputFile, text: str) -> tuple[list[Any], list[int], list[BadRow]]:
+    """The records of a ``.json`` file that holds several JSON documents one after another:
+    JSON Lines under a ``.json`` name (twarc2, Telethon and Jetstream dumps are often saved
+    so), or pretty-printed objects written back to back. Each is a record (a list's items
+    are), with the line it starts on."""
+    decoder = json.JSONDecoder()
+    records: list[Any] = []
+    lines: list[int] = []
+    at, line, size = 0, 1, len(text)
+    while True:
+        start = at
+        while at < size and text[at] in " \t\r\n":
+            at += 1
+        line += text.count("\n", start, at)
+        if at >= size:
+            break
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                source.display,
+                f"invalid JSON: {exc.msg}",
+                line=exc.lineno,
+                hint="a .json file must hold one JSON document, or JSON Lines",
+            ) from exc
+        except RecursionError as exc:
+            raise InputError(
+                source.display, "a JSON record is nested too deeply", line=line
+            ) from exc
+        for record in iter_records(value):
+            records.append(record)
+            lines.append(line)
+        line += text.count("\n", at, end)
+        at = end
+    return records, lines, []
 
 
 def _generic_json(
