@@ -942,6 +942,54 @@ def test_youtube_threads_and_replies(tmp_path: Path) -> None:
     assert posts["UgA.r1"]["reply_to"] == "UgA" and posts["UgA.r1"]["account_id"] == "UC2"
 
 
+def test_youtube_timestamp_and_hashtag_links_are_not_shared_links(tmp_path: Path) -> None:
+    """textDisplay turns a timestamp (``1:23``) into a link to the comment's own video at
+    that time and a hashtag into a link to its page: neither is a link the commenter shared.
+    A link to another video, with or without a time, is one."""
+
+    def comment(ident: str, display: str, original: str) -> dict[str, Any]:
+        return {
+            "kind": "youtube#commentThread",
+            "id": ident,
+            "snippet": {
+                "videoId": "vidA",
+                "topLevelComment": {
+                    "kind": "youtube#comment",
+                    "id": ident,
+                    "snippet": {
+                        "channelId": "UCowner",
+                        "videoId": "vidA",
+                        "textDisplay": display,
+                        "textOriginal": original,
+                        "authorDisplayName": "@viewer",
+                        "authorChannelId": {"value": "UC" + ident},
+                        "publishedAt": "2024-02-01T10:00:00Z",
+                    },
+                },
+            },
+        }
+
+    own = '<a href="https://www.youtube.com/watch?v=vidA&amp;t=83">1:23</a> wow'
+    tag = '<a href="https://www.youtube.com/hashtag/vote">#vote</a> now'
+    other = (
+        'see <a href="https://www.youtube.com/watch?v=vidB&amp;t=5">'
+        "https://www.youtube.com/watch?v=vidB&amp;t=5</a> and "
+        '<a href="https://www.youtube.com/watch?v=vidA&amp;t=10">0:10</a>'
+    )
+    page = {
+        "kind": "youtube#commentThreadListResponse",
+        "items": [
+            comment("c1", own, "1:23 wow"),
+            comment("c2", tag, "#vote now"),
+            comment("c3", other, "see https://www.youtube.com/watch?v=vidB&t=5 and 0:10"),
+        ],
+    }
+    posts = _posts(_jsonl(tmp_path / "yt.jsonl", [page]))
+    assert posts["c1"]["urls"] == [] and posts["c1"]["text"] == "1:23 wow"
+    assert posts["c2"]["urls"] == [] and posts["c2"]["hashtags"] is None  # from the text
+    assert posts["c3"]["urls"] == ["https://www.youtube.com/watch?v=vidB&t=5"]
+
+
 def test_tiktok_pages(tmp_path: Path) -> None:
     page = {
         "data": {

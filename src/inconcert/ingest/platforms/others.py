@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from inconcert.ingest.platforms._common import (
     NOT_A_POST,
@@ -43,14 +43,29 @@ def _match_youtube(record: Any) -> bool:
     ) or (isinstance(get(record, "snippet.topLevelComment"), Mapping))
 
 
+def _youtube_own_link(link: str, video_id: str | None) -> bool:
+    """A link YouTube makes itself in ``textDisplay``, not one the commenter shared: a
+    timestamp (``23:56`` becomes ``watch?v={the video}&t=23m56s``) or a hashtag page."""
+    parts = urlsplit(link)
+    host = (parts.hostname or "").lower()
+    if not (host == "youtu.be" or host == "youtube.com" or host.endswith(".youtube.com")):
+        return False
+    if parts.path.startswith("/hashtag/"):
+        return True
+    query = dict(parse_qsl(parts.query))
+    target = query.get("v") if parts.path == "/watch" else parts.path.lstrip("/")
+    return "t" in query and (video_id is None or target == video_id)
+
+
 def _youtube_comment(comment: Mapping[str, Any], video: Any, parent: Any) -> Post:
     snippet = as_map(comment.get("snippet"))
+    video_id = text_or_none(snippet.get("videoId")) or text_or_none(video)
     display, links = html_to_text(text_or_none(snippet.get("textDisplay")))
+    links = [link for link in links if not _youtube_own_link(link, video_id)]
     original = text_or_none(snippet.get("textOriginal"))
     text = original or display
     if not links and text:
         links = extract_urls(text)
-    video_id = text_or_none(snippet.get("videoId")) or text_or_none(video)
     comment_id = text_or_none(comment.get("id"))
     values = post(
         post_id=comment_id,
@@ -352,7 +367,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("account_id", "snippet.authorChannelId.value"),
             ("timestamp", "snippet.publishedAt"),
             ("text", "snippet.textOriginal, else textDisplay without HTML"),
-            ("urls", "href of textDisplay's links, else links in the text"),
+            (
+                "urls",
+                "href of textDisplay's links, else links in the text; not the timestamp links "
+                "YouTube makes to the comment's own video (watch?v=...&t=), nor hashtag pages",
+            ),
             ("hashtags", "from the text"),
             ("mentions", "from the text"),
             ("reply_to", "a reply: its parentId (the top comment); a top comment: the video id"),
