@@ -616,9 +616,10 @@ def _at(item: Item, collection: str = "app.bsky.feed.post") -> str:
     return f"at://{_did(item.account)}/{collection}/3k{int(item.id) % 10**9:09d}"
 
 
-def write_bluesky_jetstream(items: list[Item], folder: Path) -> Path:
+def write_bluesky_jetstream(items: list[Item], folder: Path, *, legacy: bool = False) -> Path:
     """Jetstream events: an identity event (the DID's handle) before an account's first post,
-    then its commits."""
+    then its commits. ``legacy``: as Jetstream wrote them before October 2024 (``type``
+    com/id for ``kind``, ``commit.type`` c for ``operation``)."""
     by_id = {i.id: i for i in items}
     records: list[dict] = []
     known: set[str] = set()
@@ -710,6 +711,12 @@ def write_bluesky_jetstream(items: list[Item], folder: Path) -> Path:
             },
         }
     )
+    if legacy:
+        kinds = {"commit": "com", "identity": "id"}
+        for event in records:
+            event["type"] = kinds[event.pop("kind")]
+            if "commit" in event:
+                event["commit"]["type"] = event["commit"].pop("operation")[0]
     return _jsonl(folder / "jetstream.jsonl", records)
 
 

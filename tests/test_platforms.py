@@ -466,6 +466,19 @@ def test_json_file_of_concatenated_documents(tmp_path: Path) -> None:
         _posts(path)
 
 
+def test_planted_group_found_from_legacy_jetstream(story: list[ps.Item], tmp_path: Path) -> None:
+    """Jetstream dumps recorded before October 2024: ``type`` com/id and ``commit.type`` c."""
+    path = ps.write_bluesky_jetstream(story, tmp_path, legacy=True)
+    assert '"type": "com"' in path.read_text(encoding="utf-8")
+    result = ic.detect([str(path)], options=_OPTIONS)
+    assert result.ingested is not None
+    assert {f.format for f in result.ingested.files} == {"bluesky"}
+    found = set(result.accounts.column("account_id").to_pylist())
+    assert found == {ps._did(a) for a in ps.PLANTED}
+    names = dict(zip(*result.ingested.account_names.to_pydict().values(), strict=False))
+    assert f"{ps.PLANTED[0]}.bsky.social" in names.values()  # from the legacy identity events
+
+
 def test_io_archive_bracket_lists(tmp_path: Path) -> None:
     path = tmp_path / "io.csv"
     path.write_text(

@@ -183,18 +183,25 @@ def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
     yield from _convert_one(record)
 
 
+#: Jetstream's event fields before its October 2024 renaming (bluesky-social/jetstream pull
+#: request 7): ``type`` com/id/acc for ``kind``, ``commit.type`` c/u/d for ``operation``;
+#: dumps recorded then still have them.
+_LEGACY_KINDS = {"com": "commit", "id": "identity", "acc": "account"}
+_LEGACY_OPERATIONS = {"c": "create", "u": "update", "d": "delete"}
+
+
 def _convert_one(record: Mapping[str, Any]) -> Iterator[Post]:
     if "did" in record and "time_us" in record:  # Jetstream event
         commit = record.get("commit")
-        if record.get("kind") != "commit" or not isinstance(commit, Mapping):
+        kind = _LEGACY_KINDS.get(str(first(record, "kind", "type")), first(record, "kind", "type"))
+        if kind != "commit" or not isinstance(commit, Mapping):
             # an identity event names the DID's handle
             name = embedded(None, record.get("did"), get(record, "identity.handle"))
-            yield with_embedded({NOT_A_POST: f"a Jetstream {record.get('kind')} event"}, name)
+            yield with_embedded({NOT_A_POST: f"a Jetstream {kind} event"}, name)
             return
-        if commit.get("operation") != "create":
-            yield {
-                NOT_A_POST: f"a Jetstream {commit.get('operation')} of {commit.get('collection')}"
-            }
+        operation = commit.get("operation") or _LEGACY_OPERATIONS.get(str(commit.get("type")))
+        if operation != "create":
+            yield {NOT_A_POST: f"a Jetstream {operation} of {commit.get('collection')}"}
             return
         collection = str(commit.get("collection") or "")
         if collection not in (_POST, _REPOST):
@@ -273,6 +280,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
                 "repost record's subject: its author's DID and link, from its URI",
             ),
             ("(not posts)", "likes, follows, deletions, identity and account events"),
+            (
+                "(Jetstream)",
+                "kind commit with commit.operation create; before October 2024 type com with "
+                "commit.type c (both read)",
+            ),
         ),
         match=_match,
         convert=_convert,
