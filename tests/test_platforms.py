@@ -479,6 +479,19 @@ def test_planted_group_found_from_legacy_jetstream(story: list[ps.Item], tmp_pat
     assert f"{ps.PLANTED[0]}.bsky.social" in names.values()  # from the legacy identity events
 
 
+def test_zstandard_reddit_dump_stops_with_what_to_do(tmp_path: Path) -> None:
+    """Pushshift / Arctic Shift dumps come as .zst (a 2 GB window): named alone or found in a
+    folder beside readable files, the run stops naming the file and how to decompress it,
+    instead of skipping it."""
+    dump = tmp_path / "dumps" / "RC_2023-01.zst"
+    dump.parent.mkdir()
+    dump.write_bytes(b"\x28\xb5\x2f\xfd")  # a zstandard frame's magic number
+    _jsonl(tmp_path / "dumps" / "RS_2023-01.jsonl", [])
+    for given in (dump, dump.parent):
+        with pytest.raises(ic.InputError, match=r"RC_2023-01\.zst: .*zstandard.*--long=31"):
+            read_inputs([str(given)])
+
+
 def test_io_archive_bracket_lists(tmp_path: Path) -> None:
     path = tmp_path / "io.csv"
     path.write_text(

@@ -151,12 +151,30 @@ def _supported_hint() -> str:
     return "supported: " + ", ".join(SUPPORTED_SUFFIXES)
 
 
+#: Zstandard-compressed dumps (Pushshift / Arctic Shift Reddit dumps, ``RC_2023-01.zst``) are
+#: not read: they are written with a 2 GB window (``zstd --long=31``) that the bundled
+#: decompressor refuses. Named alone or found in a folder, such a file stops the run with
+#: what to do, rather than being skipped.
+_ZSTD_SUFFIXES = (".zst", ".zstd")
+
+
+def _zstd_error(display: str) -> InputError:
+    return InputError(
+        display,
+        "a zstandard-compressed file (.zst, as Pushshift and Arctic Shift Reddit dumps are), "
+        "which inconcert does not decompress",
+        hint="decompress it first (zstd -d --long=31 FILE -o FILE.jsonl; the dumps need "
+        "--long=31), or filter it to JSON Lines, then pass the .jsonl file",
+    )
+
+
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
     """Turn the user's files and folders into the list of files to read, in reading order.
 
     A folder stands for every supported file inside it, recursively, sorted by relative path;
-    hidden files and folders (name starting with ".") are skipped, as are unsupported files.
-    A file named explicitly must exist and have a supported suffix.
+    hidden files and folders (name starting with ".") are skipped, as are unsupported files,
+    except zstandard dumps (``.zst``), which stop with what to do. A file named explicitly
+    must exist and have a supported suffix.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -175,6 +193,8 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
                 fmt = _format_of(candidate)
                 if fmt is not None:
                     found.append((rel.as_posix(), candidate, fmt))
+                elif candidate.name.lower().endswith(_ZSTD_SUFFIXES):
+                    raise _zstd_error(os.path.join(display, *rel.parts))
             if not found:
                 raise InputError(
                     display, "the folder contains no supported files", hint=_supported_hint()
@@ -183,6 +203,8 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
                 files.append(InputFile(os.path.join(display, *rel_text.split("/")), candidate, fmt))
         elif path.is_file():
             fmt = _format_of(path)
+            if fmt is None and path.name.lower().endswith(_ZSTD_SUFFIXES):
+                raise _zstd_error(display)
             if fmt is None:
                 suffix = "".join(path.suffixes[-2:]) or "(none)"
                 raise InputError(
