@@ -614,6 +614,63 @@ def test_telegram_desktop_parts_links_forwards(tmp_path: Path) -> None:
     assert posts["1234567890/4"]["reply_to"] == "1234567890/2"
 
 
+def test_telegram_desktop_account_export_left_chats_and_unnamed_forwards(
+    tmp_path: Path,
+) -> None:
+    """A whole account's export lists the channels it has left under left_chats; a forward
+    whose source the export cannot name has forwarded_from null and is still a forward."""
+
+    def message(ident: int, sender: str, text: str, **more: Any) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "type": "message",
+            "date": f"2024-03-01T12:00:0{ident}",
+            "date_unixtime": str(1709294400 + ident),
+            "from": sender.title(),
+            "from_id": f"user{len(sender)}{ident}",
+            "text": text,
+            "text_entities": [{"type": "plain", "text": text}],
+            **more,
+        }
+
+    export = {
+        "about": "Here is the data you requested.",
+        "chats": {
+            "about": "This page lists all chats from this export.",
+            "list": [
+                {
+                    "name": "Group",
+                    "type": "private_supergroup",
+                    "id": 1500,
+                    "messages": [message(1, "ann", "hello")],
+                }
+            ],
+        },
+        "left_chats": {
+            "about": "This page lists all supergroups and channels you've left.",
+            "list": [
+                {
+                    "name": "Old channel",
+                    "type": "public_supergroup",
+                    "id": 1600,
+                    "messages": [
+                        message(2, "ben", "copied words", forwarded_from=None),
+                        message(3, "cy", "copied words", forwarded_from=None),
+                    ],
+                }
+            ],
+        },
+    }
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    assert _formats(path) == ["telegram-desktop"]
+    posts = _posts(path)
+    assert set(posts) == {"1500/1", "1600/2", "1600/3"}
+    assert posts["1500/1"]["repost_of"] is None
+    assert posts["1600/2"]["repost_of"] is not None
+    assert posts["1600/2"]["repost_of"] == posts["1600/3"]["repost_of"]
+
+
 def test_telethon_utf16_entities_and_forward(tmp_path: Path) -> None:
     text = "🔥 Big news #Breaking at site"
     records = [

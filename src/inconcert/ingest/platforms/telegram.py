@@ -46,10 +46,16 @@ def _strip_marks(value: str, mark: str) -> str:
 
 
 def _chats(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """One chat's export, or a whole account's: its ``chats`` and the channels and groups it
+    has left (``left_chats``), each a list of chats with their messages."""
     if isinstance(record.get("messages"), list):
         return [record]
-    chats = get(record, "chats.list")
-    return [c for c in chats if isinstance(c, Mapping)] if isinstance(chats, list) else []
+    found: list[Mapping[str, Any]] = []
+    for key in ("chats.list", "left_chats.list"):
+        chats = get(record, key)
+        if isinstance(chats, list):
+            found.extend(c for c in chats if isinstance(c, Mapping))
+    return found
 
 
 def _match_desktop(record: Any) -> bool:
@@ -100,7 +106,11 @@ def _desktop_message(chat: Mapping[str, Any], message: Mapping[str, Any]) -> Pos
             mentions.append(_strip_marks(value, "@"))
         elif kind == "mention_name" and entity.get("user_id") is not None:
             mentions.append(f"user{entity['user_id']}")
-    forwarded = first(message, "forwarded_from_id", "forwarded_from")
+    # a forward from a source the exporter cannot name (a deleted account, a hidden sender)
+    # has forwarded_from null: still a forward
+    forwarded = first(message, "forwarded_from_id", "forwarded_from") or (
+        "(unnamed source)" if "forwarded_from" in message else None
+    )
     reply = text_or_none(message.get("reply_to_message_id"))
     reply_chat = text_or_none(message.get("reply_to_peer_id")) or chat_id
     repost_of = derived_id("telegram-forward", forwarded, text) if forwarded else None
@@ -259,7 +269,8 @@ FORMATS: tuple[PlatformFormat, ...] = (
     PlatformFormat(
         name="telegram-desktop",
         platform="telegram",
-        title="Telegram Desktop JSON export (result.json: one chat, or chats.list)",
+        title="Telegram Desktop JSON export (result.json: one chat, or chats.list and "
+        "left_chats.list)",
         container="json",
         detection="a JSON object with 'messages' (items with date and type) or 'chats.list'",
         fields=(
@@ -270,7 +281,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("urls", "text_entities: link text, text_link href; none for a forward"),
             ("hashtags", "text_entities of type hashtag; none for a forward"),
             ("mentions", "text_entities of type mention, mention_name (user id)"),
-            ("repost_of", "a forward: derived from forwarded_from(_id) and the text"),
+            (
+                "repost_of",
+                "a forward: derived from forwarded_from(_id) and the text (also when "
+                "forwarded_from is null, an unnamed source)",
+            ),
             ("reply_to", "{chat id}/{reply_to_message_id}"),
             ("permalink", "https://t.me/c/{chat id}/{message id}"),
             ("account_name", "from (the sender's name), else the chat's name"),
