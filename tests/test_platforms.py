@@ -527,6 +527,37 @@ def test_4cat_comma_lists_and_derived_reposts(tmp_path: Path) -> None:
     assert posts["2"]["hashtags"] == [] and posts["2"]["urls"] == []
 
 
+def test_4cat_telegram_message_without_sender_is_the_chats(tmp_path: Path) -> None:
+    """4CAT's Telegram rows name the sender by id (author), username and first/last name; a
+    channel post whose sender 4CAT did not resolve has all three empty: the chat posted it."""
+    columns = (
+        "id,thread_id,chat,author,author_username,author_name,author_is_bot,body,is_reply,"
+        "reply_to,views,reactions,timestamp,unix_timestamp,author_forwarded_from_name,"
+        "author_forwarded_from_username,author_forwarded_from_id,entities_linked,"
+        "entities_mentioned,link_attached,attachment_type\n"
+    )
+    path = tmp_path / "4cat-telegram.csv"
+    path.write_text(
+        columns + "citynews-10,citynews,citynews,,,,no,Council votes today,False,,120,,"
+        "2024-03-04 09:00:00,1709542800,,,,,,https://news.example.org/a,url\n"
+        "citychat-7,citychat,citychat,5550101,ann_k,Ann K,no,Agreed,True,6,,,"
+        "2024-03-04 09:00:05,1709542805,,,,,,,\n"
+        "citychat-8,citychat,citychat,5550102,,Ben,no,Same,False,,,,"
+        "2024-03-04 09:00:09,1709542809,,,,,,,\n",
+        encoding="utf-8",
+    )
+    result = read_inputs([str(path)])
+    assert [f.format for f in result.files] == ["4cat"] and result.files[0].rejected == {}
+    posts = {row["post_id"]: row for row in result.table.to_pylist()}
+    assert posts["citynews-10"]["account_id"] == "citynews"
+    assert posts["citynews-10"]["urls"] == ["https://news.example.org/a"]
+    assert posts["citychat-7"]["account_id"] == "5550101"
+    assert posts["citychat-7"]["reply_to"] == "citychat-6"
+    assert result.account_names is not None
+    names = {r["post_id"]: r["account_name"] for r in result.account_names.to_pylist()}
+    assert names == {"citychat-7": "ann_k", "citychat-8": "Ben"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Telegram
 # ---------------------------------------------------------------------------------------------

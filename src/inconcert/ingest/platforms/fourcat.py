@@ -5,7 +5,9 @@ for 4CAT's Twitter NDJSON, ``telethon`` for its Telegram NDJSON).
 4CAT joins lists with commas (``news,politics``) and marks retweets and forwards without the
 original's id (``is_retweet = yes`` with ``retweeted_user``; ``author_forwarded_from_*``): the
 repost is then of a derived id made of the original's author and the copied text, the same for
-every repost of one original. The author's handle (``author`` beside ``author_id``) is the
+every repost of one original. A Telegram message 4CAT gives no sender (``author`` empty: a
+channel's own post, an anonymous group admin) is the chat's, as Telegram shows it. The
+author's handle (``author`` beside ``author_id``) is the
 ``account_name``; a retweet's ``retweeted_user`` and a forward's source name the original's
 author.
 """
@@ -88,8 +90,12 @@ def _convert(row: Mapping[str, Any]) -> Iterator[Post]:
     elif _yes(row.get("is_reply")) and thread and thread != ident:
         reply_to = thread
     stamp = epoch(row.get("unix_timestamp")) if text_or_none(row.get("unix_timestamp")) else None
-    account = first(row, "author_id", "author", "author_username")
-    name = first(row, "author_username", "author")
+    account = first(row, "author_id", "author", "author_username", "author_name")
+    name = first(row, "author_username", "author_name", "author")
+    if account is None and "chat" in row:
+        # Telegram: a message without a sender is posted as its chat (a channel's own
+        # post, a group's anonymous admin); 4CAT's chat is the channel's username, else id
+        account = first(row, "chat", "thread_id")
     values = post(
         post_id=ident,
         account_id=account,
@@ -123,7 +129,11 @@ FORMATS: tuple[PlatformFormat, ...] = (
         detection="columns id, thread_id, timestamp, body, author",
         fields=(
             ("post_id", "id"),
-            ("account_id", "author_id, else author"),
+            (
+                "account_id",
+                "author_id, else author, author_username, author_name; Telegram: a message "
+                "with none of them (a channel's own post) is its chat's",
+            ),
             ("timestamp", "unix_timestamp (UTC), else timestamp"),
             ("text", "body"),
             ("urls", "urls (comma-joined), link_attached; else links in body; none for a repost"),
@@ -137,7 +147,7 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("quote_of", "is_quote_tweet=yes: the status id of the quoted tweet's link"),
             ("reply_to", "reply_to (Telegram: {chat}-{reply_to}); is_reply=yes: thread_id"),
             ("permalink", "link (Twitter)"),
-            ("account_name", "author_username, else author (when author_id is the account)"),
+            ("account_name", "author_username, else author_name, author (when not the account_id)"),
             (
                 "(referenced posts)",
                 "a retweet's original: retweeted_user; a forward's source: "
