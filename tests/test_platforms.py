@@ -144,6 +144,67 @@ def test_reddit_folder_reads_each_file_on_its_own(story: list[ps.Item], tmp_path
     assert result.rejected == {"missing_account_id": 1}  # the [deleted] author
 
 
+def test_reddit_escaped_entities_and_own_gallery(tmp_path: Path) -> None:
+    """Pushshift and Arctic Shift keep Reddit's JSON as served without raw_json=1: ``&``,
+    ``<``, ``>`` of titles, texts and links written as entities; created_utc as a number or
+    text; a gallery post's url is its own gallery page, not a shared link."""
+    submissions = _jsonl(
+        tmp_path / "RS_2024-03.jsonl",
+        [
+            {
+                "id": "1b6x0aa",
+                "name": "t3_1b6x0aa",
+                "author": "ann_k",
+                "created_utc": 1709542800,
+                "title": "Budget Q&amp;A: what &lt;really&gt; changes",
+                "selftext": "",
+                "is_self": False,
+                "url": "https://video.example.org/watch?v=abc&amp;t=42",
+                "subreddit": "civic",
+                "permalink": "/r/civic/comments/1b6x0aa/budget_qa/",
+            },
+            {
+                "id": "1b6x0bb",
+                "author": "ben_r",
+                "created_utc": "1709542805",
+                "title": "Photos from the council meeting",
+                "selftext": "",
+                "is_self": False,
+                "is_gallery": True,
+                "url": "https://www.reddit.com/gallery/1b6x0bb",
+                "subreddit": "civic",
+                "permalink": "/r/civic/comments/1b6x0bb/photos/",
+            },
+        ],
+    )
+    comments = _jsonl(
+        tmp_path / "RC_2024-03.jsonl",
+        [
+            {
+                "id": "kt1aa01",
+                "author": "cat_m",
+                "created_utc": 1709542809.0,
+                "body": "&gt; what really changes\n\nSee [the minutes](https://city.example.gov/"
+                "minutes?id=7&amp;page=2) &amp; u/ann_k",
+                "link_id": "t3_1b6x0aa",
+                "parent_id": "t3_1b6x0aa",
+                "subreddit": "civic",
+                "permalink": "/r/civic/comments/1b6x0aa/budget_qa/kt1aa01/",
+            }
+        ],
+    )
+    posts = _posts([submissions, comments])
+    first = posts["t3_1b6x0aa"]
+    assert first["text"] == "Budget Q&A: what <really> changes"
+    assert first["urls"] == ["https://video.example.org/watch?v=abc&t=42"]
+    assert posts["t3_1b6x0bb"]["urls"] == []
+    reply = posts["t1_kt1aa01"]
+    assert reply["text"].startswith("> what really changes")
+    assert reply["urls"] == ["https://city.example.gov/minutes?id=7&page=2"]
+    assert reply["mentions"] == ["ann_k"]
+    assert reply["reply_to"] == "t3_1b6x0aa"
+
+
 # ---------------------------------------------------------------------------------------------
 # Twitter
 # ---------------------------------------------------------------------------------------------

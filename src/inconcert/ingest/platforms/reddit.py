@@ -6,8 +6,10 @@ Each file is recognised on its own, so a folder with a submissions file and a co
 reads both right. Post ids are Reddit *fullnames* (``t3_`` + id for submissions, ``t1_`` + id
 for comments) so that a comment's ``parent_id`` (``t1_...`` or ``t3_...``) names its parent
 directly. ``[deleted]`` authors are not accounts (the row is rejected as missing_account_id);
-``[removed]``/``[deleted]`` texts are no text. A crosspost's ``crosspost_parent_list`` embeds
-its original submission: a referenced post (author, title and text, link).
+``[removed]``/``[deleted]`` texts are no text. Titles, texts and links are unescaped (Reddit's
+JSON writes ``&amp;``, ``&lt;``, ``&gt;`` for ``&``, ``<``, ``>``). A crosspost's
+``crosspost_parent_list`` embeds its original submission: a referenced post (author, title and
+text, link).
 """
 
 from __future__ import annotations
@@ -37,9 +39,17 @@ _GONE = {"[deleted]", "[removed]", "[deleted by user]", ""}
 _USER = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")
 
 
+def _unescape(text: str) -> str:
+    """Reddit's JSON without ``raw_json=1`` (Pushshift, Arctic Shift, most API clients) writes
+    ``<``, ``>`` and ``&`` of titles, texts and links as ``&lt;``, ``&gt;``, ``&amp;``."""
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _clean(value: Any) -> str | None:
     text = text_or_none(value)
-    return None if text is None or text in _GONE else text
+    return None if text is None or text in _GONE else _unescape(text)
 
 
 def _fullname(record: Mapping[str, Any], prefix: str) -> str | None:
@@ -114,10 +124,10 @@ def _submission(record: Mapping[str, Any]) -> Post:
     title, body = _clean(record.get("title")), _clean(record.get("selftext"))
     text = "\n\n".join(t for t in (title, body) if t) or None
     urls = extract_urls(body) if body else []
-    link = text_or_none(record.get("url"))
+    link = _clean(record.get("url"))
     is_self = str(record.get("is_self")).lower() in ("true", "1")
     own = text_or_none(record.get("id")) or "\x00"
-    if link and not is_self and f"/comments/{own}" not in link:
+    if link and not is_self and not any(f"/{p}/{own}" in link for p in ("comments", "gallery")):
         urls = [link, *urls]
     crosspost = text_or_none(record.get("crosspost_parent"))
     values = post(
@@ -186,11 +196,15 @@ _FIELDS = (
     ("post_id", "t3_{id} (submission), t1_{id} (comment); name when given"),
     ("account_id", "author ([deleted] is no account)"),
     ("timestamp", "created_utc (epoch seconds)"),
-    ("text", "submission: title and selftext; comment: body ([removed] is no text)"),
+    (
+        "text",
+        "submission: title and selftext; comment: body ([removed] is no text; the entities "
+        "Reddit writes for &, <, > decoded)",
+    ),
     (
         "urls",
-        "submission: url (not for self posts) and links in selftext; comment: links in "
-        "body; none for a crosspost",
+        "submission: url (not for self posts or the post's own gallery; entities decoded) and "
+        "links in selftext; comment: links in body; none for a crosspost",
     ),
     ("hashtags", "(none: Reddit has no hashtags)"),
     ("mentions", "u/name in the text"),
