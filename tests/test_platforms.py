@@ -1051,6 +1051,88 @@ def test_mastodon_html_tags_mentions_are_not_links(tmp_path: Path) -> None:
     ]
 
 
+def _toot(ident: str, acct: str, content: str, **extra: Any) -> dict[str, Any]:
+    user = acct.split("@")[0]
+    host = acct.split("@")[1] if "@" in acct else "s.example"
+    return {
+        "id": ident,
+        "created_at": f"2025-10-02T08:00:{int(ident) % 60:02d}.000Z",
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": "en",
+        "uri": f"https://{host}/users/{user}/statuses/{ident}",
+        "url": f"https://{host}/@{user}/{ident}",
+        "account": {"id": str(900 + len(user)), "username": user, "acct": acct},
+        "reblog": None,
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+        "content": content,
+        **extra,
+    }
+
+
+def test_mastodon_quote_fallback_shallow_quote_and_search_response(tmp_path: Path) -> None:
+    """Mastodon 4.4 quotes: the API's quote object (state, quoted_status; a quote nested in a
+    quoted status is shallow: quoted_status_id), and the "RE: <link>" paragraph of class
+    quote-inline the server adds to the content, which is neither the quoting account's text
+    nor a link it shared; statuses from an /api/v2/search response."""
+    quoted = _toot(
+        "115300000000000001",
+        "newsdesk@news.example",
+        "<p>Council votes on the plan today</p>",
+        quote={"state": "accepted", "quoted_status_id": "115299999999999999"},
+    )
+    fallback = (
+        '<p class="quote-inline">RE: <a href="https://news.example/@newsdesk/'
+        '115300000000000001" target="_blank" rel="nofollow noopener"><span class="invisible">'
+        'https://</span><span class="ellipsis">news.example/@newsdesk/1153</span><span '
+        'class="invisible">00000000000001</span></a></p>'
+    )
+    quote = _toot(
+        "115300000000000002",
+        "ann",
+        fallback + "<p>This is wrong, read "
+        '<a href="https://blog.example.net/why" rel="nofollow noopener" target="_blank">'
+        '<span class="invisible">https://</span><span class="">blog.example.net/why</span>'
+        '<span class="invisible"></span></a></p>',
+        quote={"state": "accepted", "quoted_status": quoted},
+    )
+    pending = _toot(
+        "115300000000000003",
+        "ben@other.example",
+        '<p>Same here<span class="quote-inline"><br/><br/>RE: <a href="https://news.'
+        'example/@newsdesk/115300000000000001">https://news.example/@newsdesk/'
+        "115300000000000001</a></span></p>",
+        quote={"state": "pending", "quoted_status": None},
+    )
+    path = _jsonl(
+        tmp_path / "search.jsonl",
+        [{"accounts": [], "statuses": [quote, pending], "hashtags": []}],
+    )
+    result = read_inputs([str(path)])
+    assert [f.format for f in result.files] == ["mastodon"]
+    posts = {row["post_id"]: row for row in result.table.to_pylist()}
+    own = posts["115300000000000002"]
+    assert own["text"] == "This is wrong, read https://blog.example.net/why"
+    assert own["urls"] == ["https://blog.example.net/why"]
+    assert own["quote_of"] == "115300000000000001"
+    other = posts["115300000000000003"]
+    assert other["text"] == "Same here" and other["urls"] == [] and other["quote_of"] is None
+    assert result.references is not None
+    refs = {r["post_id"]: r for r in result.references.to_pylist()}
+    assert refs["115300000000000001"]["account_name"] == "newsdesk@news.example"
+    assert refs["115300000000000001"]["text"] == "Council votes on the plan today"
+    nested = _jsonl(tmp_path / "quoted.jsonl", [quoted])
+    assert _posts(nested)["115300000000000001"]["quote_of"] == "115299999999999999"
+
+
 # ---------------------------------------------------------------------------------------------
 # Facebook, YouTube, TikTok, articles
 # ---------------------------------------------------------------------------------------------

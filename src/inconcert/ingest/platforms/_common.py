@@ -227,16 +227,46 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _LINES = re.compile(r"\s*\n\s*")
 
 
+_VOID_TAGS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+}
+
+
 class _Stripper(HTMLParser):
-    def __init__(self, skip_link: Callable[[dict[str, str]], bool] | None) -> None:
+    def __init__(
+        self,
+        skip_link: Callable[[dict[str, str]], bool] | None,
+        skip_classes: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.links: list[str] = []
         self.skip_link = skip_link
+        self.skip_classes = skip_classes
         self._hidden = 0
+        self._skipped = 0  # depth inside an element of a skipped class
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
+        if self._skipped or (
+            self.skip_classes and not self.skip_classes.isdisjoint(values.get("class", "").split())
+        ):
+            if tag not in _VOID_TAGS:
+                self._skipped += 1
+            return
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
         if tag in ("script", "style"):
@@ -249,26 +279,33 @@ class _Stripper(HTMLParser):
                 self.links.append(href)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._skipped:
+            if tag not in _VOID_TAGS:
+                self._skipped -= 1
+            return
         if tag in ("script", "style") and self._hidden:
             self._hidden -= 1
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._hidden:
+        if not self._hidden and not self._skipped:
             self.parts.append(data)
 
 
 def html_to_text(
-    html: str | None, skip_link: Callable[[dict[str, str]], bool] | None = None
+    html: str | None,
+    skip_link: Callable[[dict[str, str]], bool] | None = None,
+    skip_classes: Iterable[str] = (),
 ) -> tuple[str | None, list[str]]:
     """Text without tags (paragraphs and ``<br>`` as line breaks, entities decoded) and the
-    ``href`` of every ``http(s)`` link, less those ``skip_link(attributes)`` refuses."""
+    ``href`` of every ``http(s)`` link, less those ``skip_link(attributes)`` refuses; elements
+    of a class in ``skip_classes`` are left out whole (their text and links)."""
     if html is None:
         return None, []
     if "<" not in html and "&" not in html:
         return html.strip() or None, []
-    parser = _Stripper(skip_link)
+    parser = _Stripper(skip_link, frozenset(skip_classes))
     parser.feed(html)
     parser.close()
     text = "".join(parser.parts)

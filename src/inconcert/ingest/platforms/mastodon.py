@@ -3,12 +3,15 @@ the REST API and the streaming API return them.
 
 ``content`` is HTML: the text is taken without tags, links are the ``href`` of its anchors
 except those Mastodon marks as mentions or hashtags (``class="mention"``, ``rel="tag"``),
-whose targets are profile and tag pages, not shared links; a preview card's url is a link too.
+whose targets are profile and tag pages, not shared links, and the ``quote-inline`` "RE: <link>"
+that Mastodon 4.4 adds to a quote for servers without quotes (neither the quoting account's
+text nor its link); a preview card's url is a link too.
 Hashtags come from ``tags[].name``, mentions from ``mentions[].acct``. Ids are those of the
 server the statuses were collected from. The author's ``acct`` (``alice``, or
 ``alice@other.example`` for another server's account) is the ``account_name``; a boost's
 ``reblog`` and a quote's status are referenced posts (author, text, link), and a reply's
-parent names its author (``in_reply_to_account_id``, its ``acct`` from ``mentions``).
+parent names its author (``in_reply_to_account_id``, its ``acct`` from ``mentions``). Statuses
+come one per record (a timeline's JSON array, JSON Lines) or as /api/v2/search responses.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from inconcert.ingest.platforms._common import (
+    NOT_A_POST,
     PlatformFormat,
     Post,
     embedded,
@@ -38,7 +42,12 @@ def _not_a_link(attributes: dict[str, str]) -> bool:
     return "mention" in classes or "hashtag" in classes or "tag" in rel
 
 
-def _match(record: Any) -> bool:
+#: The class of the "RE: <link>" element Mastodon 4.4 (and Akkoma, Misskey) add to a quote's
+#: content for servers that show no quotes: not the quoting account's own text or link.
+_QUOTE_FALLBACK = ("quote-inline",)
+
+
+def _is_status(record: Any) -> bool:
     return (
         isinstance(record, Mapping)
         and "content" in record
@@ -48,11 +57,36 @@ def _match(record: Any) -> bool:
     )
 
 
+def _search_page(record: Any) -> list[Any] | None:
+    """The statuses of an /api/v2/search response (accounts, statuses, hashtags)."""
+    if (
+        isinstance(record, Mapping)
+        and isinstance(record.get("statuses"), list)
+        and ("accounts" in record or "hashtags" in record)
+    ):
+        return record["statuses"]
+    return None
+
+
+def _match(record: Any) -> bool:
+    page = _search_page(record)
+    if page is not None:
+        return not page or _is_status(page[0])
+    return _is_status(record)
+
+
 def _quoted(status: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The quoted status (Mastodon 4.4 ``quote.quoted_status``; ``quote.quoted_status_id``
+    of a shallow quote, nested in a quoted status; Fedibird/Pleroma ``quote``)."""
     quote = status.get("quote")
     if isinstance(quote, Mapping):
         inner = quote.get("quoted_status")
-        return inner if isinstance(inner, Mapping) else quote
+        if isinstance(inner, Mapping):
+            return inner
+        if "state" in quote and "id" not in quote:
+            ident = quote.get("quoted_status_id")
+            return {"id": ident} if ident is not None else None
+        return quote
     return None
 
 
@@ -64,7 +98,7 @@ def _reference(status: Any) -> Post | None:
     """A status embedded in another (a boost's ``reblog``, a quote's status)."""
     if not isinstance(status, Mapping):
         return None
-    text, _ = html_to_text(text_or_none(status.get("content")))
+    text, _ = html_to_text(text_or_none(status.get("content")), skip_classes=_QUOTE_FALLBACK)
     return embedded(
         status.get("id"),
         get(status, "account.id"),
@@ -88,7 +122,20 @@ def _parent(status: Mapping[str, Any]) -> Post | None:
     return embedded(status.get("in_reply_to_id"), author, name)
 
 
-def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
+def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
+    page = _search_page(record)
+    if page is None:
+        yield from _convert_status(record)
+        return
+    if not page:
+        yield {NOT_A_POST: "a search response without statuses"}
+    for status in page:
+        if _is_status(status):
+            for values in _convert_status(status):
+                yield {**values, "_item": status}
+
+
+def _convert_status(status: Mapping[str, Any]) -> Iterator[Post]:
     reblog = status.get("reblog")
     quoted = _quoted(status)
     quote_of = text_or_none(first(quoted, "id") if quoted else None) or text_or_none(
@@ -107,10 +154,10 @@ def _convert(status: Mapping[str, Any]) -> Iterator[Post]:
     )
     with_embedded(values, _reference(reblog), _reference(quoted), _parent(status))
     if isinstance(reblog, Mapping):
-        values["text"], _ = html_to_text(reblog.get("content"))
+        values["text"], _ = html_to_text(reblog.get("content"), skip_classes=_QUOTE_FALLBACK)
         yield values
         return
-    text, links = html_to_text(status.get("content"), _not_a_link)
+    text, links = html_to_text(status.get("content"), _not_a_link, _QUOTE_FALLBACK)
     spoiler = text_or_none(status.get("spoiler_text"))
     if spoiler:
         text = f"{spoiler}\n{text}" if text else spoiler
@@ -134,21 +181,29 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Mastodon API statuses (also Pleroma, Akkoma, GoToSocial)",
         container="json",
         detection="a JSON object with content (HTML), an account object, created_at and "
-        "reblog/visibility/mentions",
+        "reblog/visibility/mentions; or an /api/v2/search response of them (statuses[])",
         fields=(
             ("post_id", "id"),
             ("account_id", "account.id"),
             ("timestamp", "created_at"),
-            ("text", "spoiler_text and content with HTML removed (a boost: the original's)"),
+            (
+                "text",
+                "spoiler_text and content with HTML removed, less a quote's quote-inline "
+                "'RE: link' paragraph (a boost: the original's)",
+            ),
             (
                 "urls",
-                "href of content's anchors that are not mentions or hashtags; card.url; "
-                "none for a boost",
+                "href of content's anchors that are not mentions, hashtags or a quote's "
+                "quote-inline link to the quoted post; card.url; none for a boost",
             ),
             ("hashtags", "tags[].name (not their links)"),
             ("mentions", "mentions[].acct (not their links)"),
             ("repost_of", "reblog.id"),
-            ("quote_of", "quote.quoted_status.id (Mastodon 4.4), quote_id (Pleroma)"),
+            (
+                "quote_of",
+                "quote.quoted_status.id (Mastodon 4.4), else quote.quoted_status_id (a shallow "
+                "quote), quote_id (Pleroma)",
+            ),
             ("reply_to", "in_reply_to_id"),
             ("permalink", "url, else uri"),
             ("account_name", "account.acct (alice, or alice@other.example), else username"),
