@@ -1297,6 +1297,57 @@ def _tt_comments() -> list[dict[str, Any]]:
     ]
 
 
+def test_tiktok_traktok_table_and_mention_list(tmp_path: Path) -> None:
+    """traktok's tt_search_api table renames the API's id and username (video_id,
+    author_name) and turns create_time into a time; R's data.table writes its list columns
+    joined by |. The API's video_mention_list names the mentioned accounts."""
+    table = tmp_path / "tt_videos.csv"
+    table.write_text(
+        "video_id,author_name,view_count,comment_count,region_code,create_time,effect_ids,"
+        "music_id,video_description,hashtag_names,voice_to_text\n"
+        "7342000000000000001,ann.k,40,0,US,2024-03-04T09:00:02Z,,7001,"
+        "Vote no on plan d0 #topic00 #council,topic00|council,vote no\n"
+        "7342000000000000002,ben.r,41,0,US,2024-03-04T09:00:05Z,,7002,"
+        "Vote no on plan d0 #topic00,topic00,\n",
+        encoding="utf-8",
+    )
+    result = read_inputs([str(table)])
+    assert [f.format for f in result.files] == ["tiktok-csv"] and result.files[0].rejected == {}
+    posts = {row["post_id"]: row for row in result.table.to_pylist()}
+    first = posts["7342000000000000001"]
+    assert first["account_id"] == "ann.k"
+    assert first["hashtags"] == ["topic00", "council"]
+    assert first["text"] == "Vote no on plan d0 #topic00 #council"
+    assert first["timestamp"].isoformat() == "2024-03-04T09:00:02+00:00"
+    page = _jsonl(
+        tmp_path / "videos.jsonl",
+        [
+            {
+                "data": {
+                    "videos": [
+                        {
+                            "id": 7342000000000000003,
+                            "username": "cat.m",
+                            "create_time": 1709542809,
+                            "region_code": "FR",
+                            "video_description": "with @ann.k and @ben.r",
+                            "hashtag_names": [],
+                            "video_mention_list": ["ann.k", "ben.r"],
+                            "voice_to_text": "hello",
+                        }
+                    ],
+                    "cursor": 1,
+                    "has_more": False,
+                    "search_id": "7342",
+                },
+                "error": {"code": "ok", "message": "", "log_id": "2024"},
+            }
+        ],
+    )
+    video = _posts(page)["7342000000000000003"]
+    assert video["mentions"] == ["ann.k", "ben.r"] and video["hashtags"] == []
+
+
 def test_tiktok_comments_pages(tmp_path: Path) -> None:
     """A comment/list page: a top-level comment (its parent is the video, or none) is a reply
     to the video, a reply to a comment is a reply to that comment; links, hashtags and

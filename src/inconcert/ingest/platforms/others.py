@@ -121,30 +121,40 @@ def _match_tiktok(record: Any) -> bool:
         return True
     return (
         "create_time" in record
-        and "id" in record
+        and ("id" in record or "video_id" in record)
         and (
             "video_description" in record
             or "hashtag_names" in record
-            or ("username" in record and "region_code" in record)
+            or (("username" in record or "author_name" in record) and "region_code" in record)
         )
     )
 
 
+def _tiktok_names(value: Any) -> list[str] | None:
+    """A list of names: a JSON list, or a table cell joined by commas, or by ``|`` (R's
+    data.table writes list columns so)."""
+    if value is None:
+        return None
+    sep = "|" if isinstance(value, str) and "|" in value and "," not in value else ","
+    return [name.lstrip("#@") for name in split_list(value, sep)]
+
+
 def _tiktok_video(video: Mapping[str, Any]) -> Post:
-    user = text_or_none(video.get("username"))
-    ident = text_or_none(video.get("id"))
-    tags = video.get("hashtag_names")
+    # traktok (R) names the Research API's id video_id and its username author_name
+    user = text_or_none(first(video, "username", "author_name"))
+    ident = text_or_none(first(video, "id", "video_id"))
+    created = video.get("create_time")
     values = post(
         post_id=ident,
         account_id=user,
-        timestamp=epoch(video.get("create_time")) or video.get("create_time"),
+        timestamp=epoch(created) or created,
         platform="tiktok",
         text=video.get("video_description"),
         permalink=f"https://www.tiktok.com/@{user}/video/{ident}" if user and ident else None,
     )
     values["urls"] = None
-    values["hashtags"] = split_list(tags) if tags is not None else None
-    values["mentions"] = None
+    values["hashtags"] = _tiktok_names(video.get("hashtag_names"))
+    values["mentions"] = _tiktok_names(video.get("video_mention_list"))
     return values
 
 
@@ -162,7 +172,7 @@ def _convert_tiktok(record: Mapping[str, Any]) -> Iterator[Post]:
 
 def _match_tiktok_csv(names: list[str]) -> bool:
     return (
-        "id" in names
+        ("id" in names or "video_id" in names)
         and "create_time" in names
         and ("video_description" in names or "hashtag_names" in names)
     )
@@ -387,16 +397,16 @@ FORMATS: tuple[PlatformFormat, ...] = (
         platform="tiktok",
         title="TikTok Research API videos (query responses, or one video per line)",
         container="json",
-        detection="a JSON object with data.videos, or id, create_time and "
+        detection="a JSON object with data.videos, or id (or video_id), create_time and "
         "video_description/hashtag_names",
         fields=(
-            ("post_id", "id"),
-            ("account_id", "username"),
-            ("timestamp", "create_time (epoch seconds)"),
-            ("text", "video_description"),
+            ("post_id", "id (traktok: video_id)"),
+            ("account_id", "username (traktok: author_name)"),
+            ("timestamp", "create_time (epoch seconds; traktok: a UTC time)"),
+            ("text", "video_description (not voice_to_text, the spoken words)"),
             ("urls", "from the text"),
-            ("hashtags", "hashtag_names"),
-            ("mentions", "from the text"),
+            ("hashtags", "hashtag_names, else from the text"),
+            ("mentions", "video_mention_list, else from the text"),
             ("permalink", "https://www.tiktok.com/@{username}/video/{id}"),
             ("(comments)", "read by tiktok-comments"),
         ),
@@ -407,10 +417,15 @@ FORMATS: tuple[PlatformFormat, ...] = (
     PlatformFormat(
         name="tiktok-csv",
         platform="tiktok",
-        title="TikTok Research API videos as CSV",
+        title="TikTok Research API videos as CSV (also traktok's tt_search_api tables)",
         container="csv",
-        detection="columns id, create_time and video_description or hashtag_names",
-        fields=(("(fields)", "as tiktok; hashtag_names a JSON array or comma-joined"),),
+        detection="columns id or video_id, create_time and video_description or hashtag_names",
+        fields=(
+            (
+                "(fields)",
+                "as tiktok; hashtag_names a JSON array, comma-joined or |-joined (R data.table)",
+            ),
+        ),
         match=_match_tiktok_csv,
         convert=_convert_tiktok,
         priority=40,
