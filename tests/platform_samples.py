@@ -793,6 +793,37 @@ def write_mastodon(items: list[Item], folder: Path) -> Path:
     return path
 
 
+def write_mastodon_streaming(items: list[Item], folder: Path, *, sse: bool = False) -> Path:
+    """The statuses as the streaming API sends them (``/api/v1/streaming/public``): over its
+    WebSocket, one ``{"stream", "event", "payload"}`` message a line, the payload the status as
+    JSON text; with ``sse``, as server-sent events saved by ``curl -N`` (``:)`` first, ``:thump``
+    heartbeats, ``event:``/``data:`` lines). The stream starts with a delete event, edits the
+    first status (``status.update``) and ends with a notification."""
+    by_id = {i.id: i for i in items}
+    collected = _collected(items)
+    events: list[tuple[str, str]] = [("delete", "110000000000000001")]
+    for n, item in enumerate(collected):
+        events.append(("update", json.dumps(_status(item, by_id))))
+        if n == 0:
+            edited = _status(item, by_id)
+            edited["content"] = edited["content"].replace("</p>", " (edited)</p>")
+            edited["edited_at"] = _iso(item.time + timedelta(minutes=5))
+            events.append(("status.update", json.dumps(edited)))
+    events.append(("notification", json.dumps({"id": "1", "type": "follow"})))
+    folder.mkdir(parents=True, exist_ok=True)
+    if not sse:
+        messages = [{"stream": ["public"], "event": e, "payload": p} for e, p in events]
+        return _jsonl(folder / "streaming.jsonl", messages)
+    parts = [":)\n"]
+    for n, (event, payload) in enumerate(events):
+        parts.append(f"event: {event}\ndata: {payload}\n\n")
+        if n % 7 == 6:
+            parts.append(":thump\n")
+    path = folder / "public.txt"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
 # ---------------------------------------------------------------------------------------------
 # Reddit
 # ---------------------------------------------------------------------------------------------

@@ -540,6 +540,50 @@ def test_planted_group_found_from_legacy_jetstream(story: list[ps.Item], tmp_pat
     assert f"{ps.PLANTED[0]}.bsky.social" in names.values()  # from the legacy identity events
 
 
+@pytest.mark.parametrize("sse", [False, True])
+def test_planted_group_found_from_mastodon_streaming_events(
+    sse: bool, story: list[ps.Item], tmp_path: Path
+) -> None:
+    """The streaming API's events, saved from its WebSocket (event + payload as JSON text) or
+    as server-sent events (``curl -N ... > public.txt``): updates are statuses, an edit of one
+    already read is a duplicate, and the delete and notification events are counted rejects
+    naming the event."""
+    path = ps.write_mastodon_streaming(story, tmp_path, sse=sse)
+    result = ic.detect([str(path)], options=_OPTIONS)
+    assert result.ingested is not None
+    assert {f.format for f in result.ingested.files} == {"mastodon"}
+    found = set(result.accounts.column("account_id").to_pylist())
+    assert found == {ps._uid(a) for a in ps.PLANTED}
+    assert result.groups.num_rows == 1
+    ingested = result.ingested
+    assert ingested.rejected == {"not_a_post": 2, "duplicate_post_id": 1}
+    rejects = ingested.rejects.to_pylist()
+    delete, notification = (r for r in rejects if r["reason"] == "not_a_post")
+    assert delete["detail"] == "a delete event (status 110000000000000001)"
+    assert delete["line"] == (2 if sse else 1)  # the event's own line
+    assert "notification event" in notification["detail"]
+
+
+def test_mastodon_streaming_sse_reads_multiline_data_and_refuses_an_empty_stream(
+    tmp_path: Path,
+) -> None:
+    status = _toot("1", "ann", "<p>hello <b>world</b></p>")
+    text = json.dumps(status, indent=1)
+    data = "".join(f"data: {line}\n" for line in text.splitlines())
+    path = tmp_path / "stream.jsonl"
+    path.write_text(f":)\nevent: update\n{data}\n:thump\n", encoding="utf-8")
+    posts = _posts(path)
+    assert posts["1"]["text"] == "hello world"
+    empty = tmp_path / "empty.sse"
+    empty.write_text(":)\n:thump\n:thump\n", encoding="utf-8")
+    with pytest.raises(ic.InputError, match=r"empty\.sse: .*unsupported file type"):
+        read_inputs([str(empty)])
+    empty = tmp_path / "empty.json"
+    empty.write_text(":)\nevent: update\n\n:thump\n", encoding="utf-8")
+    with pytest.raises(ic.InputError, match=r"empty\.json: .*server-sent events.*no events"):
+        read_inputs([str(empty)])
+
+
 def test_zstandard_reddit_dump_stops_with_what_to_do(tmp_path: Path) -> None:
     """Pushshift / Arctic Shift dumps come as .zst (a 2 GB window): named alone or found in a
     folder beside readable files, the run stops naming the file and how to decompress it,

@@ -168,13 +168,34 @@ def _zstd_error(display: str) -> InputError:
     )
 
 
+#: The start of a server-sent events stream (``curl -N .../api/v1/streaming/public > FILE``):
+#: comment lines (Mastodon sends ``:)`` first, then ``:thump``) and ``event:``/``data:`` fields.
+_SSE_START = re.compile(rb"^\s*(?::[^\r\n]*|(?:event|data|id|retry):[^\r\n]*)(?:\r\n|\r|\n|$)")
+
+
+def looks_like_sse(head: bytes) -> bool:
+    """Whether a file's first bytes are server-sent events (``event: update`` / ``data: {...}``
+    lines), not JSON: the streaming API's text form, read as its events' records."""
+    head = head.removeprefix(codecs.BOM_UTF8)
+    return bool(_SSE_START.match(head)) and (b"event:" in head or b"data:" in head)
+
+
+def _sse_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_sse(handle.read(4096))
+    except OSError:
+        return False
+
+
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
     """Turn the user's files and folders into the list of files to read, in reading order.
 
     A folder stands for every supported file inside it, recursively, sorted by relative path;
     hidden files and folders (name starting with ".") are skipped, as are unsupported files,
     except zstandard dumps (``.zst``), which stop with what to do. A file named explicitly
-    must exist and have a supported suffix.
+    must exist and have a supported suffix, or hold server-sent events (a streaming API saved
+    as text: ``event:``/``data:`` lines), read as JSON records.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -205,6 +226,8 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
             fmt = _format_of(path)
             if fmt is None and path.name.lower().endswith(_ZSTD_SUFFIXES):
                 raise _zstd_error(display)
+            if fmt is None and _sse_file(path):
+                fmt = _Format("jsonl", "", None)
             if fmt is None:
                 suffix = "".join(path.suffixes[-2:]) or "(none)"
                 raise InputError(

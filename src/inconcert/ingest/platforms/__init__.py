@@ -44,6 +44,7 @@ from inconcert.ingest._files import (
     _read_all,
     _sha256,
     _stream,
+    looks_like_sse,
     read_raw,
 )
 from inconcert.ingest._mapping import FileSettings, flatten_structs, has_nested_path
@@ -191,12 +192,52 @@ def _first_json_line(source: InputFile) -> Any:
         return None
 
 
+def _sse_head(source: InputFile) -> bool:
+    """Whether the file starts as server-sent events (``event:``/``data:`` lines)."""
+    try:
+        with _stream(source) as stream:
+            return looks_like_sse(stream.read(4096))
+    except (OSError, pa.ArrowException):
+        return False
+
+
+def _sse_records(source: InputFile, text: str) -> tuple[list[Any], list[int], list[BadRow]]:
+    """The events of a server-sent events stream as ``{"event": ..., "payload": ...}`` records
+    (the streaming API's WebSocket form), each with the line it starts on: ``data:`` lines
+    joined, comments (``:thump``) and events without data skipped, as the SSE standard says."""
+    records: list[Any] = []
+    lines: list[int] = []
+    name, start = "", 0
+    data: list[str] = []
+    for number, raw in enumerate([*text.splitlines(), ""], start=1):
+        if not raw:
+            if data:
+                records.append({"event": name or "message", "payload": "\n".join(data)})
+                lines.append(start)
+            name, data, start = "", [], 0
+            continue
+        if raw.startswith(":"):
+            continue
+        key, _, value = raw.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        start = start or number
+        if key == "event":
+            name = value
+        elif key == "data":
+            data.append(value)
+    if not records:
+        raise InputError(source.display, "the server-sent events stream has no events")
+    return records, lines, []
+
+
 def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]]:
     """Every record of a JSON Lines file (with its line) or of a JSON document (line 1), and
-    the lines nested too deeply to read."""
+    the lines nested too deeply to read; a server-sent events stream's events."""
     data = _read_all(source)
     if not data.strip() or data.strip() == codecs.BOM_UTF8:
         raise InputError(source.display, "the file has no JSON records")
+    if looks_like_sse(data[:4096]):
+        return _sse_records(source, _decode(source, data, 1, True))
     if source.fmt.name == "json":
         text = _decode(source, data, 1, True)
         try:
@@ -431,9 +472,10 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
     dotted = bool(settings.mapping) and any("." in c for c in settings.mapping.values())
     container = source.fmt.name
     if container in ("jsonl", "json"):
-        if forced == "table" and container == "jsonl" and not dotted:
+        sse = _sse_head(source)
+        if forced == "table" and container == "jsonl" and not dotted and not sse:
             return read_raw(source), None
-        if forced == "auto" and container == "jsonl" and not dotted:
+        if forced == "auto" and container == "jsonl" and not dotted and not sse:
             head = _first_json_line(source)
             if head is None or _guessed(detect_json(list(iter_records(head))), settings) is None:
                 return read_raw(source), None

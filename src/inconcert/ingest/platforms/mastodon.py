@@ -12,10 +12,21 @@ server the statuses were collected from. The author's ``acct`` (``alice``, or
 ``reblog`` and a quote's status are referenced posts (author, text, link), and a reply's
 parent names its author (``in_reply_to_account_id``, its ``acct`` from ``mentions``). Statuses
 come one per record (a timeline's JSON array, JSON Lines) or as /api/v2/search responses.
+
+The streaming API's events, as saved from its WebSocket (``{"stream": [...], "event":
+"update", "payload": "<the status as JSON text>"}`` per line) or as its server-sent events
+(``event: update`` / ``data: {...}`` lines, read from a .jsonl or .json file, or from a file
+of another suffix named on its own): ``update`` and ``status.update`` (an edit) payloads are
+statuses (an edit of a status already read is a ``duplicate_post_id`` reject: the first
+version is kept); a ``delete`` event (its payload the deleted status's id) and every other
+event (``notification``, ``conversation``, ``filters_changed``, ...) are rejected rows naming
+the event, never silently dropped. A deleted status already read is kept: coordinated
+accounts often delete what they posted.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -68,7 +79,46 @@ def _search_page(record: Any) -> list[Any] | None:
     return None
 
 
+#: The streaming API's event names (``update`` and ``status.update`` carry a status).
+_EVENTS = frozenset(
+    {
+        "update",
+        "status.update",
+        "delete",
+        "notification",
+        "notifications_merged",
+        "conversation",
+        "filters_changed",
+        "announcement",
+        "announcement.reaction",
+        "announcement.delete",
+        "encrypted_message",
+    }
+)
+_STATUS_EVENTS = ("update", "status.update")
+
+
+def _event(record: Any) -> str | None:
+    """The event name of a streaming API event (``{"event": ..., "payload": ...}``)."""
+    if isinstance(record, Mapping) and "payload" in record:
+        name = record.get("event")
+        if isinstance(name, str) and name in _EVENTS:
+            return name
+    return None
+
+
+def _payload(record: Mapping[str, Any]) -> Any:
+    """An event's payload: JSON text (as the API sends it) parsed, else as saved."""
+    payload = record.get("payload")
+    if isinstance(payload, str) and payload.lstrip().startswith(("{", "[")):
+        return json.loads(payload)
+    return payload
+
+
 def _match(record: Any) -> bool:
+    event = _event(record)
+    if event is not None:
+        return event not in _STATUS_EVENTS or _is_status(_payload(record))
     page = _search_page(record)
     if page is not None:
         return not page or _is_status(page[0])
@@ -123,6 +173,18 @@ def _parent(status: Mapping[str, Any]) -> Post | None:
 
 
 def _convert(record: Mapping[str, Any]) -> Iterator[Post]:
+    event = _event(record)
+    if event in _STATUS_EVENTS:
+        status = _payload(record)
+        for values in _convert_status(status):
+            yield {**values, "_item": status}
+        return
+    if event == "delete":
+        yield {NOT_A_POST: f"a delete event (status {text_or_none(record.get('payload'))})"}
+        return
+    if event is not None:
+        yield {NOT_A_POST: f"a {event} event of the streaming API, not a status"}
+        return
     page = _search_page(record)
     if page is None:
         yield from _convert_status(record)
@@ -181,8 +243,15 @@ FORMATS: tuple[PlatformFormat, ...] = (
         title="Mastodon API statuses (also Pleroma, Akkoma, GoToSocial)",
         container="json",
         detection="a JSON object with content (HTML), an account object, created_at and "
-        "reblog/visibility/mentions; or an /api/v2/search response of them (statuses[])",
+        "reblog/visibility/mentions; an /api/v2/search response of them (statuses[]); or a "
+        "streaming API event (event update/status.update with such a status as payload, "
+        "delete, notification, ...; also as server-sent event: / data: lines)",
         fields=(
+            (
+                "(streaming events)",
+                "update/status.update: the payload status; delete and "
+                "other events: rejected (not_a_post, naming the event)",
+            ),
             ("post_id", "id"),
             ("account_id", "account.id"),
             ("timestamp", "created_at"),
