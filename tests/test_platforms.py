@@ -1202,6 +1202,77 @@ def test_crowdtangle_edt_times_and_final_links(tmp_path: Path) -> None:
     assert posts["https://www.facebook.com/100/posts/2"]["timestamp"].hour == 14
 
 
+def test_crowdtangle_shared_links_follow_coornet(tmp_path: Path) -> None:
+    """The link each kind of CrowdTangle post shares, as CooRnet reads historical-data CSVs:
+    a Photo or Video post's Link is its own media page (not shared); a YouTube post's and
+    another page's photo are shared; a re-share shares the post its Link names; a Link post's
+    short link written in its message is not a second link beside its Final Link."""
+    import csv
+
+    columns = [
+        "Page Name", "User Name", "Facebook Id", "Page Category", "Post Created", "Type",
+        "URL", "Message", "Link", "Final Link", "Image Text", "Link Text", "Description",
+    ]  # fmt: skip
+    fb = "https://www.facebook.com"
+    rows = [
+        ["Link", "https://bit.ly/3xYz", "https://news.example.org/story", "Story", ""],
+        ["Photo", f"{fb}/dailynews/photos/a.10/11/?type=3", "", "", ""],
+        ["Native Video", f"{fb}/100200/videos/12/", "", "", ""],
+        ["YouTube", "https://www.youtube.com/watch?v=abc123", "", "Clip", ""],
+        ["Photo", f"{fb}/otherpage/photos/a.5/6/?type=3", "", "", ""],
+        ["Link", f"{fb}/otherpage/posts/77", "", "This is a re-share of a post", ""],
+        ["Status", "", "", "", ""],
+    ]
+    path = tmp_path / "2021-03-04-17-05-11-EST-Historical-Report-daily.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for n, (kind, link, final, link_text, description) in enumerate(rows, start=1):
+            message = "Read this https://bit.ly/3xYz" if n == 1 else f"Post {n}"
+            if n == 7:
+                message = "See https://blog.example.net/why"
+            writer.writerow(
+                ["Daily News", "dailynews", "100200", "MEDIA_NEWS_COMPANY",
+                 f"2021-03-04 09:0{n}:00 EST", kind, f"{fb}/dailynews/posts/{n}", message,
+                 link, final, "", link_text, description]
+            )  # fmt: skip
+    posts = _posts(path)
+    urls = {p.rsplit("/", 1)[1]: posts[p]["urls"] for p in posts}
+    assert urls == {
+        "1": ["https://news.example.org/story"],
+        "2": [],
+        "3": [],
+        "4": ["https://www.youtube.com/watch?v=abc123"],
+        "5": [f"{fb}/otherpage/photos/a.5/6/?type=3"],
+        "6": [f"{fb}/otherpage/posts/77"],
+        "7": ["https://blog.example.net/why"],
+    }
+    assert posts[f"{fb}/dailynews/posts/1"]["account_id"] == "100200"
+    assert posts[f"{fb}/dailynews/posts/1"]["timestamp"].isoformat() == "2021-03-04T14:01:00+00:00"
+
+
+def test_crowdtangle_instagram_export(tmp_path: Path) -> None:
+    """An Instagram historical-data CSV: Account (the name) and User Name (the handle), the
+    caption in Description, Type Album/Photo/Video, Link and URL both the post itself."""
+    path = tmp_path / "instagram.csv"
+    path.write_text(
+        "Account,User Name,Followers at Posting,Post Created,Post Created Date,"
+        "Post Created Time,Type,Total Interactions,Likes,Comments,Views,URL,Link,Photo,"
+        "Title,Description,Image Text,Sponsor Id,Sponsor Name,Total Interactions (weighted)\n"
+        "Daily News,dailynews,5000,2021-03-04 09:00:00 EST,2021-03-04,09:00:00,Album,10,9,1,0,"
+        "https://www.instagram.com/p/CMAbc1/,https://www.instagram.com/p/CMAbc1/,"
+        'https://scontent.cdninstagram.com/x.jpg,,"Vote today #vote @council '
+        'news.example.org/vote",,,,10\n',
+        encoding="utf-8",
+    )
+    result = read_inputs([str(path)])
+    assert [f.format for f in result.files] == ["crowdtangle"]
+    row = result.table.to_pylist()[0]
+    assert row["platform"] == "instagram" and row["account_id"] == "dailynews"
+    assert row["text"] == "Vote today #vote @council news.example.org/vote"
+    assert "https://www.instagram.com/p/CMAbc1/" not in (row["urls"] or [])
+
+
 def test_youtube_threads_and_replies(tmp_path: Path) -> None:
     thread = {
         "kind": "youtube#commentThread",

@@ -6,12 +6,22 @@ CrowdTangle writes times with a zone abbreviation of the exporter's zone
 ``URL`` is its id. Hashtags and mentions are taken from the text, which is plain. The page's
 or account's handle (``User Name``, MCL's ``post_owner.username``), else its name, is the
 ``account_name`` when the account is named by its id.
+
+A CrowdTangle post's shared link follows CooRnet's rules for CrowdTangle historical data
+(``get_urls_from_ct_histdata``): a ``Link`` post shares its ``Final Link`` (expanded), else its
+``Link``; a re-share of a post (``Link Text`` "This is a re-share of a post") shares the post
+its ``Link`` names; the ``Link`` of a Photo, Video, Live Video or Album post is the post's own
+media page, not a shared link, unless it is off Facebook (a YouTube post) or another page's
+media (a share of it). Links in the message count too, less the post's own ``Link`` written
+in it (the short form of the ``Final Link``). Instagram exports (``Account``, ``User Name``,
+no ``Message``) take the caption from ``Description``; their ``Link`` is the post itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from inconcert.ingest.platforms._common import (
     NOT_A_POST,
@@ -36,6 +46,55 @@ def _match_crowdtangle(names: list[str]) -> bool:
     )
 
 
+#: ``Link Text`` of a post that re-shares another post (CooRnet: its ``Link`` is the share).
+_RESHARE = "this is a re-share of a post"
+_FACEBOOK_HOSTS = ("facebook.com", "fb.com", "fb.watch", "instagram.com")
+#: First path segments of Facebook media links that name no owner (``photo.php?fbid=``).
+_OWNERLESS = {"photo.php", "photo", "video.php", "watch", "reel", "story.php", "media", "p", ""}
+
+
+def _owner_segment(link: str) -> tuple[str, str] | None:
+    """(host, first path segment lowercased) of a Facebook/Instagram link, else None."""
+    parts = urlsplit(link.strip())
+    host = (parts.hostname or "").lower()
+    if not any(host == h or host.endswith("." + h) for h in _FACEBOOK_HOSTS):
+        return None
+    return host, parts.path.strip("/").split("/")[0].lower()
+
+
+def _own_media(link: str, row: Mapping[str, Any]) -> bool:
+    """Whether a Photo/Video post's ``Link`` is its own media page (its page's photo or
+    video, or a Facebook media link naming no owner), not another page's media or an
+    off-Facebook link (YouTube)."""
+    found = _owner_segment(link)
+    if found is None:
+        return False
+    host, segment = found
+    if host.endswith("fb.watch") or segment in _OWNERLESS:
+        return True
+    own = {str(v).strip().lower() for v in (row.get("User Name"), row.get("Facebook Id")) if v}
+    post_url = _owner_segment(str(row.get("URL") or ""))
+    if post_url is not None:
+        own.add(post_url[1])
+    return segment in own
+
+
+def _crowdtangle_shared(row: Mapping[str, Any]) -> str | None:
+    """The link a Facebook post shares (CooRnet's rules, see the module's text)."""
+    link = text_or_none(row.get("Link"))
+    final = text_or_none(row.get("Final Link"))
+    kind = (text_or_none(row.get("Type")) or "link").lower()
+    if (text_or_none(row.get("Link Text")) or "").lower() == _RESHARE:
+        return link or final
+    if kind == "link" or (link and not _own_media(link, row)):
+        return final or link
+    return None
+
+
+def _same_link(a: str, b: str) -> bool:
+    return a.strip().rstrip("/").lower() == b.strip().rstrip("/").lower()
+
+
 def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
     facebook = "Message" in row
     text = (
@@ -44,9 +103,11 @@ def _convert_crowdtangle(row: Mapping[str, Any]) -> Iterator[Post]:
         else text_or_none(first(row, "Description", "Title"))
     )
     links: list[Any] = []
+    own = [str(v) for v in (row.get("Link"), row.get("Final Link")) if text_or_none(v)]
     if facebook:
-        links.append(first(row, "Final Link", "Link"))
-    links.extend(extract_urls(text) if text else [])
+        links.append(_crowdtangle_shared(row))
+    in_text = extract_urls(text) if text else []
+    links.extend(u for u in in_text if not any(_same_link(u, o) for o in own))
     post_url = text_or_none(row.get("URL"))
     account = first(row, "Facebook Id", "User Name", "Page Name", "Account")
     name = first(row, "User Name", "Page Name", "Account")
@@ -172,7 +233,14 @@ FORMATS: tuple[PlatformFormat, ...] = (
             ("account_id", "Facebook Id, else User Name, Page Name, Account"),
             ("timestamp", "Post Created (zone abbreviations such as EDT resolved)"),
             ("text", "Message (Facebook); Description, else Title (Instagram)"),
-            ("urls", "Final Link, else Link (Facebook), and links in the text"),
+            (
+                "urls",
+                "Facebook, as CooRnet: a Link post's Final Link, else Link; a re-share's Link "
+                "(Link Text 'This is a re-share of a post'); a Photo/Video/Album post's Link "
+                "only when off Facebook (YouTube) or another page's media, never its own; "
+                "and links in the text other than the post's Link/Final Link. Instagram: "
+                "links in the text (Link is the post itself)",
+            ),
             ("hashtags", "from the text"),
             ("mentions", "from the text"),
             ("permalink", "URL"),
