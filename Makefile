@@ -22,8 +22,9 @@ demo: setup
 	$(BIN)/inconcert evaluate $(DEMO)/data/truth.csv $(DEMO)/result
 
 # the lint (ruff check, ruff format --check, mypy) is part of every test run, in CI too
+# the tests run on every core (pytest-xdist): about half the wall time on the 2-core CI machine
 test: setup browser spark lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # Headless Chromium for the report's browser tests, from Debian's packages where apt is
 # available (the tests skip, saying why, where it is not).
