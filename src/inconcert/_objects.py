@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrow import one_array
 from .kinds import KINDS
 
 __all__ = [
@@ -56,7 +57,7 @@ _VERB = {"repost": "reposted", "quote": "quoted", "reply": "replied to"}
 
 
 def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    arr = one_array(column)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     if pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type):

@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrow import one_array
 from .errors import ParameterError
 from .normalize import (
     MIN_TEXT_CHARS,
@@ -114,10 +115,6 @@ def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in ALL_KINDS if k in set(kinds))
 
 
-def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-
 def _exploded(
     lists: pa.ChunkedArray | pa.Array,
     text: pa.ChunkedArray | pa.Array,
@@ -128,8 +125,8 @@ def _exploded(
     the values its text holds (extracted once per distinct text); a row marked in ``copied``
     (a repost: its lists are the original's) gives none. Rows come in no particular order
     (:func:`dedupe_actions` sorts)."""
-    lists = _combined(lists)
-    text_arr = _combined(text)
+    lists = one_array(lists)
+    text_arr = one_array(text)
     parents = pc.cast(pc.list_parent_indices(lists), pa.int64())
     flat = pc.list_flatten(lists)
     need = pc.and_(pc.is_null(lists), pc.is_valid(text_arr))
@@ -143,10 +140,16 @@ def _exploded(
         within = np.asarray(pc.list_parent_indices(filled).to_numpy(), dtype=np.int64)
         parents = pa.concat_arrays([parents, pa.array(idx[within], pa.int64())])
         flat = pa.concat_arrays([flat.cast(pa.string()), pc.list_flatten(filled)])
-    if copied is not None and len(parents):
-        keep = pc.invert(copied.take(parents))
-        parents, flat = parents.filter(keep), flat.filter(keep)
-    return parents, flat
+    return _own(parents, flat, copied)
+
+
+def _own(parents: pa.Array, values: pa.Array, copied: pa.Array | None) -> tuple[pa.Array, pa.Array]:
+    """The (parent row, value) pairs whose post is not marked in ``copied`` (a repost's lists
+    are its original's)."""
+    if copied is None or not len(parents):
+        return parents, values
+    keep = pc.invert(copied.take(parents))
+    return parents.filter(keep), values.filter(keep)
 
 
 def _rows(posts: pa.Table, parents: pa.Array | None, kind: str, objects: pa.Array) -> pa.Table:
@@ -213,7 +216,7 @@ def posts_to_actions(
     stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
     text = posts.column("text")
     if copied is not None:  # a repost's text is the original's, not the reposter's
-        text = pc.if_else(copied, pa.scalar(None, text.type), _combined(text))
+        text = pc.if_else(copied, pa.scalar(None, text.type), one_array(text))
 
     for kind in kinds:
         if kind in _REFERENCE_KINDS:
@@ -275,12 +278,10 @@ def posts_to_actions(
             parts.append(_rows(posts, None, "paraphrase", para.labels))
 
     if "image" in kinds:
-        hashes = _combined(posts.column("image_hashes"))
-        parents = pc.cast(pc.list_parent_indices(hashes), pa.int64())
-        flat = pc.list_flatten(hashes)
-        if copied is not None and len(parents):
-            keep = pc.invert(copied.take(parents))
-            parents, flat = parents.filter(keep), flat.filter(keep)
+        hashes = one_array(posts.column("image_hashes"))
+        parents, flat = _own(
+            pc.cast(pc.list_parent_indices(hashes), pa.int64()), pc.list_flatten(hashes), copied
+        )
         flat = pc.utf8_trim_whitespace(flat)
         flat = pc.if_else(pc.equal(flat, ""), None, flat)
         parts.append(_rows(posts, parents, "image", flat))

@@ -121,6 +121,8 @@ import pyarrow.compute as pc
 
 from inconcert.errors import ParameterError
 
+from ._arrow import one_array
+
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
 
@@ -1124,7 +1126,7 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     >>> map_unique(pa.array(["#A", None, "#a", "#"]), normalize_tag).to_pylist()
     ['a', None, 'a', None]
     """
-    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    array = one_array(values)
     if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
         array = array.dictionary_decode()
     value_type = array.type.value_type if pa.types.is_dictionary(array.type) else array.type

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ._arrow import one_array
 from ._version import VERSION as __version__
 from .detect import DetectResult
 from .errors import OutputError
@@ -75,7 +76,7 @@ def _iso_utc(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     microseconds when any value has a fraction; nulls stay null. (NumPy formats several times
     faster than Arrow's time-zone-aware ``strftime``, with the same text.)"""
     us = pc.cast(pc.cast(column, pa.timestamp("us", tz="UTC")), pa.int64())
-    us = us.combine_chunks() if isinstance(us, pa.ChunkedArray) else us
+    us = one_array(us)
     valid = us.is_valid().to_numpy(zero_copy_only=False)
     values = us.fill_null(0).to_numpy(zero_copy_only=False).astype("datetime64[us]")
     fractional = bool(np.any((us.fill_null(0).to_numpy(zero_copy_only=False) % 1_000_000) != 0))
@@ -156,15 +157,11 @@ def _quoteattr(value: str) -> str:
 # -- the network as GraphML and GEXF: every value built column by column with Arrow ---------
 
 
-def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-
-
 def _xml_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     """A string column as escaped XML text (fit for attribute values and element content);
     nulls stay null. Values with characters XML cannot hold (rare) go through
     :func:`_xml_safe` one by one."""
-    arr = _one(column)
+    arr = one_array(column)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     if not pa.types.is_string(arr.type):
@@ -183,7 +180,7 @@ def _xml_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
 def _graph_value(column: pa.Array | pa.ChunkedArray, name: str) -> tuple[str, pa.Array]:
     """(XML type, values as escaped text) of one attribute column; nulls stay null (the element
     is left out), except a missing ``*_id`` (an edge between two groups), written as -1."""
-    arr = _one(column)
+    arr = one_array(column)
     typ = arr.type
     if pa.types.is_dictionary(typ):
         arr, typ = arr.dictionary_decode(), typ.value_type
@@ -212,7 +209,7 @@ def _utf8(arr: pa.Array, sep: str = "\n") -> memoryview:
     Arrow's buffer: nothing is copied)."""
     if len(arr) == 0:
         return memoryview(b"")
-    arr = pc.binary_join_element_wise(_one(arr), sep, "")
+    arr = pc.binary_join_element_wise(one_array(arr), sep, "")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=0)
     return memoryview(arr.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
@@ -291,11 +288,11 @@ def _join_rows(*pieces: pa.Array | str | Sequence[pa.Array | str]) -> pa.Array:
 def _node_ids(result: DetectResult) -> tuple[pa.Array, pa.Array]:
     """Each edge's two accounts as row numbers of the accounts table."""
     accounts = result.accounts.column("account_id")
-    a = pc.index_in(result.edges.column("account_a"), value_set=_one(accounts))
-    b = pc.index_in(result.edges.column("account_b"), value_set=_one(accounts))
+    a = pc.index_in(result.edges.column("account_a"), value_set=one_array(accounts))
+    b = pc.index_in(result.edges.column("account_b"), value_set=one_array(accounts))
     if a.null_count or b.null_count:
         raise ValueError("an edge names an account that is not in the accounts table")
-    return _one(a).cast(pa.string()), _one(b).cast(pa.string())
+    return one_array(a).cast(pa.string()), one_array(b).cast(pa.string())
 
 
 def _edge_columns(edges: pa.Table) -> list[str]:
@@ -311,7 +308,7 @@ def _labels(accounts: pa.Table, ids: pa.Array) -> pa.Array:
     (``ids``, escaped already)."""
     if "account_name" not in accounts.column_names:
         return ids
-    names = _one(accounts.column("account_name"))
+    names = one_array(accounts.column("account_name"))
     return pc.if_else(pc.is_valid(names), _xml_strings(names), ids)
 
 
@@ -390,19 +387,19 @@ def _spans(result: DetectResult) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
     ends = pa.table(
         {
             "account_id": pa.concat_arrays(
-                [_one(edges.column("account_a")), _one(edges.column("account_b"))]
+                [one_array(edges.column("account_a")), one_array(edges.column("account_b"))]
             ),
-            "first": pa.concat_arrays([_one(first), _one(first)]),
-            "last": pa.concat_arrays([_one(last), _one(last)]),
+            "first": pa.concat_arrays([one_array(first), one_array(first)]),
+            "last": pa.concat_arrays([one_array(last), one_array(last)]),
         }
     )
     span = ends.group_by("account_id", use_threads=False).aggregate(
         [("first", "min"), ("last", "max")]
     )
-    at = _one(pc.index_in(accounts.column("account_id"), value_set=span.column("account_id")))
-    node_first = _one(span.column("first_min")).take(at)
-    node_last = _one(span.column("last_max")).take(at)
-    times = _iso_utc(pa.concat_arrays([_one(first), _one(last), node_first, node_last]))
+    at = one_array(pc.index_in(accounts.column("account_id"), value_set=span.column("account_id")))
+    node_first = one_array(span.column("first_min")).take(at)
+    node_last = one_array(span.column("last_max")).take(at)
+    times = _iso_utc(pa.concat_arrays([one_array(first), one_array(last), node_first, node_last]))
     m, k = edges.num_rows, accounts.num_rows
     return (
         times.slice(0, m),

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrow import one_array
 from ._objects import object_label, top_objects
 from .errors import InputError
 from .kinds import KINDS
@@ -170,7 +171,7 @@ class Pseudonymiser:
 
     def _map(self, column: pa.Array | pa.ChunkedArray, one: Callable[[str], str]) -> pa.Array:
         """Every value of a string column through ``one`` (once per distinct value)."""
-        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        array = one_array(column)
         if pa.types.is_dictionary(array.type):
             array = array.dictionary_decode()
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
@@ -184,7 +185,7 @@ class Pseudonymiser:
         self, kinds: pa.Array | pa.ChunkedArray, objects: pa.Array | pa.ChunkedArray
     ) -> pa.Array:
         """Object ids that name an account (mention) or a post (repost, reply, quote)."""
-        out = objects.combine_chunks() if isinstance(objects, pa.ChunkedArray) else objects
+        out = one_array(objects)
         rules: list[tuple[tuple[str, ...], Callable[[str], str]]] = [(("mention",), self.account)]
         if self.posts:
             rules.append((_POST_KINDS, self.post))

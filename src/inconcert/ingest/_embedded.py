@@ -23,6 +23,8 @@ import pyarrow.compute as pc
 from inconcert.ingest._values import id_text
 from inconcert.schema import ACCOUNT_NAME, EMBEDDED_SCHEMA
 
+from .._arrow import one_array
+
 __all__ = ["NAMES_SCHEMA", "account_names", "file_names", "referenced_posts"]
 
 #: A post's account name (:attr:`inconcert.ingest.Ingested.account_names`).
@@ -30,7 +32,7 @@ NAMES_SCHEMA = pa.schema([pa.field("post_id", pa.string()), pa.field(ACCOUNT_NAM
 
 
 def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    arr = one_array(column)
     return arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
 
 

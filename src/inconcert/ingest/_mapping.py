@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 
 from inconcert.errors import InputError, ParameterError
 
+from .._arrow import one_array
+
 __all__ = [
     "ZONE_ABBREVIATIONS",
     "FileRule",
@@ -314,7 +316,7 @@ def load_mapping_file(
 def split_on(column: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array:
     """A text column of ``a, b, c`` cells as ``list<string>`` split on ``sep``, items trimmed
     (a cell holding a JSON array is left for the ordinary list parser: not split here)."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    array = one_array(column)
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return array
     array = array.cast(pa.string())
@@ -385,7 +387,7 @@ def localize_times(
     format. With ``tz``: times without a zone are in that zone (instead of UTC). Texts that none
     of this applies to are left as they are, for the ordinary parser (and its rejects).
     """
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    array = one_array(column)
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return column
     array = array.cast(pa.string())

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 
 from inconcert.schema import TIMESTAMP_TYPE
 
+from .._arrow import one_array
+
 __all__ = [
     "EPOCH_MAX",
     "EPOCH_MS_THRESHOLD",
@@ -88,7 +90,7 @@ def arrow_of(relation: duckdb.DuckDBPyRelation) -> pa.Table:
 
 
 def _plain(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    array = one_array(column)
     if pa.types.is_dictionary(array.type):
         array = array.dictionary_decode()
     return array

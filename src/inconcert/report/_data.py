@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .._arrow import one_array
 from .._objects import SOURCE_KINDS, TEXT_KINDS
 from ..errors import InputError
 from ..safety import restore_formula
@@ -173,7 +174,7 @@ def _read_csv(path: Path) -> pa.Table:
 
 def _restore_ids(values: pa.ChunkedArray | pa.Array, exact: set[str]) -> tuple[pa.Array, bool]:
     """CSV ids with a neutralising quote back to the exact ids of the evidence."""
-    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    arr = one_array(values)
     if len(arr) == 0 or arr.null_count == len(arr):
         return arr, False
     hit = pc.match_substring_regex(arr, "^'[=+\\-@\t\r]")
@@ -290,10 +291,6 @@ def _names_as_written(accounts: pa.Table, manifest: dict[str, Any]) -> pa.Table:
 
 
 # -- values for JSON ------------------------------------------------------------------------
-
-
-def _one(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _cut(s: str, limit: int) -> str:
@@ -435,12 +432,12 @@ class _Strings:
     ) -> np.ndarray:
         """Indices of a column's values (of its ``rows`` only, in that order; -1 for null);
         values not yet in the table are added in order of first appearance."""
-        arr = _one(values)
+        arr = one_array(values)
         if not pa.types.is_dictionary(arr.type):
             if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
                 arr = arr.cast(pa.string())
             arr = pc.dictionary_encode(arr)
-        codes = _one(pc.fill_null(arr.indices, -1)).to_numpy(zero_copy_only=False)
+        codes = one_array(pc.fill_null(arr.indices, -1)).to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int64)
         if rows is not None:
             codes = codes[rows]
@@ -733,8 +730,8 @@ def page_data(folder: ResultFolder, limits: Limits | None = None) -> dict[str, A
         n_acc = len(acc_ids)
         ia = pc.fill_null(pc.index_in(evidence.column("account_a"), value_set=ids), -1)
         ib = pc.fill_null(pc.index_in(evidence.column("account_b"), value_set=ids), -1)
-        ia = _one(ia).to_numpy(zero_copy_only=False).astype(np.int64)
-        ib = _one(ib).to_numpy(zero_copy_only=False).astype(np.int64)
+        ia = one_array(ia).to_numpy(zero_copy_only=False).astype(np.int64)
+        ib = one_array(ib).to_numpy(zero_copy_only=False).astype(np.int64)
         pair = np.where((ia >= 0) & (ib >= 0), ia * n_acc + ib, -1)
         drawn_pair = e_a[drawn_edges].astype(np.int64) * n_acc + e_b[drawn_edges]
         by_pair = np.argsort(drawn_pair, kind="stable")
@@ -847,7 +844,7 @@ def _evidence_block(
     shown = ("object_author", "object_author_name", "object_link", "post_a", "post_b")
     for name in (*shown, "link_a", "link_b"):
         if name in names:
-            col = _one(evidence.column(name)).take(take).cast(pa.string())
+            col = one_array(evidence.column(name)).take(take).cast(pa.string())
             data[name] = json_array(col, "str", lim.max_text_chars)
             cols.append({"name": name, "type": "str"})
     extras = [n for n in names if n not in EVIDENCE_KNOWN and not n.startswith("__")]

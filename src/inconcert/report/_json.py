@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._arrow import one_array
+
 __all__ = ["PAGE_ESCAPES", "Raw", "json_array", "json_text"]
 
 #: Characters written as ``\\uXXXX`` in the page's JSON (they could end the script element or
@@ -48,7 +50,7 @@ class Raw:
 
 
 def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    arr = one_array(column)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
     return arr
@@ -59,7 +61,7 @@ def _join(items: pa.Array) -> str:
     joined by Arrow)."""
     if len(items) == 0:
         return "[]"
-    items = items.combine_chunks() if isinstance(items, pa.ChunkedArray) else items
+    items = one_array(items)
     one = pa.ListArray.from_arrays(pa.array([0, len(items)], pa.int32()), items)
     return "[" + pc.binary_join(one, ",")[0].as_py() + "]"
 
