@@ -244,12 +244,7 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg != "Extra data":
-                raise InputError(
-                    source.display,
-                    f"invalid JSON: {exc.msg}",
-                    line=exc.lineno,
-                    hint="a .json file must hold one JSON document, or JSON Lines",
-                ) from exc
+                raise _invalid_document(source, exc) from exc
             return _concatenated(source, text)
         except RecursionError as exc:
             raise InputError(source.display, "the JSON document is nested too deeply") from exc
@@ -283,6 +278,16 @@ def _json_records(source: InputFile) -> tuple[list[Any], list[int], list[BadRow]
     return records, lines, bad
 
 
+def _invalid_document(source: InputFile, exc: json.JSONDecodeError) -> InputError:
+    """The error for a ``.json`` file that is neither one document nor JSON Lines."""
+    return InputError(
+        source.display,
+        f"invalid JSON: {exc.msg}",
+        line=exc.lineno,
+        hint="a .json file must hold one JSON document, or JSON Lines",
+    )
+
+
 def _concatenated(source: InputFile, text: str) -> tuple[list[Any], list[int], list[BadRow]]:
     """The records of a ``.json`` file that holds several JSON documents one after another:
     JSON Lines under a ``.json`` name (twarc2, Telethon and Jetstream dumps are often saved
@@ -302,12 +307,7 @@ def _concatenated(source: InputFile, text: str) -> tuple[list[Any], list[int], l
         try:
             value, end = decoder.raw_decode(text, at)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                source.display,
-                f"invalid JSON: {exc.msg}",
-                line=exc.lineno,
-                hint="a .json file must hold one JSON document, or JSON Lines",
-            ) from exc
+            raise _invalid_document(source, exc) from exc
         except RecursionError as exc:
             raise InputError(
                 source.display, "a JSON record is nested too deeply", line=line
