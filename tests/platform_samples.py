@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 PLANTED = [f"p{i}" for i in range(1, 6)]
 ORDINARY = [f"o{i:02d}" for i in range(1, 16)]
@@ -720,24 +721,27 @@ def write_bluesky_jetstream(items: list[Item], folder: Path, *, legacy: bool = F
     return _jsonl(folder / "jetstream.jsonl", records)
 
 
-def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") -> dict:
-    account = {
-        "id": _uid(item.account),
-        "username": item.account,
-        "acct": item.account,
-        "url": f"https://{host}/@{item.account}",
-    }
-    status: dict = {
-        "id": item.id,
-        "created_at": _iso(item.time),
+def mastodon_status(
+    ident: str,
+    created_at: str,
+    user: str,
+    host: str,
+    account: dict,
+    content: str = "",
+    **extra: Any,
+) -> dict:
+    """A Mastodon API Status entity with every field an empty post has; ``extra`` overrides."""
+    return {
+        "id": ident,
+        "created_at": created_at,
         "in_reply_to_id": None,
         "in_reply_to_account_id": None,
         "sensitive": False,
         "spoiler_text": "",
         "visibility": "public",
         "language": "en",
-        "uri": f"https://{host}/users/{item.account}/statuses/{item.id}",
-        "url": f"https://{host}/@{item.account}/{item.id}",
+        "uri": f"https://{host}/users/{user}/statuses/{ident}",
+        "url": f"https://{host}/@{user}/{ident}",
         "account": account,
         "reblog": None,
         "media_attachments": [],
@@ -746,8 +750,19 @@ def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") ->
         "emojis": [],
         "card": None,
         "poll": None,
-        "content": "",
+        "content": content,
+        **extra,
     }
+
+
+def _status(item: Item, by_id: dict[str, Item], host: str = "social.example") -> dict:
+    account = {
+        "id": _uid(item.account),
+        "username": item.account,
+        "acct": item.account,
+        "url": f"https://{host}/@{item.account}",
+    }
+    status = mastodon_status(item.id, _iso(item.time), item.account, host, account)
     if item.kind == "repost" and item.ref in by_id:
         status["reblog"] = _status(by_id[item.ref], by_id, host)
         return status

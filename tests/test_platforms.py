@@ -432,16 +432,21 @@ def test_twitter_v1_extended_and_nested_ids(tmp_path: Path) -> None:
     assert posts["2"]["repost_of"] == str(big) and posts["2"]["urls"] == []
 
 
+#: twarc-csv's columns the two entity tests below write (a subset, in its order)
+_TWARC_CSV_HEADER = (
+    "id,author_id,created_at,text,referenced_tweets.retweeted.id,"
+    "referenced_tweets.quoted.id,referenced_tweets.replied_to.id,entities.urls,"
+    "entities.hashtags,entities.mentions,author.username\n"
+)
+
+
 def test_twarc_csv_json_entities(tmp_path: Path) -> None:
     path = tmp_path / "tweets.csv"
     urls = json.dumps([{"url": "https://t.co/Z", "expanded_url": "https://example.com/z"}])
     tags = json.dumps([{"tag": "one"}, {"tag": "two"}])
     cells = '"' + urls.replace('"', '""') + '","' + tags.replace('"', '""') + '"'
     path.write_text(
-        "id,author_id,created_at,text,referenced_tweets.retweeted.id,"
-        "referenced_tweets.quoted.id,referenced_tweets.replied_to.id,entities.urls,"
-        "entities.hashtags,entities.mentions,author.username\n"
-        f"10,1,2023-05-02T10:00:00.000Z,hello https://t.co/Z,,,,{cells},,ann\n"
+        _TWARC_CSV_HEADER + f"10,1,2023-05-02T10:00:00.000Z,hello https://t.co/Z,,,,{cells},,ann\n"
         f"11,2,2023-05-02T10:00:02.000Z,RT @ann: hello,10,,,{cells},,ben\n",
         encoding="utf-8",
     )
@@ -460,10 +465,8 @@ def test_twarc_csv_processed_entities(tmp_path: Path) -> None:
     names = json.dumps(["@Ann"])
     cells = ",".join('"' + c.replace('"', '""') + '"' for c in (urls, tags, names))
     path.write_text(
-        "id,author_id,created_at,text,referenced_tweets.retweeted.id,"
-        "referenced_tweets.quoted.id,referenced_tweets.replied_to.id,entities.urls,"
-        "entities.hashtags,entities.mentions,author.username\n"
-        f"10,1,2023-05-02T10:00:00.000Z,hello @Ann https://t.co/Z,,,,{cells},ann\n"
+        _TWARC_CSV_HEADER
+        + f"10,1,2023-05-02T10:00:00.000Z,hello @Ann https://t.co/Z,,,,{cells},ann\n"
         f"11,2,2023-05-02T10:00:02.000Z,hello @Ann https://t.co/Z,10,,,{cells},ben\n",
         encoding="utf-8",
     )
@@ -1098,28 +1101,15 @@ def test_mastodon_html_tags_mentions_are_not_links(tmp_path: Path) -> None:
 def _toot(ident: str, acct: str, content: str, **extra: Any) -> dict[str, Any]:
     user = acct.split("@")[0]
     host = acct.split("@")[1] if "@" in acct else "s.example"
-    return {
-        "id": ident,
-        "created_at": f"2025-10-02T08:00:{int(ident) % 60:02d}.000Z",
-        "in_reply_to_id": None,
-        "in_reply_to_account_id": None,
-        "sensitive": False,
-        "spoiler_text": "",
-        "visibility": "public",
-        "language": "en",
-        "uri": f"https://{host}/users/{user}/statuses/{ident}",
-        "url": f"https://{host}/@{user}/{ident}",
-        "account": {"id": str(900 + len(user)), "username": user, "acct": acct},
-        "reblog": None,
-        "media_attachments": [],
-        "mentions": [],
-        "tags": [],
-        "emojis": [],
-        "card": None,
-        "poll": None,
-        "content": content,
+    return ps.mastodon_status(
+        ident,
+        f"2025-10-02T08:00:{int(ident) % 60:02d}.000Z",
+        user,
+        host,
+        {"id": str(900 + len(user)), "username": user, "acct": acct},
+        content,
         **extra,
-    }
+    )
 
 
 def test_mastodon_quote_fallback_shallow_quote_and_search_response(tmp_path: Path) -> None:
