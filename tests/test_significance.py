@@ -264,7 +264,11 @@ def test_fans_are_explained_by_their_own_habit_rings_are_not() -> None:
     fans = [e for e in with_sources if kind(e) == "fan" and e["coactions"] >= 4]
     ring = [e for e in with_sources if kind(e) == "rin"]
     assert len(fans) > 50 and len(ring) == 15
-    assert max(e["p_value"] for e in ring) < 1e-6
+    # the ring's members act on nothing but the seeds, so the pool term compares them with
+    # the ~120 reposts of a seed's day (inconcert.significance): beyond chance, and beyond
+    # every fan pair
+    assert max(e["p_value"] for e in ring) < 1e-5
+    assert max(e["p_value"] for e in ring) < min(e["p_value"] for e in fans) / 5
     assert all(e["expected_by_source"] == 0 for e in ring)  # no seed is reposted outside
     p = np.array([e["p_value"] for e in fans])
     assert np.median(p) > 0.05
@@ -461,7 +465,8 @@ def test_one_account_ring_is_significant_heavy_tailed_fans_are_not() -> None:
     assert len(ring) >= 40 and len(fans) > 200
     repeated = [e for e in ring if e["coactions"] >= 5]
     assert len(repeated) >= 30
-    assert max(e["p_value"] for e in repeated) < 1e-6
+    assert max(e["p_value"] for e in repeated) < 1e-5
+    assert np.median([e["p_value"] for e in repeated]) < 1e-9
     p = np.array([e["p_value"] for e in fans])
     assert np.median(p) > 0.1
     assert max(e["q_value"] for e in repeated) < min(e["q_value"] for e in fans)
@@ -495,3 +500,71 @@ def test_habit_term_by_hand() -> None:
     (edge,) = detect_actions(acts, options=opts).edges.to_pylist()
     assert (edge["account_a"], edge["account_b"], edge["coactions"]) == ("A", "B", 1)
     assert edge["expected_by_habit"] == pytest.approx(1 / 15, rel=1e-12)
+
+
+def test_expectations_do_not_depend_on_how_long_the_collection_runs() -> None:
+    """The pool term draws an account's actions from its own period's actions, not from the
+    whole input: the same month with an unrelated month of other accounts beside it gives every
+    pair the same expected co-actions and p-value (drawing from the whole input, the added
+    month halved the pool term and made every pair look more significant)."""
+    month = _amplifier_ring_and_heavy_fans()
+    other = month.to_pydict()
+    for column in ("post_id", "account_id", "repost_of"):
+        other[column] = [None if v is None else f"{v}-later" for v in other[column]]
+    other["timestamp"] = [t + timedelta(days=40) for t in other["timestamp"]]
+    later = pa.Table.from_pydict(other, schema=POST_SCHEMA)
+    opts = DetectOptions(
+        kinds=("repost",), min_participation=1, min_weight=1, min_occasions=1, max_q=None
+    )
+
+    def edges(posts: pa.Table) -> dict[tuple[str, str], dict]:
+        acts, _ = posts_to_actions(posts, opts.kinds)
+        rows = detect_actions(acts, options=opts, posts=posts).edges.to_pylist()
+        return {(e["account_a"], e["account_b"]): e for e in rows}
+
+    alone = edges(month)
+    both = edges(pa.concat_tables([month, later]))
+    assert len(both) == 2 * len(alone)
+    ratios = []
+    for key, e in alone.items():
+        for twin in (both[key], both[(f"{key[0]}-later", f"{key[1]}-later")]):
+            assert twin["coactions"] == e["coactions"]
+            if e["expected_coactions"] > 0:
+                ratios.append(twin["expected_coactions"] / e["expected_coactions"])
+    # this world has ~700 reposts a day, so days are merged into periods of about 1,000
+    # actions (pool_period_ids), and the second month's periods start where the first's left
+    # off: a sparse pair's expectation moves with where the boundaries fall (as it would with
+    # the time of day at which days start), but the pairs as a whole keep theirs, never the
+    # half they were when the pool term drew from the whole input
+    low, mid, high = np.quantile(ratios, [0.05, 0.5, 0.95])
+    assert len(ratios) > len(alone)
+    assert abs(mid - 1) < 0.01 and low > 0.7 and high < 1.4
+
+
+def test_pool_periods_merge_sparse_days_in_time_order() -> None:
+    import duckdb
+
+    from inconcert import plan
+    from inconcert.significance import pool_period_ids
+
+    rng = np.random.default_rng(4)
+    day = 86_400 * 1_000_000
+    rows = {"kind": [], "t": []}
+    for kind, per_day in (("url", [3000, 10, 900, 0, 0, 95, 1200, 4]), ("repost", [1, 2, 3])):
+        for d, n in enumerate(per_day):
+            rows["kind"] += [kind] * n
+            rows["t"] += (d * day + rng.integers(0, day, n)).tolist()
+    con = duckdb.connect()
+    con.register("acts", pa.table(rows))
+    got = con.execute(
+        plan.pool_days_sql("acts", plan.DUCKDB, {}, day, 1_000) + " ORDER BY kind, d"
+    ).fetchall()
+    expected = []
+    for kind, per_day in (("repost", [1, 2, 3]), ("url", [3000, 10, 900, 0, 0, 95, 1200, 4])):
+        days = [d for d, n in enumerate(per_day) if n]
+        counts = np.array([per_day[d] for d in days])
+        ids = pool_period_ids(counts, 1_000)
+        expected += [(kind, d, int(n), int(p)) for d, n, p in zip(days, counts, ids, strict=True)]
+    assert got == expected
+    # url: 3000 | 10 + 900 + 95 | 1200 | 4
+    assert [p for k, _, _, p in got if k == "url"] == [0, 3, 3, 3, 4, 5]

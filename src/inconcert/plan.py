@@ -47,7 +47,6 @@ __all__ = [
     "dissimilar_pairs_sql",
     "edge_ids_sql",
     "edges_sql",
-    "exposure_sql",
     "habit_terms_sql",
     "latency_bins_sql",
     "latency_histogram_sql",
@@ -57,6 +56,10 @@ __all__ = [
     "pairs_sql",
     "participating_count_sql",
     "participation_sql",
+    "pool_activity_sql",
+    "pool_days_sql",
+    "pool_exposure_sql",
+    "pool_terms_sql",
     "prefilter_sql",
     "quote",
     "sorted_sql",
@@ -417,15 +420,121 @@ FROM (SELECT DISTINCT acc_a, acc_b FROM {coactions}) p
 """
 
 
-def exposure_sql(actions: str, near: str) -> str:
-    """Per account and kind: its actions (``n``) and the sum of their exposures (``e``, the
-    other actions on the same object within the window), for the pool null model
-    (:mod:`inconcert.significance`). ``e`` is an integer, cast to an exact double."""
+def pool_days_sql(
+    actions: str,
+    dialect: Dialect,
+    days_us: Mapping[str, int],
+    default_day_us: int,
+    min_actions: int,
+) -> str:
+    """The pool term's periods (:func:`inconcert.significance.pool_period_ids`): per kind and
+    day ``d`` with actions (``t // day``, the day of each kind from ``days_us``, µs), its
+    actions ``n`` and its period ``p``, the actions of the kind on the days before it divided by
+    ``min_actions``."""
+    d = dialect.div("t", window_case_sql(days_us, default_day_us, "kind"))
     return f"""
-SELECT a.account_id, a.kind, COUNT(*) AS n, CAST(SUM(n.n_near - 1) AS DOUBLE) AS e
-FROM {actions} a JOIN {near} n ON a.action_id = n.action_id
-GROUP BY a.account_id, a.kind
-ORDER BY a.account_id, a.kind
+WITH days AS (
+    SELECT kind, {d} AS d, COUNT(*) AS n FROM {actions} GROUP BY kind, {d}
+)
+SELECT kind, d, n,
+       {
+        dialect.div(
+            "SUM(n) OVER (PARTITION BY kind ORDER BY d "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n",
+            str(int(min_actions)),
+        )
+    } AS p
+FROM days
+"""
+
+
+def pool_activity_sql(
+    actions: str,
+    near: str,
+    edge_ids: str,
+    days: str,
+    dialect: Dialect,
+    days_us: Mapping[str, int],
+    default_day_us: int,
+) -> str:
+    """For the pool term of the null model (:mod:`inconcert.significance`): per account of the
+    edges (code ``acc``), kind and period ``p`` (:func:`pool_days_sql`, relation ``days``) in
+    which it acted, its actions ``n`` and their exposure ``e`` (the other actions on their
+    objects within the window), and everyone's actions in the period, ``nt``."""
+    d = dialect.div("a.t", window_case_sql(days_us, default_day_us, "a.kind"))
+    return f"""
+WITH accts AS (
+    SELECT acc_a AS acc FROM {edge_ids}
+    UNION
+    SELECT acc_b AS acc FROM {edge_ids}
+), ad AS (
+    SELECT a.acc, a.kind, {d} AS d, COUNT(*) AS n, SUM(n.n_near - 1) AS e
+    FROM {actions} a
+    JOIN accts c ON c.acc = a.acc
+    JOIN {near} n ON a.action_id = n.action_id
+    GROUP BY a.acc, a.kind, {d}
+), ap AS (
+    SELECT ad.acc, ad.kind, pd.p, SUM(ad.n) AS n, SUM(ad.e) AS e
+    FROM ad JOIN {days} pd ON pd.kind = ad.kind AND pd.d = ad.d
+    GROUP BY ad.acc, ad.kind, pd.p
+), tot AS (
+    SELECT kind, p, SUM(n) AS n FROM {days} GROUP BY kind, p
+)
+SELECT ap.acc, ap.kind, ap.p, ap.n, ap.e, tot.n AS nt
+FROM ap JOIN tot ON tot.kind = ap.kind AND tot.p = ap.p
+"""
+
+
+def pool_exposure_sql(
+    activity: str,
+    edge_ids: str,
+    coactions: str,
+    days: str,
+    dialect: Dialect,
+    days_us: Mapping[str, int],
+    default_day_us: int,
+) -> str:
+    """Per edge ``e``, side (0: A's actions; 1: B's), kind and period in which that side
+    acted (:func:`pool_activity_sql`): the side's exposure less the pair's co-actions of its
+    actions in the period (the evidence under test, left out), ``ex``, and the other side's
+    account code ``y``. A table of its own, so that the engine joins the other side by account
+    and never by period alone."""
+    ck = window_case_sql(days_us, default_day_us, "kind")
+    return f"""
+WITH own AS (
+    SELECT o.acc_a, o.acc_b, o.kind, o.side, pd.p, COUNT(*) AS k FROM (
+        SELECT acc_a, acc_b, kind, 0 AS side, {dialect.div("t_a", ck)} AS d FROM {coactions}
+        UNION ALL
+        SELECT acc_a, acc_b, kind, 1 AS side, {dialect.div("t_b", ck)} AS d FROM {coactions}
+    ) o
+    JOIN {days} pd ON pd.kind = o.kind AND pd.d = o.d
+    GROUP BY o.acc_a, o.acc_b, o.kind, o.side, pd.p
+), sides AS (
+    SELECT e, acc_a, acc_b, 0 AS side, acc_a AS x, acc_b AS y FROM {edge_ids}
+    UNION ALL
+    SELECT e, acc_a, acc_b, 1 AS side, acc_b AS x, acc_a AS y FROM {edge_ids}
+)
+SELECT s.e, s.side, s.y, x.kind, x.p, x.e - COALESCE(o.k, 0) AS ex, x.nt
+FROM sides s
+JOIN {activity} x ON x.acc = s.x
+LEFT JOIN own o ON o.acc_a = s.acc_a AND o.acc_b = s.acc_b AND o.kind = x.kind
+                 AND o.side = s.side AND o.p = x.p
+WHERE x.e > COALESCE(o.k, 0)
+"""
+
+
+def pool_terms_sql(exposure: str, activity: str) -> str:
+    """The pool term of the null model (:mod:`inconcert.significance`) in integers, per edge
+    ``e``, side (0: A's exposure against B's actions; 1: the reverse), kind and period in
+    which both accounts acted: ``ex``, the side's exposure in the period less the evidence
+    (:func:`pool_exposure_sql`); ``ny``, the other side's actions in the period (its activity,
+    which the null keeps); ``nt``, everyone's. Sorted, so that sums over it run in a fixed
+    order."""
+    return f"""
+SELECT x.e, x.side, x.kind, x.p, CAST(x.ex AS BIGINT) AS ex, y.n AS ny, x.nt
+FROM {exposure} x
+JOIN {activity} y ON y.acc = x.y AND y.kind = x.kind AND y.p = x.p
+ORDER BY x.e, x.side, x.kind, x.p
 """
 
 
@@ -700,5 +809,5 @@ def action_pairs_sql(actions: str, dialect: Dialect) -> str:
 
 
 def action_accounts_sql(actions: str) -> str:
-    """``action_id, account_id, kind`` of every action, by ``action_id``."""
-    return f"SELECT action_id, account_id, kind FROM {actions} ORDER BY action_id"
+    """``action_id, account_id, kind, t`` of every action, by ``action_id``."""
+    return f"SELECT action_id, account_id, kind, t FROM {actions} ORDER BY action_id"

@@ -7,14 +7,26 @@ objects kept their own popularity and timing.
 
 The analytic model (default)
 ----------------------------
-*The pool term.* Under the null, each of account B's ``n_B`` actions of a kind is a random draw
-from all ``N`` actions of that kind (which keeps every object's popularity and timing). One of
-B's actions then co-acts with one of A's actions ``a`` with probability ``c_a / N``, where
-``c_a`` is the number of other actions on ``a``'s object within the window of ``a`` (its
-*exposure*: large in a viral moment, 1 for a link only A and B ever shared). The expected
-number of co-actions from A's side is
+*The pool term.* Under the null, each of account B's actions of a kind in a period ``p`` is a
+random draw from all ``N_p`` actions of that kind in the period (which keeps every object's
+popularity and timing, and B's own periods of activity). One of B's actions then co-acts with
+one of A's actions ``a`` in the period with probability ``c_a / N_p``, where ``c_a`` is the
+number of other actions on ``a``'s object within the window of ``a`` (its *exposure*: large in
+a viral moment, 1 for a link only A and B ever shared). The expected number of co-actions from
+A's side is
 
-    pool(A→B) = n_B · E_A / N,   E_A = Σ_{a ∈ A} c_a.
+    pool(A→B) = Σ_p n_B,p · E_A,p / N_p,   E_A,p = Σ_{a ∈ A, in p} c_a.
+
+A *period* is a UTC day (:data:`POOL_DAY_WINDOWS` windows if that is longer:
+:func:`pool_day`), or, where the kind is sparse, consecutive days merged in time order until
+they hold :data:`POOL_PERIOD_ACTIONS` actions of the kind (:func:`pool_period_ids`). Drawing
+from the period, not from the whole input, makes the expectation a property of the accounts and
+their days, not of how long the collection runs: two accounts active on the same three days of
+a viral week are compared with those days' activity, and adding unrelated months to the input
+leaves their expectation as it was (drawing from the whole input, each added month made every
+pair look more significant). Merging sparse days keeps a group's own actions a small part of
+the actions it is compared with: on a day with ten actions, five of them a group's, the group
+would explain itself.
 
 *The source term, timing-aware* (reposts, quotes and replies, when the posts they refer to
 are in the input, so that their authors and times are known). Fans repost their celebrity:
@@ -59,20 +71,22 @@ occasion, so ``n_B,o - k_B,o`` is 0 or small and the ring is not explained; a ca
 that only the ring uses has ``f`` concentrated in the ring's own hours but few uses outside the
 evidence.
 
-Every term leaves the evidence under test out (the pool term's exposure ``E_A`` too loses the
-pair's own co-actions: a ring's members do not explain each other). Per kind and direction the
-largest term counts, ``λ(A→B) = Σ_kinds max(pool, source, habit)``, and ``λ`` is the mean of
-``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair): ``expected_coactions`` is ``λ``,
+Every term leaves the evidence under test out (the pool term's exposure ``E_A,p`` too loses
+the pair's own co-actions of A's actions in ``p``: a ring's members do not explain each
+other). Per kind and direction the largest term counts, ``λ(A→B) = Σ_kinds max(pool, source,
+habit)``, and ``λ`` is the mean of ``λ(A→B)`` and ``λ(B→A)`` (the two views of one pair):
+``expected_coactions`` is ``λ``,
 ``expected_by_source`` and ``expected_by_habit`` those terms' own values. The
 observed number of co-actions ``k`` is compared with a Poisson(λ) count: ``p = P(X >= k)``.
 Benjamini–Hochberg q-values control the false discovery rate over every candidate edge.
 
 Assumptions, plainly: accounts act independently of each other (the hypothesis tested); an
-account's actions are exchangeable with all others of the same kind, except that its rate of
-acting on one author's posts, its latency after a post and its rate on one object are its own;
+account's actions are exchangeable with all others of the same kind in the same period, except
+that its rate of acting on one author's posts, its latency after a post and its rate on one
+object are its own;
 latencies are uniform within a bin; co-actions are counted as independent events, although one
-burst can produce several; the Poisson approximation is accurate when ``n_B`` is small next to
-``N``. Limits: an account that does nothing but repost one author within seconds has no
+burst can produce several; the Poisson approximation is accurate when ``n_B,p`` is small next to
+``N_p``. Limits: an account that does nothing but repost one author within seconds has no
 ordinary behaviour to compare with, so a ring of such accounts is judged against the
 population's timing (the prior) and is only as significant as its number of occasions makes
 it; a fan with notifications on who always reposts within seconds is, by the data alone, such
@@ -88,7 +102,8 @@ Defaults. Edges are kept at ``q <= 1e-6`` with at least 3 events on 2 occasions
 The permutation test (validation)
 ---------------------------------
 :func:`permutation_pvalues` shuffles which account performed which action, within each kind
-(each account keeps its number of actions, each object its actions and their times: a
+and pool period (each account keeps its number of actions per period, each object its actions
+and their times: a
 degree-preserving shuffle of the account–action bipartite graph, as in coordinationz), recounts
 every edge's co-actions over the same pairs of actions within the window, and reports
 ``(1 + #{shuffles with count >= observed}) / (1 + R)``. It is the exact test of the pool term's
@@ -98,6 +113,7 @@ smaller, less cautious p-value of the two.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -107,6 +123,9 @@ from .errors import ParameterError
 __all__ = [
     "HABIT_BIN_FLOOR_S",
     "LATENCY_BINS",
+    "POOL_DAY_S",
+    "POOL_DAY_WINDOWS",
+    "POOL_PERIOD_ACTIONS",
     "TIMING_PRIOR",
     "bh_qvalues",
     "habit_window_share",
@@ -114,6 +133,8 @@ __all__ = [
     "latency_overlap",
     "permutation_pvalues",
     "poisson_sf",
+    "pool_day",
+    "pool_period_ids",
     "source_expectation",
     "timing_probability",
 ]
@@ -131,6 +152,36 @@ TIMING_PRIOR = 2.0
 
 #: The habit term's time bins are this many seconds wide, or four windows if that is more.
 HABIT_BIN_FLOOR_S = 3_600
+
+#: The pool term's days are this many seconds long (a UTC day) ...
+POOL_DAY_S = 86_400
+
+#: ... or this many windows, if that is longer, so that a window rarely straddles two days.
+POOL_DAY_WINDOWS = 24
+
+#: The pool term merges consecutive days of a kind until a period holds this many actions.
+POOL_PERIOD_ACTIONS = 1_000
+
+
+def pool_day(window: float) -> int:
+    """The pool term's day in whole seconds for a window of ``window`` seconds:
+    ``max(POOL_DAY_S, POOL_DAY_WINDOWS · window)`` (a UTC day up to a one-hour window). Days
+    start at the Unix epoch (UTC midnights)."""
+    return max(POOL_DAY_S, math.ceil(POOL_DAY_WINDOWS * float(window)))
+
+
+def pool_period_ids(counts: np.ndarray, min_actions: int = POOL_PERIOD_ACTIONS) -> np.ndarray:
+    """The period of each day of one kind, given its actions per day in time order (days
+    without actions left out): ``(actions on the days before) // min_actions``. A day with
+    ``min_actions`` or more is a period of its own; sparser days share a period until together
+    they hold about ``min_actions``. Periods depend on what came before, never after, so
+    appending later data leaves earlier periods as they were.
+
+    >>> pool_period_ids(np.array([5000, 300, 400, 500, 2000, 10])).tolist()
+    [0, 5, 5, 5, 6, 8]
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    return (np.cumsum(counts) - counts) // int(min_actions)
 
 
 def habit_window_share(window: float) -> float:
@@ -298,7 +349,7 @@ def permutation_pvalues(
     pairs_x: np.ndarray,
     pairs_y: np.ndarray,
     account: np.ndarray,
-    kind: np.ndarray,
+    stratum: np.ndarray,
     edge_a: np.ndarray,
     edge_b: np.ndarray,
     *,
@@ -313,8 +364,9 @@ def permutation_pvalues(
     pairs_x, pairs_y:
         Every pair of actions (by index) on the same object within the window, *including*
         pairs of one account with itself (a shuffle can give them to two accounts).
-    account, kind:
-        Integer account and kind code of every action.
+    account, stratum:
+        Integer account code of every action, and the code of its kind and pool period
+        (:func:`pool_period_ids`): labels are shuffled within each stratum.
     edge_a, edge_b:
         Account codes of the edges to test.
     permutations, seed:
@@ -351,7 +403,7 @@ def permutation_pvalues(
 
     observed = counts(account)
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(kind == k) for k in np.unique(kind)]
+    groups = [np.flatnonzero(stratum == k) for k in np.unique(stratum)]
     at_least = np.zeros(keys.size, dtype=np.int64)
     labels = account.copy()
     for r in range(permutations):

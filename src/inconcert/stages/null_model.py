@@ -22,16 +22,19 @@ from ..schema import TIMESTAMP_TYPE
 from ..significance import (
     HABIT_BIN_FLOOR_S,
     LATENCY_BINS,
+    POOL_PERIOD_ACTIONS,
     bh_qvalues,
     habit_window_share,
     permutation_pvalues,
     poisson_sf,
+    pool_day,
+    pool_period_ids,
     source_expectation,
     timing_probability,
 )
 from .relations import Relations
 
-__all__ = ["add_pvalues", "expected", "permutation"]
+__all__ = ["add_pvalues", "expected", "permutation", "pool_days_us"]
 
 MICROS = plan.MICROS
 
@@ -64,32 +67,16 @@ def expected(
     lam = np.zeros(edges.num_rows)
     by_source = np.zeros(edges.num_rows)
     by_habit = np.zeros(edges.num_rows)
-    exposure = eng.fetch(plan.exposure_sql(rel.acts, rel.near))
-    if exposure.num_rows and edges.num_rows:
-        accounts = pc.unique(exposure.column("account_id"))
-        kinds = pc.unique(exposure.column("kind")).sort()
-        acc = pc.index_in(exposure.column("account_id"), accounts).to_numpy(zero_copy_only=False)
-        kind = pc.index_in(exposure.column("kind"), kinds).to_numpy(zero_copy_only=False)
-        n = np.zeros((len(kinds), len(accounts)))
-        e = np.zeros((len(kinds), len(accounts)))
-        n[kind, acc] = exposure.column("n").to_numpy()
-        e[kind, acc] = exposure.column("e").to_numpy()
-        total = n.sum(axis=1)  # integers: exact
-        ia = pc.index_in(edges.column("account_a"), accounts).to_numpy(zero_copy_only=False)
-        ib = pc.index_in(edges.column("account_b"), accounts).to_numpy(zero_copy_only=False)
-        sources = _source_terms(eng, rel, posts, kinds.to_pylist(), edges.num_rows)
+    if edges.num_rows:
+        pools = _pool_terms(eng, rel, edges.num_rows, options)
+        kinds = [
+            c.removesuffix("_coactions") for c in edges.column_names if c.endswith("_coactions")
+        ]
+        sources = _source_terms(eng, rel, posts, kinds, edges.num_rows)
         habits = _habit_terms(eng, rel, edges.num_rows, options)
-        for k, name in enumerate(kinds.to_pylist()):
-            # leave the pair's own co-actions out of each side's exposure: the evidence under
-            # test does not explain itself
-            col = f"{name}_coactions"
-            own = (
-                edges.column(col).to_numpy().astype(np.float64)
-                if col in edges.column_names
-                else np.zeros(edges.num_rows)
-            )
-            ab = n[k, ib] * np.maximum(e[k, ia] - own, 0.0) / total[k]
-            ba = n[k, ia] * np.maximum(e[k, ib] - own, 0.0) / total[k]
+        for name in sorted(set(pools) | set(sources) | set(habits)):
+            zero = (np.zeros(edges.num_rows), np.zeros(edges.num_rows))
+            ab, ba = pools.get(name, zero)
             if name in sources:
                 src_ab, src_ba = sources[name]
                 ab, ba = np.maximum(ab, src_ab), np.maximum(ba, src_ba)
@@ -104,6 +91,61 @@ def expected(
         .append_column("expected_by_source", pa.array(by_source, pa.float64()))
         .append_column("expected_by_habit", pa.array(by_habit, pa.float64()))
     )
+
+
+def pool_days_us(options: DetectOptions) -> tuple[dict[str, int], int]:
+    """The pool term's days in µs (:func:`inconcert.significance.pool_day`): of the kinds with
+    their own window, and of the others."""
+    days = {k: pool_day(w) * MICROS for k, w in sorted(options.windows.items())}
+    return days, pool_day(float(options.window)) * MICROS
+
+
+def _pool_terms(
+    eng: Engine, rel: Relations, n_edges: int, options: DetectOptions
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The pool term per kind, A→B and B→A per edge (:mod:`inconcert.significance`):
+    ``Σ_p n_B,p · E_A¬B,p / N_p`` over the periods in which both accounts acted."""
+    _check_edge_ids(eng.create("ic_edge_ids_p", plan.edge_ids_sql(str(rel.coactions))), n_edges)
+    days, default = pool_days_us(options)
+    eng.create(
+        "ic_pool_days",
+        plan.pool_days_sql(rel.acts, eng.dialect, days, default, POOL_PERIOD_ACTIONS),
+    )
+    eng.create(
+        "ic_pool_activity",
+        plan.pool_activity_sql(
+            rel.acts, rel.near, "ic_edge_ids_p", "ic_pool_days", eng.dialect, days, default
+        ),
+    )
+    eng.create(
+        "ic_pool_exposure",
+        plan.pool_exposure_sql(
+            "ic_pool_activity",
+            "ic_edge_ids_p",
+            rel.coactions,
+            "ic_pool_days",
+            eng.dialect,
+            days,
+            default,
+        ),
+    )
+    rows = eng.fetch(plan.pool_terms_sql("ic_pool_exposure", "ic_pool_activity"))
+    for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days", "ic_edge_ids_p"):
+        eng.drop(name)
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for kind in sorted(pc.unique(rows.column("kind")).to_pylist()):
+        sub = rows.filter(pc.equal(rows.column("kind"), kind))
+        sides = []
+        for side in (0, 1):
+            part = sub.filter(pc.equal(sub.column("side"), side))
+            term = (
+                part.column("ex").to_numpy().astype(np.float64)
+                * part.column("ny").to_numpy().astype(np.float64)
+                / part.column("nt").to_numpy().astype(np.float64)
+            )
+            sides.append(np.bincount(part.column("e").to_numpy(), term, n_edges))
+        out[kind] = (sides[0], sides[1])
+    return out
 
 
 def _habit_terms(
@@ -238,7 +280,8 @@ def permutation(
     eng: Engine, rel: Relations, edges: pa.Table, options: DetectOptions, progress: Progress
 ) -> pa.Table:
     """``p_permutation`` per candidate edge (see :func:`inconcert.significance.
-    permutation_pvalues`): the same pairs of actions, account labels shuffled within kind."""
+    permutation_pvalues`): the same pairs of actions, account labels shuffled within kind and
+    pool period."""
     pairs = eng.fetch(plan.action_pairs_sql(rel.paired, eng.dialect))
     acts = eng.fetch(plan.action_accounts_sql(rel.paired))
     ids = acts.column("action_id").to_numpy()
@@ -254,14 +297,29 @@ def permutation(
         )
     ).sort()
     code = pc.index_in(acts.column("account_id"), names).to_numpy(zero_copy_only=False)
-    kinds = pc.index_in(acts.column("kind"), pc.unique(acts.column("kind"))).to_numpy(
-        zero_copy_only=False
+    # labels are shuffled within each kind and pool period
+    kind_names = pc.unique(acts.column("kind"))
+    kinds = pc.index_in(acts.column("kind"), kind_names).to_numpy(zero_copy_only=False)
+    days, default = pool_days_us(options)
+    length = np.array([days.get(k, default) for k in kind_names.to_pylist()], np.int64)
+    day = acts.column("t").to_numpy() // length[kinds]
+    keys, day_code = np.unique(np.stack([kinds.astype(np.int64), day]), axis=1, return_inverse=True)
+    day_code = day_code.reshape(-1)
+    per_day = np.bincount(day_code, minlength=keys.shape[1])
+    period = np.empty(keys.shape[1], np.int64)
+    for k in range(len(kind_names)):
+        mine = np.flatnonzero(keys[0] == k)  # this kind's days, in time order
+        period[mine] = pool_period_ids(per_day[mine])
+    _, stratum = np.unique(
+        np.stack([kinds.astype(np.int64), period[day_code]]),
+        axis=1,
+        return_inverse=True,
     )
     _, p = permutation_pvalues(
         pos[pairs.column("x_action").to_numpy()],
         pos[pairs.column("y_action").to_numpy()],
         code.astype(np.int64),
-        kinds.astype(np.int64),
+        stratum.reshape(-1).astype(np.int64),
         pc.index_in(edges.column("account_a"), names)
         .to_numpy(zero_copy_only=False)
         .astype(np.int64),
