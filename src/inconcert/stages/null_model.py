@@ -132,20 +132,17 @@ def _pool_terms(
     rows = eng.fetch(plan.pool_terms_sql("ic_pool_exposure", "ic_pool_activity"))
     for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days", "ic_edge_ids_p"):
         eng.drop(name)
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for kind in sorted(pc.unique(rows.column("kind")).to_pylist()):
-        sub = rows.filter(pc.equal(rows.column("kind"), kind))
-        sides = []
-        for side in (0, 1):
-            part = sub.filter(pc.equal(sub.column("side"), side))
-            term = (
-                part.column("ex").to_numpy().astype(np.float64)
-                * part.column("ny").to_numpy().astype(np.float64)
-                / part.column("nt").to_numpy().astype(np.float64)
-            )
-            sides.append(np.bincount(part.column("e").to_numpy(), term, n_edges))
-        out[kind] = (sides[0], sides[1])
-    return out
+    kinds = pc.unique(rows.column("kind")).sort()
+    kind = pc.index_in(rows.column("kind"), kinds).to_numpy(zero_copy_only=False)
+    term = (
+        rows.column("ex").to_numpy().astype(np.float64)
+        * rows.column("ny").to_numpy().astype(np.float64)
+        / rows.column("nt").to_numpy().astype(np.float64)
+    )
+    # one sum per (kind, side, edge), each over its periods in time order (the rows' order)
+    slot = (kind * 2 + rows.column("side").to_numpy()) * n_edges + rows.column("e").to_numpy()
+    sums = np.bincount(slot, term, 2 * len(kinds) * n_edges).reshape(len(kinds), 2, n_edges)
+    return {name: (sums[k, 0], sums[k, 1]) for k, name in enumerate(kinds.to_pylist())}
 
 
 def _habit_terms(
