@@ -432,18 +432,16 @@ def pool_days_sql(
     actions ``n`` and its period ``p``, the actions of the kind on the days before it divided by
     ``min_actions``."""
     d = dialect.div("t", window_case_sql(days_us, default_day_us, "kind"))
+    before = (
+        "SUM(n) OVER (PARTITION BY kind ORDER BY d "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n"
+    )
+    period = dialect.div(before, str(int(min_actions)))
     return f"""
 WITH days AS (
     SELECT kind, {d} AS d, COUNT(*) AS n FROM {actions} GROUP BY kind, {d}
 )
-SELECT kind, d, n,
-       {
-        dialect.div(
-            "SUM(n) OVER (PARTITION BY kind ORDER BY d "
-            "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n",
-            str(int(min_actions)),
-        )
-    } AS p
+SELECT kind, d, n, CAST({period} AS BIGINT) AS p
 FROM days
 """
 
@@ -480,7 +478,8 @@ WITH accts AS (
 ), tot AS (
     SELECT kind, p, SUM(n) AS n FROM {days} GROUP BY kind, p
 )
-SELECT ap.acc, ap.kind, ap.p, ap.n, ap.e, tot.n AS nt
+SELECT ap.acc, ap.kind, ap.p, CAST(ap.n AS BIGINT) AS n, CAST(ap.e AS BIGINT) AS e,
+       CAST(tot.n AS BIGINT) AS nt
 FROM ap JOIN tot ON tot.kind = ap.kind AND tot.p = ap.p
 """
 
@@ -651,7 +650,7 @@ WITH co_objs AS (
 )
 SELECT s.e, s.side, k.kind, k.object_id,
        CAST(ax.s * (ay.n - CASE WHEN s.side = 0 THEN k.kb ELSE k.ka END) AS BIGINT) AS num,
-       ot.n - ax.n AS den
+       CAST(ot.n - ax.n AS BIGINT) AS den
 FROM sides s
 JOIN k ON k.acc_a = s.acc_a AND k.acc_b = s.acc_b
 JOIN ao ax ON ax.acc = s.x AND ax.obj = k.obj
