@@ -133,14 +133,15 @@ def _pool_terms(
     for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days", "ic_edge_ids_p"):
         eng.drop(name)
     kinds = pc.unique(rows.column("kind")).sort()
-    kind = pc.index_in(rows.column("kind"), kinds).to_numpy(zero_copy_only=False)
+    kind = pc.index_in(rows.column("kind"), kinds).to_numpy(zero_copy_only=False).astype(np.int64)
     term = (
         rows.column("ex").to_numpy().astype(np.float64)
         * rows.column("ny").to_numpy().astype(np.float64)
         / rows.column("nt").to_numpy().astype(np.float64)
     )
     # one sum per (kind, side, edge), each over its periods in time order (the rows' order)
-    slot = (kind * 2 + rows.column("side").to_numpy()) * n_edges + rows.column("e").to_numpy()
+    side = rows.column("side").to_numpy().astype(np.int64)
+    slot = (kind * 2 + side) * n_edges + rows.column("e").to_numpy().astype(np.int64)
     sums = np.bincount(slot, term, 2 * len(kinds) * n_edges).reshape(len(kinds), 2, n_edges)
     return {name: (sums[k, 0], sums[k, 1]) for k, name in enumerate(kinds.to_pylist())}
 
