@@ -532,7 +532,7 @@ def test_expectations_do_not_depend_on_how_long_the_collection_runs() -> None:
             if e["expected_coactions"] > 0:
                 ratios.append(twin["expected_coactions"] / e["expected_coactions"])
     # this world has ~700 reposts a day, so days are merged into periods of about 1,000
-    # actions (pool_period_ids), and the second month's periods start where the first's left
+    # actions (plan.pool_days_sql), and the second month's periods start where the first's left
     # off: a sparse pair's expectation moves with where the boundaries fall (as it would with
     # the time of day at which days start), but the pairs as a whole keep theirs, never the
     # half they were when the pool term drew from the whole input
@@ -545,7 +545,10 @@ def test_pool_periods_merge_sparse_days_in_time_order() -> None:
     import duckdb
 
     from inconcert import plan
-    from inconcert.significance import pool_period_ids
+
+    def pool_period_ids(counts: np.ndarray, min_actions: int) -> np.ndarray:
+        # the definition: the actions of the kind on the days before, // min_actions
+        return (np.cumsum(counts) - counts) // min_actions
 
     rng = np.random.default_rng(4)
     day = 86_400 * 1_000_000

@@ -37,8 +37,8 @@ __all__ = [
     "SOURCE_KINDS",
     "SPARK",
     "Dialect",
-    "action_accounts_sql",
     "action_pairs_sql",
+    "action_periods_sql",
     "burst_counts_sql",
     "candidate_pairs_sql",
     "coactions_sql",
@@ -57,6 +57,7 @@ __all__ = [
     "participating_count_sql",
     "participation_sql",
     "pool_activity_sql",
+    "pool_day_sql",
     "pool_days_sql",
     "pool_exposure_sql",
     "pool_terms_sql",
@@ -420,6 +421,15 @@ FROM (SELECT DISTINCT acc_a, acc_b FROM {coactions}) p
 """
 
 
+def pool_day_sql(
+    t: str, kind: str, dialect: Dialect, days_us: Mapping[str, int], default_day_us: int
+) -> str:
+    """The pool term's day of an action at ``t`` (µs) of kind ``kind`` (column expressions):
+    ``t // day``, with the day of each kind from ``days_us`` (µs), else ``default_day_us``
+    (:func:`inconcert.significance.pool_day`)."""
+    return dialect.div(t, window_case_sql(days_us, default_day_us, kind))
+
+
 def pool_days_sql(
     actions: str,
     dialect: Dialect,
@@ -427,11 +437,12 @@ def pool_days_sql(
     default_day_us: int,
     min_actions: int,
 ) -> str:
-    """The pool term's periods (:func:`inconcert.significance.pool_period_ids`): per kind and
-    day ``d`` with actions (``t // day``, the day of each kind from ``days_us``, µs), its
-    actions ``n`` and its period ``p``, the actions of the kind on the days before it divided by
-    ``min_actions``."""
-    d = dialect.div("t", window_case_sql(days_us, default_day_us, "kind"))
+    """The pool term's periods (:mod:`inconcert.significance`): per kind and day ``d`` with
+    actions (:func:`pool_day_sql`), its actions ``n`` and its period ``p``, the actions of the
+    kind on the days before it divided by ``min_actions``. A day with ``min_actions`` or more
+    is a period of its own; sparser days share one until together they hold about
+    ``min_actions``; periods depend only on earlier days."""
+    d = pool_day_sql("t", "kind", dialect, days_us, default_day_us)
     before = (
         "SUM(n) OVER (PARTITION BY kind ORDER BY d "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n"
@@ -459,7 +470,7 @@ def pool_activity_sql(
     edges (code ``acc``), kind and period ``p`` (:func:`pool_days_sql`, relation ``days``) in
     which it acted, its actions ``n`` and their exposure ``e`` (the other actions on their
     objects within the window), and everyone's actions in the period, ``nt``."""
-    d = dialect.div("a.t", window_case_sql(days_us, default_day_us, "a.kind"))
+    d = pool_day_sql("a.t", "a.kind", dialect, days_us, default_day_us)
     return f"""
 WITH accts AS (
     SELECT acc_a AS acc FROM {edge_ids}
@@ -498,13 +509,14 @@ def pool_exposure_sql(
     actions in the period (the evidence under test, left out), ``ex``, and the other side's
     account code ``y``. A table of its own, so that the engine joins the other side by account
     and never by period alone."""
-    ck = window_case_sql(days_us, default_day_us, "kind")
+    d_a = pool_day_sql("t_a", "kind", dialect, days_us, default_day_us)
+    d_b = pool_day_sql("t_b", "kind", dialect, days_us, default_day_us)
     return f"""
 WITH own AS (
     SELECT o.acc_a, o.acc_b, o.kind, o.side, pd.p, COUNT(*) AS k FROM (
-        SELECT acc_a, acc_b, kind, 0 AS side, {dialect.div("t_a", ck)} AS d FROM {coactions}
+        SELECT acc_a, acc_b, kind, 0 AS side, {d_a} AS d FROM {coactions}
         UNION ALL
-        SELECT acc_a, acc_b, kind, 1 AS side, {dialect.div("t_b", ck)} AS d FROM {coactions}
+        SELECT acc_a, acc_b, kind, 1 AS side, {d_b} AS d FROM {coactions}
     ) o
     JOIN {days} pd ON pd.kind = o.kind AND pd.d = o.d
     GROUP BY o.acc_a, o.acc_b, o.kind, o.side, pd.p
@@ -807,6 +819,14 @@ def action_pairs_sql(actions: str, dialect: Dialect) -> str:
     )
 
 
-def action_accounts_sql(actions: str) -> str:
-    """``action_id, account_id, kind, t`` of every action, by ``action_id``."""
-    return f"SELECT action_id, account_id, kind, t FROM {actions} ORDER BY action_id"
+def action_periods_sql(
+    actions: str, days: str, dialect: Dialect, days_us: Mapping[str, int], default_day_us: int
+) -> str:
+    """``action_id, account_id, kind`` and pool period ``p`` (:func:`pool_days_sql` of these
+    actions, relation ``days``) of every action, by ``action_id``."""
+    d = pool_day_sql("a.t", "a.kind", dialect, days_us, default_day_us)
+    return f"""
+SELECT a.action_id, a.account_id, a.kind, pd.p
+FROM {actions} a JOIN {days} pd ON pd.kind = a.kind AND pd.d = {d}
+ORDER BY a.action_id
+"""

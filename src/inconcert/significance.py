@@ -19,7 +19,8 @@ A's side is
 
 A *period* is a UTC day (:data:`POOL_DAY_WINDOWS` windows if that is longer:
 :func:`pool_day`), or, where the kind is sparse, consecutive days merged in time order until
-they hold :data:`POOL_PERIOD_ACTIONS` actions of the kind (:func:`pool_period_ids`). Drawing
+they hold :data:`POOL_PERIOD_ACTIONS` actions of the kind (:func:`inconcert.plan.pool_days_sql`;
+periods depend only on earlier days, so appending later data leaves them as they were). Drawing
 from the period, not from the whole input, makes the expectation a property of the accounts and
 their days, not of how long the collection runs: two accounts active on the same three days of
 a viral week are compared with those days' activity, and adding unrelated months to the input
@@ -134,7 +135,6 @@ __all__ = [
     "permutation_pvalues",
     "poisson_sf",
     "pool_day",
-    "pool_period_ids",
     "source_expectation",
     "timing_probability",
 ]
@@ -168,20 +168,6 @@ def pool_day(window: float) -> int:
     ``max(POOL_DAY_S, POOL_DAY_WINDOWS · window)`` (a UTC day up to a one-hour window). Days
     start at the Unix epoch (UTC midnights)."""
     return max(POOL_DAY_S, math.ceil(POOL_DAY_WINDOWS * float(window)))
-
-
-def pool_period_ids(counts: np.ndarray, min_actions: int = POOL_PERIOD_ACTIONS) -> np.ndarray:
-    """The period of each day of one kind, given its actions per day in time order (days
-    without actions left out): ``(actions on the days before) // min_actions``. A day with
-    ``min_actions`` or more is a period of its own; sparser days share a period until together
-    they hold about ``min_actions``. Periods depend on what came before, never after, so
-    appending later data leaves earlier periods as they were.
-
-    >>> pool_period_ids(np.array([5000, 300, 400, 500, 2000, 10])).tolist()
-    [0, 5, 5, 5, 6, 8]
-    """
-    counts = np.asarray(counts, dtype=np.int64)
-    return (np.cumsum(counts) - counts) // int(min_actions)
 
 
 def habit_window_share(window: float) -> float:
@@ -366,7 +352,7 @@ def permutation_pvalues(
         pairs of one account with itself (a shuffle can give them to two accounts).
     account, stratum:
         Integer account code of every action, and the code of its kind and pool period
-        (:func:`pool_period_ids`): labels are shuffled within each stratum.
+        (:func:`inconcert.plan.pool_days_sql`): labels are shuffled within each stratum.
     edge_a, edge_b:
         Account codes of the edges to test.
     permutations, seed:

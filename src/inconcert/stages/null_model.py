@@ -28,7 +28,6 @@ from ..significance import (
     permutation_pvalues,
     poisson_sf,
     pool_day,
-    pool_period_ids,
     source_expectation,
     timing_probability,
 )
@@ -37,6 +36,10 @@ from .relations import Relations
 __all__ = ["add_pvalues", "expected", "permutation", "pool_days_us"]
 
 MICROS = plan.MICROS
+
+#: The candidate edges numbered in account order (:func:`inconcert.plan.edge_ids_sql`): made
+#: once by :func:`expected` (checked against the edge count), read by each term's joins.
+EDGE_IDS = "ic_edge_ids"
 
 
 def add_pvalues(edges: pa.Table) -> pa.Table:
@@ -68,12 +71,17 @@ def expected(
     by_source = np.zeros(edges.num_rows)
     by_habit = np.zeros(edges.num_rows)
     if edges.num_rows:
+        # the edges numbered once, in account order, for the three terms' joins
+        made = eng.create(EDGE_IDS, plan.edge_ids_sql(str(rel.coactions)))
+        if made != edges.num_rows:
+            raise RuntimeError(f"{made} account pairs in the co-actions for {edges.num_rows} edges")
         pools = _pool_terms(eng, rel, edges.num_rows, options)
         kinds = [
             c.removesuffix("_coactions") for c in edges.column_names if c.endswith("_coactions")
         ]
         sources = _source_terms(eng, rel, posts, kinds, edges.num_rows)
         habits = _habit_terms(eng, rel, edges.num_rows, options)
+        eng.drop(EDGE_IDS)
         for name in sorted(set(pools) | set(sources) | set(habits)):
             zero = (np.zeros(edges.num_rows), np.zeros(edges.num_rows))
             ab, ba = pools.get(name, zero)
@@ -105,7 +113,6 @@ def _pool_terms(
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The pool term per kind, A→B and B→A per edge (:mod:`inconcert.significance`):
     ``Σ_p n_B,p · E_A¬B,p / N_p`` over the periods in which both accounts acted."""
-    _check_edge_ids(eng.create("ic_edge_ids_p", plan.edge_ids_sql(str(rel.coactions))), n_edges)
     days, default = pool_days_us(options)
     eng.create(
         "ic_pool_days",
@@ -114,14 +121,14 @@ def _pool_terms(
     eng.create(
         "ic_pool_activity",
         plan.pool_activity_sql(
-            rel.acts, rel.near, "ic_edge_ids_p", "ic_pool_days", eng.dialect, days, default
+            rel.acts, rel.near, EDGE_IDS, "ic_pool_days", eng.dialect, days, default
         ),
     )
     eng.create(
         "ic_pool_exposure",
         plan.pool_exposure_sql(
             "ic_pool_activity",
-            "ic_edge_ids_p",
+            EDGE_IDS,
             rel.coactions,
             "ic_pool_days",
             eng.dialect,
@@ -130,7 +137,7 @@ def _pool_terms(
         ),
     )
     rows = eng.fetch(plan.pool_terms_sql("ic_pool_exposure", "ic_pool_activity"))
-    for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days", "ic_edge_ids_p"):
+    for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days"):
         eng.drop(name)
     kinds = pc.unique(rows.column("kind")).sort()
     kind = pc.index_in(rows.column("kind"), kinds).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -153,15 +160,11 @@ def _habit_terms(
     ``Σ_o Σ_h x_h · (n_Y,o - k_Y,o) · f_o,h · 2w / Δ`` with ``f_o,h`` the object's share of
     its other actions in time bin ``h`` of width ``Δ = max(1 h, 4w)``."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if not n_edges:
-        return out
-    _check_edge_ids(eng.create("ic_edge_ids_h", plan.edge_ids_sql(str(rel.coactions))), n_edges)
     rows = eng.fetch(
         plan.habit_terms_sql(
-            rel.acts, "ic_edge_ids_h", rel.coactions, eng.dialect, HABIT_BIN_FLOOR_S * MICROS
+            rel.acts, EDGE_IDS, rel.coactions, eng.dialect, HABIT_BIN_FLOOR_S * MICROS
         )
     )
-    eng.drop("ic_edge_ids_h")
     for kind in sorted(pc.unique(rows.column("kind")).to_pylist()):
         sub = rows.filter(pc.equal(rows.column("kind"), kind))
         w = options.window_for(kind)
@@ -177,13 +180,6 @@ def _habit_terms(
             sides.append(np.bincount(part.column("e").to_numpy(), term, n_edges))
         out[kind] = (sides[0], sides[1])
     return out
-
-
-def _check_edge_ids(made: int, n_edges: int) -> None:
-    """The edge numbers (:func:`inconcert.plan.edge_ids_sql`, from the co-actions' account
-    pairs) must number exactly the candidate edges."""
-    if made != n_edges:
-        raise RuntimeError(f"{made} account pairs in the co-actions for {n_edges} edges")
 
 
 def _source_terms(
@@ -204,16 +200,13 @@ def _source_terms(
     eng.create("ic_sources", plan.sources_sql(rel.acts, "ic_post_accounts"))
     eng.drop("ic_post_accounts")
     if eng.create("ic_source_objects", plan.source_objects_sql(rel.acts, "ic_sources")):
-        made = eng.create("ic_edge_ids", plan.edge_ids_sql(str(rel.coactions)))
-        _check_edge_ids(made, n_edges)
         eng.create(
             "ic_pair_sources",
-            plan.pair_sources_sql("ic_source_objects", "ic_edge_ids", rel.coactions, "ic_sources"),
+            plan.pair_sources_sql("ic_source_objects", EDGE_IDS, rel.coactions, "ic_sources"),
         )
         pairs = eng.fetch(plan.source_affinity_sql("ic_source_objects", "ic_pair_sources"))
         eng.drop("ic_pair_sources")
-        timing = _timing(eng, rel, pairs, n_edges, "ic_sources", "ic_edge_ids")
-        eng.drop("ic_edge_ids")
+        timing = _timing(eng, rel, pairs, n_edges, "ic_sources", EDGE_IDS)
         for kind in sorted(pc.unique(pairs.column("kind")).to_pylist()):
             sub = pairs.filter(pc.equal(pairs.column("kind"), kind))
             edge = sub.column("e").to_numpy()
@@ -281,7 +274,15 @@ def permutation(
     permutation_pvalues`): the same pairs of actions, account labels shuffled within kind and
     pool period."""
     pairs = eng.fetch(plan.action_pairs_sql(rel.paired, eng.dialect))
-    acts = eng.fetch(plan.action_accounts_sql(rel.paired))
+    days, default = pool_days_us(options)
+    eng.create(
+        "ic_perm_days",
+        plan.pool_days_sql(rel.paired, eng.dialect, days, default, POOL_PERIOD_ACTIONS),
+    )
+    acts = eng.fetch(
+        plan.action_periods_sql(rel.paired, "ic_perm_days", eng.dialect, days, default)
+    )
+    eng.drop("ic_perm_days")
     ids = acts.column("action_id").to_numpy()
     pos = np.full(int(ids.max(initial=-1)) + 1, -1, dtype=np.int64)
     pos[ids] = np.arange(ids.size)
@@ -296,20 +297,11 @@ def permutation(
     ).sort()
     code = pc.index_in(acts.column("account_id"), names).to_numpy(zero_copy_only=False)
     # labels are shuffled within each kind and pool period
-    kind_names = pc.unique(acts.column("kind"))
-    kinds = pc.index_in(acts.column("kind"), kind_names).to_numpy(zero_copy_only=False)
-    days, default = pool_days_us(options)
-    length = np.array([days.get(k, default) for k in kind_names.to_pylist()], np.int64)
-    day = acts.column("t").to_numpy() // length[kinds]
-    keys, day_code = np.unique(np.stack([kinds.astype(np.int64), day]), axis=1, return_inverse=True)
-    day_code = day_code.reshape(-1)
-    per_day = np.bincount(day_code, minlength=keys.shape[1])
-    period = np.empty(keys.shape[1], np.int64)
-    for k in range(len(kind_names)):
-        mine = np.flatnonzero(keys[0] == k)  # this kind's days, in time order
-        period[mine] = pool_period_ids(per_day[mine])
+    kinds = pc.index_in(acts.column("kind"), pc.unique(acts.column("kind"))).to_numpy(
+        zero_copy_only=False
+    )
     _, stratum = np.unique(
-        np.stack([kinds.astype(np.int64), period[day_code]]),
+        np.stack([kinds.astype(np.int64), acts.column("p").to_numpy()]),
         axis=1,
         return_inverse=True,
     )
