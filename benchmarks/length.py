@@ -354,22 +354,20 @@ def summarise(records: list[dict[str, Any]], world: str) -> str:
                 [
                     method,
                     str(k),
-                    _mean_range([r["organic_flagged"] for r in mine], "{:.0f}"),
-                    _mean_range([r["organic_per_copy"] for r in mine], "{:.1f}"),
-                    _mean_range([r["pair_precision"] for r in mine], "{:.4f}"),
-                    _mean_range([r["planted_recall"] for r in mine], "{:.3f}"),
+                    quality.mean_range([r["organic_flagged"] for r in mine], "{:.0f}"),
+                    quality.mean_range([r["organic_per_copy"] for r in mine], "{:.1f}"),
+                    quality.mean_range([r["pair_precision"] for r in mine], "{:.4f}"),
+                    quality.mean_range([r["planted_recall"] for r in mine], "{:.3f}"),
                     *[
-                        _mean_range([r["recall"].get(b, math.nan) for r in mine], "{:.2f}")
+                        quality.mean_range([r["recall"].get(b, math.nan) for r in mine], "{:.2f}")
                         for b in behaviours
                     ],
-                    _mean_range([_num(r["kept_edges"]) for r in mine], "{:,.0f}"),
-                    _mean_range([_num(r["edges_per_copy"]) for r in mine], "{:,.0f}"),
-                    _mean_range([r["seconds"] for r in mine], "{:.1f}"),
+                    quality.mean_range([_num(r["kept_edges"]) for r in mine], "{:,.0f}"),
+                    quality.mean_range([_num(r["edges_per_copy"]) for r in mine], "{:,.0f}"),
+                    quality.mean_range([r["seconds"] for r in mine], "{:.1f}"),
                 ]
             )
-    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
-    lines = [head, "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in table]
+    lines = [head, *quality.aligned(columns, table)]
     lines.append("recall columns: " + ", ".join(f"{quality._short(b)} = {b}" for b in behaviours))
     cross = sum(r["cross_copy_edges"] or 0 for r in rows)
     if cross:
@@ -437,16 +435,6 @@ def _mean_days(rows: list[dict[str, Any]]) -> str:
 
 def _num(value: float | None) -> float:
     return math.nan if value is None else float(value)
-
-
-def _mean_range(values: list[float], fmt: str) -> str:
-    ok = [v for v in values if not math.isnan(v)]
-    if not ok:
-        return "-"
-    mean, lo, hi = float(np.mean(ok)), min(ok), max(ok)
-    if fmt.format(lo) == fmt.format(hi):
-        return fmt.format(mean)
-    return f"{fmt.format(mean)} ({fmt.format(lo)}–{fmt.format(hi)})"
 
 
 def _source_state() -> dict[str, Any]:

@@ -365,20 +365,18 @@ def summarise(records: list[dict[str, Any]], world: str) -> str:
             continue
         cells = [
             method,
-            _mean_range([r["organic_flagged"] for r in mine], "{:.0f}"),
-            _mean_range([100 * r["organic_share"] for r in mine], "{:.2f}"),
-            _mean_range([r["pair_precision"] for r in mine], "{:.3f}"),
+            mean_range([r["organic_flagged"] for r in mine], "{:.0f}"),
+            mean_range([100 * r["organic_share"] for r in mine], "{:.2f}"),
+            mean_range([r["pair_precision"] for r in mine], "{:.3f}"),
             *[
-                _mean_range([r["recall"].get(b, math.nan) for r in mine], "{:.2f}")
+                mean_range([r["recall"].get(b, math.nan) for r in mine], "{:.2f}")
                 for b in behaviours
             ],
-            _mean_range([r["largest_group"] for r in mine], "{:.0f}"),
-            _mean_range([r["seconds"] for r in mine], "{:.1f}"),
+            mean_range([r["largest_group"] for r in mine], "{:.0f}"),
+            mean_range([r["seconds"] for r in mine], "{:.1f}"),
         ]
         table.append(cells)
-    widths = [max(len(c), *(len(row[i]) for row in table)) for i, c in enumerate(columns)]
-    lines = [head, "  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in table]
+    lines = [head, *aligned(columns, table)]
     lines.append("recall columns: " + ", ".join(f"{_short(b)} = {b}" for b in behaviours))
     return "\n".join(lines)
 
@@ -395,11 +393,23 @@ _SHORT = {
 }
 
 
+def aligned(columns: list[str], rows: list[list[str]]) -> list[str]:
+    """A text table's lines: the header, then the rows, each column right-aligned to its
+    widest cell."""
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    return [
+        "  ".join(c.rjust(w) for c, w in zip(line, widths, strict=True))
+        for line in [columns, *rows]
+    ]
+
+
 def _short(behaviour: str) -> str:
     return _SHORT.get(behaviour, behaviour)
 
 
-def _mean_range(values: list[float], fmt: str) -> str:
+def mean_range(values: list[float], fmt: str) -> str:
+    """The mean of ``values`` (NaN left out) formatted with ``fmt``, with ``(min–max)`` after it
+    where the two differ as printed; ``-`` when nothing is left."""
     ok = [v for v in values if not math.isnan(v)]
     if not ok:
         return "-"

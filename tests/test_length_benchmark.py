@@ -3,12 +3,9 @@ shifted as the docstring says, the verdict's arithmetic, and a tiny end-to-end r
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -17,18 +14,9 @@ import pytest
 from inconcert.schema import POST_SCHEMA
 from inconcert.simulate import TRUTH_SCHEMA
 
+from .helpers import load_benchmark
 
-def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "length.py"
-    spec = importlib.util.spec_from_file_location("length_benchmark", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-length = _load()
+length = load_benchmark("length")
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 DAY = timedelta(days=1)

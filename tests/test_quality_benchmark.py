@@ -3,14 +3,11 @@ against a brute-force count, reading results generically, and a tiny end-to-end 
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
-import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -18,18 +15,9 @@ import pytest
 
 from inconcert.schema import ACTION_SCHEMA
 
+from .helpers import load_benchmark
 
-def _load() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "quality.py"
-    spec = importlib.util.spec_from_file_location("quality_benchmark", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-quality = _load()
+quality = load_benchmark("quality")
 
 T0 = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
