@@ -488,3 +488,33 @@ def test_group_days_and_one_line_summary() -> None:
     assert group["summary"] == (
         "2 accounts, 3 co-actions on 3 days (2024-03-01 to 2024-03-03): url 3; median 5 s apart"
     )
+
+
+def test_account_name_is_the_latest_posts_name_ties_to_the_smallest() -> None:
+    """An account's name (accounts.csv, network labels, the evidence's authors) is the name on
+    its latest post that has one; at the same time, the smallest; posts without a name do not
+    count; only the accounts asked for are looked up."""
+    from inconcert.engine import DuckDBEngine
+    from inconcert.stages.posts import account_names, load_posts
+
+    t = pa.array([1, 5, 3, 7, 7, 2, 9, 4], pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+    posts = pa.table(
+        {
+            "post_id": [f"p{i}" for i in range(8)],
+            "account_id": ["a", "a", "a", "b", "b", "c", "c", "d"],
+            "timestamp": t,
+            "account_name": ["old", "new", "mid", "zed", "amy", "only", None, "dee"],
+        }
+    )
+    with DuckDBEngine() as eng:
+        rel = load_posts(eng, posts)
+        assert rel.columns == ("account_name",) and rel.rows == 8
+        names = account_names(eng, rel, pa.array(["c", "b", "a", "x", "a"]))
+        unnamed = load_posts(eng, posts.drop_columns(["account_name"]), "ic_unnamed")
+        assert account_names(eng, unnamed, pa.array(["a"])) is None
+    assert names is not None
+    assert names.to_pylist() == [
+        {"account_id": "a", "account_name": "new"},
+        {"account_id": "b", "account_name": "amy"},
+        {"account_id": "c", "account_name": "only"},
+    ]

@@ -162,6 +162,71 @@ def test_memory_limit_bounds_the_whole_run(tmp_path: Path, monkeypatch: pytest.M
     assert not any("in memory" in w for w in result.warnings)  # far below half the limit
 
 
+def test_the_run_lets_go_of_the_input_once_the_engine_holds_it(tmp_path: Path) -> None:
+    """Issue 10: the posts and actions stayed in Python as Arrow tables for the whole run (4.5
+    GiB of an 8 GB limit at 10.4M posts), so DuckDB spilled and the process went past the
+    limit. Once they are loaded, nothing keeps them: at the co-actions stage Arrow holds a
+    small part of what the input took, and DuckDB's share of the limit has grown back."""
+    import importlib
+
+    detect_module = importlib.import_module("inconcert.detect")
+    posts = tmp_path / "posts.csv"
+    rows = ["post_id,account_id,timestamp,text,urls"] + [
+        f"p{i},a{i % 50},2024-01-01T00:{i % 60:02d}:00Z,{'word ' * 40}{i},https://x.org/{i % 97}"
+        for i in range(20_000)
+    ]
+    posts.write_text("\n".join(rows) + "\n")
+    held: dict[str, int] = {}
+    budgets: list[int | None] = []
+    real = detect_module.open_engine
+
+    def spy(name: str = "duckdb", **settings: object) -> object:
+        eng = real(name, **settings)
+        budgets.append(eng.duckdb_bytes)  # type: ignore[attr-defined]
+        hold = eng.hold  # type: ignore[attr-defined]
+
+        def hold_spy(held_bytes: int) -> None:
+            hold(held_bytes)
+            budgets.append(eng.duckdb_bytes)  # type: ignore[attr-defined]
+
+        eng.hold = hold_spy  # type: ignore[attr-defined]
+        return eng
+
+    def progress(stage: str, done: int, total: int) -> None:
+        held.setdefault(f"{stage}:{done}", pa.total_allocated_bytes())
+
+    base = pa.total_allocated_bytes()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(detect_module, "open_engine", spy)
+        result = detect_module.detect(
+            [posts],
+            options=DetectOptions(memory_limit="1GB", kinds=("url", "text")),
+            progress=progress,
+        )
+    loaded = held["load:0"] - base  # the posts and actions, as Arrow tables
+    after = held["co-actions:0"] - base
+    assert loaded > 20_000 * 200, loaded  # the texts were in memory
+    assert after < loaded / 10, (after, loaded)
+    assert result.ingested is not None and result.ingested.table.num_rows == 0
+    assert result.ingested.rows_used == 20_000  # the read's report is kept
+    assert len(budgets) == 2 and budgets[1] is not None and budgets[0] is not None
+    assert budgets[1] > budgets[0]
+
+
+def test_hold_sets_duckdbs_share_anew() -> None:
+    with DuckDBEngine(memory_limit="2GB", held_bytes=1024**3) as eng:
+        before = eng.duckdb_bytes
+        eng.hold(0)
+        shown = eng.fetch("SELECT current_setting('memory_limit') AS m").to_pylist()[0]["m"]
+    assert before is not None and eng.duckdb_bytes is not None
+    assert eng.duckdb_bytes - before == 1024**3  # the GiB held is DuckDB's again
+    number, unit = shown.split()
+    assert abs(float(number) * {"MiB": 1, "GiB": 1024}[unit] - eng.duckdb_bytes / 1024**2) < 103
+    with DuckDBEngine() as eng:  # no limit given: nothing to share
+        eng.hold(10**9)
+        assert eng.duckdb_bytes is None
+
+
 def test_percent_memory_limit_is_a_share_of_ram() -> None:
     assert check_memory_limit("50%") == "50%"
     with DuckDBEngine(memory_limit="50%") as eng:

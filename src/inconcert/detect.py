@@ -29,6 +29,7 @@ from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
+from .stages.posts import load_posts
 from .summaries import Similar, accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
@@ -218,33 +219,59 @@ def detect(
     for beside in (ingested.permalinks, ingested.account_names):
         if posts is not None and beside is not None:
             posts = _with_column(posts, beside)
-    result = detect_actions(
-        actions,
+    shortened = _shortened_links(actions, canonical=posts is not None)
+    # the run loads the input into its engine and lets go of the Arrow tables there, so
+    # nothing here may keep them: the memory limit then bounds the whole run
+    source = _Input(actions, posts)
+    del actions, posts
+    ingested = ingested.without_table()
+    result = _run(
+        source,
         options=options,
-        posts=posts,
         progress=progress,
         engine=engine,
         similar=stats.clusters,
         references=ingested.references,
-        _timer=timer,
+        timer=timer,
     )
     result.ingested = ingested
     result.summary["actions"] = stats.as_dict()
-    _note_shortened_links(result, actions, canonical=posts is not None)
+    _note_shortened_links(result, shortened)
     return result
 
 
-def _note_shortened_links(result: DetectResult, actions: pa.Table, *, canonical: bool) -> None:
-    """Count the url actions whose link is shortened (t.co, bit.ly, ...) for the manifest, and
-    warn: each shortened link is its own object, so it hides which page was shared. Links made
-    from posts are already canonical (``canonical``), so they are not canonicalised again."""
+class _Input:
+    """The input tables, handed to :func:`_run`, which takes each once: after it has loaded
+    them into its engine, no reference to them is left (when the caller kept none)."""
+
+    def __init__(self, actions: pa.Table, posts: pa.Table | None) -> None:
+        self.actions: pa.Table | None = actions
+        self.posts: pa.Table | None = posts
+
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in (self.actions, self.posts) if isinstance(t, pa.Table))
+
+    def take_actions(self) -> pa.Table:
+        actions, self.actions = self.actions, None
+        assert actions is not None
+        return actions
+
+    def take_posts(self) -> pa.Table | None:
+        posts, self.posts = self.posts, None
+        return posts
+
+
+def _shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | None:
+    """Count the url actions whose link is shortened (t.co, bit.ly, ...), for the manifest.
+    Links made from posts are already canonical (``canonical``), so they are not
+    canonicalised again."""
     from .normalize import is_shortened_canonical_url, is_shortened_url
 
     shortened_url = is_shortened_canonical_url if canonical else is_shortened_url
 
     urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
     if len(urls) == 0:
-        return
+        return None
     counts = pc.value_counts(urls).to_pylist()
     domains: dict[str, int] = {}
     distinct = shortened = 0
@@ -255,16 +282,25 @@ def _note_shortened_links(result: DetectResult, actions: pa.Table, *, canonical:
             domains[host] = domains.get(host, 0) + n
             distinct += 1
             shortened += n
-    result.summary["shortened_links"] = {
+    return {
         "url_actions": len(urls),
         "shortened_url_actions": shortened,
         "shortened_links": distinct,
         "by_domain": dict(sorted(domains.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+
+
+def _note_shortened_links(result: DetectResult, counts: dict[str, Any] | None) -> None:
+    """The shortened links' counts (:func:`_shortened_links`) in the summary, and a warning:
+    each shortened link is its own object, so it hides which page was shared."""
+    if counts is None:
+        return
+    result.summary["shortened_links"] = counts
+    shortened, total = counts["shortened_url_actions"], counts["url_actions"]
     if shortened:
-        top = ", ".join(list(result.summary["shortened_links"]["by_domain"])[:5])
+        top = ", ".join(list(counts["by_domain"])[:5])
         result.warnings.append(
-            f"{shortened:,} of {len(urls):,} link actions ({shortened / len(urls):.0%}) use "
+            f"{shortened:,} of {total:,} link actions ({shortened / total:.0%}) use "
             f"shortened links ({top}): each shortened link counts as its own object and hides "
             "the page it leads to, so accounts sharing one page through different short links "
             "are not linked; give the expanded links (e.g. Twitter's expanded_url) in the urls "
@@ -307,26 +343,63 @@ def detect_actions(
     The stages (:mod:`inconcert.stages`), in order: the window (``--window auto``), co-actions,
     candidate edges, the null model, the thresholds, groups, evidence and scores.
     """
+    return _run(
+        _Input(actions, posts),
+        options=options,
+        progress=progress,
+        engine=engine,
+        similar=similar,
+        references=references,
+        timer=_timer,
+    )
+
+
+def _run(
+    source: _Input,
+    *,
+    options: DetectOptions | None,
+    progress: Progress,
+    engine: Engine | None,
+    similar: Mapping[str, Similar] | None,
+    references: pa.Table | None,
+    timer: _Timer | None,
+) -> DetectResult:
+    """:func:`detect_actions` on the tables of ``source``, each taken once and loaded into the
+    engine (the stage ``load``), after which the run holds no reference to them."""
     options = options or DetectOptions()
-    timer = _timer or _Timer(progress)
+    timer = timer or _Timer(progress)
     own = engine is None
     warnings: list[str] = []
-    eng = engine or _open_engine(options, actions, posts, warnings)
+    eng = engine or _open_engine(options, source.nbytes(), warnings)
     summary: dict[str, Any] = {}
     try:
-        actions = action_table(actions)  # misuse: inconcert's own errors
+        compat = PIPELINES[options.compat] if options.compat is not None else None
+        with timer.stage("load"):
+            raw = source.take_posts()
+            posts = load_posts(eng, raw) if raw is not None else None
+            near = (
+                NearCheck(similar, raw.column("post_id")) if similar and raw is not None else None
+            )
+            del raw
+            if compat is None:  # misuse of the actions table: inconcert's own errors
+                loaded = coactions.load_actions(eng, action_table(source.take_actions()))
+            else:  # the compatibility pipeline loads its own
+                compat_actions = action_table(source.take_actions())
+                loaded = None
+            if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows
+                pa.default_memory_pool().release_unused()
+                eng.hold(pa.total_allocated_bytes())
         estimate = None
         if options.window == "auto":
             with timer.stage("window"):
-                estimate, options = _estimate_window(eng, actions, options, summary, warnings)
-        compat = PIPELINES[options.compat] if options.compat is not None else None
+                loaded = loaded or coactions.load_actions(eng, compat_actions)
+                estimate, options = _estimate_window(eng, loaded, options, summary, warnings)
         with timer.stage("co-actions"):
-            if compat is None:
-                near = NearCheck(similar, posts) if similar and posts is not None else None
-                rel = coactions.build(eng, actions, options, warnings, summary, near)
+            if loaded is not None and compat is None:
+                rel = coactions.build(eng, loaded, options, warnings, summary, near)
         with timer.stage("edges"):
             if compat is not None:
-                rel, candidates = compat.build(eng, actions, options)
+                rel, candidates = compat.build(eng, compat_actions, options)
             else:
                 rel, candidates = edges_stage.build(eng, rel, options, summary)
                 with timer.stage("significance"):
@@ -375,15 +448,13 @@ def detect_actions(
             eng.close()
 
 
-def _open_engine(
-    options: DetectOptions, actions: object, posts: object, warnings: list[str]
-) -> Engine:
-    """The run's engine. DuckDB's memory limit is the run's less what the input already holds
-    in memory (the posts and actions as Arrow tables), so the process stays near the limit."""
+def _open_engine(options: DetectOptions, input_bytes: int, warnings: list[str]) -> Engine:
+    """The run's engine. DuckDB's memory limit is the run's less what the input holds in
+    memory (the posts and actions as Arrow tables, ``input_bytes``) until it is loaded, so the
+    process stays near the limit."""
     settings = options.engine_options()
     if options.engine == "duckdb" and options.memory_limit is not None:
-        held = sum(t.nbytes for t in (actions, posts) if isinstance(t, pa.Table))
-        held = max(held, pa.total_allocated_bytes())
+        held = max(input_bytes, pa.total_allocated_bytes())
         settings["held_bytes"] = held
         limit = memory_bytes(options.memory_limit)
         if held > limit // 2:
@@ -399,14 +470,13 @@ def _open_engine(
 
 def _estimate_window(
     eng: Engine,
-    actions: pa.Table,
+    actions: coactions.LoadedActions,
     options: DetectOptions,
     summary: dict[str, Any],
     warnings: list[str],
 ) -> tuple[WindowEstimate, DetectOptions]:
     """``--window auto``: the window estimated from the data (:mod:`inconcert.window`)."""
-    name = coactions.load_actions(eng, actions)
-    eng.create("ic_auto", plan.prefilter_sql(name, options.min_participation))
+    eng.create("ic_auto", plan.prefilter_sql(actions.name, options.min_participation))
     estimate = estimate_window(eng, "ic_auto")
     eng.drop("ic_auto")
     summary["window_estimate"] = estimate.as_dict()

@@ -130,6 +130,10 @@ class Engine(Protocol):
     def drop(self, name: str) -> None:
         """Forget table ``name``."""
 
+    def hold(self, held_bytes: int) -> None:
+        """The caller now holds ``held_bytes`` outside the engine (its memory budget may grow
+        or shrink accordingly; engines without a budget ignore it)."""
+
     def close(self) -> None:
         """Release every resource."""
 
@@ -175,10 +179,10 @@ class DuckDBEngine:
         max_temp_size: str | None = None,
         held_bytes: int = 0,
     ) -> None:
+        self._limit_bytes = memory_bytes(memory_limit) if memory_limit is not None else None
+        self._memory_limit = memory_limit
         self.duckdb_bytes = (
-            duckdb_budget(memory_bytes(memory_limit), held_bytes)
-            if memory_limit is not None
-            else None
+            duckdb_budget(self._limit_bytes, held_bytes) if self._limit_bytes is not None else None
         )
         config: dict[str, str | bool | int | float | list[str]] = {
             # whole MiB computed here: no user text reaches DuckDB
@@ -266,6 +270,18 @@ class DuckDBEngine:
     def drop(self, name: str) -> None:
         _identifier(name)
         self.con.sql(f"DROP TABLE IF EXISTS {name}")
+
+    def hold(self, held_bytes: int) -> None:
+        """DuckDB's share of the memory limit anew for ``held_bytes`` held outside it (e.g. once
+        the input's Arrow tables are loaded and let go): :func:`duckdb_budget`."""
+        if self._limit_bytes is None:
+            return
+        self.duckdb_bytes = duckdb_budget(self._limit_bytes, held_bytes)
+        # whole MiB computed here: no user text reaches DuckDB
+        self.con.execute(f"SET memory_limit = '{math.ceil(self.duckdb_bytes / 1024**2)}MiB'")
+        self.memory_limit = (
+            f"{self._memory_limit}, of which DuckDB {self.duckdb_bytes / 1024**3:.2f} GiB"
+        )
 
     def close(self) -> None:
         self.con.close()

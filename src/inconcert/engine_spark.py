@@ -174,6 +174,9 @@ class SparkEngine:
         if df is not None:
             df.unpersist()
 
+    def hold(self, held_bytes: int) -> None:
+        """Spark's memory is its executors' (``spark.executor.memory``): nothing to change."""
+
     def close(self) -> None:
         for name in list(self._frames):
             self.drop(name)

@@ -549,6 +549,35 @@ ORDER BY x.e, x.side, x.kind, x.p
 """
 
 
+def account_names_sql(posts: str, accounts: str) -> str:
+    """Per account of ``accounts`` (``account_id``) whose posts name it, the name on its latest
+    post that has one (ties: the smallest name), by account."""
+    return f"""
+SELECT account_id, account_name FROM (
+    SELECT p.account_id, p.account_name,
+           ROW_NUMBER() OVER (PARTITION BY p.account_id ORDER BY p.t DESC, p.account_name)
+               AS rk
+    FROM {posts} p
+    JOIN {accounts} w ON w.account_id = p.account_id
+    WHERE p.account_name IS NOT NULL
+) r
+WHERE rk = 1
+ORDER BY account_id
+"""
+
+
+def posts_of_sql(posts: str, wanted: str, columns: list[str]) -> str:
+    """The posts whose ``post_id`` is in ``wanted``: ``post_id, account_id`` and ``columns``, in
+    the posts' order (``post_row``)."""
+    extra = "".join(f", p.{c}" for c in columns)
+    return f"""
+SELECT p.post_id, p.account_id{extra}
+FROM {posts} p
+WHERE p.post_id IN (SELECT post_id FROM {wanted})
+ORDER BY p.post_row
+"""
+
+
 def sources_sql(actions: str, posts: str) -> str:
     """``(obj, kind, source, t_ref)``: the author of each reposted, quoted or replied-to post
     (object code ``obj``) that is itself in the input, and that post's time (``posts`` needs

@@ -19,10 +19,11 @@ from .engine import Engine
 from .options import DetectOptions
 from .plan import MICROS, quote
 from .schema import ACCOUNT_NAME, TIMESTAMP_TYPE
+from .stages.posts import Posts, account_names, posts_with_ids
 
 _TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
 
-__all__ = ["TEXT_KINDS", "account_names", "accounts_table", "evidence_table", "groups_table"]
+__all__ = ["TEXT_KINDS", "accounts_table", "evidence_table", "groups_table"]
 
 TOP_OBJECTS = 5
 
@@ -44,33 +45,6 @@ def utc(table: pa.Table) -> pa.Table:
     return table
 
 
-def account_names(posts: pa.Table | None) -> pa.Table | None:
-    """Per account, its name (``account_id``, ``account_name``, by account): the name on its
-    latest post that has one (ties: the smallest name), from the posts' ``account_name``
-    column; None when no post has a name. Arrow and NumPy, so every engine gives the same."""
-    if posts is None or ACCOUNT_NAME not in posts.column_names:
-        return None
-    named = posts.select(["account_id", "timestamp", ACCOUNT_NAME])
-    named = named.filter(pc.is_valid(named.column(ACCOUNT_NAME)))
-    if named.num_rows == 0:
-        return None
-    accounts = pc.dictionary_encode(named.column("account_id").combine_chunks())
-    names = pc.dictionary_encode(named.column(ACCOUNT_NAME).combine_chunks())
-    rank = np.empty(len(names.dictionary), dtype=np.int64)
-    rank[pc.sort_indices(names.dictionary).to_numpy()] = np.arange(len(rank))
-    code = accounts.indices.to_numpy().astype(np.int64)
-    stamp = pc.cast(pc.cast(named.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
-    order = np.lexsort((rank[names.indices.to_numpy()], -stamp.to_numpy().astype(np.int64), code))
-    first = order[np.r_[True, code[order][1:] != code[order][:-1]]]
-    table = pa.table(
-        {
-            "account_id": accounts.dictionary.take(pa.array(code[first])),
-            ACCOUNT_NAME: names.dictionary.take(pa.array(names.indices.to_numpy()[first])),
-        }
-    )
-    return table.take(pc.sort_indices(table.column("account_id")))
-
-
 def _names_of(accounts: pa.Array | pa.ChunkedArray, names: pa.Table) -> pa.Array:
     """The name of each account of ``accounts`` (null when it has none)."""
     at = pc.index_in(accounts, value_set=names.column("account_id").combine_chunks())
@@ -82,7 +56,7 @@ def evidence_table(
     coactions: str,
     similarity: str | None,
     edges: pa.Table,
-    posts: pa.Table | None,
+    posts: Posts | None,
     options: DetectOptions,
     references: pa.Table | None = None,
 ) -> pa.Table:
@@ -111,20 +85,16 @@ def evidence_table(
         text_cols += (
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
         )
-    if posts is not None and "text" in posts.column_names:
-        eng.load("ic_posts", posts.select(["post_id", "text"]))
+    own = [c for c in ("text", "permalink") if posts is not None and c in posts.columns]
+    if posts is not None and own:
         text_join += (
-            " LEFT JOIN ic_posts pa ON c.post_a = pa.post_id"
-            " LEFT JOIN ic_posts pb ON c.post_b = pb.post_id"
+            f" LEFT JOIN {posts.name} pa ON c.post_a = pa.post_id"
+            f" LEFT JOIN {posts.name} pb ON c.post_b = pb.post_id"
         )
-        text_cols += ", pa.text AS text_a, pb.text AS text_b"
-    if posts is not None and "permalink" in posts.column_names:
-        eng.load("ic_links", posts.select(["post_id", "permalink"]))
-        text_join += (
-            " LEFT JOIN ic_links la ON c.post_a = la.post_id"
-            " LEFT JOIN ic_links lb ON c.post_b = lb.post_id"
-        )
-        text_cols += ", la.permalink AS link_a, lb.permalink AS link_b"
+        if "text" in own:
+            text_cols += ", pa.text AS text_a, pb.text AS text_b"
+        if "permalink" in own:
+            text_cols += ", pa.permalink AS link_a, pb.permalink AS link_b"
     table = eng.fetch(
         f"""
 SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
@@ -136,7 +106,7 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
          CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
 """
     )
-    described = _described(table, posts, options, references)
+    described = _described(eng, table, posts, options, references)
     out: dict[str, Any] = {}
     for name in table.column_names:
         col = table.column(name)
@@ -152,7 +122,11 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
 
 
 def _described(
-    table: pa.Table, posts: pa.Table | None, options: DetectOptions, references: pa.Table | None
+    eng: Engine,
+    table: pa.Table,
+    posts: Posts | None,
+    options: DetectOptions,
+    references: pa.Table | None,
 ) -> dict[str, pa.Array]:
     """The evidence's ``object_text``, ``object_author``, ``object_author_name`` and
     ``object_link`` (what each object is, :func:`inconcert._objects.describe_objects`), as far
@@ -161,27 +135,29 @@ def _described(
         return {}
     kinds = set(options.kinds)
     wanted = []
-    if "text" in posts.column_names and kinds & set(TEXT_KINDS + SOURCE_KINDS):
+    if "text" in posts.columns and kinds & set(TEXT_KINDS + SOURCE_KINDS):
         wanted.append("object_text")
-    names = None
+    named = False
     if kinds & set(SOURCE_KINDS):
         wanted.append("object_author")
-        names = account_names(posts)
-        if names is not None or (
+        named = ACCOUNT_NAME in posts.columns
+        if named or (
             references is not None
             and ACCOUNT_NAME in references.column_names
             and references.column(ACCOUNT_NAME).null_count < references.num_rows
         ):
             wanted.append("object_author_name")
-        if "permalink" in posts.column_names or (
+        if "permalink" in posts.columns or (
             references is not None and "permalink" in references.column_names
         ):
             wanted.append("object_link")
     if not wanted:
         return {}
-    known = posts.select(
-        [c for c in ("post_id", "account_id", "text", "permalink") if c in posts.column_names]
+    # the posts the evidence refers to (reposted, quoted, replied to), in the posts' order
+    referenced = table.column("object_id").filter(
+        pc.is_in(table.column("kind"), pa.array(SOURCE_KINDS, pa.string()))
     )
+    known = posts_with_ids(eng, posts, referenced)
     if references is not None and references.num_rows:
         # posts the input only refers to (an export's embedded originals): after the posts
         cols = [*known.column_names]
@@ -197,6 +173,7 @@ def _described(
             if ACCOUNT_NAME in known.column_names
             else pa.nulls(known.num_rows, pa.string())
         )
+        names = account_names(eng, posts, known.column("account_id")) if named else None
         if names is not None:  # the account's name, else the one the reference gives
             own = pc.coalesce(_names_of(known.column("account_id"), names), own)
         known = known.drop_columns([c for c in (ACCOUNT_NAME,) if c in known.column_names])
@@ -209,7 +186,7 @@ def accounts_table(
     actions: str,
     assignments: pa.Table,
     evidence: pa.Table,
-    posts: pa.Table | None = None,
+    posts: Posts | None = None,
 ) -> pa.Table:
     """One row per account of the network, with its posts and coordinated posts; with
     ``posts`` that name accounts (an ``account_name`` column), its ``account_name`` (see
@@ -235,7 +212,7 @@ LEFT JOIN coord c ON s.account_id = c.account_id
 ORDER BY s.group_id, s.account_id
 """
     )
-    names = account_names(posts)
+    names = account_names(eng, posts, table.column("account_id"))
     if names is None:
         return table
     return table.add_column(1, ACCOUNT_NAME, _names_of(table.column("account_id"), names))

@@ -29,6 +29,7 @@ is a record (rejected as ``empty_row``); blank lines in JSON Lines are skipped, 
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -182,6 +183,15 @@ class Ingested:
     permalinks: pa.Table | None = None
     account_names: pa.Table | None = None
     references: pa.Table | None = None
+
+    def without_table(self) -> Ingested:
+        """This read's report (files, rejects, permalinks, names, references) with an empty
+        :attr:`table`: :func:`inconcert.detect` keeps the report in its result but lets go of
+        the rows once its engine holds them. The rejects stay as they are (made on first
+        access)."""
+        report = copy.copy(self)
+        object.__setattr__(report, "table", self.table.schema.empty_table())
+        return report
 
     @property
     def rows_read(self) -> int:

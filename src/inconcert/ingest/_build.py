@@ -708,7 +708,8 @@ def _file_rejects(part: FilePart) -> tuple[_FileRejects, dict[str, int]]:
         {str(_NAMES[code]): int(k) for code, k in enumerate(np.bincount(verdicts.code[rows])) if k}
     )
     counts.update(b.reason for b in raw.bad_rows)
-    subset = raw.table.take(pa.array(rows)) if len(rows) else raw.table.slice(0, 0)
+    # a copy of the rejected rows (an empty slice would keep the whole file's buffers alive)
+    subset = raw.table.take(pa.array(rows)) if len(rows) else raw.table.schema.empty_table()
     pending = _FileRejects(raw.source.display, verdicts, raw.lines[rows], subset, raw.bad_rows)
     return pending, dict(sorted(counts.items()))
 

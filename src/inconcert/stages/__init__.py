@@ -2,17 +2,22 @@
 
 ::
 
-    actions (Arrow) ──► coactions ──► edges ──► null_model ──► edges (thresholds) ──► groups
-                        │               │                                          │
-                        ▼               ▼                                          ▼
-                    Relations.*      candidate edges (Arrow)                   evidence/summaries
+    posts, actions (Arrow) ──► load ──► coactions ──► edges ──► null_model ──► edges ──► groups
+                               │          │             │                   (thresholds)    │
+                               ▼          ▼             ▼                                   ▼
+                     Posts, LoadedActions Relations.*   candidate edges (Arrow)   evidence/summaries
 
 =================  ==================================================  =======================
 stage              reads                                               creates / returns
 =================  ==================================================  =======================
-:mod:`.coactions`  the actions table (Arrow)                           :class:`Relations`:
-                                                                       ``actions``, ``acts``,
-                                                                       ``near``, ``paired``,
+load               the posts and actions tables (Arrow), once; the     :class:`.posts.Posts`
+                   run keeps no reference to them afterwards           (``ic_posts``),
+                   (:mod:`.posts`, :func:`.coactions.load_actions`)    :class:`.coactions.
+                                                                       LoadedActions`
+                                                                       (``Relations.actions``)
+:mod:`.coactions`  the loaded actions                                  :class:`Relations`:
+                                                                       ``acts``, ``near``,
+                                                                       ``paired``,
                                                                        ``coactions``,
                                                                        ``similarity``
 :mod:`.edges`      ``Relations.coactions``                             ``Relations.edges`` and
@@ -24,7 +29,7 @@ stage              reads                                               creates /
 :mod:`.groups`     the kept edges (Arrow)                              groups, components,
                                                                        scores
 evidence           ``Relations.coactions``, ``actions``,               evidence, accounts and
-                   ``similarity``                                      groups tables
+                   ``similarity``, posts                               groups tables
                    (:mod:`inconcert.summaries`)
 =================  ==================================================  =======================
 

@@ -1,6 +1,7 @@
 """Stage 1: actions → co-actions.
 
-Reads the actions table (Arrow, :data:`~inconcert.schema.ACTION_SCHEMA`); creates
+Loads the actions table (Arrow, :data:`~inconcert.schema.ACTION_SCHEMA`) into the engine
+(:func:`load_actions`), then reads only the engine's relation; creates
 :class:`~inconcert.stages.Relations` ``actions``, ``acts``, ``near``, ``paired``,
 ``coactions`` and, for the text-similarity kinds, ``similarity``. Co-actions are pairs of
 actions of two accounts on the same object within the window (:func:`inconcert.plan.pairs_sql`:
@@ -26,17 +27,27 @@ from ..schema import TIMESTAMP_TYPE
 from ..summaries import Similar
 from .relations import Relations
 
-__all__ = ["NearCheck", "build", "load_actions"]
+__all__ = ["LoadedActions", "NearCheck", "build", "load_actions"]
 
 MICROS = plan.MICROS
 
 
 @dataclass(frozen=True)
 class NearCheck:
-    """What the similarity check needs: the clusters per text kind and the posts by row."""
+    """What the similarity check needs: the clusters per text kind and the posts' ids by row."""
 
     clusters: Mapping[str, Similar]  # kind -> clusters of that kind
-    posts: pa.Table
+    post_ids: pa.ChunkedArray | pa.Array
+
+
+@dataclass(frozen=True)
+class LoadedActions:
+    """Actions loaded into an engine (:func:`load_actions`): the relation's ``name``, its
+    ``kinds`` (sorted) and number of ``rows``."""
+
+    name: str
+    kinds: tuple[str, ...]
+    rows: int
 
 
 def with_time(actions: pa.Table) -> pa.Table:
@@ -79,29 +90,30 @@ def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return rank[np.asarray(index, dtype=np.int64)]
 
 
-def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> str:
-    """Load the actions (with ids and µs times) as ``name``; return the name."""
+def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> LoadedActions:
+    """Load the actions (with ids, µs times and integer codes: :func:`with_time`) as ``name``.
+    The caller may let go of ``actions`` then: the later stages read the engine's relation."""
+    kinds = tuple(sorted(set(pc.unique(actions.column("kind")).to_pylist())))
     eng.load(name, with_time(actions))
-    return name
+    return LoadedActions(name, kinds, actions.num_rows)
 
 
 def build(
     eng: Engine,
-    actions: pa.Table,
+    actions: LoadedActions,
     options: DetectOptions,
     warnings: list[str],
     summary: dict[str, Any],
     near: NearCheck | None = None,
 ) -> Relations:
-    """Create the co-actions of ``actions`` (inconcert's semantics) and the relations they
-    come from; notes go to ``warnings`` and counts to ``summary``."""
-    rel = Relations()
-    load_actions(eng, actions, rel.actions)
-    kinds = sorted(set(pc.unique(actions.column("kind")).to_pylist()))
+    """Create the co-actions of the loaded ``actions`` (inconcert's semantics) and the
+    relations they come from; notes go to ``warnings`` and counts to ``summary``."""
+    rel = Relations(actions=actions.name)
+    kinds = actions.kinds
     windows_us = {k: round(options.window_for(k) * MICROS) for k in kinds}
     default_us = round(float(options.window) * MICROS)
     mp = options.min_participation
-    summary["actions"] = actions.num_rows
+    summary["actions"] = actions.rows
     n = eng.create(
         rel.acts,
         plan.prefilter_sql(rel.actions, mp, plan.window_case_sql(windows_us, default_us, "a.kind")),
@@ -155,7 +167,7 @@ def _check_similar(
     """Keep a ``neartext``/``paraphrase`` co-action only when the two posts' own texts are
     alike (clusters can chain); record every such pair's similarity. Returns the checked
     co-actions' relation and the similarities'."""
-    ids = near.posts.column("post_id")
+    ids = near.post_ids
     parts = []
     for kind, clusters in sorted(near.clusters.items()):
         rows = eng.fetch(plan.text_pairs_sql(coactions, actions, kind))

@@ -1,9 +1,9 @@
 """Stage 3: the null model on the candidate edges: expected co-actions, p- and q-values.
 
 Reads :class:`~inconcert.stages.Relations` ``acts``, ``near``, ``coactions`` and ``edges``,
-and the posts (for the source term); returns the candidate edges with ``expected_coactions``,
-``expected_by_source``, ``expected_by_habit``, ``p_value`` and ``q_value``, and optionally
-``p_permutation``. The model, its formulas and its numerics are in
+and the posts relation (:mod:`.posts`, for the source term); returns the candidate edges with
+``expected_coactions``, ``expected_by_source``, ``expected_by_habit``, ``p_value`` and
+``q_value``, and optionally ``p_permutation``. The model, its formulas and its numerics are in
 :mod:`inconcert.significance`; this module only fetches what they need, in a fixed order, so
 the result does not depend on the engine's parallel summation order.
 """
@@ -18,7 +18,6 @@ from .. import plan
 from ..engine import Engine
 from ..options import DetectOptions
 from ..progress import Progress
-from ..schema import TIMESTAMP_TYPE
 from ..significance import (
     HABIT_BIN_FLOOR_S,
     LATENCY_BINS,
@@ -31,6 +30,7 @@ from ..significance import (
     source_expectation,
     timing_probability,
 )
+from .posts import Posts
 from .relations import Relations
 
 __all__ = ["add_pvalues", "expected", "permutation", "pool_days_us"]
@@ -60,7 +60,7 @@ def add_pvalues(edges: pa.Table) -> pa.Table:
 
 
 def expected(
-    eng: Engine, rel: Relations, edges: pa.Table, posts: pa.Table | None, options: DetectOptions
+    eng: Engine, rel: Relations, edges: pa.Table, posts: Posts | None, options: DetectOptions
 ) -> pa.Table:
     """``edges`` (``rel.edges`` in account order) with the null model's expected co-actions (see
     :mod:`inconcert.significance`): per kind and direction the larger of the pool term and,
@@ -183,22 +183,14 @@ def _habit_terms(
 
 
 def _source_terms(
-    eng: Engine, rel: Relations, posts: pa.Table | None, kinds: list[str], n_edges: int
+    eng: Engine, rel: Relations, posts: Posts | None, kinds: list[str], n_edges: int
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The source term of the null model per kind with sources, A→B and B→A per edge (in
     account order): ``Σ_S n_A,S · π_B,S¬A · P_t(A, B)`` (:mod:`inconcert.significance`)."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    if posts is None or not posts.num_rows or not set(kinds) & set(plan.SOURCE_KINDS):
+    if posts is None or not posts.rows or not set(kinds) & set(plan.SOURCE_KINDS):
         return out
-    t = pc.cast(pc.cast(posts.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
-    eng.load(
-        "ic_post_accounts",
-        pa.table(
-            {"post_id": posts.column("post_id"), "account_id": posts.column("account_id"), "t": t}
-        ),
-    )
-    eng.create("ic_sources", plan.sources_sql(rel.acts, "ic_post_accounts"))
-    eng.drop("ic_post_accounts")
+    eng.create("ic_sources", plan.sources_sql(rel.acts, posts.name))
     if eng.create("ic_source_objects", plan.source_objects_sql(rel.acts, "ic_sources")):
         eng.create(
             "ic_pair_sources",
