@@ -381,14 +381,15 @@ def _run(
                 NearCheck(similar, raw.column("post_id")) if similar and raw is not None else None
             )
             del raw
+            if own and posts is not None:  # room for the actions
+                _hold(eng)
             if compat is None:  # misuse of the actions table: inconcert's own errors
                 loaded = coactions.load_actions(eng, action_table(source.take_actions()))
             else:  # the compatibility pipeline loads its own
                 compat_actions = action_table(source.take_actions())
                 loaded = None
             if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows
-                pa.default_memory_pool().release_unused()
-                eng.hold(pa.total_allocated_bytes())
+                _hold(eng)
         estimate = None
         if options.window == "auto":
             with timer.stage("window"):
@@ -418,7 +419,9 @@ def _run(
                 else edges_stage.keep(candidates, options)
             )
             summary["edges"] = kept.num_rows
-            if compat is None:
+            if compat is None:  # what only these stages read makes room for the evidence
+                coactions.drop_working(eng, rel)
+                edges_stage.drop_working(eng, rel)
                 _warn_if_nothing_significant(candidates, kept, options, warnings)
         with timer.stage("groups"):
             kept, assignments = groups_stage.assign(kept, options)
@@ -446,6 +449,13 @@ def _run(
     finally:
         if own:
             eng.close()
+
+
+def _hold(eng: Engine) -> None:
+    """Tell the engine what the process still holds as Arrow data, the unused pages of Arrow's
+    memory pool released first."""
+    pa.default_memory_pool().release_unused()
+    eng.hold(pa.total_allocated_bytes())
 
 
 def _open_engine(options: DetectOptions, input_bytes: int, warnings: list[str]) -> Engine:

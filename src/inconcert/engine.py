@@ -141,9 +141,11 @@ class Engine(Protocol):
 def duckdb_budget(limit: int, held: int) -> int:
     """DuckDB's share of a run's memory limit of ``limit`` bytes when ``held`` bytes are
     already in use outside it (the input and actions as Arrow tables): the limit less those
-    bytes and a margin for the interpreter and its libraries (a quarter GiB, or an eighth of
-    small limits), but never below a quarter of the limit (DuckDB spills to disk past it)."""
-    margin = min(256 * 1024**2, limit // 8)
+    bytes and a margin of an eighth of the limit for what the run keeps outside DuckDB (the
+    interpreter and its libraries, the result tables, the null model's arrays), but never
+    below a quarter of the limit (DuckDB spills to disk past it). An eighth: at 10.4M posts and
+    8 GB, a quarter GiB left the process 0.6 GiB above the limit."""
+    margin = limit // 8
     return max(limit - max(held, 0) - margin, limit // 4, MIN_MEMORY_BYTES)
 
 

@@ -27,7 +27,7 @@ from ..schema import TIMESTAMP_TYPE
 from ..summaries import Similar
 from .relations import Relations
 
-__all__ = ["LoadedActions", "NearCheck", "build", "load_actions"]
+__all__ = ["LoadedActions", "NearCheck", "build", "drop_working", "load_actions"]
 
 MICROS = plan.MICROS
 
@@ -154,6 +154,14 @@ def build(
         participants=rel.participants,
         similarity=similarity,
     )
+
+
+def drop_working(eng: Engine, rel: Relations) -> None:
+    """Drop the relations only the co-actions, edges and null-model stages read (``acts``,
+    ``near``, the paired and dense actions, the participants): the evidence and summaries read
+    none of them, and a large run's later stages get their memory."""
+    for name in dict.fromkeys((rel.acts, rel.near, rel.paired, rel.participants, "ic_dense")):
+        eng.drop(name)
 
 
 def _check_similar(

@@ -23,7 +23,7 @@ from ..options import DetectOptions
 from ..schema import TIMESTAMP_TYPE
 from .relations import Relations
 
-__all__ = ["build", "finish", "keep", "put_first", "quantile_type7", "weigh"]
+__all__ = ["build", "drop_working", "finish", "keep", "put_first", "quantile_type7", "weigh"]
 
 MICROS = plan.MICROS
 
@@ -50,6 +50,12 @@ def prune(
     eng.drop("ic_cand")
     eng.drop(rel.coded)
     return rel
+
+
+def drop_working(eng: Engine, rel: Relations) -> None:
+    """Drop the candidate edges' relation (``rel.edges``) once the kept edges are known."""
+    if rel.edges is not None:
+        eng.drop(rel.edges)
 
 
 def build(
