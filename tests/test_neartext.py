@@ -176,3 +176,49 @@ def test_similarity_lookup() -> None:
     result = cluster_texts(pa.array([BASE, None, BASE.replace("new", "old")]))
     sim = result.similarity(np.array([0, 0]), np.array([1, 2]))
     assert np.isnan(sim[0]) and 0.7 <= sim[1] < 1.0
+
+
+def test_chained_cluster_pairs_below_the_similarity_are_dropped() -> None:
+    """A cluster can chain (a's text ~ b's, b's ~ c's, a's not ~ c's): the near-duplicate
+    co-actions of a and c are dropped pair by pair and counted in the summary; a-b and b-c
+    stay, and so do the link co-actions of a and c (another kind in the same run)."""
+    import datetime as dt
+
+    import pyarrow.compute as pc
+
+    import inconcert as ic
+
+    base = [f"word{i}" for i in range(40)]
+    texts = {
+        "a": base,
+        "b": base[:34] + [f"bee{i}" for i in range(6)],
+        "c": [f"cee{i}" for i in range(6)] + base[6:34] + [f"bee{i}" for i in range(6)],
+    }
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        {
+            "post_id": f"{acc}{day}",
+            "account_id": acc,
+            "timestamp": t0 + dt.timedelta(days=day, seconds=10 * i),
+            "text": " ".join(words),
+            "urls": [f"https://example.org/{day}"] if acc != "b" else [],
+        }
+        for day in range(6)
+        for i, (acc, words) in enumerate(texts.items())
+    ]
+    options = ic.DetectOptions(
+        kinds=("url", "neartext"),
+        min_participation=1,
+        min_weight=1,
+        min_occasions=1,
+        max_q=None,
+        similarity=0.6,
+    )
+    result = ic.detect(pa.Table.from_pylist(rows), options=options)
+    assert result.summary["text_pairs_below_similarity"] == 6
+    by_kind: dict[str, set[tuple[str, str]]] = {}
+    for e in result.evidence.to_pylist():
+        by_kind.setdefault(e["kind"], set()).add((e["account_a"], e["account_b"]))
+    assert by_kind == {"neartext": {("a", "b"), ("b", "c")}, "url": {("a", "c")}}
+    near = result.evidence.filter(pc.equal(result.evidence.column("kind"), "neartext"))
+    assert min(near.column("similarity").to_pylist()) >= 0.6

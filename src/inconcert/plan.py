@@ -37,6 +37,7 @@ __all__ = [
     "SOURCE_KINDS",
     "SPARK",
     "Dialect",
+    "account_names_sql",
     "action_pairs_sql",
     "action_periods_sql",
     "burst_counts_sql",
@@ -48,6 +49,7 @@ __all__ = [
     "edge_ids_sql",
     "edges_sql",
     "habit_terms_sql",
+    "kind_code_sql",
     "latency_bins_sql",
     "latency_histogram_sql",
     "pair_coactions_sql",
@@ -61,6 +63,7 @@ __all__ = [
     "pool_days_sql",
     "pool_exposure_sql",
     "pool_terms_sql",
+    "posts_of_sql",
     "prefilter_sql",
     "quote",
     "sorted_sql",
@@ -218,25 +221,36 @@ FROM {pairs}
 """
 
 
-def coded_coactions_sql(src: str, dialect: Dialect) -> str:
+def coded_coactions_sql(src: str, dialect: Dialect, *, narrow: bool = False) -> str:
     """The co-actions of the actions in ``src`` in integer codes (see
-    :func:`inconcert.stages.coactions.with_time`): ``kind, acc_a, action_a, pst_a, acc_b,
+    :func:`inconcert.stages.coactions.with_time`): ``obj, acc_a, action_a, pst_a, acc_b,
     action_b, pst_b``, accounts oriented by code, which is byte order of the names. Joins,
     counts and the participation filter run on these few integers; names, objects and times
     come back by action id for the few pairs that can become edges
-    (:func:`pair_coactions_sql`)."""
-    pairs = pairs_sql(src, dialect, key=("kind", "obj"), carry={"acc": "acc", "pst": "pst"})
+    (:func:`pair_coactions_sql`). The kind is the object code's remainder by the number of
+    kinds (:func:`kind_code_sql`). With ``narrow`` (every code below 2**31) the codes are
+    32-bit: this relation has a row per co-action, the run's largest, and half the bytes
+    spill half as much."""
+    pairs = pairs_sql(src, dialect, key=("obj",), carry={"acc": "acc", "pst": "pst"})
+    width = "INTEGER" if narrow else "BIGINT"
     cols = ",\n    ".join(
-        f"CASE WHEN x_acc < y_acc THEN {first}_{f} ELSE {second}_{f} END AS {f}_{side}"
+        f"CAST(CASE WHEN x_acc < y_acc THEN {first}_{f} ELSE {second}_{f} END AS {width})"
+        f" AS {f}_{side}"
         for side, first, second in (("a", "x", "y"), ("b", "y", "x"))
         for f in ("acc", "action", "pst")
     )
     return f"""
 SELECT
-    kind,
+    CAST(obj AS {width}) AS obj,
     {cols}
 FROM ({pairs}) p
 """
+
+
+def kind_code_sql(obj: str, n_kinds: int) -> str:
+    """The kind's code of an object code ``obj`` (``obj = object * n_kinds + kind``,
+    :func:`inconcert.stages.coactions.with_time`)."""
+    return f"({obj} % {max(int(n_kinds), 1)})"
 
 
 def participation_sql(coactions: str, min_participation: int) -> str:
@@ -283,15 +297,16 @@ def pair_coactions_sql(coactions: str, actions: str, pairs: str) -> str:
     """The co-actions by name (``kind, object_id, account_a, post_a, t_a, account_b, post_b,
     t_b, dt``) of the pairs in ``pairs`` (codes; :func:`candidate_pairs_sql`, one row a pair):
     names, objects and times come back from ``actions`` by action id. The codes stay beside
-    them (``acc_a, acc_b, obj, pst_a, pst_b``): the edges' counts and the null model's joins
-    run on these integers."""
+    them (``acc_a, acc_b, obj, pst_a, pst_b``, as BIGINT): the edges' counts and the null
+    model's joins run on these integers."""
     return f"""
 SELECT
-    c.kind AS kind, x.object_id AS object_id,
+    x.kind AS kind, x.object_id AS object_id,
     x.account_id AS account_a, x.post_id AS post_a, x.t AS t_a,
     y.account_id AS account_b, y.post_id AS post_b, y.t AS t_b,
     ABS(x.t - y.t) AS dt,
-    c.acc_a AS acc_a, c.acc_b AS acc_b, x.obj AS obj, c.pst_a AS pst_a, c.pst_b AS pst_b
+    CAST(c.acc_a AS BIGINT) AS acc_a, CAST(c.acc_b AS BIGINT) AS acc_b, x.obj AS obj,
+    CAST(c.pst_a AS BIGINT) AS pst_a, CAST(c.pst_b AS BIGINT) AS pst_b
 FROM {coactions} c
 JOIN {pairs} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
 JOIN {actions} x ON x.action_id = c.action_a
@@ -803,33 +818,37 @@ def without_actions_sql(actions: str, left_out: str) -> str:
     )
 
 
-def text_pairs_sql(coactions: str, actions: str, kind: str) -> str:
-    """The distinct post pairs of one text-similarity kind's coded co-actions, by code and by
-    name, sorted by name."""
+def text_pairs_sql(coactions: str, actions: str, kind_code: int, n_kinds: int) -> str:
+    """The distinct post pairs of one text-similarity kind's coded co-actions (the kind's code
+    ``kind_code``), by code and by name, sorted by name."""
     return f"""
-SELECT DISTINCT c.pst_a, c.pst_b, x.post_id AS post_a, y.post_id AS post_b
+SELECT DISTINCT CAST(c.pst_a AS BIGINT) AS pst_a, CAST(c.pst_b AS BIGINT) AS pst_b,
+       x.post_id AS post_a, y.post_id AS post_b
 FROM {coactions} c
 JOIN {actions} x ON x.action_id = c.action_a
 JOIN {actions} y ON y.action_id = c.action_b
-WHERE c.kind = {quote(kind)}
+WHERE {kind_code_sql("c.obj", n_kinds)} = {int(kind_code)}
 ORDER BY post_a, post_b
 """
 
 
-def dissimilar_pairs_sql(similarity: str) -> str:
-    """The post pairs (codes) whose own texts are below their kind's similarity threshold."""
+def dissimilar_pairs_sql(similarity: str, kind_codes: Mapping[str, int]) -> str:
+    """The post pairs (``kc``, the kind's code, and the posts' codes) whose own texts are below
+    their kind's similarity threshold."""
+    cases = " ".join(f"WHEN {quote(k)} THEN {int(c)}" for k, c in sorted(kind_codes.items()))
     return (
-        f"SELECT kind, pst_a, pst_b FROM {similarity} WHERE NOT (similarity >= threshold - 1e-12)"
+        f"SELECT CASE kind {cases} END AS kc, pst_a, pst_b FROM {similarity}"
+        " WHERE NOT (similarity >= threshold - 1e-12)"
     )
 
 
-def without_pairs_sql(coactions: str, pairs: str) -> str:
-    """The coded ``coactions`` less those whose ``(kind, pst_a, pst_b)`` is in ``pairs``."""
+def without_pairs_sql(coactions: str, pairs: str, n_kinds: int) -> str:
+    """The coded ``coactions`` less those whose ``(kind code, pst_a, pst_b)`` is in ``pairs``."""
     return f"""
 SELECT c.* FROM {coactions} c
 WHERE NOT EXISTS (
     SELECT 1 FROM {pairs} l
-    WHERE l.kind = c.kind AND l.pst_a = c.pst_a AND l.pst_b = c.pst_b)
+    WHERE l.kc = {kind_code_sql("c.obj", n_kinds)} AND l.pst_a = c.pst_a AND l.pst_b = c.pst_b)
 """
 
 

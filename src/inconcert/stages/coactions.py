@@ -43,11 +43,18 @@ class NearCheck:
 @dataclass(frozen=True)
 class LoadedActions:
     """Actions loaded into an engine (:func:`load_actions`): the relation's ``name``, its
-    ``kinds`` (sorted) and number of ``rows``."""
+    ``kinds`` (sorted), number of ``rows``, and each kind's code in the object codes
+    (``kind_codes``; ``obj = object * len(kind_codes) + kind``, :func:`with_time`)."""
 
     name: str
     kinds: tuple[str, ...]
     rows: int
+    kind_codes: Mapping[str, int]
+
+    @property
+    def narrow(self) -> bool:
+        """Whether every code (actions, accounts, posts, objects) is below 2**31."""
+        return self.rows * max(len(self.kind_codes), 1) < 2**31
 
 
 def with_time(actions: pa.Table) -> pa.Table:
@@ -93,9 +100,10 @@ def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> LoadedActions:
     """Load the actions (with ids, µs times and integer codes: :func:`with_time`) as ``name``.
     The caller may let go of ``actions`` then: the later stages read the engine's relation."""
-    kinds = tuple(sorted(set(pc.unique(actions.column("kind")).to_pylist())))
+    distinct = pc.unique(actions.column("kind")).to_pylist()  # as with_time numbers them
     eng.load(name, with_time(actions))
-    return LoadedActions(name, kinds, actions.num_rows)
+    codes = {kind: code for code, kind in enumerate(distinct)}
+    return LoadedActions(name, tuple(sorted(codes)), actions.num_rows, codes)
 
 
 def build(
@@ -139,11 +147,11 @@ def build(
             eng.create(paired, plan.without_actions_sql(rel.acts, "ic_dense"))
     co = "ic_co"
     summary["coactions_before_min_participation"] = eng.create(
-        co, plan.coded_coactions_sql(paired, eng.dialect)
+        co, plan.coded_coactions_sql(paired, eng.dialect, narrow=actions.narrow)
     )
     similarity = None
     if near is not None and near.clusters:
-        co, similarity = _check_similar(eng, co, rel.actions, near, options, summary)
+        co, similarity = _check_similar(eng, co, actions, near, options, summary)
     eng.create(rel.participants, plan.participation_sql(co, mp))
     return Relations(
         actions=rel.actions,
@@ -167,7 +175,7 @@ def drop_working(eng: Engine, rel: Relations) -> None:
 def _check_similar(
     eng: Engine,
     coactions: str,
-    actions: str,
+    actions: LoadedActions,
     near: NearCheck,
     options: DetectOptions,
     summary: dict[str, Any],
@@ -178,7 +186,10 @@ def _check_similar(
     ids = near.post_ids
     parts = []
     for kind, clusters in sorted(near.clusters.items()):
-        rows = eng.fetch(plan.text_pairs_sql(coactions, actions, kind))
+        n_kinds = len(actions.kind_codes)
+        rows = eng.fetch(
+            plan.text_pairs_sql(coactions, actions.name, actions.kind_codes.get(kind, -1), n_kinds)
+        )
         ia = pc.index_in(rows.column("post_a"), ids).to_numpy(zero_copy_only=False)
         ib = pc.index_in(rows.column("post_b"), ids).to_numpy(zero_copy_only=False)
         sim = clusters.similarity(ia, ib) if rows.num_rows else np.zeros(0)
@@ -198,10 +209,13 @@ def _check_similar(
         )
     similarity = "ic_similarity"
     eng.load(similarity, pa.concat_tables(parts))
-    dropped = eng.create("ic_sim_low", plan.dissimilar_pairs_sql(similarity))
+    dropped = eng.create("ic_sim_low", plan.dissimilar_pairs_sql(similarity, actions.kind_codes))
     summary["text_pairs_below_similarity"] = dropped
     if dropped:
-        eng.create("ic_co_checked", plan.without_pairs_sql(coactions, "ic_sim_low"))
+        eng.create(
+            "ic_co_checked",
+            plan.without_pairs_sql(coactions, "ic_sim_low", len(actions.kind_codes)),
+        )
         eng.drop(coactions)
         coactions = "ic_co_checked"
     return coactions, similarity

@@ -24,8 +24,9 @@ class Relations:
     paired:
         The actions that were paired: ``acts`` less the actions of dense bursts.
     coded:
-        The co-actions in integer codes (:func:`inconcert.plan.coded_coactions_sql`), after the
-        similarity check: what the co-actions stage creates.
+        The co-actions in integer codes (:func:`inconcert.plan.coded_coactions_sql`: ``obj,
+        acc_a, action_a, pst_a, acc_b, action_b, pst_b``, 32-bit where every code fits), after
+        the similarity check: what the co-actions stage creates.
     participants:
         The accounts (codes, ``acc``) with ``min_participation`` posts in ``coded``: only the
         co-actions of two participants count (:func:`inconcert.plan.candidate_pairs_sql`).
