@@ -112,6 +112,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -245,9 +246,6 @@ def _combining_mark_class() -> str:
     return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
 
 
-_MARKS = _combining_mark_class()
-#: One "word" character in any script: Python's \w plus combining marks (inside a class).
-_W = rf"\w{_MARKS}"
 #: Joiners and punctuation that some scripts use inside hashtags (Twitter's list, abridged):
 #: ZWNJ, ZWJ, middle dot, Hebrew maqaf/geresh/gershayim, Tibetan tsheg, katakana middle dot.
 _TAG_EXTRA = "\u200c\u200d\u00b7\u05be\u05f3\u05f4\u0f0b\u0f0c\u30fb\u3003"
@@ -284,33 +282,51 @@ _URL_BODY = (
     '[^\\s<>"\u2018-\u201f\u2026\u200b-\u200f\u2060\ufeff\uff01-\uff65'
     "\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
 )
-#: A mention's name (no "@"): word characters, dots inside, at least one letter, and an
-#: optional fediverse server.
-_MENTION_NAME = (
-    rf"(?=[{_W}.]*[^\W\d_])[{_W}](?:[{_W}.]*[{_W}])?"
-    r"(?:@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)?"
-)
-_TAG_BODY = f"[{_W}{_TAG_EXTRA}]"
-
-# Every token pattern starts with a character class of its markers, and each alternative checks
-# which marker it got and the character before it with lookbehinds. A pattern that starts with a
-# plain character class lets the regex engine jump to candidate positions in C (about twice as
-# fast on long texts as testing a lookbehind at every position). m.lastgroup names the kind.
-#: "http://" or "https://" (any case) and a body.
+# "http://" or "https://" (any case) and a body. Every token pattern starts with a character
+# class of its markers, and each alternative checks which marker it got and the character
+# before it with lookbehinds. A pattern that starts with a plain character class lets the regex
+# engine jump to candidate positions in C (about twice as fast on long texts as testing a
+# lookbehind at every position). m.lastgroup names the kind.
 _HTTP_ALT = rf"(?<=[hH])(?P<url>[tT][tT][pP][sS]?://{_URL_BODY})"
 #: "www." not inside a word or host, and a body.
 _WWW_ALT = rf"(?<![A-Za-z0-9_.@/\-][wW])(?<=[wW])(?P<www>[wW][wW]\.{_URL_BODY})"
-#: "@name": not after a word character, "@", ".", "+", "-", "/" or "&" (e-mail addresses).
-_MENTION_ALT = rf"(?<![{_W}@.+\-/&][@＠])(?<=[@＠])(?P<mention>{_MENTION_NAME})"
-#: "#tag": not after a word character or "&" (HTML entities), at least one letter.
-_TAG_ALT = rf"(?<![{_W}&][#＃])(?<=[#＃])(?P<tag>(?={_TAG_BODY}*[^\W\d_]){_TAG_BODY}+)"
-
 _URL_RE = re.compile(f"[hHwW](?:{_HTTP_ALT}|{_WWW_ALT})")
-#: Links first, so that "#" and "@" inside links are skipped.
-_TOKEN_RE = re.compile(f"[hHwW@＠#＃](?:{_HTTP_ALT}|{_WWW_ALT}|{_MENTION_ALT}|{_TAG_ALT})")
-_URL_OR_MENTION_RE = re.compile(f"[hHwW@＠](?:{_HTTP_ALT}|{_WWW_ALT}|{_MENTION_ALT})")
-#: Leading retweet markers, on case-folded text: "rt @user:", repeated.
-_RT_RE = re.compile(rf"^\s*(?:rt\s*@{_MENTION_NAME}:?\s*)+")
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """The patterns that need word characters of every script, with the combining marks
+    (:func:`_combining_mark_class`): made on first use, since scanning the marks and compiling
+    their character class takes tens of milliseconds that a run without texts, mentions or
+    hashtags need not spend."""
+
+    token: re.Pattern[str]  # links, mentions and hashtags; links first ("#", "@" in links)
+    url_or_mention: re.Pattern[str]
+    rt: re.Pattern[str]  # leading retweet markers, on case-folded text: "rt @user:", repeated
+
+
+@functools.cache
+def _tokens() -> _Tokens:
+    #: One "word" character in any script: Python's \w plus combining marks (inside a class).
+    w = rf"\w{_combining_mark_class()}"
+    # a mention's name (no "@"): word characters, dots inside, at least one letter, and an
+    # optional fediverse server
+    mention_name = (
+        rf"(?=[{w}.]*[^\W\d_])[{w}](?:[{w}.]*[{w}])?"
+        r"(?:@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)?"
+    )
+    tag_body = f"[{w}{_TAG_EXTRA}]"
+    # "@name": not after a word character, "@", ".", "+", "-", "/" or "&" (e-mail addresses)
+    mention = rf"(?<![{w}@.+\-/&][@＠])(?<=[@＠])(?P<mention>{mention_name})"
+    # "#tag": not after a word character or "&" (HTML entities), at least one letter
+    tag = rf"(?<![{w}&][#＃])(?<=[#＃])(?P<tag>(?={tag_body}*[^\W\d_]){tag_body}+)"
+    return _Tokens(
+        token=re.compile(f"[hHwW@＠#＃](?:{_HTTP_ALT}|{_WWW_ALT}|{mention}|{tag})"),
+        url_or_mention=re.compile(f"[hHwW@＠](?:{_HTTP_ALT}|{_WWW_ALT}|{mention})"),
+        rt=re.compile(rf"^\s*(?:rt\s*@{mention_name}:?\s*)+"),
+    )
+
+
 _TRAILING_PUNCT = ".,;:!?'\"*…‘’“”«»‹›،؛؟।"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
@@ -907,7 +923,8 @@ def normalize_text(text: str, *, strip_hashtags: bool = False) -> str:
         s = _TEXT_INVISIBLE_RE.sub("", s)
     s = _CONTROL_RE.sub(" ", s)
     s = _fold(s)
-    pattern = _TOKEN_RE if strip_hashtags else _URL_OR_MENTION_RE
+    tokens = _tokens()
+    pattern = tokens.token if strip_hashtags else tokens.url_or_mention
     markers = "@#" if strip_hashtags else "@"
     # Tokens are deleted, not replaced by a space, so that "请投票！https://t.co/x很重要" and
     # "请投票！很重要" agree (whitespace around them collapses anyway). Deleting a token can
@@ -928,10 +945,11 @@ def normalize_text(text: str, *, strip_hashtags: bool = False) -> str:
 def _strip_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, int]:
     """``s`` without leading retweet markers and the tokens ``pattern`` matches, repeated
     while a deletion exposes another token; and how many the first round deleted."""
-    s, removed = pattern.subn("", _RT_RE.sub("", s))
+    rt = _tokens().rt
+    s, removed = pattern.subn("", rt.sub("", s))
     changed = removed
     while removed and any(marker in s for marker in markers):
-        s, removed = pattern.subn("", _RT_RE.sub("", s))
+        s, removed = pattern.subn("", rt.sub("", s))
     return s, changed
 
 
@@ -1021,7 +1039,7 @@ def extract_urls(text: str) -> list[str]:
 def _extract_tokens(text: str, kind: str) -> list[str]:
     """Normalised hashtags (``kind="tag"``) or mentions (``"mention"``) of a text, unique."""
     found: dict[str, None] = {}
-    for match in _TOKEN_RE.finditer(_scrub(text)):
+    for match in _tokens().token.finditer(_scrub(text)):
         if match.lastgroup == kind:
             tag = normalize_tag(match.group(kind))
             if tag is not None:
