@@ -329,7 +329,6 @@ def detect_actions(
     engine: Engine | None = None,
     similar: Mapping[str, Similar] | None = None,
     references: pa.Table | None = None,
-    _timer: _Timer | None = None,
 ) -> DetectResult:
     """Find accounts acting in concert from an actions table (:data:`ACTION_SCHEMA`).
 
@@ -340,8 +339,9 @@ def detect_actions(
     ``options.similarity`` (``options.paraphrase_similarity``) alike, since clusters can chain;
     the evidence gives that similarity. ``references``: posts it refers to but does not hold.
 
-    The stages (:mod:`inconcert.stages`), in order: the window (``--window auto``), co-actions,
-    candidate edges, the null model, the thresholds, groups, evidence and scores.
+    The stages (:mod:`inconcert.stages`), in order: loading the posts and actions into the
+    engine, the window (``--window auto``), co-actions, candidate edges, the null model, the
+    thresholds, groups, evidence and scores.
     """
     return _run(
         _Input(actions, posts),
@@ -350,7 +350,7 @@ def detect_actions(
         engine=engine,
         similar=similar,
         references=references,
-        timer=_timer,
+        timer=None,
     )
 
 
