@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from .kinds import KINDS
 
 __all__ = [
+    "ACTS_COLUMNS",
     "DUCKDB",
     "SOURCE_KINDS",
     "SPARK",
@@ -52,6 +53,7 @@ __all__ = [
     "kind_code_sql",
     "latency_bins_sql",
     "latency_histogram_sql",
+    "named_sql",
     "pair_coactions_sql",
     "pair_latency_sql",
     "pair_sources_sql",
@@ -783,18 +785,37 @@ JOIN per_source xb ON xb.acc = p.acc_b AND xb.src = p.src
 # -- small relational steps of the co-actions and edges stages --------------------------------
 
 
-def prefilter_sql(actions: str, min_participation: int, window_expr: str | None = None) -> str:
+#: The columns of the actions the co-actions, edges and null-model stages read (``acts``): the
+#: integer codes, the kind and the time; names come back by action id (:func:`named_sql`).
+ACTS_COLUMNS: tuple[str, ...] = ("action_id", "acc", "pst", "obj", "kind", "t")
+
+
+def prefilter_sql(
+    actions: str,
+    min_participation: int,
+    window_expr: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> str:
     """Actions of accounts with at least ``min_participation`` actions (and their window
-    ``w`` from ``window_expr``, an expression over ``a.kind``); accounts by code (``acc``)."""
+    ``w`` from ``window_expr``, an expression over ``a.kind``); accounts by code (``acc``).
+    ``columns``: the actions' columns to keep (default all)."""
     w = f", {window_expr} AS w" if window_expr else ""
+    cols = ", ".join(f"a.{c}" for c in columns) if columns else "a.*"
     if int(min_participation) <= 1:
-        return f"SELECT a.*{w} FROM {actions} a"
+        return f"SELECT {cols}{w} FROM {actions} a"
     return f"""
-SELECT a.*{w}
+SELECT {cols}{w}
 FROM {actions} a
 WHERE a.acc IN (SELECT acc FROM {actions} GROUP BY acc
                 HAVING COUNT(*) >= {int(min_participation)})
 """
+
+
+def named_sql(acts: str, actions: str, names: Sequence[str]) -> str:
+    """``acts`` with the name columns ``names`` (``account_id``, ``object_id``, ``post_id``) of
+    each action from ``actions`` by action id, as a parenthesised subquery for a FROM clause."""
+    cols = "".join(f", n.{c}" for c in names)
+    return f"(SELECT a.*{cols} FROM {acts} a JOIN {actions} n ON n.action_id = a.action_id)"
 
 
 def dense_actions_sql(near: str, max_burst: int) -> str:
@@ -862,7 +883,7 @@ def action_pairs_sql(actions: str, dialect: Dialect) -> str:
     test relabels them)."""
     return (
         "SELECT x_action, y_action FROM ("
-        + pairs_sql(actions, dialect, distinct_accounts=False)
+        + pairs_sql(actions, dialect, distinct_accounts=False, key=("obj",), carry={"acc": "acc"})
         + ") p ORDER BY x_action, y_action"
     )
 

@@ -124,7 +124,12 @@ def build(
     summary["actions"] = actions.rows
     n = eng.create(
         rel.acts,
-        plan.prefilter_sql(rel.actions, mp, plan.window_case_sql(windows_us, default_us, "a.kind")),
+        plan.prefilter_sql(
+            rel.actions,
+            mp,
+            plan.window_case_sql(windows_us, default_us, "a.kind"),
+            columns=plan.ACTS_COLUMNS,  # codes only: the names stay in rel.actions
+        ),
     )
     summary["actions_after_min_participation"] = n
     paired = rel.acts
@@ -135,7 +140,7 @@ def build(
         dense = eng.create("ic_dense", plan.dense_actions_sql(rel.near, options.max_burst))
         summary["actions_in_bursts"] = dense
         if dense:
-            top = eng.fetch(plan.top_dense_objects_sql(rel.acts, "ic_dense")).to_pylist()
+            top = eng.fetch(plan.top_dense_objects_sql(rel.actions, "ic_dense")).to_pylist()
             examples = ", ".join(f"{r['kind']} {r['object_id']!r} ({r['n']})" for r in top)
             warnings.append(
                 f"{dense:,} actions in dense bursts (more than {options.max_burst:,} other "

@@ -111,8 +111,9 @@ def weigh(eng: Engine, rel: Relations, edges: pa.Table, options: DetectOptions) 
     """Add ``tfidf_cosine`` (when asked for) and ``weight``, the network weight chosen by
     ``options.weight_by``, right after the account columns."""
     if options.weight_by == "tfidf" and edges.num_rows and rel.edges is not None:
-        terms = eng.fetch(plan.tfidf_terms_sql(rel.acts, rel.edges))
-        norms = eng.fetch(plan.tfidf_norms_sql(rel.acts))
+        named = plan.named_sql(rel.acts, rel.actions, ("account_id", "object_id"))
+        terms = eng.fetch(plan.tfidf_terms_sql(named, rel.edges))
+        norms = eng.fetch(plan.tfidf_norms_sql(named))
         names = pc.unique(norms.column("account_id"))
         sq = np.zeros(len(names))
         np.add.at(

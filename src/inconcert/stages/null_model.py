@@ -190,7 +190,7 @@ def _source_terms(
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if posts is None or not posts.rows or not set(kinds) & set(plan.SOURCE_KINDS):
         return out
-    eng.create("ic_sources", plan.sources_sql(rel.acts, posts.name))
+    eng.create("ic_sources", plan.sources_sql(rel.actions, posts.name))
     if eng.create("ic_source_objects", plan.source_objects_sql(rel.acts, "ic_sources")):
         eng.create(
             "ic_pair_sources",
@@ -272,7 +272,13 @@ def permutation(
         plan.pool_days_sql(rel.paired, eng.dialect, days, default, POOL_PERIOD_ACTIONS),
     )
     acts = eng.fetch(
-        plan.action_periods_sql(rel.paired, "ic_perm_days", eng.dialect, days, default)
+        plan.action_periods_sql(
+            plan.named_sql(rel.paired, rel.actions, ("account_id",)),
+            "ic_perm_days",
+            eng.dialect,
+            days,
+            default,
+        )
     )
     eng.drop("ic_perm_days")
     ids = acts.column("action_id").to_numpy()

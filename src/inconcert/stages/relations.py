@@ -16,8 +16,9 @@ class Relations:
     actions:
         Every action: ``action_id, account_id, kind, object_id, post_id, t`` (µs).
     acts:
-        The actions of accounts with enough actions (``min_participation``), with their
-        window ``w`` (µs).
+        The actions of accounts with enough actions (``min_participation``), their codes,
+        kind and time only (:data:`inconcert.plan.ACTS_COLUMNS`; names by action id from
+        ``actions``, :func:`inconcert.plan.named_sql`), with their window ``w`` (µs).
     near:
         Per action of ``acts``: ``n_near``, the actions on its object within ±w (itself
         included).
