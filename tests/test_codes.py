@@ -4,7 +4,7 @@ compare names), posts and objects one code each."""
 from __future__ import annotations
 
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from inconcert.stages.coactions import with_time
@@ -57,3 +57,60 @@ def test_codes_of_chunked_columns() -> None:
     coded = with_time(table).to_pydict()
     assert coded["acc"] == [1, 0, 0]
     assert len(set(coded["obj"])) == 3
+
+
+_ONE_PAIR = [("a", "url", "x", 0), ("b", "url", "x", 5), ("c", "neartext", "x", 9)]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.sampled_from(["url", "hashtag", "neartext"]),
+            st.sampled_from(["x", "y"]),
+            st.integers(0, 200),
+        ),
+        min_size=2,
+        max_size=40,
+    )
+)
+@example(_ONE_PAIR)
+def test_narrow_and_wide_coded_coactions_agree(rows: list[tuple[str, str, str, int]]) -> None:
+    """The coded co-actions are the same pairs in 32-bit and 64-bit codes, and each pair's
+    object code gives back the kind its two actions have (plan.kind_code_sql)."""
+    from inconcert import plan
+    from inconcert.engine import DuckDBEngine
+    from inconcert.stages.coactions import load_actions
+
+    table = pa.table(
+        {
+            "account_id": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "object_id": [r[2] for r in rows],
+            "post_id": [f"p{i}" for i in range(len(rows))],
+            "timestamp": pa.array([r[3] * 10**6 for r in rows], pa.timestamp("us", tz="UTC")),
+        }
+    )
+    with DuckDBEngine() as eng:
+        loaded = load_actions(eng, table)
+        assert loaded.narrow
+        eng.create("acts", plan.prefilter_sql(loaded.name, 1, "CAST(60000000 AS BIGINT)"))
+        n = len(loaded.kind_codes)
+        got = {}
+        for narrow in (True, False):
+            name = f"co_{int(narrow)}"
+            eng.create(name, plan.coded_coactions_sql("acts", eng.dialect, narrow=narrow))
+            got[narrow] = eng.fetch(
+                f"SELECT CAST(c.obj AS BIGINT) AS obj, CAST(c.action_a AS BIGINT) AS a,"
+                f" CAST(c.action_b AS BIGINT) AS b, {plan.kind_code_sql('c.obj', n)} AS kc,"
+                f" x.kind AS kind_a, y.kind AS kind_b"
+                f" FROM {name} c JOIN {loaded.name} x ON x.action_id = c.action_a"
+                f" JOIN {loaded.name} y ON y.action_id = c.action_b ORDER BY a, b"
+            ).to_pylist()
+    assert got[True] == got[False]
+    if rows == _ONE_PAIR:  # one url pair; the neartext action has no partner
+        assert [(r["kind_a"], r["a"], r["b"]) for r in got[True]] == [("url", 0, 1)]
+    for row in got[True]:
+        assert row["kind_a"] == row["kind_b"]
+        assert loaded.kind_codes[row["kind_a"]] == row["kc"]
