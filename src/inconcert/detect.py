@@ -182,6 +182,7 @@ def detect(
         except InputError as exc:
             raise prepared.translate(exc) from None
         ingested = prepared.ingested(ingested)
+        _release_unused()  # the read's freed buffers (the raw files) back to the system
     posts = ingested.table if ingested.shape == "posts" else None
     stats = ActionStats()
     with timer.stage("actions"):
@@ -216,6 +217,7 @@ def detect(
             stats.posts_with_actions = stats.posts
             counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
             stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
+        _release_unused()  # and the normalisation's intermediates
     for beside in (ingested.permalinks, ingested.account_names):
         if posts is not None and beside is not None:
             posts = _with_column(posts, beside)
@@ -451,10 +453,17 @@ def _run(
             eng.close()
 
 
+def _release_unused() -> None:
+    """Give the pages Arrow's memory pool keeps after frees back to the system. The pool
+    (mimalloc or jemalloc) keeps them for reuse: at 3.3M posts, 0.8 GB after the read on top of
+    the 0.5 GB the posts take, which the stages after it, DuckDB included, could not use."""
+    pa.default_memory_pool().release_unused()
+
+
 def _hold(eng: Engine) -> None:
     """Tell the engine what the process still holds as Arrow data, the unused pages of Arrow's
     memory pool released first."""
-    pa.default_memory_pool().release_unused()
+    _release_unused()
     eng.hold(pa.total_allocated_bytes())
 
 
