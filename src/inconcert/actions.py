@@ -287,6 +287,7 @@ def posts_to_actions(
         parts.append(_rows(posts, parents, "image", flat))
 
     actions = pa.concat_tables(parts) if parts else ACTION_SCHEMA.empty_table()
+    parts.clear()  # so that the unsorted actions are let go as soon as the sorted ones exist
     actions = dedupe_actions(actions)
     for kind in kinds:
         stats.actions_by_kind[kind] = 0
@@ -318,24 +319,28 @@ def dedupe_actions(actions: pa.Table) -> pa.Table:
     """
     if actions.num_rows == 0:
         return actions.cast(ACTION_SCHEMA)
-    ordered = actions.sort_by(
-        [
+    order = pc.sort_indices(
+        actions,
+        sort_keys=[
             ("timestamp", "ascending"),
             ("post_id", "ascending"),
             ("kind", "ascending"),
             ("object_id", "ascending"),
             ("account_id", "ascending"),
-        ]
+        ],
     )
-    keys = [ordered.column(c) for c in ("post_id", "kind", "object_id")]
-    same = pa.array(np.zeros(ordered.num_rows, dtype=bool))
-    if ordered.num_rows > 1:
+    if actions.num_rows > 1:
+        # neighbours in that order with the same (post, kind, object): the keys alone are
+        # put in order for this, and the table is taken once, with its duplicates left out
+        # (sorting the whole table and then filtering it held three copies of the actions)
         eq = None
-        for col in keys:
-            a = col.slice(1)
-            b = col.slice(0, ordered.num_rows - 1)
-            e = pc.fill_null(pc.equal(a, b), False)
+        for column in ("post_id", "kind", "object_id"):
+            col = actions.column(column).take(order)
+            e = pc.fill_null(pc.equal(col.slice(1), col.slice(0, len(col) - 1)), False)
             eq = e if eq is None else pc.and_(eq, e)
+            del col
         assert eq is not None
         same = pa.concat_arrays([pa.array([False]), eq.combine_chunks()])
-    return ordered.filter(pc.invert(same)).cast(ACTION_SCHEMA)
+        del eq
+        order = order.filter(pc.invert(same))
+    return actions.take(order).cast(ACTION_SCHEMA)
