@@ -518,3 +518,22 @@ def test_account_name_is_the_latest_posts_name_ties_to_the_smallest() -> None:
         {"account_id": "b", "account_name": "amy"},
         {"account_id": "c", "account_name": "only"},
     ]
+
+
+def test_a_permalink_column_without_links_still_gives_the_link_columns() -> None:
+    """Posts with a ``permalink`` column that is empty throughout: the evidence has its
+    ``link_a``/``link_b`` columns (null), as with any permalink column."""
+    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 5, "p2")])
+    posts = pa.table(
+        {
+            "post_id": ["p1", "p2"],
+            "account_id": ["a", "b"],
+            "timestamp": pa.array([0, 5_000_000], pa.timestamp("us", tz="UTC")),
+            "text": ["one", "two"],
+            "permalink": pa.array([None, None], pa.string()),
+        }
+    )
+    result = detect_actions(acts, options=LOOSE, posts=posts)
+    assert result.evidence.num_rows == 1
+    assert result.evidence.column("link_a").to_pylist() == [None]
+    assert result.evidence.column("text_b").to_pylist() == ["two"]

@@ -214,6 +214,36 @@ def test_the_run_lets_go_of_the_input_once_the_engine_holds_it(tmp_path: Path) -
     assert budgets[0] < budgets[1] < budgets[2]  # type: ignore[operator]
 
 
+def test_an_in_memory_input_is_let_go_too() -> None:
+    """A pandas DataFrame is read through an Arrow copy: the run lets go of that copy as well
+    (the caller keeps its DataFrame)."""
+    import importlib
+
+    import pandas as pd
+
+    detect_module = importlib.import_module("inconcert.detect")
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            # object columns: reading them makes an Arrow copy (pyarrow-backed ones are shared)
+            "post_id": pd.Series([f"p{i}" for i in range(n)], dtype=object),
+            "account_id": pd.Series([f"a{i % 50}" for i in range(n)], dtype=object),
+            "timestamp": pd.to_datetime([f"2024-01-01T00:{i % 60:02d}:00Z" for i in range(n)]),
+            "text": pd.Series([f"{'word ' * 40}{i}" for i in range(n)], dtype=object),
+        }
+    )
+    held: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        held.setdefault(f"{stage}:{done}", pa.total_allocated_bytes())
+
+    base = pa.total_allocated_bytes()
+    detect_module.detect(frame, options=DetectOptions(kinds=("text",)), progress=progress)
+    loaded = held["load:0"] - base
+    assert loaded > n * 200, loaded
+    assert held["co-actions:0"] - base < loaded / 10, (held, base)
+
+
 def test_hold_sets_duckdbs_share_anew() -> None:
     with DuckDBEngine(memory_limit="2GB", held_bytes=1024**3) as eng:
         before = eng.duckdb_bytes

@@ -222,3 +222,26 @@ def test_chained_cluster_pairs_below_the_similarity_are_dropped() -> None:
     assert by_kind == {"neartext": {("a", "b"), ("b", "c")}, "url": {("a", "c")}}
     near = result.evidence.filter(pc.equal(result.evidence.column("kind"), "neartext"))
     assert min(near.column("similarity").to_pylist()) >= 0.6
+
+
+@pytest.mark.parametrize("kinds", [("neartext",), ("url", "neartext")])
+def test_near_duplicates_of_texts_too_short_for_any_action(kinds: tuple[str, ...]) -> None:
+    """Every text too short: no actions at all, and the similarity check has nothing to look
+    at. An empty result, not an SQL error (the check's kind codes were empty)."""
+    import datetime as dt
+
+    import inconcert as ic
+
+    t0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        {
+            "post_id": f"p{i}",
+            "account_id": f"a{i % 3}",
+            "timestamp": t0 + dt.timedelta(seconds=i),
+            "text": "hi",
+        }
+        for i in range(6)
+    ]
+    result = ic.detect(pa.Table.from_pylist(rows), options=DetectOptions(kinds=kinds))
+    assert result.edges.num_rows == 0 and result.evidence.num_rows == 0
+    assert result.summary["actions"]["posts_with_actions"] == 0

@@ -45,7 +45,10 @@ class DetectResult:
 
     ``edges``: kept edges; ``accounts``: one row per account in the network; ``groups``: one
     row per group, ranked; ``evidence``: every co-action behind every kept edge; ``summary``:
-    counts for the manifest; ``warnings``: plain-language notes (burst cap applied, ...).
+    counts for the manifest; ``warnings``: plain-language notes (burst cap applied, ...);
+    ``ingested``: what :func:`detect` read (files, rows used and rejected, the rejects,
+    referenced posts), without the rows themselves (:meth:`inconcert.ingest.Ingested.
+    without_table`: the run let go of them once its engine held them).
     """
 
     options: DetectOptions
@@ -182,7 +185,8 @@ def detect(
         except InputError as exc:
             raise prepared.translate(exc) from None
         ingested = prepared.ingested(ingested)
-        _release_unused()  # the read's freed buffers (the raw files) back to the system
+    del prepared  # it holds an in-memory input's Arrow copy
+    _release_unused()  # the read's freed buffers (the raw files) back to the system
     posts = ingested.table if ingested.shape == "posts" else None
     stats = ActionStats()
     with timer.stage("actions"):
@@ -387,19 +391,18 @@ def _run(
                 _hold(eng)
             if compat is None:  # misuse of the actions table: inconcert's own errors
                 loaded = coactions.load_actions(eng, action_table(source.take_actions()))
-            else:  # the compatibility pipeline loads its own
+                if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows
+                    _hold(eng)
+            else:  # the compatibility pipeline (never with --window auto) loads its own
                 compat_actions = action_table(source.take_actions())
-                loaded = None
-            if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows
-                _hold(eng)
         estimate = None
         if options.window == "auto":
             with timer.stage("window"):
-                loaded = loaded or coactions.load_actions(eng, compat_actions)
                 estimate, options = _estimate_window(eng, loaded, options, summary, warnings)
         with timer.stage("co-actions"):
-            if loaded is not None and compat is None:
+            if compat is None:
                 rel = coactions.build(eng, loaded, options, warnings, summary, near)
+                near = None  # the similarity check was its last reader
         with timer.stage("edges"):
             if compat is not None:
                 rel, candidates = compat.build(eng, compat_actions, options)

@@ -132,7 +132,8 @@ class Engine(Protocol):
 
     def hold(self, held_bytes: int) -> None:
         """The caller now holds ``held_bytes`` outside the engine (its memory budget may grow
-        or shrink accordingly; engines without a budget ignore it)."""
+        or shrink accordingly; an engine without a budget does nothing). Called only on the
+        engine a run opens itself, never on one passed to it."""
 
     def close(self) -> None:
         """Release every resource."""

@@ -857,8 +857,9 @@ def dissimilar_pairs_sql(similarity: str, kind_codes: Mapping[str, int]) -> str:
     """The post pairs (``kc``, the kind's code, and the posts' codes) whose own texts are below
     their kind's similarity threshold."""
     cases = " ".join(f"WHEN {quote(k)} THEN {int(c)}" for k, c in sorted(kind_codes.items()))
+    kc = f"CASE kind {cases} END" if cases else "-1"  # no actions: no kind has a code
     return (
-        f"SELECT CASE kind {cases} END AS kc, pst_a, pst_b FROM {similarity}"
+        f"SELECT {kc} AS kc, pst_a, pst_b FROM {similarity}"
         " WHERE NOT (similarity >= threshold - 1e-12)"
     )
 

@@ -71,7 +71,8 @@ def evidence_table(
     not posts of the input (e.g. the originals a platform export embeds), and their
     ``account_name``. When the posts have an ``account_name`` column or the references name
     their authors, ``object_author_name`` gives the referenced post's author's name: its
-    account's name (:func:`account_names`), else the name the reference gives."""
+    account's name (:func:`inconcert.stages.posts.account_names`), else the name the
+    reference gives."""
     eng.load("ic_kept", edges.select(["account_a", "account_b", "group_id"]))
     text_join = ""
     text_cols = ""
@@ -189,8 +190,9 @@ def accounts_table(
     posts: Posts | None = None,
 ) -> pa.Table:
     """One row per account of the network, with its posts and coordinated posts; with
-    ``posts`` that name accounts (an ``account_name`` column), its ``account_name`` (see
-    :func:`account_names`) after its id."""
+    ``posts`` that name accounts (an ``account_name`` column), its ``account_name`` (the name
+    on its latest post that has one: :func:`inconcert.stages.posts.account_names`) after its
+    id."""
     eng.load("ic_assign", assignments)
     eng.load("ic_evidence", evidence.select(["account_a", "account_b", "post_a", "post_b"]))
     table = eng.fetch(

@@ -185,12 +185,15 @@ class Ingested:
     references: pa.Table | None = None
 
     def without_table(self) -> Ingested:
-        """This read's report (files, rejects, permalinks, names, references) with an empty
-        :attr:`table`: :func:`inconcert.detect` keeps the report in its result but lets go of
-        the rows once its engine holds them. The rejects stay as they are (made on first
+        """This read's report (files, rejects, references) without its rows: :attr:`table`
+        empty, :attr:`permalinks` and :attr:`account_names` None (one row per post each; the
+        run has them in its posts). :func:`inconcert.detect` keeps this in its result and lets
+        go of the rows once its engine holds them. The rejects stay as they are (made on first
         access)."""
         report = copy.copy(self)
         object.__setattr__(report, "table", self.table.schema.empty_table())
+        object.__setattr__(report, "permalinks", None)
+        object.__setattr__(report, "account_names", None)
         return report
 
     @property

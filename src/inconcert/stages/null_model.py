@@ -1,6 +1,7 @@
 """Stage 3: the null model on the candidate edges: expected co-actions, p- and q-values.
 
-Reads :class:`~inconcert.stages.Relations` ``acts``, ``near``, ``coactions`` and ``edges``,
+Reads :class:`~inconcert.stages.Relations` ``acts``, ``near``, ``coactions`` and ``edges``
+(and ``actions``, for the referenced posts' objects and the permutation test's account names),
 and the posts relation (:mod:`.posts`, for the source term); returns the candidate edges with
 ``expected_coactions``, ``expected_by_source``, ``expected_by_habit``, ``p_value`` and
 ``q_value``, and optionally ``p_permutation``. The model, its formulas and its numerics are in

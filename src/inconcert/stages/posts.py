@@ -9,12 +9,13 @@ the engine's memory limit covers them and its tables can spill to disk past it.
 ================  ============================================================================
 column            what
 ================  ============================================================================
-``post_row``      the post's row in the posts table (a post id's first row counts)
+``post_row``      the post's row in the posts table (where an id repeats, what a referenced
+                  post is comes from its first row)
 ``post_id``       as read
 ``account_id``    as read
 ``t``             the post's time, µs since the epoch
 ``text``          when the posts have a ``text`` column
-``permalink``     when some post has a link back to its source
+``permalink``     when the posts have links back to their sources
 ``account_name``  when some post names its account
 ================  ============================================================================
 """
@@ -33,8 +34,8 @@ from ..schema import ACCOUNT_NAME, TIMESTAMP_TYPE
 
 __all__ = ["OPTIONAL_COLUMNS", "Posts", "account_names", "load_posts", "posts_with_ids"]
 
-#: The columns a posts relation has when the posts give them (``text`` when the column exists,
-#: ``permalink`` and ``account_name`` when at least one post has one).
+#: The columns a posts relation has when the posts have them (``account_name`` only when at
+#: least one post names its account).
 OPTIONAL_COLUMNS = ("text", "permalink", ACCOUNT_NAME)
 
 
@@ -63,8 +64,8 @@ def load_posts(eng: Engine, posts: pa.Table, name: str = "ic_posts") -> Posts:
         if column not in posts.column_names:
             continue
         values = posts.column(column)
-        if column != "text" and values.null_count == len(values):
-            continue
+        if column == ACCOUNT_NAME and values.null_count == len(values):
+            continue  # no post names its account: as without the column
         table[column] = values
         columns.append(column)
     eng.load(name, pa.table(table))
