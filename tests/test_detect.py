@@ -537,3 +537,28 @@ def test_a_permalink_column_without_links_still_gives_the_link_columns() -> None
     assert result.evidence.num_rows == 1
     assert result.evidence.column("link_a").to_pylist() == [None]
     assert result.evidence.column("text_b").to_pylist() == ["two"]
+
+
+def test_posts_with_a_repeated_id_describe_it_by_its_first_row() -> None:
+    """A posts table given to detect_actions may repeat a post id (detect's readers reject
+    that): the post is its first row, so each co-action is one evidence row (the repeats used
+    to multiply them), with the first row's text and link."""
+    acts = actions([("a", "url", "u", 0, "p1"), ("b", "url", "u", 5, "p2")])
+    posts = pa.table(
+        {
+            "post_id": ["p1", "p2", "p2", None, "p2"],
+            "account_id": ["a", "b", "b", "c", "b"],
+            "timestamp": pa.array([0, 5, 6, 7, 8], pa.timestamp("s", tz="UTC")),
+            "text": ["one", "two", "again", "none", "third"],
+            "permalink": ["l1", "l2", "l2b", None, "l2c"],
+        }
+    )
+    result = detect_actions(acts, options=LOOSE, posts=posts)
+    assert result.evidence.num_rows == 1
+    row = result.evidence.to_pylist()[0]
+    assert (row["text_a"], row["text_b"], row["link_a"], row["link_b"]) == (
+        "one",
+        "two",
+        "l1",
+        "l2",
+    )

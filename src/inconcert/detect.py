@@ -228,7 +228,7 @@ def detect(
     shortened = _shortened_links(actions, canonical=posts is not None)
     # the run loads the input into its engine and lets go of the Arrow tables there, so
     # nothing here may keep them: the memory limit then bounds the whole run
-    source = _Input(actions, posts)
+    source = _Input(actions, posts, posts_unique=True)  # the readers reject repeated ids
     del actions, posts
     ingested = ingested.without_table()
     result = _run(
@@ -250,9 +250,12 @@ class _Input:
     """The input tables, handed to :func:`_run`, which takes each once: after it has loaded
     them into its engine, no reference to them is left (when the caller kept none)."""
 
-    def __init__(self, actions: pa.Table, posts: pa.Table | None) -> None:
+    def __init__(
+        self, actions: pa.Table, posts: pa.Table | None, *, posts_unique: bool = False
+    ) -> None:
         self.actions: pa.Table | None = actions
         self.posts: pa.Table | None = posts
+        self.posts_unique = posts_unique
 
     def nbytes(self) -> int:
         return sum(t.nbytes for t in (self.actions, self.posts) if isinstance(t, pa.Table))
@@ -382,7 +385,7 @@ def _run(
         compat = PIPELINES[options.compat] if options.compat is not None else None
         with timer.stage("load"):
             raw = source.take_posts()
-            posts = load_posts(eng, raw) if raw is not None else None
+            posts = load_posts(eng, raw, unique=source.posts_unique) if raw is not None else None
             near = (
                 NearCheck(similar, raw.column("post_id")) if similar and raw is not None else None
             )
