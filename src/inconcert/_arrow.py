@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """The column as one contiguous array (a chunked column's chunks joined)."""
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def value_codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """A code per value, equal codes for equal values (nulls equal to each other, as in SQL's
+    GROUP BY), and the number of codes."""
+    encoded = pc.dictionary_encode(values, null_encoding="encode")
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), 0
+    dictionary = chunks[0].dictionary
+    if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
+        # Arrow gives every chunk the same dictionary; should that change, encode one chunk
+        return value_codes(values.combine_chunks())
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int64)
+    return codes, len(dictionary)
+
+
+def first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndarray:
+    """For every row, the first row with the same values in ``columns`` (itself if none)."""
+    key = np.zeros(n, dtype=np.int64)
+    span = 1  # key < span
+    for column in columns:
+        codes, count = value_codes(column)
+        if span * count >= 2**62:  # renumber the key densely (< n) before it could overflow
+            key, span = value_codes(pa.array(key))
+        key = key * count + codes
+        span *= max(count, 1)
+    # one column's codes are dense already; a combined key is renumbered
+    codes, count = (key, span) if len(columns) == 1 else value_codes(pa.array(key))
+    first = np.full(count, n, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
+    return first[codes]

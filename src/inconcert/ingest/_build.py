@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from inconcert._arrow import first_rows
 from inconcert.errors import InputError
 from inconcert.ingest._files import BadRow, RawFile
 from inconcert.ingest._values import (
@@ -425,45 +426,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """A code per value, equal codes for equal values (nulls equal to each other, as in SQL's
-    GROUP BY), and the number of codes."""
-    encoded = pc.dictionary_encode(values, null_encoding="encode")
-    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
-    if not chunks:
-        return np.zeros(0, dtype=np.int64), 0
-    dictionary = chunks[0].dictionary
-    if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
-        # Arrow gives every chunk the same dictionary; should that change, encode one chunk
-        return _codes(values.combine_chunks())
-    codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int64)
-    return codes, len(dictionary)
-
-
-def _first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndarray:
-    """For every row, the first row with the same values in ``columns`` (itself if none)."""
-    key = np.zeros(n, dtype=np.int64)
-    span = 1  # key < span
-    for column in columns:
-        codes, count = _codes(column)
-        if span * count >= 2**62:  # renumber the key densely (< n) before it could overflow
-            key, span = _codes(pa.array(key))
-        key = key * count + codes
-        span *= max(count, 1)
-    # one column's codes are dense already; a combined key is renumbered
-    codes, count = (key, span) if len(columns) == 1 else _codes(pa.array(key))
-    first = np.full(count, n, dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
-    return first[codes]
-
-
 def _first_seen(
     con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str], compare: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows whose key was seen in an earlier row: their positions, the first row with the same
     key, and whether the ``compare`` columns are identical to that first row's."""
     n = table.num_rows
-    first = _first_rows([table.column(key) for key in keys], n)
+    first = first_rows([table.column(key) for key in keys], n)
     pos = np.flatnonzero(first != np.arange(n, dtype=np.int64))
     first = first[pos]
     if not compare or len(pos) == 0:

@@ -43,13 +43,17 @@ class NearCheck:
 @dataclass(frozen=True)
 class LoadedActions:
     """Actions loaded into an engine (:func:`load_actions`): the relation's ``name``, its
-    ``kinds`` (sorted), number of ``rows``, and each kind's code in the object codes
-    (``kind_codes``; ``obj = object * len(kind_codes) + kind``, :func:`with_time`)."""
+    number of ``rows``, and each kind's code in the object codes (``kind_codes``; ``obj =
+    object * len(kind_codes) + kind``, :func:`with_time`)."""
 
     name: str
-    kinds: tuple[str, ...]
     rows: int
     kind_codes: Mapping[str, int]
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of the actions, sorted."""
+        return tuple(sorted(self.kind_codes))
 
     @property
     def narrow(self) -> bool:
@@ -103,7 +107,7 @@ def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) 
     distinct = pc.unique(actions.column("kind")).to_pylist()  # as with_time numbers them
     eng.load(name, with_time(actions))
     codes = {kind: code for code, kind in enumerate(distinct)}
-    return LoadedActions(name, tuple(sorted(codes)), actions.num_rows, codes)
+    return LoadedActions(name, actions.num_rows, codes)
 
 
 def build(

@@ -9,8 +9,7 @@ the engine's memory limit covers them and its tables can spill to disk past it.
 ================  ============================================================================
 column            what
 ================  ============================================================================
-``post_row``      the post's row in the posts table (one row per post id: its first; rows
-                  without an id are left out)
+``post_row``      the post's row in the posts table (one row per post id: its first)
 ``post_id``       as read
 ``account_id``    as read
 ``t``             the post's time, µs since the epoch
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import plan
+from .._arrow import first_rows
 from ..engine import Engine
 from ..schema import ACCOUNT_NAME, TIMESTAMP_TYPE
 
@@ -56,9 +56,13 @@ def load_posts(
     :data:`OPTIONAL_COLUMNS`) into ``eng`` as ``name``: one row per post id, its first
     (``unique``: the caller knows the ids are distinct, as the readers make them)."""
     rows = np.arange(posts.num_rows, dtype=np.int64)
-    if not unique:
-        rows = _first_rows(posts.column("post_id"))
-        if len(rows) < posts.num_rows:
+    if not unique:  # each id's first row; rows without an id match nothing and stay
+        ids = posts.column("post_id")
+        keep = (first_rows([ids], posts.num_rows) == rows) | ids.is_null().to_numpy(
+            zero_copy_only=False
+        )
+        if not keep.all():
+            rows = rows[keep]
             posts = posts.take(pa.array(rows))
     t = pc.cast(pc.cast(posts.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
     table = {
@@ -78,18 +82,6 @@ def load_posts(
         columns.append(column)
     eng.load(name, pa.table(table))
     return Posts(name, tuple(columns), posts.num_rows)
-
-
-def _first_rows(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """The rows of ``ids`` where each distinct non-null id first appears, in row order."""
-    distinct = pc.unique(ids)
-    if len(distinct) == len(ids) and not ids.null_count:
-        return np.arange(len(ids), dtype=np.int64)
-    index = pc.index_in(ids, value_set=distinct.drop_null())
-    codes = np.asarray(index.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    seen = codes >= 0
-    _, first = np.unique(codes[seen], return_index=True)
-    return np.sort(np.flatnonzero(seen)[first]).astype(np.int64)
 
 
 def account_names(eng: Engine, posts: Posts | None, accounts: pa.Array) -> pa.Table | None:
