@@ -175,17 +175,29 @@ def pairwise(
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective, well-mixing 64-bit hash (vectorised)."""
+    """SplitMix64 finaliser: a bijective, well-mixing 64-bit hash (vectorised; ``x`` an array,
+    left as it is: the result is a new array, worked on in place)."""
     with np.errstate(over="ignore"):
         x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        t = x >> np.uint64(30)
+        x ^= t
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        np.right_shift(x, np.uint64(27), out=t)
+        x ^= t
+        x *= np.uint64(0x94D049BB133111EB)
+        np.right_shift(x, np.uint64(31), out=t)
+        x ^= t
+        return x
+
+
+_FIRST_CJK = 0x3040
 
 
 def _is_cjk(cp: np.ndarray) -> np.ndarray:
+    if cp.size == 0 or int(cp.max()) < _FIRST_CJK:  # most texts: one pass, not twelve
+        return np.zeros(cp.size, dtype=bool)
     return (
-        ((cp >= 0x3040) & (cp <= 0x30FF))  # kana
+        ((cp >= _FIRST_CJK) & (cp <= 0x30FF))  # kana
         | ((cp >= 0x3400) & (cp <= 0x4DBF))
         | ((cp >= 0x4E00) & (cp <= 0x9FFF))  # CJK ideographs
         | ((cp >= 0xAC00) & (cp <= 0xD7AF))  # Hangul syllables
@@ -209,12 +221,14 @@ def _kgram_hashes(cp: np.ndarray, k: int, seed: np.uint64) -> np.ndarray:
     return _splitmix(h)
 
 
-def _signatures_chunk(texts: Sequence[str], opts: NearTextOptions, seed: np.uint64) -> np.ndarray:
-    """One-permutation MinHash signatures (uint32, shape (len(texts), num_perm))."""
+def _signatures_chunk(
+    texts: Sequence[str], lengths: np.ndarray, opts: NearTextOptions, seed: np.uint64
+) -> np.ndarray:
+    """One-permutation MinHash signatures (uint32, shape (len(texts), num_perm)) of texts of
+    ``lengths`` code points."""
     m = len(texts)
     k_bins = opts.num_perm
     bits = k_bins.bit_length() - 1
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=m)
     cp32 = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     starts = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
@@ -248,23 +262,32 @@ def _signatures_chunk(texts: Sequence[str], opts: NearTextOptions, seed: np.uint
 
 def _densify(sig: np.ndarray) -> np.ndarray:
     """Fill each empty bin from the next non-empty bin (circularly), offset by the distance
-    (rotation densification), so short texts still get a full signature."""
-    empty = sig == np.iinfo(np.uint32).max
+    (rotation densification), so short texts still get a full signature.
+
+    Only the empty bins are worked on: one running minimum over the flattened signatures gives
+    each the next non-empty bin in row-major order; past its row's end, the row's first one.
+    """
+    empty = (sig == np.iinfo(np.uint32).max).reshape(-1)
     if not empty.any():
         return sig
     k_bins = sig.shape[1]
-    big = np.int16(np.iinfo(np.int16).max)
-    cols = np.where(
-        np.concatenate([empty, empty], axis=1), big, np.arange(2 * k_bins, dtype=np.int16)
-    )
-    nxt = np.minimum.accumulate(cols[:, ::-1], axis=1)[:, ::-1][:, :k_bins].astype(np.int64)
-    has_any = ~empty.all(axis=1)
-    src = np.where(has_any[:, None], nxt % (2 * k_bins) % k_bins, 0)
-    dist = (nxt - np.arange(k_bins)).astype(np.uint64)
+    flat = sig.reshape(-1)
+    size = flat.size
+    itype = np.int32 if size < 2**31 else np.int64  # int32: a faster running minimum
+    at = np.where(empty, itype(size), np.arange(size, dtype=itype))
+    next_full = np.minimum.accumulate(at[::-1])[::-1]
+    q = np.flatnonzero(empty)
+    row_start = q & ~np.int64(k_bins - 1)  # k_bins is a power of two
+    src = next_full[q].astype(np.int64)
+    wrap = src >= row_start + k_bins
+    src[wrap] = next_full[row_start[wrap]]
+    filled = src < row_start + k_bins  # rows with no non-empty bin stay as they are
+    q, src = q[filled], src[filled]
+    dist = ((src - q) & (k_bins - 1)).astype(np.uint32)
+    out = sig.copy()
     with np.errstate(over="ignore"):
-        offset = (dist * np.uint64(0x9E3779B1)).astype(np.uint32)
-        filled = np.take_along_axis(sig, src, axis=1) + offset
-    return np.where(empty & has_any[:, None], filled, sig)
+        out.reshape(-1)[q] = flat[src] + dist * np.uint32(0x9E3779B1)
+    return out
 
 
 def minhash_signatures(texts: Sequence[str], options: NearTextOptions | None = None) -> np.ndarray:
@@ -281,9 +304,10 @@ def minhash_signatures(texts: Sequence[str], options: NearTextOptions | None = N
     ends = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(np.fromiter((len(t) for t in texts), dtype=np.int64, count=m), out=ends[1:])
     start = 0
+    lengths = np.diff(ends)
     while start < m:
         stop = min(m, int(np.searchsorted(ends, ends[start] + _CHUNK_CHARS, side="left")))
-        out[start:stop] = _signatures_chunk(texts[start:stop], opts, seed)
+        out[start:stop] = _signatures_chunk(texts[start:stop], lengths[start:stop], opts, seed)
         start = stop
     return out
 
@@ -303,28 +327,40 @@ def _agreement(sig: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 _PREFILTER_BINS = 32
 
 
-def _head(sig: np.ndarray) -> np.ndarray | None:
-    """The signatures' first 32 bins, contiguous, for :func:`_similar_pairs`' first look (None
-    when that is all of them)."""
+def _head(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The signatures' first 32 bins, contiguous, and the same bins folded to 16 bits, for
+    :func:`_similar_pairs`' first look (None when that is all of the bins)."""
     if sig.shape[1] <= _PREFILTER_BINS:
         return None
-    return np.ascontiguousarray(sig[:, :_PREFILTER_BINS])
+    head = np.ascontiguousarray(sig[:, :_PREFILTER_BINS])
+    return head, (head ^ (head >> np.uint32(16))).astype(np.uint16)
 
 
 def _similar_pairs(
-    sig: np.ndarray, head: np.ndarray | None, i: np.ndarray, j: np.ndarray, threshold: float
+    sig: np.ndarray,
+    head: tuple[np.ndarray, np.ndarray] | None,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
 ) -> np.ndarray:
     """Which pairs reach ``threshold``, reading most pairs' first 32 bins (``head``) only.
 
     Most LSH candidates are far below the threshold; the share of equal bins among the first
     32 has a standard error of at most 0.09, so a pair more than 0.3 below the threshold
     there (over three standard errors) is rejected without reading the other bins.
+
+    That share is first taken on the bins folded to 16 bits (half the memory read): equal bins
+    fold equal, so it is never below the true share, and only the pairs it keeps are looked at
+    again with the full bins. The verdicts are those of the full bins.
     """
     ok = np.zeros(len(i), dtype=bool)
     if head is None or len(i) == 0:
         return _agreement(sig, i, j) >= threshold - 1e-12
-    rough = _agreement(head, i, j)
-    maybe = np.flatnonzero(rough >= threshold - 0.3)
+    full_head, folded = head
+    maybe = np.flatnonzero(_agreement(folded, i, j) >= threshold - 0.3)
+    if maybe.size:
+        rough = _agreement(full_head, i[maybe], j[maybe])
+        maybe = maybe[rough >= threshold - 0.3]
     if maybe.size:
         ok[maybe] = _agreement(sig, i[maybe], j[maybe]) >= threshold - 1e-12
     return ok
