@@ -245,3 +245,144 @@ def test_near_duplicates_of_texts_too_short_for_any_action(kinds: tuple[str, ...
     result = ic.detect(pa.Table.from_pylist(rows), options=DetectOptions(kinds=kinds))
     assert result.edges.num_rows == 0 and result.evidence.num_rows == 0
     assert result.summary["actions"]["posts_with_actions"] == 0
+
+
+# --- the vectorised helpers against plain reference implementations -------------------------
+
+_EMPTY = np.iinfo(np.uint32).max
+
+
+def _densify_reference(sig: np.ndarray) -> np.ndarray:
+    """Each empty bin takes the next non-empty bin of its row (circularly) plus the distance
+    times 0x9E3779B1, modulo 2^32; rows without a non-empty bin stay as they are."""
+    out = sig.copy()
+    k = sig.shape[1]
+    for r in range(sig.shape[0]):
+        full = [c for c in range(k) if sig[r, c] != _EMPTY]
+        if not full:
+            continue
+        for c in range(k):
+            if sig[r, c] == _EMPTY:
+                dist = next(d for d in range(1, k) if (c + d) % k in full)
+                value = int(sig[r, (c + dist) % k]) + dist * 0x9E3779B1
+                out[r, c] = value % 2**32
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 12),
+    bins=st.sampled_from([16, 32, 128]),
+    empty_share=st.sampled_from([0.0, 0.3, 0.9, 1.0]),
+    seed=st.integers(0, 10_000),
+)
+def test_densify_fills_each_empty_bin_from_the_next_full_one(
+    rows: int, bins: int, empty_share: float, seed: int
+) -> None:
+    from inconcert.neartext import _densify
+
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, _EMPTY, (rows, bins), dtype=np.uint32)
+    sig[rng.random((rows, bins)) < empty_share] = _EMPTY
+    assert np.array_equal(_densify(sig), _densify_reference(sig))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keys=st.lists(st.integers(0, 2**64 - 1), min_size=0, max_size=60),
+    repeat=st.integers(1, 4),
+    low_bits_only=st.booleans(),
+)
+def test_bucket_order_is_the_stable_argsort(
+    keys: list[int], repeat: int, low_bits_only: bool
+) -> None:
+    """Also when keys differ only in the low bits the packed sort drops (its fallback)."""
+    from inconcert.neartext import _stable_order
+
+    values = [k & 0xFF if low_bits_only else k for k in keys] * repeat
+    key = np.array(values, dtype=np.uint64)
+    expected = np.argsort(key, kind="stable")
+    assert np.array_equal(_stable_order(key), expected)
+
+
+def test_candidate_pairs_sorted_by_smaller_then_larger_also_past_32_bits() -> None:
+    from inconcert.neartext import _sorted_pairs
+
+    rng = np.random.default_rng(3)
+    for top in (1000, 2**40):
+        a = rng.integers(0, top, 500)
+        b = rng.integers(0, top, 500)
+        lo, hi = _sorted_pairs(a, b)
+        expected = sorted(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
+        assert list(zip(lo.tolist(), hi.tolist(), strict=True)) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.5, 0.7, 0.9]))
+def test_pair_verdicts_are_those_of_the_full_signatures_first_32_bins_rule(
+    seed: int, threshold: float
+) -> None:
+    """The 16-bit first look changes no verdict: a pair passes iff its first 32 bins agree to
+    within 0.3 of the threshold and all its bins reach it."""
+    from inconcert.neartext import _head, _similar_pairs
+
+    rng = np.random.default_rng(seed)
+    n, k = 40, 128
+    base = rng.integers(0, 2**32, k, dtype=np.uint32)
+    sig = np.tile(base, (n, 1))
+    for r in range(n):  # each row differs from the base in a random share of its bins
+        changed = rng.random(k) < rng.random()
+        sig[r, changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
+    # bins that differ in 32 bits but agree once folded to 16
+    sig[1, :32] = sig[0, :32] ^ np.uint32(0x00010001)
+    i, j = np.triu_indices(n, 1)
+    got = _similar_pairs(sig, _head(sig), i, j, threshold)
+    rough = (sig[i, :32] == sig[j, :32]).mean(axis=1)
+    full = (sig[i] == sig[j]).mean(axis=1)
+    assert np.array_equal(got, (rough >= threshold - 0.3) & (full >= threshold - 1e-12))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(["", " ", "  ", "\n"]), st.booleans()),
+        min_size=0,
+        max_size=40,
+    )
+)
+def test_cluster_table_counts_and_representative_follow_their_rule(
+    picks: list[tuple[int, str, bool]],
+) -> None:
+    """Posts per cluster, distinct normalised variants, and the representative: the variant
+    with most posts (ties: first in sorted order), as most of its posts write it (ties: first
+    in sorted order)."""
+    pool = [
+        BASE,
+        BASE.replace("quietly", "secretly"),
+        BASE.replace("night", "week"),
+        "Heavy rain is expected across the north of the country on Sunday afternoon",
+        "Heavy rain is expected across the south of the country on Sunday afternoon",
+        "short",
+    ]
+    texts: list[str | None] = [
+        (pool[p].upper() if upper else pool[p]) + pad for p, pad, upper in picks
+    ]
+    result = cluster_texts(texts)
+    labels = result.labels.to_pylist()
+    expected = {}
+    for label in {lab for lab in labels if lab is not None}:
+        mine = [t for t, lab in zip(texts, labels, strict=True) if lab == label]
+        if len(mine) < 2:
+            continue
+        norm = [normalize_text(t) for t in mine]  # type: ignore[arg-type]
+        top = sorted(set(norm), key=lambda v: (-norm.count(v), v))[0]
+        written = [t for t, v in zip(mine, norm, strict=True) if v == top]
+        rep = sorted(set(written), key=lambda w: (-written.count(w), w))[0]
+        expected[label] = (rep, len(set(norm)), len(mine))
+    got = {
+        row["object_id"]: (row["representative"], row["variants"], row["posts"])
+        for row in result.clusters.to_pylist()
+    }
+    assert got == expected
+    posts = [row["posts"] for row in result.clusters.to_pylist()]
+    assert posts == sorted(posts, reverse=True)
