@@ -322,7 +322,7 @@ def test_candidate_pairs_sorted_by_smaller_then_larger_also_past_32_bits() -> No
 def test_pair_verdicts_are_those_of_the_full_signatures_first_32_bins_rule(
     seed: int, threshold: float
 ) -> None:
-    """The 16-bit first look changes no verdict: a pair passes iff its first 32 bins agree to
+    """The 8-bit first look changes no verdict: a pair passes iff its first 32 bins agree to
     within 0.3 of the threshold and all its bins reach it."""
     from inconcert.neartext import _head, _similar_pairs
 
@@ -333,7 +333,7 @@ def test_pair_verdicts_are_those_of_the_full_signatures_first_32_bins_rule(
     for r in range(n):  # each row differs from the base in a random share of its bins
         changed = rng.random(k) < rng.random()
         sig[r, changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
-    # bins that differ in 32 bits but agree once folded to 16
+    # bins that differ in 32 bits but agree once folded to 8
     sig[1, :32] = sig[0, :32] ^ np.uint32(0x00010001)
     i, j = np.triu_indices(n, 1)
     got = _similar_pairs(sig, _head(sig), i, j, threshold)

@@ -328,12 +328,14 @@ _PREFILTER_BINS = 32
 
 
 def _head(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The signatures' first 32 bins, contiguous, and the same bins folded to 16 bits, for
+    """The signatures' first 32 bins, contiguous, and the same bins folded to 8 bits, for
     :func:`_similar_pairs`' first look (None when that is all of the bins)."""
     if sig.shape[1] <= _PREFILTER_BINS:
         return None
     head = np.ascontiguousarray(sig[:, :_PREFILTER_BINS])
-    return head, (head ^ (head >> np.uint32(16))).astype(np.uint16)
+    folded = head ^ (head >> np.uint32(16))
+    folded ^= folded >> np.uint32(8)
+    return head, folded.astype(np.uint8)
 
 
 def _similar_pairs(
@@ -349,9 +351,11 @@ def _similar_pairs(
     32 has a standard error of at most 0.09, so a pair more than 0.3 below the threshold
     there (over three standard errors) is rejected without reading the other bins.
 
-    That share is first taken on the bins folded to 16 bits (half the memory read): equal bins
-    fold equal, so it is never below the true share, and only the pairs it keeps are looked at
-    again with the full bins. The verdicts are those of the full bins.
+    That share is first taken on the bins folded to 8 bits (a quarter of the memory read, 32
+    bytes a text, which stay in the processor's cache far more often): equal bins fold equal, so
+    it is never below the true share (and rarely above: 1 in 256 different bins fold equal),
+    and only the pairs it keeps are looked at again with the full bins. The verdicts are those
+    of the full bins.
     """
     ok = np.zeros(len(i), dtype=bool)
     if head is None or len(i) == 0:
