@@ -305,26 +305,15 @@ def test_bucket_order_is_the_stable_argsort(
     assert np.array_equal(_stable_order(key), expected)
 
 
-def test_candidate_pairs_sorted_by_smaller_then_larger_also_past_32_bits() -> None:
-    from inconcert.neartext import _sorted_pairs
-
-    rng = np.random.default_rng(3)
-    for top in (1000, 2**40):
-        a = rng.integers(0, top, 500)
-        b = rng.integers(0, top, 500)
-        lo, hi = _sorted_pairs(a, b)
-        expected = sorted(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
-        assert list(zip(lo.tolist(), hi.tolist(), strict=True)) == expected
-
-
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.5, 0.7, 0.9]))
-def test_pair_verdicts_are_those_of_the_full_signatures_first_32_bins_rule(
+def test_first_look_never_sees_a_pair_less_alike_and_verdicts_use_the_full_bins(
     seed: int, threshold: float
 ) -> None:
-    """The 8-bit first look changes no verdict: a pair passes iff its first 32 bins agree to
-    within 0.3 of the threshold and all its bins reach it."""
-    from inconcert.neartext import _head, _similar_pairs
+    """The folded first look counts equal folded bins exactly, never fewer than the equal
+    first 32 bins (bins that differ but fold equal count as equal there); the verdict is the
+    rule on the full bins: the first 32 within 0.3 of the threshold, all of them reaching it."""
+    from inconcert.neartext import _equal_bytes, _folded, _similar_pairs
 
     rng = np.random.default_rng(seed)
     n, k = 40, 128
@@ -333,10 +322,19 @@ def test_pair_verdicts_are_those_of_the_full_signatures_first_32_bins_rule(
     for r in range(n):  # each row differs from the base in a random share of its bins
         changed = rng.random(k) < rng.random()
         sig[r, changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
-    # bins that differ in 32 bits but agree once folded to 8
+    # bins that differ in 32 bits but fold equal (the XOR of their four bytes is unchanged)
     sig[1, :32] = sig[0, :32] ^ np.uint32(0x00010001)
+    folded = _folded(sig)
+    columns = [np.ascontiguousarray(c) for c in folded.T]
+    as_bytes = folded.view(np.uint8)
+    for d in (1, 2, 5):
+        looked = _equal_bytes(columns, d)
+        exact = (sig[:-d, :32] == sig[d:, :32]).sum(axis=1)
+        assert np.array_equal(looked, (as_bytes[:-d] == as_bytes[d:]).sum(axis=1))
+        assert (looked >= exact).all()
+    assert _equal_bytes(columns, 1)[0] == 32 and (sig[0, :32] != sig[1, :32]).all()
     i, j = np.triu_indices(n, 1)
-    got = _similar_pairs(sig, _head(sig), i, j, threshold)
+    got = _similar_pairs(sig, i, j, threshold)
     rough = (sig[i, :32] == sig[j, :32]).mean(axis=1)
     full = (sig[i] == sig[j]).mean(axis=1)
     assert np.array_equal(got, (rough >= threshold - 0.3) & (full >= threshold - 1e-12))
@@ -386,3 +384,85 @@ def test_cluster_table_counts_and_representative_follow_their_rule(
     assert got == expected
     posts = [row["posts"] for row in result.clusters.to_pylist()]
     assert posts == sorted(posts, reverse=True)
+
+
+def _link_reference(sig: np.ndarray, opts: NearTextOptions) -> tuple[list[int], int, int]:
+    """LSH clustering written plainly: in each band, the rows with equal bins form a bucket
+    (rows in ascending order); each row is paired with the next ``max_bucket_neighbours`` of
+    its bucket; pairs of rows already in one cluster (at the band's start) are not verified; a
+    pair is similar when its first 32 bins agree to within 0.3 of the threshold (with more than
+    32 bins) and all its bins reach the threshold; a cluster is named by its smallest row."""
+    n, k = sig.shape
+    comp = list(range(n))
+
+    def find(r: int) -> int:
+        while comp[r] != r:
+            r = comp[r]
+        return r
+
+    checked = similar = 0
+    for band in range(opts.bands):
+        at_start = [find(r) for r in range(n)]
+        buckets: dict[bytes, list[int]] = {}
+        for r in range(n):
+            buckets.setdefault(sig[r, band * opts.rows : (band + 1) * opts.rows].tobytes(), [])
+            buckets[sig[r, band * opts.rows : (band + 1) * opts.rows].tobytes()].append(r)
+        joined = []
+        for rows in buckets.values():
+            for i, a in enumerate(rows):
+                for b in rows[i + 1 : i + 1 + opts.max_bucket_neighbours]:
+                    if at_start[a] == at_start[b]:
+                        continue
+                    checked += 1
+                    first = float(np.mean(sig[a, :32] == sig[b, :32]))
+                    full = float(np.mean(sig[a] == sig[b]))
+                    if (
+                        k <= 32 or first >= opts.threshold - 0.3
+                    ) and full >= opts.threshold - 1e-12:
+                        similar += 1
+                        joined.append((a, b))
+        for a, b in joined:
+            ra, rb = find(a), find(b)
+            comp[max(ra, rb)] = min(ra, rb)
+    return [find(r) for r in range(n)], checked, similar
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    num_perm=st.sampled_from([16, 32, 128]),
+    threshold=st.sampled_from([0.5, 0.7, 0.9]),
+)
+def test_lsh_clustering_equals_its_plain_definition(
+    seed: int, num_perm: int, threshold: float
+) -> None:
+    """Families of rows (a template, each copy with a random share of bins changed) beside
+    unrelated rows, with "stop-word" bins: a few values that most rows share in some bands,
+    which make buckets far larger than the neighbours looked at."""
+    from inconcert.neartext import _link
+
+    rng = np.random.default_rng(seed)
+    rows = 4 if num_perm == 16 else 5
+    opts = NearTextOptions(
+        num_perm=num_perm,
+        bands=num_perm // rows,
+        rows=rows,
+        threshold=threshold,
+        max_bucket_neighbours=3,
+    )
+    parts = []
+    for _ in range(12):
+        template = rng.integers(0, 2**32, num_perm, dtype=np.uint32)
+        family = np.tile(template, (int(rng.integers(1, 12)), 1))
+        changed = rng.random(family.shape) < rng.random((family.shape[0], 1)) * 0.4
+        family[changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
+        parts.append(family)
+    sig = np.concatenate(parts)
+    common = rng.integers(0, 2**32, num_perm, dtype=np.uint32)
+    for r in np.flatnonzero(rng.random(sig.shape[0]) < 0.5):  # half the rows, in 30% of bands
+        for band in np.flatnonzero(rng.random(opts.bands) < 0.3):
+            cols = slice(band * rows, (band + 1) * rows)
+            sig[r, cols] = common[cols]
+    sig = sig[rng.permutation(sig.shape[0])]
+    comp, checked, similar = _link(sig, opts)
+    assert (comp.tolist(), checked, similar) == _link_reference(sig, opts)

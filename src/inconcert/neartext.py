@@ -327,44 +327,58 @@ def _agreement(sig: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 _PREFILTER_BINS = 32
 
 
-def _head(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The signatures' first 32 bins, contiguous, and the same bins folded to 8 bits, for
-    :func:`_similar_pairs`' first look (None when that is all of the bins)."""
-    if sig.shape[1] <= _PREFILTER_BINS:
-        return None
-    head = np.ascontiguousarray(sig[:, :_PREFILTER_BINS])
-    folded = head ^ (head >> np.uint32(16))
+def _folded(sig: np.ndarray) -> np.ndarray:
+    """The first 32 bins (all bins when there are no more) folded to 8 bits each, the XOR of
+    their four bytes, and packed eight to a 64-bit word: shape (rows, bins / 8). Equal bins fold
+    equal; 1 in 256 different bins fold equal too."""
+    folded = sig[:, :_PREFILTER_BINS] ^ (sig[:, :_PREFILTER_BINS] >> np.uint32(16))
     folded ^= folded >> np.uint32(8)
-    return head, folded.astype(np.uint8)
+    return np.ascontiguousarray(folded.astype(np.uint8)).view(np.uint64)
 
 
-def _similar_pairs(
-    sig: np.ndarray,
-    head: tuple[np.ndarray, np.ndarray] | None,
-    i: np.ndarray,
-    j: np.ndarray,
-    threshold: float,
-) -> np.ndarray:
-    """Which pairs reach ``threshold``, reading most pairs' first 32 bins (``head``) only.
+_LOW_BITS = np.uint64(0x0101010101010101)
+
+
+def _equal_bytes(words: list[np.ndarray], d: int) -> np.ndarray:
+    """For each position p, how many of the bytes of ``words`` (one array per 64-bit word,
+    positions in sequence) are equal at p and p + d."""
+    differ: np.ndarray | None = None
+    for column in words:
+        x = column[:-d] ^ column[d:]
+        x |= x >> np.uint64(4)
+        x |= x >> np.uint64(2)
+        x |= x >> np.uint64(1)
+        x &= _LOW_BITS  # the low bit of each byte: the byte differs
+        if differ is None:
+            differ = x
+        else:
+            differ += x  # at most 4 a byte: no carry into the next
+    assert differ is not None
+    with np.errstate(over="ignore"):
+        differ *= _LOW_BITS  # the top byte becomes the sum of all bytes
+    differ >>= np.uint64(56)
+    return 8 * len(words) - differ.astype(np.int64)
+
+
+def _first_look_limit(sig: np.ndarray, threshold: float) -> float:
+    """The share of equal first bins a pair needs to be verified further (see
+    :func:`_similar_pairs`)."""
+    return threshold - 0.3 if sig.shape[1] > _PREFILTER_BINS else threshold - 1e-12
+
+
+def _similar_pairs(sig: np.ndarray, i: np.ndarray, j: np.ndarray, threshold: float) -> np.ndarray:
+    """Which pairs reach ``threshold``, reading most pairs' first 32 bins only.
 
     Most LSH candidates are far below the threshold; the share of equal bins among the first
     32 has a standard error of at most 0.09, so a pair more than 0.3 below the threshold
     there (over three standard errors) is rejected without reading the other bins.
-
-    That share is first taken on the bins folded to 8 bits (a quarter of the memory read, 32
-    bytes a text, which stay in the processor's cache far more often): equal bins fold equal, so
-    it is never below the true share (and rarely above: 1 in 256 different bins fold equal),
-    and only the pairs it keeps are looked at again with the full bins. The verdicts are those
-    of the full bins.
     """
     ok = np.zeros(len(i), dtype=bool)
-    if head is None or len(i) == 0:
+    if sig.shape[1] <= _PREFILTER_BINS or len(i) == 0:
         return _agreement(sig, i, j) >= threshold - 1e-12
-    full_head, folded = head
-    maybe = np.flatnonzero(_agreement(folded, i, j) >= threshold - 0.3)
-    if maybe.size:
-        rough = _agreement(full_head, i[maybe], j[maybe])
-        maybe = maybe[rough >= threshold - 0.3]
+    maybe = np.flatnonzero(
+        _agreement(sig[:, :_PREFILTER_BINS], i, j) >= _first_look_limit(sig, threshold)
+    )
     if maybe.size:
         ok[maybe] = _agreement(sig, i[maybe], j[maybe]) >= threshold - 1e-12
     return ok
@@ -390,18 +404,6 @@ def _stable_order(key: np.ndarray) -> np.ndarray:
     if not bool(np.all(ks[1:] >= ks[:-1])):
         return np.argsort(key, kind="stable")
     return order
-
-
-def _sorted_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (a, b) as (smaller, larger), sorted, by one sort of the two packed in 64 bits."""
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    if lo.size == 0 or int(hi.max()) >= 1 << 32:
-        order = np.lexsort((hi, lo))
-        return lo[order], hi[order]
-    packed = (lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)
-    packed.sort()
-    low32 = np.uint64(0xFFFFFFFF)
-    return (packed >> np.uint64(32)).astype(np.int64), (packed & low32).astype(np.int64)
 
 
 def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
@@ -431,39 +433,53 @@ def _merge(comp: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _link(sig: np.ndarray, opts: NearTextOptions) -> tuple[np.ndarray, int, int]:
     """Cluster rows band by band: candidates already in one cluster are not verified again.
 
+    In each band, the texts that share a bucket are put in bucket order, and each is paired
+    with the next ``max_bucket_neighbours`` texts of its bucket. Most candidates are far from
+    similar; a first look at their folded first bins (:func:`_folded`), read in bucket order,
+    so from memory in sequence, drops most of them: a fold never makes a pair look less alike,
+    so no pair that :func:`_similar_pairs` would accept is dropped, and the rest are verified
+    by it. Neither the verdicts nor the components depend on the order pairs are looked at.
+
     Returns (component label per row, candidate pairs verified, pairs found similar).
     """
     n = sig.shape[0]
     comp = np.arange(n, dtype=np.int64)
-    head = _head(sig)
+    folded = [np.ascontiguousarray(column) for column in _folded(sig).T]  # one per word
+    limit = _first_look_limit(sig, opts.threshold)
     checked = similar = 0
     for band in range(opts.bands):
         key = _band_keys(sig, band, opts.rows)
         order = _stable_order(key)
         ks = key[order]
+        # only texts that share their bucket can pair; each bucket stays contiguous
+        same = ks[1:] == ks[:-1]
+        shared = np.zeros(n, dtype=bool)
+        shared[1:] = same
+        shared[:-1] |= same
+        order, ks = order[shared], ks[shared]
+        if order.size < 2:
+            continue
+        near = [column[order] for column in folded]  # the folded bins in bucket order
+        bins = 8 * len(near)
+        label = comp[order]
         a_parts: list[np.ndarray] = []
         b_parts: list[np.ndarray] = []
-        for d in range(1, min(opts.max_bucket_neighbours, n - 1) + 1):
+        for d in range(1, min(opts.max_bucket_neighbours, order.size - 1) + 1):
             eq = ks[d:] == ks[:-d]
             if not eq.any():
                 break
-            a, b = order[:-d][eq], order[d:][eq]
-            open_ = comp[a] != comp[b]
-            a_parts.append(a[open_])
-            b_parts.append(b[open_])
+            eq &= label[:-d] != label[d:]  # open pairs (p, p + d)
+            checked += int(np.count_nonzero(eq))
+            eq &= _equal_bytes(near, d) / bins >= limit
+            at = np.flatnonzero(eq)
+            a_parts.append(order[at])
+            b_parts.append(order[at + d])
         if not a_parts:
             continue
-        a = np.concatenate(a_parts)
-        b = np.concatenate(b_parts)
+        a, b = np.concatenate(a_parts), np.concatenate(b_parts)
         if a.size == 0:
             continue
-        # a pair of texts meets once per band (its two places in the order are one distance
-        # apart), and every pair between two clusters is worth verifying: one failing pair says
-        # nothing about the others. Neither the verdicts nor the components depend on the
-        # pairs' order; sorted, they read the signatures in order (a third faster).
-        a, b = _sorted_pairs(a, b)
-        ok = _similar_pairs(sig, head, a, b, opts.threshold)
-        checked += int(a.size)
+        ok = _similar_pairs(sig, a, b, opts.threshold)
         similar += int(ok.sum())
         comp = _merge(comp, a[ok], b[ok])
     return comp, checked, similar
