@@ -19,6 +19,9 @@ from inconcert.normalize import (
     HOST_TRACKING_PARAMS,
     MIN_TEXT_CHARS,
     TRACKING_PARAMS,
+    _fold,
+    _strip_tokens,
+    _tokens,
     canonical_url,
     extract_hashtags,
     extract_mentions,
@@ -871,3 +874,57 @@ def test_public_api() -> None:
     assert sorted(normalize.__all__) == normalize.__all__
     for name in normalize.__all__:
         assert getattr(normalize, name) is not None
+
+
+def _strip_tokens_always(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, int]:
+    """``_strip_tokens`` without its shortcut for texts that no token can match."""
+    rt = _tokens().rt
+    s, removed = pattern.subn("", rt.sub("", s))
+    changed = removed
+    while removed and any(marker in s for marker in markers):
+        s, removed = pattern.subn("", rt.sub("", s))
+    return s, changed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "http",
+                "HTTPS",
+                "://",
+                ":",
+                "/",
+                "x.org",
+                "www.",
+                "WWW.",
+                "w",
+                "h",
+                "ww",
+                "@",
+                "＠",
+                "#",
+                "＃",
+                "rt",
+                "RT ",
+                " ",
+                "a",
+                "ё",
+                "-",
+                "_",
+                "0",
+            ]
+        ),
+        max_size=12,
+    ).map("".join),
+    strip_hashtags=st.booleans(),
+)
+def test_token_shortcut_changes_nothing(text: str, strip_hashtags: bool) -> None:
+    """The shortcut (no "://", no "www.", no marker: nothing to delete) gives what the
+    patterns give, on folded text made of the characters tokens are made of."""
+    folded = _fold(text)
+    tokens = _tokens()
+    pattern = tokens.token if strip_hashtags else tokens.url_or_mention
+    markers = "@＠#＃" if strip_hashtags else "@＠"
+    assert _strip_tokens(folded, pattern, markers) == _strip_tokens_always(folded, pattern, markers)
