@@ -466,3 +466,57 @@ def test_lsh_clustering_equals_its_plain_definition(
     sig = sig[rng.permutation(sig.shape[0])]
     comp, checked, similar = _link(sig, opts)
     assert (comp.tolist(), checked, similar) == _link_reference(sig, opts)
+
+
+def _signature_reference(text: str, opts: NearTextOptions) -> np.ndarray:
+    """One text's signature written plainly: its k-grams of code points (k = the CJK shingle
+    when most of its characters are CJK, at most its length), each hashed by the polynomial
+    of its code points and SplitMix64; the top bits choose the bin, the next 32 bits are the
+    value; each bin keeps its smallest value; then the empty bins are filled (densified)."""
+    mask = 2**64 - 1
+
+    def splitmix(x: int) -> int:
+        x = (x + 0x9E3779B97F4A7C15) & mask
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & mask
+        return x ^ (x >> 31)
+
+    seed = splitmix(opts.seed)
+    cps = [ord(c) for c in text]
+    cjk = sum(bool(_is_cjk_reference(c)) for c in cps)
+    k = opts.cjk_shingle if cps and cjk / len(cps) > 0.5 else opts.shingle
+    k = min(k, max(len(cps), 1))
+    bits = opts.num_perm.bit_length() - 1
+    sig = np.full((1, opts.num_perm), _EMPTY, dtype=np.uint32)
+    for start in range(0, len(cps) - k + 1):
+        h = (cps[start] + seed) & mask
+        for cp in cps[start + 1 : start + k]:
+            h = (h * 0x100000001B3 + cp) & mask
+        h = splitmix(h)
+        b, value = h >> (64 - bits), (h >> (32 - bits)) & 0xFFFFFFFF
+        sig[0, b] = min(int(sig[0, b]), value)
+    return _densify_reference(sig)[0]
+
+
+def _is_cjk_reference(cp: int) -> bool:
+    ranges = [(0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF),
+              (0xF900, 0xFAFF), (0x20000, 0x2FA1F)]  # fmt: skip
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet="abcdefg hij 中文字日本語한국어", min_size=0, max_size=40),
+        min_size=1,
+        max_size=8,
+    ),
+    num_perm=st.sampled_from([16, 128]),
+)
+def test_signatures_equal_their_plain_definition(texts: list[str], num_perm: int) -> None:
+    """Batches of texts in Latin, CJK, both, short and empty: one k for a whole chunk, or
+    several."""
+    opts = NearTextOptions(num_perm=num_perm, bands=num_perm // 8, rows=8)
+    got = minhash_signatures(texts, opts)
+    for row, text in zip(got, texts, strict=True):
+        assert np.array_equal(row, _signature_reference(text, opts))

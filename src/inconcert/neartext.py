@@ -232,9 +232,9 @@ def _signatures_chunk(
     cp32 = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     starts = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
-    text_of = np.repeat(np.arange(m, dtype=np.int64), lengths)
     cjk = _is_cjk(cp32)
-    if cjk.any():
+    text_of = np.repeat(np.arange(m, dtype=np.int64), lengths) if cjk.any() else None
+    if text_of is not None:
         cjk_share = np.bincount(text_of, weights=cjk, minlength=m) / np.maximum(lengths, 1)
         k_of_text = np.where(cjk_share > 0.5, opts.cjk_shingle, opts.shingle).astype(np.int64)
     else:
@@ -244,18 +244,26 @@ def _signatures_chunk(
     sig = np.full((m, k_bins), np.iinfo(np.uint32).max, dtype=np.uint32)
     flat_sig = sig.reshape(-1)
     cp = cp32.astype(np.uint64)
+    ks = np.unique(k_eff)
+    if ks.size == 1:  # one k for all (most chunks): no masks, no compressed copies
+        k = int(ks[0])
+        h = _kgram_hashes(cp, k, seed)
+        flat = (h >> np.uint64(64 - bits)).astype(np.int64)
+        flat += np.repeat(np.arange(m, dtype=np.int64) * k_bins, lengths)
+        vals = (h >> np.uint64(32 - bits)).astype(np.uint32)  # the 32 bits after the bin's
+        # the last k-1 positions of each text start no k-gram: their value can win no bin
+        vals[(starts[1:, None] - np.arange(1, k)).ravel()] = np.iinfo(np.uint32).max
+        np.minimum.at(flat_sig, flat, vals)
+        return _densify(sig)
+    if text_of is None:
+        text_of = np.repeat(np.arange(m, dtype=np.int64), lengths)
     last_start = starts[1:] - k_eff  # last valid k-gram start of each text
-    for k in np.unique(k_eff):
+    for k in ks:
         h = _kgram_hashes(cp, int(k), seed)
-        if len(np.unique(k_eff)) == 1:
-            valid = np.arange(cp.size, dtype=np.int64) <= last_start[text_of]
-        else:
-            valid = (k_eff[text_of] == k) & (
-                np.arange(cp.size, dtype=np.int64) <= last_start[text_of]
-            )
+        valid = (k_eff[text_of] == k) & (np.arange(cp.size, dtype=np.int64) <= last_start[text_of])
         hv = h[valid]
         flat = text_of[valid] * k_bins + (hv >> np.uint64(64 - bits)).astype(np.int64)
-        vals = (hv >> np.uint64(32 - bits)).astype(np.uint32)  # the 32 bits after the bin's
+        vals = (hv >> np.uint64(32 - bits)).astype(np.uint32)
         np.minimum.at(flat_sig, flat, vals)
     return _densify(sig)
 
@@ -406,13 +414,27 @@ def _stable_order(key: np.ndarray) -> np.ndarray:
     return order
 
 
-def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
-    block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
-    key = np.full(sig.shape[0], _splitmix(np.array([band], dtype=np.uint64))[0], np.uint64)
-    with np.errstate(over="ignore"):
-        for r in range(rows):
-            key = _splitmix(key ^ block[:, r])
-    return key
+def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """A 64-bit hash of each row's bins in each band, shape (bands, rows of ``sig``): rows with
+    equal bins in a band share its key (rows with different bins almost never do).
+
+    Computed a thousand rows at a time for all bands at once, so each row's bins are read from
+    memory once, not once per band (3x faster than band by band).
+    """
+    n = sig.shape[0]
+    out = np.empty((bands, n), dtype=np.uint64)
+    seeds = _splitmix(np.arange(bands, dtype=np.uint64))
+    for start in range(0, n, _KEY_ROWS):
+        block = sig[start : start + _KEY_ROWS, : bands * rows].reshape(-1, bands, rows)
+        key = np.broadcast_to(seeds, block.shape[:2])
+        with np.errstate(over="ignore"):
+            for r in range(rows):
+                key = _splitmix(key ^ block[:, :, r].astype(np.uint64))
+        out[:, start : start + _KEY_ROWS] = key.T
+    return out
+
+
+_KEY_ROWS = 1024
 
 
 def _merge(comp: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -447,8 +469,9 @@ def _link(sig: np.ndarray, opts: NearTextOptions) -> tuple[np.ndarray, int, int]
     folded = [np.ascontiguousarray(column) for column in _folded(sig).T]  # one per word
     limit = _first_look_limit(sig, opts.threshold)
     checked = similar = 0
+    band_keys = _band_keys(sig, opts.bands, opts.rows)
     for band in range(opts.bands):
-        key = _band_keys(sig, band, opts.rows)
+        key = band_keys[band]
         order = _stable_order(key)
         ks = key[order]
         # only texts that share their bucket can pair; each bucket stays contiguous
