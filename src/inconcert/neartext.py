@@ -560,20 +560,16 @@ def cluster_texts(
     n = len(ntexts)
     comp, checked, similar = _link(sig, opts) if n > 1 else (np.zeros(n, np.int64), 0, 0)
     # A cluster's id is the exact-text id of its smallest member (by that id).
-    keys = np.array(
-        [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in ntexts]
-        or [""]
-    )[:n]
-    if n:
-        order = np.lexsort((keys, comp))
-        first = np.ones(n, dtype=bool)
-        first[1:] = comp[order][1:] != comp[order][:-1]
-        lead = np.empty(n, dtype=np.int64)
-        lead[comp[order][first]] = order[first]
-        row_label = keys[lead[comp]]
-    else:
-        row_label = np.zeros(0, dtype=object)
-    label_of_row = pa.array(row_label, pa.string()) if n else pa.array([], pa.string())
+    keys = pa.array(
+        [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in ntexts],
+        pa.string(),
+    )
+    by_key = np.asarray(pc.sort_indices(keys), dtype=np.int64)  # rows in order of their id
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_key] = np.arange(n, dtype=np.int64)
+    first = np.full(n, n, dtype=np.int64)
+    np.minimum.at(first, comp, rank)  # each cluster's smallest id, as a rank
+    label_of_row = keys.take(pa.array(by_key[first[comp]], pa.int64()))
     labels = label_of_row.take(pa.array(row_of_text, mask=row_of_text < 0))
     clusters = _cluster_table(enc, row_of_text, comp, label_of_row)
     return TextClusters(
