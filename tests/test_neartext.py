@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -10,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inconcert import neartext
 from inconcert.errors import ParameterError
 from inconcert.neartext import NearTextOptions, cluster_texts, minhash_signatures
 from inconcert.normalize import normalize_text
@@ -306,9 +309,13 @@ def test_bucket_order_is_the_stable_argsort(
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), threshold=st.sampled_from([0.5, 0.7, 0.9]))
+@given(
+    seed=st.integers(0, 10_000),
+    threshold=st.sampled_from([0.5, 0.7, 0.9]),
+    k=st.sampled_from([16, 128]),
+)
 def test_first_look_never_sees_a_pair_less_alike_and_verdicts_use_the_full_bins(
-    seed: int, threshold: float
+    seed: int, threshold: float, k: int
 ) -> None:
     """The folded first look counts equal folded bins exactly, never fewer than the equal
     first 32 bins (bins that differ but fold equal count as equal there); the verdict is the
@@ -316,28 +323,33 @@ def test_first_look_never_sees_a_pair_less_alike_and_verdicts_use_the_full_bins(
     from inconcert.neartext import _equal_bytes, _folded, _similar_pairs
 
     rng = np.random.default_rng(seed)
-    n, k = 40, 128
+    n, first = 40, min(k, 32)
     base = rng.integers(0, 2**32, k, dtype=np.uint32)
     sig = np.tile(base, (n, 1))
     for r in range(n):  # each row differs from the base in a random share of its bins
         changed = rng.random(k) < rng.random()
         sig[r, changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
     # bins that differ in 32 bits but fold equal (the XOR of their four bytes is unchanged)
-    sig[1, :32] = sig[0, :32] ^ np.uint32(0x00010001)
+    sig[1, :first] = sig[0, :first] ^ np.uint32(0x00010001)
     folded = _folded(sig)
     columns = [np.ascontiguousarray(c) for c in folded.T]
     as_bytes = folded.view(np.uint8)
+    assert as_bytes.shape == (n, first)
     for d in (1, 2, 5):
         looked = _equal_bytes(columns, d)
-        exact = (sig[:-d, :32] == sig[d:, :32]).sum(axis=1)
+        exact = (sig[:-d, :first] == sig[d:, :first]).sum(axis=1)
         assert np.array_equal(looked, (as_bytes[:-d] == as_bytes[d:]).sum(axis=1))
         assert (looked >= exact).all()
-    assert _equal_bytes(columns, 1)[0] == 32 and (sig[0, :32] != sig[1, :32]).all()
+    assert _equal_bytes(columns, 1)[0] == first and (sig[0, :first] != sig[1, :first]).all()
     i, j = np.triu_indices(n, 1)
     got = _similar_pairs(sig, i, j, threshold)
-    rough = (sig[i, :32] == sig[j, :32]).mean(axis=1)
     full = (sig[i] == sig[j]).mean(axis=1)
-    assert np.array_equal(got, (rough >= threshold - 0.3) & (full >= threshold - 1e-12))
+    if k > 32:
+        rough = (sig[i, :32] == sig[j, :32]).mean(axis=1)
+        expected = (rough >= threshold - 0.3) & (full >= threshold - 1e-12)
+    else:
+        expected = full >= threshold - 1e-12
+    assert np.array_equal(got, expected)
 
 
 @settings(max_examples=40, deadline=None)
@@ -362,9 +374,7 @@ def test_cluster_table_counts_and_representative_follow_their_rule(
         "Heavy rain is expected across the south of the country on Sunday afternoon",
         "short",
     ]
-    texts: list[str | None] = [
-        (pool[p].upper() if upper else pool[p]) + pad for p, pad, upper in picks
-    ]
+    texts: list[str] = [(pool[p].upper() if upper else pool[p]) + pad for p, pad, upper in picks]
     result = cluster_texts(texts)
     labels = result.labels.to_pylist()
     expected = {}
@@ -372,7 +382,7 @@ def test_cluster_table_counts_and_representative_follow_their_rule(
         mine = [t for t, lab in zip(texts, labels, strict=True) if lab == label]
         if len(mine) < 2:
             continue
-        norm = [normalize_text(t) for t in mine]  # type: ignore[arg-type]
+        norm = [normalize_text(t) for t in mine]
         top = sorted(set(norm), key=lambda v: (-norm.count(v), v))[0]
         written = [t for t, v in zip(mine, norm, strict=True) if v == top]
         rep = sorted(set(written), key=lambda w: (-written.count(w), w))[0]
@@ -382,6 +392,10 @@ def test_cluster_table_counts_and_representative_follow_their_rule(
         for row in result.clusters.to_pylist()
     }
     assert got == expected
+    for label in {lab for lab in labels if lab is not None}:  # the smallest member's text id
+        members = {normalize_text(t) for t, lab in zip(texts, labels, strict=True) if lab == label}
+        ids = [hashlib.sha256(m.encode("utf-8")).hexdigest()[:32] for m in members]
+        assert label == min(ids)
     posts = [row["posts"] for row in result.clusters.to_pylist()]
     assert posts == sorted(posts, reverse=True)
 
@@ -430,7 +444,7 @@ def _link_reference(sig: np.ndarray, opts: NearTextOptions) -> tuple[list[int], 
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
-    num_perm=st.sampled_from([16, 32, 128]),
+    num_perm=st.sampled_from([16, 32, 128, 256]),
     threshold=st.sampled_from([0.5, 0.7, 0.9]),
 )
 def test_lsh_clustering_equals_its_plain_definition(
@@ -442,7 +456,7 @@ def test_lsh_clustering_equals_its_plain_definition(
     from inconcert.neartext import _link
 
     rng = np.random.default_rng(seed)
-    rows = 4 if num_perm == 16 else 5
+    rows = 4 if num_perm in (16, 256) else 5  # 256: 64 bands, more than hashed at once
     opts = NearTextOptions(
         num_perm=num_perm,
         bands=num_perm // rows,
@@ -520,3 +534,5 @@ def test_signatures_equal_their_plain_definition(texts: list[str], num_perm: int
     got = minhash_signatures(texts, opts)
     for row, text in zip(got, texts, strict=True):
         assert np.array_equal(row, _signature_reference(text, opts))
+    with mock.patch.object(neartext, "_CHUNK_CHARS", 30):  # many chunks, of mixed k or not
+        assert np.array_equal(minhash_signatures(texts, opts), got)

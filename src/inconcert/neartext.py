@@ -63,7 +63,6 @@ __all__ = [
     "minhash_signatures",
 ]
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _P = np.uint64(0x100000001B3)  # FNV prime, for the rolling combination of code points
 _CHUNK_CHARS = 250_000  # code points hashed at once: small arrays are reused, not page-faulted
 
@@ -175,8 +174,9 @@ def pairwise(
 
 
 def _splitmix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective, well-mixing 64-bit hash (vectorised; ``x`` an array,
-    left as it is: the result is a new array, worked on in place)."""
+    """SplitMix64 finaliser: a bijective, well-mixing 64-bit hash, of a uint64 array (not a
+    scalar). ``x`` is not changed: the first step makes a new array, the others work on it in
+    place."""
     with np.errstate(over="ignore"):
         x = x + np.uint64(0x9E3779B97F4A7C15)
         t = x >> np.uint64(30)
@@ -272,8 +272,9 @@ def _densify(sig: np.ndarray) -> np.ndarray:
     """Fill each empty bin from the next non-empty bin (circularly), offset by the distance
     (rotation densification), so short texts still get a full signature.
 
-    Only the empty bins are worked on: one running minimum over the flattened signatures gives
-    each the next non-empty bin in row-major order; past its row's end, the row's first one.
+    One running minimum over the flattened signatures gives each empty bin the next non-empty
+    bin in row-major order (past its row's end, the row's first one); only the empty bins are
+    then gathered and written.
     """
     empty = (sig == np.iinfo(np.uint32).max).reshape(-1)
     if not empty.any():
@@ -332,7 +333,7 @@ def _agreement(sig: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return out
 
 
-_PREFILTER_BINS = 32
+_PREFILTER_BINS = 32  # at most 4 words of 8 folded bins (_equal_bytes relies on it)
 
 
 def _folded(sig: np.ndarray) -> np.ndarray:
@@ -360,7 +361,7 @@ def _equal_bytes(words: list[np.ndarray], d: int) -> np.ndarray:
         if differ is None:
             differ = x
         else:
-            differ += x  # at most 4 a byte: no carry into the next
+            differ += x  # at most one per word a byte, 4 words at most: no carry
     assert differ is not None
     with np.errstate(over="ignore"):
         differ *= _LOW_BITS  # the top byte becomes the sum of all bytes
@@ -397,8 +398,9 @@ def _stable_order(key: np.ndarray) -> np.ndarray:
     with the row numbers (a 64-bit sort is ~20x faster than a stable argsort).
 
     The packed order is by high bits, then row. Where two different keys share their high bits
-    (about n²/2^(65-bits(n)) pairs: almost never), the full keys come out unsorted and the
-    stable argsort is taken instead, so the result is always exactly the stable order.
+    (about n²/2^(65-bits(n)) pairs: rare below a few million rows, a few dozen at ten
+    million), their run is put in order by a stable sort of the nearly sorted full keys, so the
+    result is always exactly the stable order.
     """
     n = key.size
     row_bits = max(1, int(n - 1).bit_length())
@@ -410,31 +412,36 @@ def _stable_order(key: np.ndarray) -> np.ndarray:
     order = (packed & np.uint64((1 << row_bits) - 1)).astype(np.int64)
     ks = key[order]
     if not bool(np.all(ks[1:] >= ks[:-1])):
-        return np.argsort(key, kind="stable")
+        # some keys share their high bits: the order is sorted but for short runs, which a
+        # stable sort of the nearly sorted keys (timsort: close to linear) puts right
+        order = order[np.argsort(ks, kind="stable")]
     return order
 
 
-def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """A 64-bit hash of each row's bins in each band, shape (bands, rows of ``sig``): rows with
-    equal bins in a band share its key (rows with different bins almost never do).
+_KEY_ROWS = 1024  # rows hashed at once by _band_keys
+_KEY_BANDS = 32  # bands hashed at once: at most 256 bytes of keys a text
 
-    Computed a thousand rows at a time for all bands at once, so each row's bins are read from
+
+def _band_keys(sig: np.ndarray, first: int, bands: int, rows: int) -> np.ndarray:
+    """A 64-bit hash of each row's bins in bands ``first`` to ``first + bands - 1``, shape
+    (bands, rows of ``sig``): rows with equal bins in a band share its key (rows with different
+    bins almost never do).
+
+    Computed 1,024 rows at a time for all these bands at once, so each row's bins are read from
     memory once, not once per band (3x faster than band by band).
     """
     n = sig.shape[0]
     out = np.empty((bands, n), dtype=np.uint64)
-    seeds = _splitmix(np.arange(bands, dtype=np.uint64))
+    seeds = _splitmix(np.arange(first, first + bands, dtype=np.uint64))
+    cols = slice(first * rows, (first + bands) * rows)
     for start in range(0, n, _KEY_ROWS):
-        block = sig[start : start + _KEY_ROWS, : bands * rows].reshape(-1, bands, rows)
+        block = sig[start : start + _KEY_ROWS, cols].reshape(-1, bands, rows)
         key = np.broadcast_to(seeds, block.shape[:2])
         with np.errstate(over="ignore"):
             for r in range(rows):
                 key = _splitmix(key ^ block[:, :, r].astype(np.uint64))
         out[:, start : start + _KEY_ROWS] = key.T
     return out
-
-
-_KEY_ROWS = 1024
 
 
 def _merge(comp: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -462,16 +469,19 @@ def _link(sig: np.ndarray, opts: NearTextOptions) -> tuple[np.ndarray, int, int]
     so no pair that :func:`_similar_pairs` would accept is dropped, and the rest are verified
     by it. Neither the verdicts nor the components depend on the order pairs are looked at.
 
-    Returns (component label per row, candidate pairs verified, pairs found similar).
+    Returns (component label per row, candidate pairs looked at, pairs found similar).
     """
     n = sig.shape[0]
     comp = np.arange(n, dtype=np.int64)
     folded = [np.ascontiguousarray(column) for column in _folded(sig).T]  # one per word
     limit = _first_look_limit(sig, opts.threshold)
     checked = similar = 0
-    band_keys = _band_keys(sig, opts.bands, opts.rows)
+    band_keys = np.empty((0, n), dtype=np.uint64)
     for band in range(opts.bands):
-        key = band_keys[band]
+        if band % _KEY_BANDS == 0:
+            count = min(_KEY_BANDS, opts.bands - band)
+            band_keys = _band_keys(sig, band, count, opts.rows)
+        key = band_keys[band % _KEY_BANDS]
         order = _stable_order(key)
         ks = key[order]
         # only texts that share their bucket can pair; each bucket stays contiguous

@@ -925,7 +925,7 @@ def normalize_text(text: str, *, strip_hashtags: bool = False) -> str:
     s = _fold(s)
     tokens = _tokens()
     pattern = tokens.token if strip_hashtags else tokens.url_or_mention
-    markers = "@＠#＃" if strip_hashtags else "@＠"
+    markers = "@#" if strip_hashtags else "@"
     # Tokens are deleted, not replaced by a space, so that "请投票！https://t.co/x很重要" and
     # "请投票！很重要" agree (whitespace around them collapses anyway). Deleting a token can
     # expose another: "#a@b" has no mention until "#a" is gone, and "x.org rt@b: hi" no leading
@@ -946,8 +946,8 @@ def _strip_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, 
     """``s`` (folded) without leading retweet markers and the tokens ``pattern`` matches,
     repeated while a deletion exposes another token; and how many the first round deleted."""
     if "://" not in s and "www." not in s and not any(marker in s for marker in markers):
-        # no token can match: a link needs "://" or "www." (lower case once folded), a
-        # retweet marker or mention "@" (or its full-width form), a hashtag "#"
+        # no token can match: a link needs "://" or "www.", a retweet marker or mention "@",
+        # a hashtag "#" (once folded: lower case, and NFKC has made full-width forms plain)
         return s, 0
     rt = _tokens().rt
     s, removed = pattern.subn("", rt.sub("", s))
