@@ -949,6 +949,11 @@ def _strip_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, 
         # no token can match: a link needs "://" or "www.", a retweet marker or mention "@",
         # a hashtag "#" (once folded: lower case, and NFKC has made full-width forms plain)
         return s, 0
+    return _strip_matching_tokens(s, pattern, markers)
+
+
+def _strip_matching_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tuple[str, int]:
+    """:func:`_strip_tokens` by the patterns alone, for any text."""
     rt = _tokens().rt
     s, removed = pattern.subn("", rt.sub("", s))
     changed = removed
