@@ -17,16 +17,23 @@ def one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 def value_codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """A code per value, equal codes for equal values (nulls equal to each other, as in SQL's
     GROUP BY), and the number of codes."""
+    codes, distinct = coded_values(values)
+    return codes, len(distinct)
+
+
+def coded_values(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """:func:`value_codes` with the distinct values themselves, by code (in order of first
+    appearance)."""
     encoded = pc.dictionary_encode(values, null_encoding="encode")
     chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
     if not chunks:
-        return np.zeros(0, dtype=np.int64), 0
+        return np.zeros(0, dtype=np.int64), pa.array([], values.type)
     dictionary = chunks[0].dictionary
     if any(not chunk.dictionary.equals(dictionary) for chunk in chunks[1:]):
         # Arrow gives every chunk the same dictionary; should that change, encode one chunk
-        return value_codes(values.combine_chunks())
+        return coded_values(values.combine_chunks())
     codes = np.concatenate([chunk.indices.to_numpy() for chunk in chunks]).astype(np.int64)
-    return codes, len(dictionary)
+    return codes, dictionary
 
 
 def first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndarray:

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import plan
+from .._arrow import coded_values, value_codes
 from ..engine import Engine
 from ..options import DetectOptions
 from ..schema import TIMESTAMP_TYPE
@@ -65,10 +66,15 @@ def with_time(actions: pa.Table) -> pa.Table:
     """The actions with an ``action_id`` (row number), ``t`` (µs since the epoch) and integer
     codes for the joins and counts: ``acc`` (the account's rank in byte order of the names, so
     codes order pairs as names do), ``pst`` (the post) and ``obj`` (the kind and object)."""
+    return _with_time(actions)[0]
+
+
+def _with_time(actions: pa.Table) -> tuple[pa.Table, dict[str, int]]:
+    """:func:`with_time`, and each kind's code in ``obj`` (``obj = object * kinds + kind``)."""
     t = pc.cast(pc.cast(actions.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
-    kind_code, n_kinds = _codes(actions.column("kind"))
-    object_code, _ = _codes(actions.column("object_id"))
-    return pa.table(
+    kind_code, kinds = coded_values(actions.column("kind"))
+    object_code, _ = value_codes(actions.column("object_id"))
+    table = pa.table(
         {
             "action_id": pa.array(np.arange(actions.num_rows, dtype=np.int64)),
             "account_id": actions.column("account_id"),
@@ -77,17 +83,11 @@ def with_time(actions: pa.Table) -> pa.Table:
             "post_id": actions.column("post_id"),
             "t": t,
             "acc": pa.array(_ranks(actions.column("account_id")), pa.int64()),
-            "pst": pa.array(_codes(actions.column("post_id"))[0], pa.int64()),
-            "obj": pa.array(object_code * max(n_kinds, 1) + kind_code, pa.int64()),
+            "pst": pa.array(value_codes(actions.column("post_id"))[0], pa.int64()),
+            "obj": pa.array(object_code * max(len(kinds), 1) + kind_code, pa.int64()),
         }
     )
-
-
-def _codes(values: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, int]:
-    """Each value's index among the distinct values (first appearance), and their number."""
-    distinct = pc.unique(values)
-    index = pc.index_in(values, value_set=distinct)
-    return np.asarray(index.to_numpy(zero_copy_only=False), dtype=np.int64), len(distinct)
+    return table, {kind: code for code, kind in enumerate(kinds.to_pylist())}
 
 
 def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -104,10 +104,9 @@ def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> LoadedActions:
     """Load the actions (with ids, µs times and integer codes: :func:`with_time`) as ``name``.
     The caller may let go of ``actions`` then: the later stages read the engine's relation."""
-    distinct = pc.unique(actions.column("kind")).to_pylist()  # as with_time numbers them
-    eng.load(name, with_time(actions))
-    codes = {kind: code for code, kind in enumerate(distinct)}
-    return LoadedActions(name, actions.num_rows, codes)
+    table, kind_codes = _with_time(actions)
+    eng.load(name, table)
+    return LoadedActions(name, actions.num_rows, kind_codes)
 
 
 def build(
