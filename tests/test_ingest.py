@@ -727,6 +727,46 @@ def test_property_rows_are_used_or_rejected(rows: list[tuple[str, int, str]]) ->
     check_accounting(result)
 
 
+_KEY = st.one_of(st.none(), st.sampled_from(["a", "b", " a", "c"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_KEY, _KEY, st.sampled_from(["x", "y"])), max_size=30))
+def test_property_first_seen_matches_a_plain_reference(
+    rows: list[tuple[str | None, str | None, str]],
+) -> None:
+    """The repeated keys and their first rows (nulls equal to each other, as in SQL's GROUP
+    BY), and the hash pre-check that spares the numbering where no key repeats."""
+    from inconcert.ingest import _build
+
+    table = pa.table(
+        {
+            "k1": pa.array([r[0] for r in rows], pa.string()),
+            "k2": pa.array([r[1] for r in rows], pa.string()),
+            "v": pa.array([r[2] for r in rows], pa.string()),
+        }
+    )
+    seen: dict[tuple[str | None, str | None], int] = {}
+    want_pos, want_first, want_same = [], [], []
+    for i, (k1, k2, v) in enumerate(rows):
+        if (k1, k2) in seen:
+            want_pos.append(i)
+            want_first.append(seen[(k1, k2)])
+            want_same.append(rows[seen[(k1, k2)]][2] == v)
+        else:
+            seen[(k1, k2)] = i
+    con = _build.connect()
+    try:
+        # the 25 keys used here have distinct hashes: a repeat of the hash is a repeated key
+        assert _build._may_repeat(con, table, ["k1", "k2"]) == bool(want_pos)
+        pos, first, same = _build._first_seen(con, table, ["k1", "k2"], ["v"])
+    finally:
+        con.close()
+    assert pos.tolist() == want_pos
+    assert first.tolist() == want_first
+    assert same.tolist() == want_same
+
+
 # ---------------------------------------------------------------------------------------------
 # The reference datasets
 # ---------------------------------------------------------------------------------------------

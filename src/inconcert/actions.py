@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 __all__ = ["ActionStats", "check_kinds", "posts_to_actions"]
 
 _REFERENCE_KINDS = {"repost": "repost_of", "reply": "reply_to", "quote": "quote_of"}
+#: The kinds made without the posts' texts: references and image hashes.
+_WITHOUT_TEXT = frozenset(_REFERENCE_KINDS) | {"image"}
 
 
 @dataclass
@@ -215,7 +217,8 @@ def posts_to_actions(
     copied = _reposts(posts)
     stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
     text = posts.column("text")
-    if copied is not None:  # a repost's text is the original's, not the reposter's
+    if copied is not None and not set(kinds) <= _WITHOUT_TEXT:
+        # a repost's text is the original's, not the reposter's
         text = pc.if_else(copied, pa.scalar(None, text.type), one_array(text))
 
     for kind in kinds:

@@ -459,7 +459,7 @@ def _permalinks(
     table: pa.Table, sources: Mapping[str, str], template: str | None
 ) -> pa.Table | None:
     """(post_id, permalink) of one file's rows: the template's, else the format's."""
-    if "post_id" not in sources:
+    if "post_id" not in sources or not (template or "permalink" in table.column_names):
         return None
     ids = id_text(table.column(sources["post_id"]), sources["post_id"])
     if template:
@@ -470,10 +470,8 @@ def _permalinks(
         }
         rows = [{f: values[i] or "" for f, values in fields.items()} for i in range(table.num_rows)]
         links = pa.array([template.format_map(_Row(row)) for row in rows], pa.string())
-    elif "permalink" in table.column_names:
-        links = as_text(table.column("permalink"), "permalink")
     else:
-        return None
+        links = as_text(table.column("permalink"), "permalink")
     return pa.table({"post_id": ids, "permalink": links})
 
 

@@ -8,6 +8,7 @@ the file reports and the rejects table.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -317,7 +318,7 @@ def _convert_columns(
 ) -> pa.Table:
     n = table.num_rows
     src = plan.sources
-    out: dict[str, pa.Array] = {}
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
     required_ids = ["post_id", "account_id"]
     if shape == "actions" and not plan.objects:
         required_ids.append("object_id")
@@ -369,7 +370,7 @@ def _bad_list_details(
 def _post_columns(
     table: pa.Table,
     plan: Plan,
-    out: dict[str, pa.Array],
+    out: dict[str, pa.Array | pa.ChunkedArray],
     verdicts: Verdicts,
     con: duckdb.DuckDBPyConnection,
 ) -> pa.Table:
@@ -379,7 +380,9 @@ def _post_columns(
         if field in src:
             out[field] = id_text(table.column(src[field]), src[field])
     if "text" in src:
-        out["text"] = as_text(table.column(src["text"]), src["text"])
+        column = table.column(src["text"])
+        # a string column as it is, in its chunks: joining them copies every text
+        out["text"] = column if column.type == pa.string() else as_text(column, src["text"])
     for field in LIST_COLUMNS:
         if field not in src:
             continue
@@ -392,7 +395,7 @@ def _post_columns(
 
 
 def _wide_columns(
-    table: pa.Table, plan: Plan, out: dict[str, pa.Array], verdicts: Verdicts
+    table: pa.Table, plan: Plan, out: dict[str, pa.Array | pa.ChunkedArray], verdicts: Verdicts
 ) -> pa.Table:
     n = table.num_rows
     none = np.ones(n, dtype=bool)
@@ -424,6 +427,23 @@ class Assembled:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _may_repeat(con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str]) -> bool:
+    """Whether two rows may share their ``keys``: equal keys (nulls too) hash equal, so where
+    no hash of the keys repeats, no key does. It costs a fraction of numbering every key
+    (:func:`_first_seen`), which it spares where nothing repeats."""
+    if table.num_rows < 2:
+        return False
+    columns = ", ".join(_q(key) for key in keys)
+    con.register("_inconcert_keys", table.select(keys))
+    try:
+        repeated = con.execute(
+            f"SELECT 1 FROM _inconcert_keys GROUP BY hash({columns}) HAVING COUNT(*) > 1 LIMIT 1"
+        ).fetchall()
+    finally:
+        con.unregister("_inconcert_keys")
+    return bool(repeated)
 
 
 def _first_seen(
@@ -463,10 +483,19 @@ class _Locator:
 
     def __init__(self, parts: list[FilePart], accepted: list[np.ndarray]) -> None:
         self.parts = parts
-        self.file_no = np.concatenate(
-            [np.full(len(rows), i, dtype=np.int64) for i, rows in enumerate(accepted)]
+        self.accepted = accepted
+
+    @functools.cached_property
+    def file_no(self) -> np.ndarray:
+        """Each accepted row's file (made on first use: most reads reject no duplicate)."""
+        return np.concatenate(
+            [np.full(len(rows), i, dtype=np.int64) for i, rows in enumerate(self.accepted)]
         )
-        self.row_no = np.concatenate(accepted).astype(np.int64)
+
+    @functools.cached_property
+    def row_no(self) -> np.ndarray:
+        """Each accepted row's row in its file."""
+        return np.concatenate(self.accepted).astype(np.int64)
 
     def where(self, positions: np.ndarray) -> list[str]:
         """``"<file>, line <n>"`` of each position."""
@@ -496,6 +525,8 @@ class _Locator:
 
 
 def _dedup_posts(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locator) -> pa.Table:
+    if not _may_repeat(con, acc, ["post_id"]):  # post ids rarely repeat; actions often do
+        return acc
     compare = [name for name in POST_SCHEMA.names if name != "post_id"]
     pos, first, same = _first_seen(con, acc, ["post_id"], compare)
     if len(pos) == 0:
