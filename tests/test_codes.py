@@ -3,6 +3,7 @@ compare names), posts and objects one code each."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -114,3 +115,30 @@ def test_narrow_and_wide_coded_coactions_agree(rows: list[tuple[str, str, str, i
     for row in got[True]:
         assert row["kind_a"] == row["kind_b"]
         assert loaded.kind_codes[row["kind_a"]] == row["kc"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=20),
+    st.lists(st.one_of(st.none(), st.integers(0, 2)), max_size=20),
+    st.data(),
+)
+def test_first_and_smallest_rows_match_a_plain_reference(
+    keys: list[str | None], more: list[int | None], data: st.DataObject
+) -> None:
+    """``first_rows`` (per row, the first row with the same values, nulls equal) and
+    ``smallest_rows`` (per code, the smallest of some rows with it, -1 for none)."""
+    from inconcert._arrow import coded_values, first_rows, smallest_rows
+
+    n = min(len(keys), len(more))
+    pairs = list(zip(keys[:n], more[:n], strict=True))
+    seen: dict[tuple[str | None, int | None], int] = {}
+    want = [seen.setdefault(p, i) for i, p in enumerate(pairs)]
+    columns = [pa.array(keys[:n], pa.string()), pa.array(more[:n], pa.int64())]
+    assert first_rows(columns, n).tolist() == want
+
+    codes, distinct = coded_values(columns[0])
+    rows = sorted(data.draw(st.sets(st.integers(0, max(n - 1, 0)), max_size=n))) if n else []
+    got = smallest_rows(codes, len(distinct), np.asarray(rows, dtype=np.int64)).tolist()
+    expected = [min((r for r in rows if codes[r] == c), default=-1) for c in range(len(distinct))]
+    assert got == expected

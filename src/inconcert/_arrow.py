@@ -48,6 +48,16 @@ def first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndar
         span *= max(count, 1)
     # one column's codes are dense already; a combined key is renumbered
     codes, count = (key, span) if len(columns) == 1 else value_codes(pa.array(key))
-    first = np.full(count, n, dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(n, dtype=np.int64))
-    return first[codes]
+    return smallest_rows(codes, count)[codes]
+
+
+def smallest_rows(codes: np.ndarray, count: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per code (``0 <= code < count``), the smallest of ``rows`` (every row by default) with
+    that code in ``codes``; -1 for a code none of them has."""
+    if rows is None:
+        rows = np.arange(len(codes), dtype=np.int64)
+    none = np.iinfo(np.int64).max
+    first = np.full(count, none, dtype=np.int64)
+    np.minimum.at(first, codes[rows], rows)
+    first[first == none] = -1
+    return first

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from inconcert.ingest._values import id_text
 from inconcert.schema import ACCOUNT_NAME, EMBEDDED_SCHEMA
 
-from .._arrow import one_array
+from .._arrow import coded_values, one_array, smallest_rows
 
 __all__ = ["NAMES_SCHEMA", "account_names", "file_names", "referenced_posts"]
 
@@ -34,19 +34,6 @@ NAMES_SCHEMA = pa.schema([pa.field("post_id", pa.string()), pa.field(ACCOUNT_NAM
 def _one(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     arr = one_array(column)
     return arr.cast(pa.string()) if not pa.types.is_string(arr.type) else arr
-
-
-def _codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """A code per value (equal values, equal codes) and the distinct values by code."""
-    encoded = pc.dictionary_encode(values)
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
-
-
-def _first_rows(codes: np.ndarray, n_codes: int, rows: np.ndarray) -> np.ndarray:
-    """Per code, the smallest of ``rows`` with that code (-1 when none)."""
-    first = np.full(n_codes, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, codes[rows], rows)
-    return np.where(first == np.iinfo(np.int64).max, -1, first)
 
 
 def _pick(values: pa.Array, at: np.ndarray) -> pa.Array:
@@ -88,8 +75,8 @@ def _embedded_names(embedded: Sequence[pa.Table]) -> pa.Table | None:
     counts = counts.sort_by(
         [("account_id", "ascending"), ("count_all", "descending"), (ACCOUNT_NAME, "ascending")]
     )
-    codes, accounts = _codes(_one(counts.column("account_id")))
-    first = _first_rows(codes, len(accounts), np.arange(counts.num_rows, dtype=np.int64))
+    codes, accounts = coded_values(_one(counts.column("account_id")))
+    first = smallest_rows(codes, len(accounts))
     return pa.table(
         {"account_id": accounts, ACCOUNT_NAME: _pick(_one(counts.column(ACCOUNT_NAME)), first)}
     )
@@ -110,8 +97,8 @@ def account_names(
             pc.and_(pc.is_valid(rows.column("post_id")), pc.is_valid(rows.column(ACCOUNT_NAME)))
         )
         if rows.num_rows:
-            codes, ids = _codes(_one(rows.column("post_id")))
-            first = _first_rows(codes, len(ids), np.arange(rows.num_rows, dtype=np.int64))
+            codes, ids = coded_values(_one(rows.column("post_id")))
+            first = smallest_rows(codes, len(ids))
             own = _pick(_one(rows.column(ACCOUNT_NAME)), first)
             names = own.take(pc.index_in(post_ids, value_set=ids))
     named = _embedded_names(embedded)
@@ -140,7 +127,7 @@ def referenced_posts(embedded: Sequence[pa.Table], posts: pa.Table) -> pa.Table 
     rows = rows.filter(pc.and_(pc.is_valid(ids), pc.invert(inside)))
     if rows.num_rows == 0:
         return None
-    codes, distinct = _codes(_one(rows.column("post_id")))
+    codes, distinct = coded_values(_one(rows.column("post_id")))
     columns: list[pa.Array] = [distinct]
     for name in EMBEDDED_SCHEMA.names[1:]:
         values = _one(rows.column(name))
@@ -148,6 +135,6 @@ def referenced_posts(embedded: Sequence[pa.Table], posts: pa.Table) -> pa.Table 
             same = pc.fill_null(pc.equal(values, _one(rows.column("account_id"))), False)
             values = pc.if_else(same, pa.scalar(None, pa.string()), values)
         valid = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False))
-        columns.append(_pick(values, _first_rows(codes, len(distinct), valid)))
+        columns.append(_pick(values, smallest_rows(codes, len(distinct), valid)))
     table = pa.Table.from_arrays(columns, schema=EMBEDDED_SCHEMA)
     return table.take(pc.sort_indices(table.column("post_id")))
