@@ -10,8 +10,11 @@ import pyarrow.compute as pc
 
 
 def one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """The column as one contiguous array (a chunked column's chunks joined)."""
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    """The column as one contiguous array (a chunked column's chunks joined; its only chunk as
+    it is, where joining would copy it)."""
+    if not isinstance(column, pa.ChunkedArray):
+        return column
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def value_codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
