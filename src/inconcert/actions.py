@@ -223,7 +223,7 @@ def posts_to_actions(
 
     for kind in kinds:
         if kind in _REFERENCE_KINDS:
-            col = posts.column(_REFERENCE_KINDS[kind]).combine_chunks()
+            col = one_array(posts.column(_REFERENCE_KINDS[kind]))
             col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), None, col)
             parts.append(_rows(posts, None, kind, col))
 
@@ -309,7 +309,7 @@ def posts_to_actions(
 def _reposts(posts: pa.Table) -> pa.Array | None:
     """Which posts are reposts (their text, links, tags, mentions and images are the
     original's, not the reposter's own); None when there are none."""
-    reference = posts.column("repost_of").combine_chunks()
+    reference = one_array(posts.column("repost_of"))
     is_repost = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(reference), ""), False)
     return is_repost if pc.any(is_repost).as_py() else None
 
