@@ -148,3 +148,29 @@ def test_input_is_not_modified() -> None:
     before = posts.to_pylist()
     posts_to_actions(posts, KINDS)
     assert posts.to_pylist() == before
+
+
+def test_a_reposts_text_makes_no_action_of_any_kind() -> None:
+    """A repost's text and lists are its original's: no url, hashtag, mention or text action,
+    whatever other kinds are chosen beside (the text is blanked only for the text kinds)."""
+    text = "same words here for everyone #tag @who https://example.org/a"
+    posts = _posts(
+        [
+            {"post_id": "p1", "account_id": "a", "text": text},
+            {"post_id": "p2", "account_id": "b", "text": text, "repost_of": "p1"},
+            {"post_id": "p3", "account_id": "c", "repost_of": "p1", "urls": ["https://x.org"]},
+        ]
+    )
+    expected = {
+        ("p1", "url", "https://example.org/a"),
+        ("p1", "hashtag", "tag"),
+        ("p1", "mention", "who"),
+    }
+    assert _acts(posts, ("url", "hashtag", "mention")) == expected
+    with_text = _acts(posts, ("url", "hashtag", "mention", "text", "repost"))
+    assert {a for a in with_text if a[1] not in ("text", "repost")} == expected
+    assert {a[0] for a in with_text if a[1] == "text"} == {"p1"}
+    assert {a for a in with_text if a[1] == "repost"} == {
+        ("p2", "repost", "p1"),
+        ("p3", "repost", "p1"),
+    }

@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 
 from ._arrow import one_array
 from .errors import ParameterError
+from .kinds import KINDS
 from .normalize import (
     MIN_TEXT_CHARS,
     canonical_url,
@@ -62,8 +63,8 @@ if TYPE_CHECKING:
 __all__ = ["ActionStats", "check_kinds", "posts_to_actions"]
 
 _REFERENCE_KINDS = {"repost": "repost_of", "reply": "reply_to", "quote": "quote_of"}
-#: The kinds made without the posts' texts: references and image hashes.
-_WITHOUT_TEXT = frozenset(_REFERENCE_KINDS) | {"image"}
+#: The kinds whose object is the post's own text: a repost's text (its original's) makes none.
+_OWN_TEXT = frozenset(k.name for k in KINDS if k.text)
 
 
 @dataclass
@@ -217,8 +218,9 @@ def posts_to_actions(
     copied = _reposts(posts)
     stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
     text = posts.column("text")
-    if copied is not None and not set(kinds) <= _WITHOUT_TEXT:
-        # a repost's text is the original's, not the reposter's
+    if copied is not None and _OWN_TEXT.intersection(kinds):
+        # a repost's text is the original's, not the reposter's (the lists' kinds leave
+        # reposts out themselves: _exploded)
         text = pc.if_else(copied, pa.scalar(None, text.type), one_array(text))
 
     for kind in kinds:
