@@ -10,7 +10,7 @@ import time
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inconcert import normalize
@@ -921,3 +921,55 @@ def test_token_shortcut_changes_nothing(text: str, strip_hashtags: bool) -> None
     assert _strip_tokens(folded, pattern, markers) == _strip_matching_tokens(
         folded, pattern, markers
     )
+
+
+_SHORT_HOSTS = st.sampled_from(
+    [
+        "t.co",
+        "bit.ly",
+        "BIT.LY",
+        "sub.bit.ly",
+        "l.example.com",
+        "L.example.com",
+        "example.com",
+        "news.example.co.uk",
+        "goo.gl",
+        "youtu.be",
+        "[::1]",
+        "10.0.0.1",
+        "bücher.de",
+        "a:b@bit.ly",
+        "a@t.co",
+    ]
+)
+_SHORT_PATHS = st.sampled_from(
+    ["", "/", "/index", "/home/", "/index.html", "/abc", "/AbC123", "/a_b", "/x/y", "?q=1", "#f"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.sampled_from(["https://", "http://", "", "HTTPS://"]),
+                _SHORT_HOSTS,
+                st.sampled_from(["", ":8080", ":443", ":x"]),
+                _SHORT_PATHS,
+            ).map("".join),
+            st.text(max_size=12),
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+@example(["https://a:b@bit.ly/abc", "https://a@t.co/xyz1", "https://[::1]:8080/abc"], False)
+@example(["https://l.example.com/abc", "https://bit.ly/", "https://sub.bit.ly/x9"], True)
+def test_shortened_links_match_the_per_link_check(raw: list[str | None], canonical: bool) -> None:
+    """One ural question per host, then the links of hosts that can have shortened links:
+    the same answers as asking for every link, for canonical links (what the run passes)
+    and for raw strings (whose host may not be read off)."""
+    links = [None if r is None else (canonical_url(r) if canonical else r) for r in raw]
+    want = [link is not None and normalize.is_shortened_canonical_url(link) for link in links]
+    assert normalize.shortened_links(pa.array(links, pa.string())).tolist() == want

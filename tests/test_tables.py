@@ -229,6 +229,31 @@ def test_shortened_links_are_counted_and_warned(tmp_path: Path) -> None:
     assert warning in manifest["warnings"]
 
 
+def test_shortened_links_of_an_actions_table_are_canonicalised_first() -> None:
+    """An actions table's links are raw: each is made canonical before the check, as
+    ``is_shortened_url`` does for one link."""
+    from inconcert.normalize import is_shortened_url
+
+    links = ["HTTP://T.CO/AbC1", "bit.ly/3abc", "https://bit.ly/", "https://example.com/a"]
+    links += ["https://a@t.co/xyz1", "not a link", "https://l.example.com/abc"]
+    links += ["https://www.google.com/url?q=https://t.co/xyz9"]  # shortened once unwrapped
+    rows = [
+        {
+            "account_id": f"acc{i % 3}",
+            "object_id": link,
+            "kind": "url",
+            "timestamp": f"2024-03-01T12:00:{i:02d}Z",
+            "post_id": f"p{i}",
+        }
+        for i, link in enumerate(links)
+    ]
+    result = ic.detect(pa.Table.from_pylist(rows), options=OPTS)
+    short = result.summary["shortened_links"]
+    want = [link for link in links if is_shortened_url(link)]
+    assert len(want) == 5
+    assert short["shortened_url_actions"] == short["shortened_links"] == len(want)
+
+
 def test_no_warning_without_shortened_links() -> None:
     result = ic.detect(pd.DataFrame(_rows()), options=OPTS)
     assert result.summary["shortened_links"]["shortened_url_actions"] == 0

@@ -274,23 +274,22 @@ def _shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | 
     """Count the url actions whose link is shortened (t.co, bit.ly, ...), for the manifest.
     Links made from posts are already canonical (``canonical``), so they are not
     canonicalised again."""
-    from .normalize import is_shortened_canonical_url, is_shortened_url
-
-    shortened_url = is_shortened_canonical_url if canonical else is_shortened_url
+    from .normalize import canonical_url, map_unique, shortened_links
 
     urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
     if len(urls) == 0:
         return None
-    counts = pc.value_counts(urls).to_pylist()
+    counts = pc.value_counts(urls)
+    links = counts.field("values")
+    short = shortened_links(links if canonical else map_unique(links, canonical_url))
     domains: dict[str, int] = {}
     distinct = shortened = 0
-    for item in counts:
-        link, n = item["values"], item["counts"]
-        if link is not None and shortened_url(link):
-            host = link.split("://", 1)[-1].split("/", 1)[0]
-            domains[host] = domains.get(host, 0) + n
-            distinct += 1
-            shortened += n
+    for i in short.nonzero()[0].tolist():
+        link, n = links[i].as_py(), counts.field("counts")[i].as_py()
+        host = link.split("://", 1)[-1].split("/", 1)[0]
+        domains[host] = domains.get(host, 0) + n
+        distinct += 1
+        shortened += n
     return {
         "url_actions": len(urls),
         "shortened_url_actions": shortened,

@@ -117,6 +117,7 @@ from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -142,6 +143,7 @@ __all__ = [
     "normalize_tag",
     "normalize_text",
     "registrable_domain",
+    "shortened_links",
     "text_key",
 ]
 
@@ -753,6 +755,41 @@ def is_shortened_canonical_url(canonical: str) -> bool:
     """:func:`is_shortened_url` of a link that :func:`canonical_url` already returned (the
     objects of ``url`` actions made from posts), without canonicalising it again."""
     return _shortened(canonical)
+
+
+#: The host of a canonical link (:func:`canonical_url`: no user, a bracketed IPv6 address or a
+#: host without ``/?#:@``), then a port of digits and the path; a link not of this form does
+#: not match, and is checked in full.
+_CANONICAL_HOST = r"^[a-z]+://(?P<host>\[[^\]]*\]|[^/?#:@\[\]]*)(?::[0-9]*)?(?:[/?#]|$)"
+
+
+def shortened_links(canonical: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """:func:`is_shortened_canonical_url` of each canonical link (False for null), asking once
+    per host whether any link of it can be shortened.
+
+    By ural's rules a link is shortened only when its host starts with ``l.`` or is a
+    shortener's; the rules' other part (not a home page; a short path on ``l.`` hosts) is about
+    the path, which ``https://<host>/abc`` passes. So ural's answer for that link says whether
+    the host can have a shortened link, and only the links of such hosts (few, against
+    millions of links) are checked one by one, as is a link whose host cannot be read off.
+    """
+    links = one_array(canonical)
+    out = np.zeros(len(links), dtype=bool)
+    if len(links) == 0:
+        return out
+    found = pc.extract_regex(links, _CANONICAL_HOST)
+    hosts = pc.if_else(
+        found.is_valid(), pc.struct_field(found, "host"), pa.scalar(None, pa.string())
+    )
+    encoded = pc.dictionary_encode(hosts)
+    may = [_shortened(f"https://{h}/abc") for h in encoded.dictionary.to_pylist()]
+    may.append(True)  # a link without a host read off: checked
+    codes = encoded.indices.fill_null(len(may) - 1).to_numpy(zero_copy_only=False)
+    check = np.asarray(links.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    check &= np.asarray(may, dtype=bool)[codes]
+    for i in np.flatnonzero(check).tolist():
+        out[i] = _shortened(links[i].as_py())
+    return out
 
 
 @functools.lru_cache(maxsize=1 << 16)
