@@ -174,3 +174,17 @@ def test_a_reposts_text_makes_no_action_of_any_kind() -> None:
         ("p2", "repost", "p1"),
         ("p3", "repost", "p1"),
     }
+
+
+@pytest.mark.parametrize("kind", ["text", "neartext"])
+def test_a_reposts_text_is_not_its_own_text_for_each_text_kind(kind: str) -> None:
+    """Each kind whose object is the post's text, chosen alone, leaves the repost out."""
+    text = "same words here for everyone, said twice over in this post"
+    posts = _posts(
+        [
+            {"post_id": "p1", "account_id": "a", "text": text},
+            {"post_id": "p2", "account_id": "b", "text": text, "repost_of": "p1"},
+            {"post_id": "p3", "account_id": "c", "text": text.replace("same", "very same")},
+        ]
+    )
+    assert {a[0] for a in _acts(posts, (kind,))} == {"p1", "p3"}

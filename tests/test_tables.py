@@ -252,6 +252,14 @@ def test_shortened_links_of_an_actions_table_are_canonicalised_first() -> None:
     want = [link for link in links if is_shortened_url(link)]
     assert len(want) == 5
     assert short["shortened_url_actions"] == short["shortened_links"] == len(want)
+    # counted under the host as the link was given
+    assert short["by_domain"] == {
+        "T.CO": 1,
+        "a@t.co": 1,
+        "bit.ly": 1,
+        "l.example.com": 1,
+        "www.google.com": 1,
+    }
 
 
 def test_no_warning_without_shortened_links() -> None:
