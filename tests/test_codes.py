@@ -142,3 +142,18 @@ def test_first_and_smallest_rows_match_a_plain_reference(
     got = smallest_rows(codes, len(distinct), np.asarray(rows, dtype=np.int64)).tolist()
     expected = [min((r for r in rows if codes[r] == c), default=-1) for c in range(len(distinct))]
     assert got == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), names), max_size=20))
+def test_sort_ranks_are_the_sorted_order_and_its_inverse(values: list[str | None]) -> None:
+    """Byte order of the UTF-8 strings, nulls last, equal values in input order."""
+    from inconcert._arrow import sort_ranks
+
+    order, rank = sort_ranks(pa.array(values, pa.string()))
+    want = sorted(
+        range(len(values)),
+        key=lambda i: (values[i] is None, (values[i] or "").encode("utf-8"), i),
+    )
+    assert order.tolist() == want
+    assert [rank[i] for i in want] == list(range(len(values)))

@@ -39,6 +39,15 @@ def coded_values(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Arr
     return codes, dictionary
 
 
+def sort_ranks(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of ``values`` in sorted order (``pc.sort_indices``: strings in byte order,
+    as SQL engines compare them; nulls last) and each value's place in that order."""
+    order = np.asarray(pc.sort_indices(values).to_numpy(), dtype=np.int64)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size, dtype=np.int64)
+    return order, rank
+
+
 def first_rows(columns: Sequence[pa.Array | pa.ChunkedArray], n: int) -> np.ndarray:
     """For every row, the first row with the same values in ``columns`` (itself if none)."""
     key = np.zeros(n, dtype=np.int64)

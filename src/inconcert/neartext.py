@@ -60,6 +60,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._arrow import sort_ranks
 from .errors import ParameterError
 from .normalize import MIN_TEXT_CHARS, normalize_text
 
@@ -581,9 +582,7 @@ def cluster_texts(
         [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in ntexts],
         pa.string(),
     )
-    by_key = np.asarray(pc.sort_indices(keys), dtype=np.int64)  # rows in order of their id
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_key] = np.arange(n, dtype=np.int64)
+    by_key, rank = sort_ranks(keys)  # rows in order of their id, and each row's place
     first = np.full(n, n, dtype=np.int64)
     np.minimum.at(first, comp, rank)  # each cluster's smallest id, as a rank
     label_of_row = keys.take(pa.array(by_key[first[comp]], pa.int64()))
@@ -639,9 +638,7 @@ def _cluster_table(
     is_rep[rep_rows] = True
     raw = np.asarray(texts.indices.to_numpy(zero_copy_only=False)[valid], dtype=np.int64)
     on_rep = is_rep[r]
-    by_rank = pc.sort_indices(texts.dictionary)
-    rank = np.empty(len(by_rank), dtype=np.int64)  # each original text's place in sorted order
-    rank[np.asarray(by_rank)] = np.arange(len(by_rank))
+    by_rank, rank = sort_ranks(texts.dictionary)  # each original text's place in sorted order
     pair, count = np.unique(r[on_rep] * len(rank) + rank[raw[on_rep]], return_counts=True)
     pair_row, pair_rank = pair // len(rank), pair % len(rank)
     best = np.lexsort((pair_rank, -count, pair_row))
@@ -653,7 +650,7 @@ def _cluster_table(
         {
             "object_id": label_of_row.take(pa.array(kept, pa.int64())),
             "representative": texts.dictionary.take(
-                by_rank.take(pa.array(text_rank[rep_rows], pa.int64()))
+                pa.array(by_rank[text_rank[rep_rows]], pa.int64())
             ).cast(pa.string()),
             "variants": pa.array(variants[kept], pa.int64()),
             "posts": pa.array(posts[kept], pa.int64()),

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import plan
-from .._arrow import coded_values, value_codes
+from .._arrow import coded_values, sort_ranks, value_codes
 from ..engine import Engine
 from ..options import DetectOptions
 from ..schema import TIMESTAMP_TYPE
@@ -92,13 +92,8 @@ def _with_time(actions: pa.Table) -> tuple[pa.Table, dict[str, int]]:
 
 def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Each string's rank among the distinct strings in byte order (what SQL engines compare)."""
-    distinct = pc.unique(values)
-    rank = np.empty(len(distinct), dtype=np.int64)
-    rank[np.asarray(pc.sort_indices(distinct).to_numpy(), dtype=np.int64)] = np.arange(
-        len(distinct), dtype=np.int64
-    )
-    index = pc.index_in(values, value_set=distinct).to_numpy(zero_copy_only=False)
-    return rank[np.asarray(index, dtype=np.int64)]
+    codes, distinct = coded_values(values)
+    return sort_ranks(distinct)[1][codes]
 
 
 def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> LoadedActions:
