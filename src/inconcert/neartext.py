@@ -253,25 +253,19 @@ def _signatures_chunk(
     flat_sig = sig.reshape(-1)
     cp = cp32.astype(np.uint64)
     ks = np.unique(k_eff)
-    if ks.size == 1:  # one k for all (most chunks): no masks, no compressed copies
-        k = int(ks[0])
+    row_offset = np.repeat(np.arange(m, dtype=np.int64) * k_bins, lengths)
+    for k in ks.tolist():
         h = _kgram_hashes(cp, k, seed)
         flat = (h >> np.uint64(64 - bits)).astype(np.int64)
-        flat += np.repeat(np.arange(m, dtype=np.int64) * k_bins, lengths)
+        flat += row_offset
         vals = (h >> np.uint64(32 - bits)).astype(np.uint32)  # the 32 bits after the bin's
-        # the last k-1 positions of each text start no k-gram: their value can win no bin
-        vals[(starts[1:, None] - np.arange(1, k)).ravel()] = np.iinfo(np.uint32).max
-        np.minimum.at(flat_sig, flat, vals)
-        return _densify(sig)
-    if text_of is None:
-        text_of = np.repeat(np.arange(m, dtype=np.int64), lengths)
-    last_start = starts[1:] - k_eff  # last valid k-gram start of each text
-    for k in ks:
-        h = _kgram_hashes(cp, int(k), seed)
-        valid = (k_eff[text_of] == k) & (np.arange(cp.size, dtype=np.int64) <= last_start[text_of])
-        hv = h[valid]
-        flat = text_of[valid] * k_bins + (hv >> np.uint64(64 - bits)).astype(np.int64)
-        vals = (hv >> np.uint64(32 - bits)).astype(np.uint32)
+        mine = k_eff == k
+        # the last k-1 positions of each text of this k (len >= k) start no k-gram: their
+        # value can win no bin
+        vals[(starts[1:][mine, None] - np.arange(1, k)).ravel()] = np.iinfo(np.uint32).max
+        if ks.size > 1:  # several k (most chunks have one): the positions of this k's texts
+            here = np.repeat(mine, lengths)
+            flat, vals = flat[here], vals[here]
         np.minimum.at(flat_sig, flat, vals)
     return _densify(sig)
 
