@@ -973,3 +973,46 @@ def test_shortened_links_match_the_per_link_check(raw: list[str | None], canonic
     links = [None if r is None else (canonical_url(r) if canonical else r) for r in raw]
     want = [link is not None and normalize.is_shortened_canonical_url(link) for link in links]
     assert normalize.shortened_links(pa.array(links, pa.string())).tolist() == want
+
+
+_ID_CHARS = "0123456789abcXYZ_-"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=_ID_CHARS, max_size=10),  # ids and words: known to be no link
+            st.text(alphabet=_ID_CHARS + ".:/=%?#@。．ampAMPrfel", max_size=14),
+            st.tuples(
+                st.sampled_from(["", "https://", "//"]),
+                st.text(alphabet=_ID_CHARS, min_size=1, max_size=6),
+                st.sampled_from(["", ".", ".com", "。ly", "%2Ecom", "=x.de", "amp", "Marfeel"]),
+            ).map("".join),
+            st.text(max_size=12),
+        ),
+        max_size=30,
+    )
+)
+@example(
+    [
+        "23678",
+        "bit.ly/x",
+        "a_b-c",
+        "",
+        "amp-1",
+        "www_google",
+        "https://www.google.com/url?q=https://bit.ly/abc",
+    ]
+)
+@example(["bit。ly", "abc%2Ecom", "AMP", "t.co", "x=bit.ly/y"])
+def test_canonical_urls_match_canonical_url(raw: list[str | None]) -> None:
+    """Values known to be no link without parsing (ids, words) get the canonical form
+    canonical_url gives them, and so does everything else: the same as asking each value."""
+    want = [None if r is None else canonical_url(r) for r in raw]
+    for kind in (pa.string(), pa.large_string()):
+        assert normalize.canonical_urls(pa.array(raw, kind)).to_pylist() == want
+    ids = [r for r in raw if r is not None and re.fullmatch(r"[0-9A-Za-z_\-]*", r)]
+    ids = [r for r in ids if "amp" not in r.lower() and "marfeel" not in r.lower()]
+    assert [canonical_url(r) for r in ids] == [None] * len(ids)

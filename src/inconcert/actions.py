@@ -45,7 +45,7 @@ from .errors import ParameterError
 from .kinds import KINDS
 from .normalize import (
     MIN_TEXT_CHARS,
-    canonical_url,
+    canonical_urls,
     extract_hashtags,
     extract_mentions,
     extract_urls,
@@ -231,7 +231,7 @@ def posts_to_actions(
 
     if "url" in kinds or "domain" in kinds:
         parents, flat = _exploded(posts.column("urls"), text, extract_urls, copied)
-        canonical = map_unique(flat, canonical_url)
+        canonical = canonical_urls(flat)
         unusable = pc.sum(pc.and_(pc.is_valid(flat), pc.is_null(canonical))).as_py() or 0
         if unusable:
             stats.values_not_usable["url"] = int(unusable)

@@ -274,14 +274,14 @@ def _shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | 
     """Count the url actions whose link is shortened (t.co, bit.ly, ...), for the manifest.
     Links made from posts are already canonical (``canonical``), so they are not
     canonicalised again."""
-    from .normalize import canonical_url, map_unique, shortened_links
+    from .normalize import canonical_urls, shortened_links
 
     urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
     if len(urls) == 0:
         return None
     counts = pc.value_counts(urls)
     links = counts.field("values")
-    short = shortened_links(links if canonical else map_unique(links, canonical_url))
+    short = shortened_links(links if canonical else canonical_urls(links))
     domains: dict[str, int] = {}
     distinct = shortened = 0
     for i in short.nonzero()[0].tolist():

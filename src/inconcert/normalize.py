@@ -134,6 +134,7 @@ __all__ = [
     "MIN_TEXT_CHARS",
     "TRACKING_PARAMS",
     "canonical_url",
+    "canonical_urls",
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
@@ -708,6 +709,31 @@ def canonical_url(url: str) -> str | None:
             break
         canonical = again
     return canonical
+
+
+def canonical_urls(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """:func:`canonical_url` of each string (null where it is None), as :func:`map_unique`
+    gives it, without calling it on values that cannot be links.
+
+    A value of ASCII letters, digits, ``_`` and ``-`` alone (an id such as ``23678``, a word)
+    has no scheme, no ``//`` and no dot, so it cannot look like a host; nor can a link that it
+    names be inferred (no ``=``). Its canonical form is None, known without parsing it: the
+    object columns of anonymised data hold millions of such ids. Values that name AMP or
+    Marfeel pages are parsed all the same (their redirection is inferred by words, not ``=``).
+    """
+    array = one_array(values)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        plain = pc.and_not(
+            pc.match_substring_regex(array, _NO_LINK),
+            pc.match_substring_regex(array, "amp|marfeel", ignore_case=True),
+        )
+        if pc.any(plain).as_py():
+            array = pc.if_else(plain, pa.scalar(None, array.type), array)
+    return map_unique(array, canonical_url)
+
+
+#: What :func:`canonical_urls` knows is no link without parsing it.
+_NO_LINK = r"^[0-9A-Za-z_\-]*$"
 
 
 def _canonical_once(url: str) -> str | None:
