@@ -311,6 +311,34 @@ def test_actions_with_kind_column(tmp_path: Path) -> None:
     assert rejects_of(result) == [(4, "duplicate_action"), (5, "missing_object_id")]
 
 
+def test_reader_opens_duckdb_only_when_a_step_needs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Epoch times and repeated actions need no DuckDB connection; text times and post ids
+    that may repeat do (one connection per read, closed at its end)."""
+    import duckdb
+
+    from inconcert.ingest import _build
+
+    opened: list[object] = []
+    real = _build.connect
+
+    def counted() -> object:
+        opened.append(con := real())
+        return con
+
+    monkeypatch.setattr(_build, "connect", counted)
+    head = "account_id,object_id,timestamp,post_id\n"
+    epoch = read_inputs([write(tmp_path / "e.csv", head + "a,o,1,p\na,o,1,p\nb,o,2,q\n")])
+    assert epoch.rejected == {"duplicate_action": 1} and opened == []
+    text = read_inputs([write(tmp_path / "t.csv", head + "a,o,2021-01-01 10:00,p\n")])
+    assert text.table.num_rows == 1 and len(opened) == 1
+    posts = read_inputs([write(tmp_path / "p.csv", HEADER + "1,a,5,x\n1,a,5,x\n")])
+    assert posts.rejected == {"duplicate_row": 1} and len(opened) == 2
+    with pytest.raises(duckdb.ConnectionException):
+        opened[0].execute("SELECT 1")  # type: ignore[attr-defined]
+
+
 def test_wide_objects_table(tmp_path: Path) -> None:
     text = (
         "account_id,post_id,url_id,hashtag_id,timestamp\n"
@@ -563,6 +591,57 @@ def test_duplicate_post_ids(tmp_path: Path) -> None:
     check_accounting(result)
 
 
+def test_duplicate_details_across_files(tmp_path: Path) -> None:
+    """Every duplicate's detail names the repeated key and the file and line of its first copy,
+    for posts, long actions and wide tables alike, when the rejects are split between files
+    (the details are made only when the rejects table is)."""
+    posts = read_inputs(
+        [
+            write(tmp_path / "p1.csv", HEADER + "1,a,5,x\n2,b,5,y\n1,a,5,x\n"),
+            write(tmp_path / "p2.csv", HEADER + "2,b,6,y\n3,c,5,z\n1,a,5,x\n"),
+        ]
+    )
+    p1, p2 = tmp_path / "p1.csv", tmp_path / "p2.csv"
+    assert [(r["file"], r["line"], r["detail"]) for r in posts.rejects.to_pylist()] == [
+        (str(p1), 4, f"post_id '1' already read at {p1}, line 2"),
+        (
+            str(p2),
+            2,
+            f"post_id '2' already read at {p1}, line 3 with other values; the first one is kept",
+        ),
+        (str(p2), 4, f"post_id '1' already read at {p1}, line 2"),
+    ]
+    head = "account_id,object_id,timestamp,post_id\n"
+    long = read_inputs(
+        [
+            write(tmp_path / "a1.csv", head + "a,o1,1,p1\na,o1,1,p1\n"),
+            write(tmp_path / "a2.csv", head + "b,o2,1,p2\na,o1,1,p1\n"),
+        ]
+    )
+    a1, a2 = tmp_path / "a1.csv", tmp_path / "a2.csv"
+    key = "(post_id, kind, object_id) = ('p1', 'object', 'o1')"
+    assert [(r["file"], r["line"], r["detail"]) for r in long.rejects.to_pylist()] == [
+        (str(a1), 3, f"{key} already read at {a1}, line 2"),
+        (str(a2), 3, f"{key} already read at {a1}, line 2"),
+    ]
+    head = "account_id,post_id,url_id,timestamp\n"
+    wide = read_inputs(
+        [
+            write(tmp_path / "w1.csv", head + "a,1,10,100\nb,2,11,100\n"),
+            write(tmp_path / "w2.csv", head + "b,2,11,100\na,1,10,100\n"),
+        ],
+        objects={"url_id": "url"},
+    )
+    w1, w2 = tmp_path / "w1.csv", tmp_path / "w2.csv"
+    before = "every action of the row was read before, e.g."
+    assert [(r["file"], r["line"], r["detail"]) for r in wide.rejects.to_pylist()] == [
+        (str(w2), 2, f"{before} (post_id, kind, object_id) = ('2', 'url', '11') at {w1}, line 3"),
+        (str(w2), 3, f"{before} (post_id, kind, object_id) = ('1', 'url', '10') at {w1}, line 2"),
+    ]
+    for result in (posts, long, wide):
+        check_accounting(result)
+
+
 # ---------------------------------------------------------------------------------------------
 # Whole-file errors
 # ---------------------------------------------------------------------------------------------
@@ -759,7 +838,7 @@ def test_property_first_seen_matches_a_plain_reference(
     try:
         if want_pos:  # a repeated key always repeats its hash
             assert _build._may_repeat(con, table, ["k1", "k2"])
-        pos, first, same = _build._first_seen(con, table, ["k1", "k2"], ["v"])
+        pos, first, same = _build._first_seen(lambda: con, table, ["k1", "k2"], ["v"])
     finally:
         con.close()
     assert pos.tolist() == want_pos

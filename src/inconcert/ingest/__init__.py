@@ -43,9 +43,9 @@ from inconcert.ingest._build import (
     MAPPABLE_FIELDS,
     REJECT_REASONS,
     REJECTS_SCHEMA,
+    Connection,
     FilePart,
     assemble,
-    connect,
     convert_file,
     decide_shape,
     resolve,
@@ -371,7 +371,7 @@ def read_inputs(
     permalinks: list[pa.Table] = []
     names: list[pa.Table] = []
     embedded: list[pa.Table] = []
-    con = connect()
+    con = Connection()  # opened by the first step that needs it
     try:
         parts: list[FilePart] = []
         chosen: str | None = None

@@ -24,6 +24,7 @@ from inconcert.errors import InputError
 from inconcert.ingest._files import BadRow, RawFile
 from inconcert.ingest._values import (
     ColumnTypeError,
+    Connect,
     arrow_of,
     as_text,
     id_text,
@@ -44,6 +45,7 @@ __all__ = [
     "REJECTS_SCHEMA",
     "REJECT_REASONS",
     "Assembled",
+    "Connection",
     "FilePart",
     "Plan",
     "Rejects",
@@ -231,8 +233,18 @@ def resolve(
 # Per-row verdicts
 # ---------------------------------------------------------------------------------------------
 
-#: A reject detail: one text for every row, one text per row, or a function of the rows.
-Detail = str | list[str] | Callable[[np.ndarray], list[str]]
+
+@dataclass(frozen=True)
+class Later:
+    """Reject details made only when the rejects table is (most runs never make it): ``make``
+    returns one text per row. It must hold only what the texts need, never a whole file."""
+
+    make: Callable[[], list[str]]
+
+
+#: A reject detail: one text for every row, one text per row, a function of the rows, or
+#: texts made later.
+Detail = str | list[str] | Callable[[np.ndarray], list[str]] | Later
 
 
 class Verdicts:
@@ -241,7 +253,7 @@ class Verdicts:
     def __init__(self, n: int) -> None:
         self.code = np.zeros(n, dtype=np.int8)
         self._rows: list[np.ndarray] = []
-        self._details: list[list[str]] = []
+        self._details: list[list[str] | Later] = []
 
     def reject(self, reason: str, mask: np.ndarray, detail: Detail) -> None:
         """Reject the rows of ``mask`` that no earlier check rejected."""
@@ -253,9 +265,10 @@ class Verdicts:
             return
         self.code[rows] = _CODES[reason]
         self._rows.append(rows)
+        texts: list[str] | Later
         if isinstance(detail, str):
             texts = [detail] * len(rows)
-        elif isinstance(detail, list):
+        elif isinstance(detail, list | Later):
             texts = detail
         else:
             texts = detail(rows)
@@ -272,7 +285,9 @@ class Verdicts:
         if not self._rows:
             return np.zeros(0, dtype=np.int64), [], []
         rows = np.concatenate(self._rows)
-        details = [d for part in self._details for d in part]
+        details = [
+            d for part in self._details for d in (part.make() if isinstance(part, Later) else part)
+        ]
         order = np.argsort(rows, kind="stable")
         rows = rows[order]
         return rows, list(_NAMES[self.code[rows]]), [details[i] for i in order]
@@ -296,7 +311,7 @@ def _short(value: str, limit: int = 120) -> str:
     return value if len(value) <= limit else value[: limit - 3] + "..."
 
 
-def convert_file(raw: RawFile, shape: str, plan: Plan, con: duckdb.DuckDBPyConnection) -> FilePart:
+def convert_file(raw: RawFile, shape: str, plan: Plan, con: Connect) -> FilePart:
     """Convert every column the shape needs and check every row (see REJECT_REASONS)."""
     table = raw.table
     n = table.num_rows
@@ -314,7 +329,7 @@ def convert_file(raw: RawFile, shape: str, plan: Plan, con: duckdb.DuckDBPyConne
 
 
 def _convert_columns(
-    table: pa.Table, shape: str, plan: Plan, verdicts: Verdicts, con: duckdb.DuckDBPyConnection
+    table: pa.Table, shape: str, plan: Plan, verdicts: Verdicts, con: Connect
 ) -> pa.Table:
     n = table.num_rows
     src = plan.sources
@@ -372,7 +387,7 @@ def _post_columns(
     plan: Plan,
     out: dict[str, pa.Array | pa.ChunkedArray],
     verdicts: Verdicts,
-    con: duckdb.DuckDBPyConnection,
+    con: Connect,
 ) -> pa.Table:
     n = table.num_rows
     src = plan.sources
@@ -447,7 +462,7 @@ def _may_repeat(con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str]
 
 
 def _first_seen(
-    con: duckdb.DuckDBPyConnection, table: pa.Table, keys: list[str], compare: list[str]
+    con: Connect, table: pa.Table, keys: list[str], compare: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows whose key was seen in an earlier row: their positions, the first row with the same
     key, and whether the ``compare`` columns are identical to that first row's."""
@@ -468,13 +483,14 @@ def _first_seen(
         f"SELECT row({left}) IS NOT DISTINCT FROM row({right}) AS same "
         "FROM _inconcert_a a JOIN _inconcert_b b USING (_i) ORDER BY _i"
     )
-    con.register("_inconcert_a", a)
-    con.register("_inconcert_b", b)
+    db = con()
+    db.register("_inconcert_a", a)
+    db.register("_inconcert_b", b)
     try:
-        result = arrow_of(con.sql(sql))
+        result = arrow_of(db.sql(sql))
     finally:
-        con.unregister("_inconcert_a")
-        con.unregister("_inconcert_b")
+        db.unregister("_inconcert_a")
+        db.unregister("_inconcert_b")
     return pos, first, np.asarray(result.column("same").to_numpy(), dtype=bool)
 
 
@@ -497,21 +513,19 @@ class _Locator:
         """Each accepted row's row in its file."""
         return np.concatenate(self.accepted).astype(np.int64)
 
-    def where(self, positions: np.ndarray) -> list[str]:
-        """``"<file>, line <n>"`` of each position."""
+    def where(self, positions: np.ndarray) -> _Places:
+        """The file and line of each position."""
         files = self.file_no[positions]
         lines = np.zeros(len(positions), dtype=np.int64)
         for f in np.unique(files).tolist():
             mine = files == f
             lines[mine] = self.parts[f].raw.lines[self.row_no[positions[mine]]]
-        names = [part.raw.source.display for part in self.parts]
-        return [
-            f"{names[f]}, line {line}"
-            for f, line in zip(files.tolist(), lines.tolist(), strict=True)
-        ]
+        return _Places([part.raw.source.display for part in self.parts], files, lines)
 
-    def reject(self, positions: np.ndarray, reasons: list[str], details: list[str]) -> None:
-        """Reject accepted rows (by position) in their files."""
+    def reject(self, positions: np.ndarray, reasons: list[str], details: Later) -> None:
+        """Reject accepted rows (by position) in their files; ``details`` (one per position)
+        are made once, when the first file's rejects table asks for its share."""
+        made = functools.cache(details.make)
         codes = {reason: code for code, reason in enumerate(dict.fromkeys(reasons))}
         names = list(codes)
         group = self.file_no[positions] * len(codes) + np.asarray(
@@ -520,55 +534,90 @@ class _Locator:
         for key in np.unique(group).tolist():
             mine = np.flatnonzero(group == key)
             self.parts[key // len(codes)].verdicts.reject_rows(
-                self.row_no[positions[mine]], names[key % len(codes)], [details[i] for i in mine]
+                self.row_no[positions[mine]], names[key % len(codes)], _share(made, mine)
             )
 
 
-def _dedup_posts(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locator) -> pa.Table:
-    if not _may_repeat(con, acc, ["post_id"]):  # post ids rarely repeat; actions often do
+def _share(made: Callable[[], list[str]], mine: np.ndarray) -> Later:
+    """The texts of ``made`` at the places ``mine``, made later."""
+    return Later(lambda: [made()[i] for i in mine.tolist()])
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where rows were read: the files' names, and each row's file (an index into them) and
+    line; as text on demand."""
+
+    names: list[str]
+    files: np.ndarray
+    lines: np.ndarray
+
+    def texts(self) -> list[str]:
+        """``"<file>, line <n>"`` of each row."""
+        return [
+            f"{self.names[f]}, line {line}"
+            for f, line in zip(self.files.tolist(), self.lines.tolist(), strict=True)
+        ]
+
+
+def _dedup_posts(con: Connect, acc: pa.Table, locator: _Locator) -> pa.Table:
+    if not _may_repeat(con(), acc, ["post_id"]):  # post ids rarely repeat; actions often do
         return acc
     compare = [name for name in POST_SCHEMA.names if name != "post_id"]
     pos, first, same = _first_seen(con, acc, ["post_id"], compare)
     if len(pos) == 0:
         return acc
-    ids = acc.column("post_id").take(pa.array(pos)).to_pylist()
+    ids = acc.column("post_id").take(pa.array(pos))
     reasons = ["duplicate_row" if s else "duplicate_post_id" for s in same.tolist()]
-    details = [
-        f"post_id {post_id!r} already read at {where}"
-        + ("" if s else " with other values; the first one is kept")
-        for post_id, where, s in zip(ids, locator.where(first), same.tolist(), strict=True)
-    ]
-    locator.reject(pos, reasons, details)
+    places = locator.where(first)
+
+    def details() -> list[str]:
+        return [
+            f"post_id {post_id!r} already read at {where}"
+            + ("" if s else " with other values; the first one is kept")
+            for post_id, where, s in zip(
+                ids.to_pylist(), places.texts(), same.tolist(), strict=True
+            )
+        ]
+
+    locator.reject(pos, reasons, Later(details))
     keep = np.ones(acc.num_rows, dtype=bool)
     keep[pos] = False
     return acc.filter(pa.array(keep))
 
 
-def _action_texts(table: pa.Table, positions: np.ndarray) -> list[str]:
-    rows = table.select(["post_id", "kind", "object_id"]).take(pa.array(positions)).to_pylist()
-    return [
-        f"(post_id, kind, object_id) = ({r['post_id']!r}, {r['kind']!r}, {r['object_id']!r})"
-        for r in rows
-    ]
+def _duplicate_actions(
+    table: pa.Table, positions: np.ndarray, places: _Places, template: str
+) -> Later:
+    """The details of duplicate actions: ``template`` with the ``{action}`` at each position
+    and ``{where}`` it was read before. Holds the repeated actions' keys, not the table."""
+    keys = table.select(["post_id", "kind", "object_id"]).take(pa.array(positions))
+
+    def details() -> list[str]:
+        return [
+            template.format(
+                action="(post_id, kind, object_id) = "
+                f"({r['post_id']!r}, {r['kind']!r}, {r['object_id']!r})",
+                where=where,
+            )
+            for r, where in zip(keys.to_pylist(), places.texts(), strict=True)
+        ]
+
+    return Later(details)
 
 
-def _dedup_actions(con: duckdb.DuckDBPyConnection, acc: pa.Table, locator: _Locator) -> pa.Table:
+def _dedup_actions(con: Connect, acc: pa.Table, locator: _Locator) -> pa.Table:
     pos, first, _ = _first_seen(con, acc, ["post_id", "kind", "object_id"], [])
     if len(pos) == 0:
         return acc
-    details = [
-        f"{text} already read at {where}"
-        for text, where in zip(_action_texts(acc, pos), locator.where(first), strict=True)
-    ]
+    details = _duplicate_actions(acc, pos, locator.where(first), "{action} already read at {where}")
     locator.reject(pos, ["duplicate_action"] * len(pos), details)
     keep = np.ones(acc.num_rows, dtype=bool)
     keep[pos] = False
     return acc.filter(pa.array(keep))
 
 
-def _explode_wide(
-    con: duckdb.DuckDBPyConnection, acc: pa.Table, plan: Plan, locator: _Locator
-) -> pa.Table:
+def _explode_wide(con: Connect, acc: pa.Table, plan: Plan, locator: _Locator) -> pa.Table:
     """One action per non-empty object cell, in row order then in the order of ``objects``."""
     n = acc.num_rows
     columns = [acc.column(f"{_WIDE_PREFIX}{j}") for j in range(len(plan.objects))]
@@ -599,11 +648,12 @@ def _explode_wide(
     lost = kept[lost_rows] == 0
     lost_rows, where_first = lost_rows[lost], where_first[lost]
     if len(lost_rows):
-        texts = _action_texts(actions, pos[where_first])
-        details = [
-            f"every action of the row was read before, e.g. {text} at {where}"
-            for text, where in zip(texts, locator.where(rows[first[where_first]]), strict=True)
-        ]
+        details = _duplicate_actions(
+            actions,
+            pos[where_first],
+            locator.where(rows[first[where_first]]),
+            "every action of the row was read before, e.g. {action} at {where}",
+        )
         locator.reject(lost_rows, ["duplicate_action"] * len(lost_rows), details)
     return actions.filter(pa.array(keep))
 
@@ -614,6 +664,24 @@ def connect() -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+class Connection:
+    """The readers' connection (:func:`connect`), opened by the first call: reading an
+    actions table whose times are epoch numbers or Arrow timestamps needs none."""
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __call__(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = connect()
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 def _records(con: duckdb.DuckDBPyConnection, subset: pa.Table) -> pa.Array:
@@ -714,7 +782,7 @@ def _file_rejects(part: FilePart) -> tuple[_FileRejects, dict[str, int]]:
     return pending, dict(sorted(counts.items()))
 
 
-def assemble(parts: list[FilePart], shape: str, con: duckdb.DuckDBPyConnection) -> Assembled:
+def assemble(parts: list[FilePart], shape: str, con: Connect) -> Assembled:
     """Join the accepted rows of all files in order, drop duplicates, collect the rejects."""
     accepted = [np.flatnonzero(part.verdicts.code == 0) for part in parts]
     tables = [

@@ -6,6 +6,7 @@ which rows failed. Only the rows that fail every fast path reach a per-row Pytho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,9 @@ import pyarrow.compute as pc
 from inconcert.schema import TIMESTAMP_TYPE
 
 from .._arrow import one_array
+
+#: The reader's DuckDB connection, opened by the first call (many reads need none).
+Connect = Callable[[], duckdb.DuckDBPyConnection]
 
 __all__ = [
     "EPOCH_MAX",
@@ -300,9 +304,7 @@ def _text_timestamps(
     return micros, ok
 
 
-def parse_timestamps(
-    column: pa.Array | pa.ChunkedArray, name: str, con: duckdb.DuckDBPyConnection
-) -> Timestamps:
+def parse_timestamps(column: pa.Array | pa.ChunkedArray, name: str, con: Connect) -> Timestamps:
     """Parse a timestamp column of any supported form into ``timestamp[us, tz=UTC]``.
 
     Accepted, per row:
@@ -354,7 +356,7 @@ def parse_timestamps(
             micros[is_num], ok[is_num] = got[is_num], good[is_num]
         rest = np.flatnonzero(~missing & ~is_int & ~is_num)
         if len(rest):
-            micros[rest], ok[rest] = _text_timestamps(_rows(strings, rest), con)
+            micros[rest], ok[rest] = _text_timestamps(_rows(strings, rest), con())
     else:
         raise ColumnTypeError(f"column {name!r} has type {kind}, which cannot hold a time")
     # one range for every form: what an epoch number may say (below 1e14 ms, the year 5138)
@@ -397,7 +399,7 @@ def _json_lists(strings: pa.Array, con: duckdb.DuckDBPyConnection) -> tuple[pa.A
 
 
 def parse_lists(
-    column: pa.Array | pa.ChunkedArray, name: str, con: duckdb.DuckDBPyConnection
+    column: pa.Array | pa.ChunkedArray, name: str, con: Connect
 ) -> tuple[pa.Array, np.ndarray]:
     """A list column as ``list<string>``, and the mask of rows whose value is a broken list.
 
@@ -427,7 +429,7 @@ def parse_lists(
     lists = pc.utf8_split_whitespace(plain)
     if is_json.any():
         where = np.flatnonzero(is_json)
-        parsed, broken = _json_lists(_rows(strings, where), con)
+        parsed, broken = _json_lists(_rows(strings, where), con())
         bad[where] = broken
         index = np.arange(n, dtype=np.int64)
         index[where] = n + np.arange(len(where))
