@@ -56,6 +56,22 @@ def test_interrupted_write_leaves_no_half_files(
         assert (tmp_path / name).read_bytes() == data  # the earlier complete result is intact
 
 
+def test_staging_folders_an_interrupted_run_left_are_removed(tmp_path: Path) -> None:
+    """The next run removes its own leftovers, inside the folder and beside it, matched by
+    name as text (a folder name with glob characters too), and nothing else."""
+    out = tmp_path / "res[1]*?"
+    out.mkdir()
+    leftovers = [out / ".inconcert-tmp-abc", tmp_path / ".res[1]*?.inconcert-tmp-xyz"]
+    kept = [tmp_path / ".res[2].inconcert-tmp-xyz", tmp_path / ".res[1]x", out / "notes"]
+    for folder in leftovers + kept:
+        folder.mkdir()
+        (folder / "edges.csv").write_text("half\n")
+    write_result(_result(), out)
+    assert [p.exists() for p in leftovers] == [False, False]
+    assert all(p.exists() for p in kept)
+    assert (out / "edges.csv").read_text() != "half\n"
+
+
 def test_one_hugely_popular_object_stays_bounded() -> None:
     # 100,000 actions on one object within one window: 5·10^9 pairs if paired naively.
     n = 100_000

@@ -550,17 +550,22 @@ _TMP_MARK = ".inconcert-tmp-"
 
 
 def _remove_stale(real: Path) -> None:
-    """Staging folders an interrupted run left behind (inside the folder or beside it)."""
-    beside = f".{_glob_escape(real.name)}{_TMP_MARK}*"
-    stale = [*real.glob(f"{_TMP_MARK}*"), *real.parent.glob(beside)]
+    """Staging folders an interrupted run left behind (inside the folder or beside it). The
+    names are compared as text: a pattern match over every entry of a crowded parent folder
+    (a home or temporary folder) cost tens of milliseconds."""
+    stale = [*_named(real, _TMP_MARK), *_named(real.parent, f".{real.name}{_TMP_MARK}")]
     for path in stale:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _glob_escape(name: str) -> str:
-    """``name`` with the characters :meth:`Path.glob` treats specially escaped."""
-    return re.sub(r"([*?\[])", r"[\1]", name)
+def _named(folder: Path, prefix: str) -> list[Path]:
+    """The entries of ``folder`` whose names start with ``prefix`` (none if it cannot be read)."""
+    try:
+        with os.scandir(folder) as entries:
+            return [Path(e.path) for e in entries if e.name.startswith(prefix)]
+    except OSError:
+        return []
 
 
 def _exchange(a: Path, b: Path) -> bool:
