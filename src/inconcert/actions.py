@@ -52,7 +52,7 @@ from .normalize import (
     map_unique,
     normalize_tag,
     registrable_domain,
-    text_key,
+    text_keys,
 )
 from .schema import ACTION_SCHEMA, ALL_KINDS
 
@@ -188,6 +188,7 @@ def posts_to_actions(
     similarity: float = 0.7,
     paraphrase_similarity: float = 0.85,
     seed: int = 0,
+    helpers: int = 0,
 ) -> tuple[pa.Table, ActionStats]:
     """Turn a table of posts (:data:`inconcert.schema.POST_SCHEMA`) into actions.
 
@@ -203,6 +204,9 @@ def posts_to_actions(
         Remove hashtags from texts before comparing them (``text`` and ``neartext`` kinds).
     similarity, paraphrase_similarity, seed:
         Thresholds of the ``neartext`` and ``paraphrase`` kinds, and the hash seed.
+    helpers:
+        Helper processes that share the ``text`` kind's normalising and hashing of many
+        distinct texts (:func:`inconcert.normalize.text_keys`); the actions are the same.
 
     Returns
     -------
@@ -249,8 +253,8 @@ def posts_to_actions(
             parts.append(_rows(posts, parents, kind, map_unique(flat, normalize_tag)))
 
     if "text" in kinds:
-        keys = map_unique(
-            text, lambda t: text_key(t, min_chars=min_text_chars, strip_hashtags=strip_hashtags)
+        keys = text_keys(
+            text, min_chars=min_text_chars, strip_hashtags=strip_hashtags, helpers=helpers
         )
         short = pc.sum(pc.and_(pc.is_valid(text), pc.is_null(keys))).as_py() or 0
         stats.texts_too_short = int(short)

@@ -345,7 +345,13 @@ def detect(
             "what the input holds in memory, and spills to disk past that."
         ),
     ] = None,
-    threads: Annotated[int | None, typer.Option(help="Worker threads (1 to 1024).")] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker threads (1 to 1024; default: every core), also the processes that "
+            "share the text kind's work."
+        ),
+    ] = None,
     max_temp_size: Annotated[
         str | None,
         typer.Option(

@@ -199,6 +199,7 @@ def detect(
                 similarity=options.similarity,
                 paraphrase_similarity=options.paraphrase_similarity,
                 seed=options.seed,
+                helpers=_helpers(options),
             )
         else:
             actions = ingested.table
@@ -268,6 +269,18 @@ class _Input:
     def take_posts(self) -> pa.Table | None:
         posts, self.posts = self.posts, None
         return posts
+
+
+def _helpers(options: DetectOptions) -> int:
+    """Helper processes for the actions stage's Python work: one per core beyond this one
+    (``threads`` of them in all, when given)."""
+    if options.threads is not None:
+        return options.threads - 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every system
+        cores = os.cpu_count() or 1
+    return cores - 1
 
 
 def _shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | None:

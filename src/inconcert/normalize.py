@@ -124,6 +124,7 @@ import pyarrow.compute as pc
 from inconcert.errors import ParameterError
 
 from ._arrow import one_array
+from ._helper import map_batches
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -1216,21 +1217,10 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     >>> map_unique(pa.array(["#A", None, "#a", "#"]), normalize_tag).to_pylist()
     ['a', None, 'a', None]
     """
-    array = one_array(values)
-    if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
-        array = array.dictionary_decode()
-    value_type = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
-    out_type = pa.large_string() if pa.types.is_large_string(value_type) else pa.string()
-    if pa.types.is_null(value_type):
-        return pa.nulls(len(array), type=out_type)
-    if not _is_text_type(value_type):
-        raise TypeError(f"map_unique needs an array of strings, got {value_type}")
-    if pa.types.is_dictionary(array.type):
-        encoded = array
-    else:
-        if pa.types.is_string_view(array.type):
-            array = array.cast(out_type)
-        encoded = pc.dictionary_encode(array)
+    distinct = _distinct(values, "map_unique")
+    if isinstance(distinct, pa.Array):
+        return distinct
+    encoded, out_type = distinct
     # a batch of distinct values at a time: Python strings stay bounded whatever the input
     dictionary = encoded.dictionary
     parts = [
@@ -1243,6 +1233,59 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     mapped = pa.concat_arrays(parts) if parts else pa.array([], type=out_type)
     return mapped.take(encoded.indices)
 
+
+def _distinct(
+    values: pa.Array | pa.ChunkedArray, caller: str
+) -> pa.Array | tuple[pa.DictionaryArray, pa.DataType]:
+    """The strings dictionary-encoded, and the type of results for them (``large_string`` for
+    ``large_string``, else ``string``); or, for an array of nulls only, the result itself."""
+    array = one_array(values)
+    if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
+        array = array.dictionary_decode()
+    value_type = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
+    out_type = pa.large_string() if pa.types.is_large_string(value_type) else pa.string()
+    if pa.types.is_null(value_type):
+        return pa.nulls(len(array), type=out_type)
+    if not _is_text_type(value_type):
+        raise TypeError(f"{caller} needs an array of strings, got {value_type}")
+    if pa.types.is_dictionary(array.type):
+        return array, out_type
+    if pa.types.is_string_view(array.type):
+        array = array.cast(out_type)
+    return pc.dictionary_encode(array), out_type
+
+
+def text_keys(
+    texts: pa.Array | pa.ChunkedArray,
+    *,
+    min_chars: int = MIN_TEXT_CHARS,
+    strip_hashtags: bool = False,
+    helpers: int = 0,
+) -> pa.Array:
+    """:func:`text_key` of each text (null for null), once per distinct text
+    (:func:`map_unique`). With ``helpers`` and at least :data:`HELPER_MIN_TEXTS` distinct
+    texts, that many helper processes take batches of them too
+    (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
+    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
+        raise ParameterError("min_chars", "a non-negative integer", min_chars)
+    kwargs = {"min_chars": min_chars, "strip_hashtags": strip_hashtags}
+    distinct = _distinct(texts, "text_keys")
+    if isinstance(distinct, pa.Array):
+        return distinct
+    encoded, out_type = distinct
+    dictionary = encoded.dictionary
+    if helpers < 1 or len(dictionary) < HELPER_MIN_TEXTS:
+        key = functools.partial(text_key, min_chars=min_chars, strip_hashtags=strip_hashtags)
+        return map_unique(encoded, key)
+    batches = [dictionary.slice(i, _HELPER_BATCH) for i in range(0, len(dictionary), _HELPER_BATCH)]
+    parts, _ = map_batches(batches, "text_key", kwargs, out_type, helpers)
+    return pa.concat_arrays(parts).take(encoded.indices)
+
+
+#: Fewest distinct texts for which :func:`text_keys` starts helper processes: below it, a
+#: helper's start (a quarter of a second) costs more than its share saves.
+HELPER_MIN_TEXTS = 50_000
+_HELPER_BATCH = 8_192
 
 _BATCH = 65_536
 

@@ -1,0 +1,138 @@
+"""Helper processes for the text kind's keys: the same keys, whoever computes them, and the
+caller computes what a failed helper could not."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import pyarrow as pa
+import pytest
+
+from inconcert import _helper, normalize
+from inconcert.normalize import text_key, text_keys
+
+TEXTS = [
+    "RT @NewsBot: BREAKING\u00a0news\u200b!  https://t.co/AbC #Вибори",
+    "Vote for the People's Party on Sunday!",
+    "vote for the people's party on sunday! https://t.co/x1",
+    None,
+    "",
+    "short",
+    "می\u200cخواهم رای بدهم در انتخابات",
+    "ｈｅｌｌｏ ｗｏｒｌｄ， ｔｈｉｓ ｉｓ ｆｕｌｌ ｗｉｄｔｈ",
+    "Σίσυφος ΣΊΣΥΦΟΣ #Tag @someone a long enough text",
+]
+KWARGS = {"min_chars": 10, "strip_hashtags": True}
+
+
+def _batches(n: int) -> list[pa.Array]:
+    texts = [t if t is None else f"{t} {i}" for i in range(n) for t in TEXTS]
+    return [pa.array(texts[i : i + 7], pa.string()) for i in range(0, len(texts), 7)]
+
+
+def _want(batches: list[pa.Array]) -> list[pa.Array]:
+    return [
+        pa.array([None if v is None else text_key(v, **KWARGS) for v in b.to_pylist()])
+        for b in batches
+    ]
+
+
+def test_a_helper_process_computes_the_same_keys() -> None:
+    """A helper given every batch (the caller takes none) answers each as text_key does."""
+    batches = _batches(6)
+    results: list[pa.Array | None] = [None] * len(batches)
+    order = iter(range(len(batches)))
+    lock = threading.Lock()
+
+    def take() -> int | None:
+        with lock:
+            return next(order, None)
+
+    helper = _helper._Helper("text_key", KWARGS, pa.string(), batches, results, take)
+    helper.start()
+    helper.join(None)
+    helper.stop()
+    assert helper.done == len(batches)
+    assert results == _want(batches)
+
+
+@pytest.mark.parametrize("helpers", [0, 1, 2])
+def test_map_batches_gives_the_keys_in_batch_order(helpers: int) -> None:
+    batches = _batches(30)
+    parts, done = _helper.map_batches(batches, "text_key", KWARGS, pa.string(), helpers)
+    assert parts == _want(batches)
+    assert 0 <= done <= len(batches) and (helpers or not done)
+
+
+_ANSWERS_WRONG = """
+import sys, pyarrow as pa
+reader = pa.ipc.open_stream(sys.stdin.buffer)
+schema = pa.schema([pa.field("v", pa.string())])
+with pa.ipc.new_stream(sys.stdout.buffer, schema) as writer:
+    for batch in reader:
+        writer.write_batch(pa.record_batch([pa.array(["x"])], schema=schema))
+        sys.stdout.buffer.flush()
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-c", "pass"],  # exits at once
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(100); sys.exit(3)"],
+        [sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(1); time.sleep(60)"],
+        [sys.executable, "-c", _ANSWERS_WRONG],  # one key per batch
+        ["/nonexistent/python"],  # cannot start
+    ],
+    ids=["exits", "dies", "hangs", "wrong", "absent"],
+)
+def test_a_failed_helper_leaves_its_batches_to_the_caller(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever goes wrong with a helper, the caller computes the batches it held (the many
+    batches keep the caller busy while the helper starts and takes some) and does not wait
+    long for one that hangs."""
+    monkeypatch.setattr(_helper, "_command", lambda: command)
+    monkeypatch.setattr(_helper, "_PATIENCE_S", 0.5)
+    taken: list[int] = []
+    real = _helper._Helper._feed
+
+    def feed(self: _helper._Helper) -> None:
+        take = self.take
+
+        def counted() -> int | None:
+            i = take()
+            if i is not None:
+                taken.append(i)
+            return i
+
+        self.take = counted
+        real(self)
+
+    monkeypatch.setattr(_helper._Helper, "_feed", feed)
+    batches = _batches(3000)
+    started = time.monotonic()
+    parts, done = _helper.map_batches(batches, "text_key", KWARGS, pa.string(), 1)
+    assert parts == _want(batches) and done == 0
+    assert time.monotonic() - started < 30
+    if command[0] == sys.executable:
+        assert taken  # the helper had batches in hand when it failed
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_text_keys_with_helpers_equal_text_key(
+    kind: pa.DataType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(normalize, "_HELPER_BATCH", 5)
+    texts = pa.chunked_array(
+        [pa.array(TEXTS * 3, kind), pa.array([f"text number {i} here" for i in range(40)], kind)]
+    )
+    want = [None if t is None else text_key(t, **KWARGS) for t in texts.to_pylist()]
+    got = text_keys(texts, helpers=1, **KWARGS)
+    assert got.type == (pa.large_string() if kind == pa.large_string() else pa.string())
+    assert got.to_pylist() == want
+    assert text_keys(texts, helpers=0, **KWARGS).to_pylist() == want
+    assert text_keys(pa.nulls(3), helpers=1).to_pylist() == [None] * 3
