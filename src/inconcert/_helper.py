@@ -16,6 +16,7 @@ or broken. Only functions named in :data:`FUNCTIONS` run in a helper.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -49,8 +50,8 @@ def map_batches(
     one result array per batch of type ``out_type``, in batch order; and how many batches
     helper processes computed. With ``helpers`` 0 everything runs here."""
     func = _function(name)
-    if len(batches) < 2:  # nothing to share
-        helpers = 0
+    # each helper is an interpreter of its own (~100 MB) and takes two batches at a time
+    helpers = max(min(helpers, (len(batches) - 1) // _IN_HAND, _MOST_HELPERS), 0)
     results: list[pa.Array | None] = [None] * len(batches)
     lock = threading.Lock()
     cursor = iter(range(len(batches)))
@@ -63,9 +64,7 @@ def map_batches(
         values = batches[i].to_pylist()
         return pa.array([None if v is None else func(v, **kwargs) for v in values], out_type)
 
-    workers = [
-        _Helper(name, kwargs, out_type, batches, results, take) for _ in range(max(helpers, 0))
-    ]
+    workers = [_Helper(name, kwargs, out_type, batches, results, take) for _ in range(helpers)]
     try:
         for worker in workers:
             worker.start()
@@ -98,6 +97,12 @@ def _function(name: str) -> Callable[..., str | None]:
     return func
 
 
+def _source(name: str) -> str:
+    """The file that defines the function ``name``: a helper runs only the same one."""
+    module = importlib.import_module(FUNCTIONS[name].partition(":")[0])
+    return os.path.realpath(module.__file__ or "")
+
+
 class _Helper:
     """One helper process, and the two threads here that feed it batches and collect its
     results. Two batches are in its hands at a time, so it never waits for the next; more
@@ -119,6 +124,7 @@ class _Helper:
         self.started = threading.Event()
         self.in_hand: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self.room = threading.Semaphore(_IN_HAND)
+        self.closed = False  # no further batch goes to this helper
         self.threads = [
             threading.Thread(target=self._feed, daemon=True),
             threading.Thread(target=self._collect, daemon=True),
@@ -157,10 +163,11 @@ class _Helper:
                 "name": self.name,
                 "kwargs": json.dumps(dict(self.kwargs)),
                 "out": _TYPE_NAMES[self.out_type],
+                "file": _source(self.name),
             }
             schema = pa.schema([pa.field(_FIELD, self.batches[0].type)], metadata=meta)
             with pa.ipc.new_stream(self.process.stdin, schema) as writer:
-                while self.room.acquire() and (i := self.take()) is not None:
+                while self.room.acquire() and not self.closed and (i := self.take()) is not None:
                     self.in_hand.put(i)
                     writer.write_batch(pa.record_batch([self.batches[i]], schema=schema))
                     self.process.stdin.flush()
@@ -185,16 +192,27 @@ class _Helper:
                 self.room.release()
         except Exception:  # the helper died: what it holds is computed by the caller
             pass
-        self.process.kill()  # done, or of no further use; its feeder then stops too
-        self.room.release()
+        self._close()
+        self.process.kill()  # done, or of no further use
+
+    def _close(self) -> None:
+        """Give this helper no further batch, and wake its feeder should it wait for room."""
+        self.closed = True
+        self.room.release(_IN_HAND + 1)
 
     def stop(self) -> None:
-        """End the helper process, if it is still running."""
+        """End the helper process, if it is still running, and close its pipes."""
+        self._close()
         process = self.process
-        if process is not None and process.poll() is None:
+        if process is None:
+            return
+        if process.poll() is None:
             process.kill()
-        if process is not None:
-            process.wait()
+        process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 def _widen(pipe: Any) -> None:
@@ -217,6 +235,9 @@ _PATIENCE_S = 5.0
 #: Batches a helper holds at a time.
 _IN_HAND = 2
 
+#: The most helpers one call starts, whatever the cores.
+_MOST_HELPERS = 8
+
 
 #: The result types a helper can make, by name.
 _TYPES = {"string": pa.string(), "large_string": pa.large_string()}
@@ -224,8 +245,9 @@ _TYPE_NAMES = {t: n for n, t in _TYPES.items()}
 
 
 def _command() -> list[str]:
-    """How a helper is started: this interpreter, running this module."""
-    return [sys.executable, "-m", "inconcert._helper"]
+    """How a helper is started: this interpreter, running this module (``-P``: not from the
+    current folder, which may hold another ``inconcert``)."""
+    return [sys.executable, "-P", "-m", "inconcert._helper"]
 
 
 def _serve() -> None:
@@ -235,6 +257,8 @@ def _serve() -> None:
     name = meta[b"name"].decode()
     kwargs = json.loads(meta[b"kwargs"])
     func = _function(name)
+    if _source(name) != meta[b"file"].decode():
+        sys.exit(2)  # another inconcert than the caller's: the caller computes everything
     out_type = _TYPES[meta[b"out"].decode()]
     schema = pa.schema([pa.field(_FIELD, out_type)])
     with pa.ipc.new_stream(sys.stdout.buffer, schema) as writer:
