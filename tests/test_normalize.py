@@ -1016,3 +1016,20 @@ def test_canonical_urls_match_canonical_url(raw: list[str | None]) -> None:
     ids = [r for r in raw if r is not None and re.fullmatch(r"[0-9A-Za-z_\-]*", r)]
     ids = [r for r in ids if "amp" not in r.lower() and "marfeel" not in r.lower()]
     assert [canonical_url(r) for r in ids] == [None] * len(ids)
+
+
+_SPACES = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u3000\x00\x07\x7f\x9f"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab.#@") + list(_SPACES)), max_size=12) | st.text())
+@example(" a")
+@example("a ")
+@example("a  b")
+@example("a\tb")
+@example("a\x1cb")
+@example("a\x7fb")
+def test_the_fast_paths_of_spacing_equal_their_definitions(s: str) -> None:
+    """Printable ASCII skips the control-character search and the split: the same results."""
+    assert normalize._without_controls(s) == normalize._CONTROL_RE.sub(" ", s)
+    assert normalize._single_spaced(s) == " ".join(s.split())
