@@ -17,6 +17,7 @@ or broken. Only functions named in :data:`FUNCTIONS` run in a helper.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import json
 import os
@@ -30,13 +31,22 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["FUNCTIONS", "map_batches"]
+__all__ = ["FUNCTIONS", "apply_each", "map_batches"]
 
 #: What a helper may run, by name: ``module:function``, a ``str -> str | None`` function
 #: with keyword arguments that JSON can carry.
 FUNCTIONS: Mapping[str, str] = {"text_key": "inconcert.normalize:text_key"}
 
 _FIELD = "v"
+
+
+def apply_each(
+    func: Callable[[str], str | None], values: pa.Array, out_type: pa.DataType
+) -> pa.Array:
+    """``func`` of each string of ``values`` (null stays null), as an array of ``out_type``:
+    the one loop every per-string function runs in, here, in a helper or in
+    :func:`inconcert.normalize.map_unique`."""
+    return pa.array([None if v is None else func(v) for v in values.to_pylist()], out_type)
 
 
 def map_batches(
@@ -49,7 +59,7 @@ def map_batches(
     """``FUNCTIONS[name](value, **kwargs)`` of every string of every batch (null stays null),
     one result array per batch of type ``out_type``, in batch order; and how many batches
     helper processes computed. With ``helpers`` 0 everything runs here."""
-    func = _function(name)
+    func = functools.partial(_function(name), **kwargs)
     # each helper is an interpreter of its own (~100 MB) and takes two batches at a time
     helpers = max(min(helpers, (len(batches) - 1) // _IN_HAND, _MOST_HELPERS), 0)
     results: list[pa.Array | None] = [None] * len(batches)
@@ -61,8 +71,7 @@ def map_batches(
             return next(cursor, None)
 
     def apply(i: int) -> pa.Array:
-        values = batches[i].to_pylist()
-        return pa.array([None if v is None else func(v, **kwargs) for v in values], out_type)
+        return apply_each(func, batches[i], out_type)
 
     workers = [_Helper(name, kwargs, out_type, batches, results, take) for _ in range(helpers)]
     try:
@@ -255,16 +264,14 @@ def _serve() -> None:
     reader = pa.ipc.open_stream(sys.stdin.buffer)
     meta = reader.schema.metadata or {}
     name = meta[b"name"].decode()
-    kwargs = json.loads(meta[b"kwargs"])
-    func = _function(name)
+    func = functools.partial(_function(name), **json.loads(meta[b"kwargs"]))
     if _source(name) != meta[b"file"].decode():
         sys.exit(2)  # another inconcert than the caller's: the caller computes everything
     out_type = _TYPES[meta[b"out"].decode()]
     schema = pa.schema([pa.field(_FIELD, out_type)])
     with pa.ipc.new_stream(sys.stdout.buffer, schema) as writer:
         for batch in reader:
-            values = batch.column(0).to_pylist()
-            out = pa.array([None if v is None else func(v, **kwargs) for v in values], out_type)
+            out = apply_each(func, batch.column(0), out_type)
             writer.write_batch(pa.record_batch([out], schema=schema))
             sys.stdout.buffer.flush()
 

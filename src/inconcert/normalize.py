@@ -124,7 +124,7 @@ import pyarrow.compute as pc
 from inconcert.errors import ParameterError
 
 from ._arrow import one_array
-from ._helper import map_batches
+from ._helper import apply_each, map_batches
 
 if TYPE_CHECKING:
     from publicsuffixlist import PublicSuffixList
@@ -1041,6 +1041,11 @@ def _strip_matching_tokens(s: str, pattern: re.Pattern[str], markers: str) -> tu
     return s, changed
 
 
+def _check_min_chars(min_chars: int) -> None:
+    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
+        raise ParameterError("min_chars", "a non-negative integer", min_chars)
+
+
 def text_key(
     text: str, *, min_chars: int = MIN_TEXT_CHARS, strip_hashtags: bool = False
 ) -> str | None:
@@ -1077,8 +1082,7 @@ def text_key(
     >>> len(text_key("Vote for the People's Party on Sunday!"))
     32
     """
-    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
-        raise ParameterError("min_chars", "a non-negative integer", min_chars)
+    _check_min_chars(min_chars)
     normalized = normalize_text(text, strip_hashtags=strip_hashtags)
     if not normalized or len(normalized) < min_chars:
         return None
@@ -1239,10 +1243,7 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     # a batch of distinct values at a time: Python strings stay bounded whatever the input
     dictionary = encoded.dictionary
     parts = [
-        pa.array(
-            [None if v is None else func(v) for v in dictionary.slice(i, _BATCH).to_pylist()],
-            type=out_type,
-        )
+        apply_each(func, dictionary.slice(i, _BATCH), out_type)
         for i in range(0, len(dictionary), _BATCH)
     ]
     mapped = pa.concat_arrays(parts) if parts else pa.array([], type=out_type)
@@ -1281,8 +1282,7 @@ def text_keys(
     (:func:`map_unique`). With ``helpers`` and at least :data:`HELPER_MIN_TEXTS` distinct
     texts, that many helper processes take batches of them too
     (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
-    if isinstance(min_chars, bool) or not isinstance(min_chars, int) or min_chars < 0:
-        raise ParameterError("min_chars", "a non-negative integer", min_chars)
+    _check_min_chars(min_chars)  # before any work, and before a helper could meet it
     kwargs = {"min_chars": min_chars, "strip_hashtags": strip_hashtags}
     distinct = _distinct(texts, "text_keys")
     if isinstance(distinct, pa.Array):
