@@ -105,6 +105,63 @@ def test_csv_reads_posts_as_text(tmp_path: Path, name: str) -> None:
     check_accounting(result)
 
 
+def _posts_file(folder: Path, container: str) -> Path:
+    """The same two posts as CSV, JSON Lines, a JSON array (read by the platform reader) or
+    Parquet."""
+    rows = [
+        {"post_id": "1", "account_id": "a", "timestamp": "2021-08-15T10:00:00Z", "text": "hi"},
+        {"post_id": "2", "account_id": "b", "timestamp": "2021-08-15T10:00:05Z", "text": "ho"},
+    ]
+    if container == "csv":
+        text = "post_id,account_id,timestamp,text\n" + "".join(
+            f"{r['post_id']},{r['account_id']},{r['timestamp']},{r['text']}\n" for r in rows
+        )
+        return write(folder / "posts.csv.gz", text)
+    if container == "jsonl":
+        return write(folder / "posts.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    if container == "json":
+        return write(folder / "posts.json", json.dumps(rows))
+    path = folder / "posts.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+@pytest.mark.parametrize("container", ["csv", "jsonl", "json", "parquet"])
+def test_file_hash_is_the_whole_file_s(tmp_path: Path, container: str) -> None:
+    """The manifest's hash of an input, computed while the file is read, is the SHA-256 of
+    its bytes as stored (compressed where it is), whichever reader reads it."""
+    path = _posts_file(tmp_path, container)
+    result = read_inputs([path])
+    assert result.table.num_rows == 2
+    assert result.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("container", ["csv", "json", "parquet"])
+def test_file_that_fails_while_hashed_is_an_input_error(
+    tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read error in the hashing thread reaches the caller as an error naming the file, and
+    is not lost with the thread."""
+    path = _posts_file(tmp_path, container)
+
+    def broken(handle: object, name: str) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("inconcert.ingest._files.hashlib.file_digest", broken)
+    with pytest.raises(InputError, match=r"posts\.[a-z.]+.*cannot be read: Input/output error"):
+        read_inputs([path])
+
+
+def test_file_gone_before_it_is_hashed_is_named(tmp_path: Path) -> None:
+    from inconcert.ingest._files import Digest, expand_paths
+
+    path = _posts_file(tmp_path, "csv")
+    (source,) = expand_paths([path])
+    path.unlink()
+    with pytest.raises(InputError, match=r"posts\.csv\.gz.*cannot be opened"):
+        Digest(source)
+
+
 @pytest.mark.parametrize("name", ["posts.tsv", "posts.tsv.gz"])
 def test_tsv_is_tab_separated(tmp_path: Path, name: str) -> None:
     text = "post_id\taccount_id\ttimestamp\ttext\n1\ta\t2021-08-15 10:00:00\thi, there\n"

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,7 @@ __all__ = [
     "MEMORY_ENV",
     "SUPPORTED_SUFFIXES",
     "BadRow",
+    "Digest",
     "InputFile",
     "RawFile",
     "expand_paths",
@@ -241,13 +244,40 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
     return files
 
 
-def _sha256(source: InputFile) -> str:
-    try:
-        with open(source.path, "rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as exc:
-        raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
-    return digest
+class Digest:
+    """The SHA-256 of an input file (for the manifest), computed in a thread while the caller
+    reads the file: hashlib lets go of the interpreter lock on large buffers and Arrow's
+    readers do too, so the two share the cores rather than take turns. The file is opened
+    here, so a file that cannot be opened is reported at once; :meth:`hexdigest` waits for
+    the hash."""
+
+    def __init__(self, source: InputFile) -> None:
+        self._display = source.display
+        try:
+            handle = open(source.path, "rb")  # noqa: SIM115 - the thread closes it
+        except OSError as exc:
+            raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
+        self._value: str | None = None
+        self._error: OSError | None = None
+        # a daemon: a reader that fails does not wait for the hash of a large file
+        self._thread = threading.Thread(target=self._run, args=(handle,), daemon=True)
+        self._thread.start()
+
+    def _run(self, handle: io.BufferedReader) -> None:
+        try:
+            with handle:
+                self._value = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError as exc:
+            self._error = exc
+
+    def hexdigest(self) -> str:
+        """The digest, once the thread has read the whole file."""
+        self._thread.join()
+        if self._error is not None:
+            err = self._error
+            raise InputError(self._display, f"cannot be read: {err.strerror or err}") from err
+        assert self._value is not None
+        return self._value
 
 
 def _stream(source: InputFile) -> pa.NativeFile:
@@ -868,7 +898,7 @@ def read_raw(source: InputFile) -> RawFile:
         raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
     if size == 0:
         raise InputError(source.display, "the file is empty (0 bytes)")
-    digest = _sha256(source)
+    digest = Digest(source)
     bad_rows: list[BadRow] = []
     if source.fmt.name == "csv":
         table, lines, bad_rows = _read_csv(source)
@@ -877,4 +907,4 @@ def read_raw(source: InputFile) -> RawFile:
     else:
         table = _read_parquet(source)
         lines = np.arange(1, table.num_rows + 1, dtype=np.int64)
-    return RawFile(source, digest, table, lines, bad_rows)
+    return RawFile(source, digest.hexdigest(), table, lines, bad_rows)

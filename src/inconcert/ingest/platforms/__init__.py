@@ -38,11 +38,11 @@ import pyarrow as pa
 from inconcert.errors import InputError, ParameterError
 from inconcert.ingest._files import (
     BadRow,
+    Digest,
     InputFile,
     RawFile,
     _json_column,
     _read_all,
-    _sha256,
     _stream,
     looks_like_sse,
     read_raw,
@@ -321,7 +321,11 @@ def _concatenated(source: InputFile, text: str) -> tuple[list[Any], list[int], l
 
 
 def _generic_json(
-    source: InputFile, records: list[Any], lines: list[int], mapping: Mapping[str, str]
+    source: InputFile,
+    digest: str,
+    records: list[Any],
+    lines: list[int],
+    mapping: Mapping[str, str],
 ) -> RawFile:
     """JSON records of no known format: top-level keys as columns, plus each dotted path the
     mapping names (``user.id_str``) as a column of that name."""
@@ -344,7 +348,7 @@ def _generic_json(
                     [v if not isinstance(v, Mapping) else json.dumps(v) for v in values]
                 )
     table = pa.table(columns) if columns else pa.table({"_": pa.nulls(len(rows))})
-    return RawFile(source, _sha256(source), table, np.asarray(kept, dtype=np.int64), bad)
+    return RawFile(source, digest, table, np.asarray(kept, dtype=np.int64), bad)
 
 
 def _dump(value: Any) -> str:
@@ -479,6 +483,7 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
             head = _first_json_line(source)
             if head is None or _guessed(detect_json(list(iter_records(head))), settings) is None:
                 return read_raw(source), None
+        digest = Digest(source)  # hashed while the records are parsed
         records, lines, deep = _json_records(source)
         fmt = (
             None
@@ -495,11 +500,11 @@ def load(source: InputFile, settings: FileSettings) -> tuple[RawFile, PlatformFo
                 f"the format {fmt.name} is a table (CSV) format, but this file is JSON",
             )
         if fmt is None:
-            raw = _generic_json(source, records, lines, settings.mapping)
+            raw = _generic_json(source, digest.hexdigest(), records, lines, settings.mapping)
             raw.bad_rows = sorted([*raw.bad_rows, *deep], key=lambda b: b.line)
             return raw, None
         pairs = zip(records, lines, strict=True)
-        converted = _convert(source, fmt, pairs, settings, _sha256(source), deep)
+        converted = _convert(source, fmt, pairs, settings, digest.hexdigest(), deep)
         return _with_accounts(converted, fmt), fmt
     raw = read_raw(source)
     if container == "parquet" and has_nested_path(settings.mapping, raw.table.column_names):
