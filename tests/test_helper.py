@@ -194,3 +194,75 @@ def test_text_keys_with_helpers_equal_text_key(
     assert got.to_pylist() == want
     assert text_keys(texts, helpers=0, **KWARGS).to_pylist() == want
     assert text_keys(pa.nulls(3), helpers=1).to_pylist() == [None] * 3
+
+
+LINKS = [
+    "https://www.Example.com/a/?utm_source=x&b=2&a=1",
+    "http://t.co/AbC",
+    "https://amp.example.org/amp/story-1",
+    "23678",  # an id: no link, known without parsing
+    None,
+    "not a link at all",
+    "https://l.facebook.com/l.php?u=https%3A%2F%2Fnews.example.net%2Fstory%3Fid%3D7",
+    "HTTPS://EXAMPLE.COM:443/Path#frag",
+]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_canonical_urls_with_helpers_equal_canonical_url(
+    kind: pa.DataType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links are shared with helpers too (from HELPER_MIN_TEXTS distinct ones), with the
+    same result, null and non-link values included."""
+    from inconcert.normalize import canonical_url, canonical_urls
+
+    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(normalize, "_HELPER_BATCH", 3)
+    links = pa.chunked_array(
+        [
+            pa.array(LINKS * 2, kind),
+            pa.array(
+                [f"https://news{i}.example.com/story/{i}?utm_medium=x" for i in range(30)], kind
+            ),
+        ]
+    )
+    want = [None if v is None else canonical_url(v) for v in links.to_pylist()]
+    assert canonical_urls(links, helpers=1).to_pylist() == want
+    assert canonical_urls(links, helpers=0).to_pylist() == want
+    calls: list[int] = []
+    real = _helper.map_batches
+
+    def counted(batches: Any, name: str, *args: Any) -> Any:
+        out = real(batches, name, *args)
+        calls.append(out[1])
+        assert name == "canonical_url"
+        return out
+
+    monkeypatch.setattr(normalize, "map_batches", counted)
+    assert canonical_urls(links, helpers=1).to_pylist() == want
+    assert len(calls) == 1  # the helper path was taken
+    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 10**6)
+    assert canonical_urls(links, helpers=1).to_pylist() == want
+    assert len(calls) == 1  # below the threshold no helper starts
+
+
+def test_a_helper_process_computes_the_same_links() -> None:
+    """A helper given every batch of links answers each as canonical_url does."""
+    from inconcert.normalize import canonical_url
+
+    batches = [pa.array(LINKS[i : i + 3], pa.string()) for i in range(0, len(LINKS), 3)]
+    results: list[pa.Array | None] = [None] * len(batches)
+    order = iter(range(len(batches)))
+
+    def take() -> int | None:
+        return next(order, None)
+
+    helper = _helper._Helper("canonical_url", {}, pa.string(), batches, results, take)
+    helper.start()
+    helper.join(None)
+    helper.stop()
+    assert helper.done == len(batches)
+    assert results == [
+        pa.array([None if v is None else canonical_url(v) for v in b.to_pylist()], pa.string())
+        for b in batches
+    ]

@@ -35,7 +35,10 @@ __all__ = ["FUNCTIONS", "apply_each", "map_batches"]
 
 #: What a helper may run, by name: ``module:function``, a ``str -> str | None`` function
 #: with keyword arguments that JSON can carry.
-FUNCTIONS: Mapping[str, str] = {"text_key": "inconcert.normalize:text_key"}
+FUNCTIONS: Mapping[str, str] = {
+    "text_key": "inconcert.normalize:text_key",
+    "canonical_url": "inconcert.normalize:canonical_url",
+}
 
 _FIELD = "v"
 

@@ -206,7 +206,9 @@ def posts_to_actions(
         Thresholds of the ``neartext`` and ``paraphrase`` kinds, and the hash seed.
     helpers:
         Helper processes that share the ``text`` kind's normalising and hashing of many
-        distinct texts (:func:`inconcert.normalize.text_keys`); the actions are the same.
+        distinct texts (:func:`inconcert.normalize.text_keys`) and the canonical forms of
+        many distinct links (:func:`inconcert.normalize.canonical_urls`); the actions are the
+        same.
 
     Returns
     -------
@@ -235,7 +237,7 @@ def posts_to_actions(
 
     if "url" in kinds or "domain" in kinds:
         parents, flat = _exploded(posts.column("urls"), text, extract_urls, copied)
-        canonical = canonical_urls(flat)
+        canonical = canonical_urls(flat, helpers=helpers)
         unusable = pc.sum(pc.and_(pc.is_valid(flat), pc.is_null(canonical))).as_py() or 0
         if unusable:
             stats.values_not_usable["url"] = int(unusable)

@@ -114,7 +114,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import numpy as np
@@ -712,9 +712,11 @@ def canonical_url(url: str) -> str | None:
     return canonical
 
 
-def canonical_urls(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+def canonical_urls(values: pa.Array | pa.ChunkedArray, *, helpers: int = 0) -> pa.Array:
     """:func:`canonical_url` of each string (null where it is None), as :func:`map_unique`
-    gives it, without calling it on values that cannot be links.
+    gives it, without calling it on values that cannot be links. With ``helpers`` and at
+    least :data:`HELPER_MIN_TEXTS` distinct values, that many helper processes take batches
+    of them too (as in :func:`text_keys`); the links are the same either way.
 
     A value of ASCII letters, digits, ``_`` and ``-`` alone (an id such as ``23678``, a word)
     has no scheme, no ``//`` and no dot, so it cannot look like a host; nor can a link that it
@@ -730,7 +732,11 @@ def canonical_urls(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         )
         if pc.any(plain).as_py():
             array = pc.if_else(plain, pa.scalar(None, array.type), array)
-    return map_unique(array, canonical_url)
+    distinct = _distinct(array, "canonical_urls")
+    if isinstance(distinct, pa.Array):
+        return distinct
+    encoded, out_type = distinct
+    return _map_distinct(encoded, out_type, canonical_url, ("canonical_url", {}, helpers))
 
 
 #: What :func:`canonical_urls` knows is no link without parsing it.
@@ -1240,12 +1246,33 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     if isinstance(distinct, pa.Array):
         return distinct
     encoded, out_type = distinct
-    # a batch of distinct values at a time: Python strings stay bounded whatever the input
+    return _map_distinct(encoded, out_type, func)
+
+
+def _map_distinct(
+    encoded: pa.DictionaryArray,
+    out_type: pa.DataType,
+    func: Callable[[str], str | None],
+    shared: tuple[str, Mapping[str, Any], int] | None = None,
+) -> pa.Array:
+    """``func`` of each distinct string of ``encoded``, gathered back to every row. With
+    ``shared`` = (the function's name in :data:`inconcert._helper.FUNCTIONS`, its keyword
+    arguments, helpers) and at least :data:`HELPER_MIN_TEXTS` distinct strings, helper
+    processes take batches of them too (:func:`inconcert._helper.map_batches`); the result is
+    the same either way."""
     dictionary = encoded.dictionary
-    parts = [
-        apply_each(func, dictionary.slice(i, _BATCH), out_type)
-        for i in range(0, len(dictionary), _BATCH)
-    ]
+    if shared is not None and shared[2] >= 1 and len(dictionary) >= HELPER_MIN_TEXTS:
+        name, kwargs, helpers = shared
+        batches = [
+            dictionary.slice(i, _HELPER_BATCH) for i in range(0, len(dictionary), _HELPER_BATCH)
+        ]
+        parts, _ = map_batches(batches, name, kwargs, out_type, helpers)
+    else:
+        # a batch of distinct values at a time: Python strings stay bounded whatever the input
+        parts = [
+            apply_each(func, dictionary.slice(i, _BATCH), out_type)
+            for i in range(0, len(dictionary), _BATCH)
+        ]
     mapped = pa.concat_arrays(parts) if parts else pa.array([], type=out_type)
     return mapped.take(encoded.indices)
 
@@ -1283,22 +1310,18 @@ def text_keys(
     texts, that many helper processes take batches of them too
     (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
     _check_min_chars(min_chars)  # before any work, and before a helper could meet it
-    kwargs = {"min_chars": min_chars, "strip_hashtags": strip_hashtags}
+    kwargs: dict[str, Any] = {"min_chars": min_chars, "strip_hashtags": strip_hashtags}
     distinct = _distinct(texts, "text_keys")
     if isinstance(distinct, pa.Array):
         return distinct
     encoded, out_type = distinct
-    dictionary = encoded.dictionary
-    if helpers < 1 or len(dictionary) < HELPER_MIN_TEXTS:
-        key = functools.partial(text_key, min_chars=min_chars, strip_hashtags=strip_hashtags)
-        return map_unique(encoded, key)
-    batches = [dictionary.slice(i, _HELPER_BATCH) for i in range(0, len(dictionary), _HELPER_BATCH)]
-    parts, _ = map_batches(batches, "text_key", kwargs, out_type, helpers)
-    return pa.concat_arrays(parts).take(encoded.indices)
+    key = functools.partial(text_key, min_chars=min_chars, strip_hashtags=strip_hashtags)
+    return _map_distinct(encoded, out_type, key, ("text_key", kwargs, helpers))
 
 
-#: Fewest distinct texts for which :func:`text_keys` starts helper processes: below it, a
-#: helper's start (a quarter of a second) costs more than its share saves.
+#: Fewest distinct strings for which :func:`text_keys` and :func:`canonical_urls` start helper
+#: processes: below it, a helper's start (a quarter of a second) costs more than its share
+#: saves (a text key takes ~3 µs, a link ~6-17 µs).
 HELPER_MIN_TEXTS = 50_000
 _HELPER_BATCH = 8_192
 
