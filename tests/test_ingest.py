@@ -126,8 +126,16 @@ def _posts_file(folder: Path, container: str) -> Path:
     return path
 
 
+@pytest.fixture(params=["at once", "in a thread"])
+def hashed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Small files are hashed at once, large ones in a thread: both ways."""
+    if request.param == "in a thread":
+        monkeypatch.setattr("inconcert.ingest._files._HASH_IN_THREAD_FROM", 0)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("container", ["csv", "jsonl", "json", "parquet"])
-def test_file_hash_is_the_whole_file_s(tmp_path: Path, container: str) -> None:
+def test_file_hash_is_the_whole_file_s(tmp_path: Path, container: str, hashed: str) -> None:
     """The manifest's hash of an input, computed while the file is read, is the SHA-256 of
     its bytes as stored (compressed where it is), whichever reader reads it."""
     path = _posts_file(tmp_path, container)
@@ -138,7 +146,7 @@ def test_file_hash_is_the_whole_file_s(tmp_path: Path, container: str) -> None:
 
 @pytest.mark.parametrize("container", ["csv", "json", "parquet"])
 def test_file_that_fails_while_hashed_is_an_input_error(
-    tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch, hashed: str
 ) -> None:
     """A read error in the hashing thread reaches the caller as an error naming the file, and
     is not lost with the thread."""

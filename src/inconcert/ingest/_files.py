@@ -244,21 +244,31 @@ def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[InputFile]:
     return files
 
 
+#: Files from this size on are hashed in a thread while they are read (:class:`Digest`).
+_HASH_IN_THREAD_FROM = 1 << 20
+
+
 class Digest:
     """The SHA-256 of an input file (for the manifest), computed in a thread while the caller
     reads the file: hashlib lets go of the interpreter lock on large buffers and Arrow's
     readers do too, so the two share the cores rather than take turns. The file is opened
     here, so a file that cannot be opened is reported at once; :meth:`hexdigest` waits for
-    the hash."""
+    the hash. A file under :data:`_HASH_IN_THREAD_FROM` bytes is hashed at once: a thread
+    would cost more than it hides, in a folder of many small files."""
 
     def __init__(self, source: InputFile) -> None:
         self._display = source.display
         try:
-            handle = open(source.path, "rb")  # noqa: SIM115 - the thread closes it
+            handle = open(source.path, "rb")  # noqa: SIM115 - _run closes it
         except OSError as exc:
             raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
+        size = os.fstat(handle.fileno()).st_size
         self._value: str | None = None
         self._error: OSError | None = None
+        self._thread: threading.Thread | None = None
+        if size < _HASH_IN_THREAD_FROM:
+            self._run(handle)
+            return
         # a daemon: a reader that fails does not wait for the hash of a large file
         self._thread = threading.Thread(target=self._run, args=(handle,), daemon=True)
         self._thread.start()
@@ -272,7 +282,8 @@ class Digest:
 
     def hexdigest(self) -> str:
         """The digest, once the thread has read the whole file."""
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._error is not None:
             err = self._error
             raise InputError(self._display, f"cannot be read: {err.strerror or err}") from err
