@@ -1,5 +1,5 @@
-"""Helper processes for the text kind's keys: the same keys, whoever computes them, and the
-caller computes what a failed helper could not."""
+"""Helper processes for the text keys and canonical links: the same results, whoever
+computes them, and the caller computes what a failed helper could not."""
 
 from __future__ import annotations
 
@@ -183,7 +183,7 @@ def test_a_wrong_helper_does_not_stall_a_caller_that_lets_go_of_python(
 def test_text_keys_with_helpers_equal_text_key(
     kind: pa.DataType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(normalize, "HELPER_MIN_DISTINCT", 1)
     monkeypatch.setattr(normalize, "_HELPER_BATCH", 5)
     texts = pa.chunked_array(
         [pa.array(TEXTS * 3, kind), pa.array([f"text number {i} here" for i in range(40)], kind)]
@@ -212,11 +212,11 @@ LINKS = [
 def test_canonical_urls_with_helpers_equal_canonical_url(
     kind: pa.DataType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Links are shared with helpers too (from HELPER_MIN_TEXTS distinct ones), with the
+    """Links are shared with helpers too (from HELPER_MIN_DISTINCT distinct ones), with the
     same result, null and non-link values included."""
     from inconcert.normalize import canonical_url, canonical_urls
 
-    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 1)
+    monkeypatch.setattr(normalize, "HELPER_MIN_DISTINCT", 1)
     monkeypatch.setattr(normalize, "_HELPER_BATCH", 3)
     links = pa.chunked_array(
         [
@@ -241,7 +241,7 @@ def test_canonical_urls_with_helpers_equal_canonical_url(
     monkeypatch.setattr(normalize, "map_batches", counted)
     assert canonical_urls(links, helpers=1).to_pylist() == want
     assert len(calls) == 1  # the helper path was taken
-    monkeypatch.setattr(normalize, "HELPER_MIN_TEXTS", 10**6)
+    monkeypatch.setattr(normalize, "HELPER_MIN_DISTINCT", 10**6)
     assert canonical_urls(links, helpers=1).to_pylist() == want
     assert len(calls) == 1  # below the threshold no helper starts
 

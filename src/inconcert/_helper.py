@@ -1,8 +1,9 @@
 """A helper process for pure per-string functions over many distinct strings.
 
-Normalising and hashing texts (the ``text`` kind's :func:`inconcert.normalize.text_key`) is
-Python code, one text at a time: four fifths of the actions stage on a large collection. Its
-strings are independent, so a second process can take half of them. :func:`map_batches` lets
+Normalising and hashing texts (the ``text`` kind's :func:`inconcert.normalize.text_key`) and
+putting links in canonical form (:func:`inconcert.normalize.canonical_url`) are Python code,
+one string at a time: most of the actions stage on a large collection. The strings are
+independent, so a second process can take half of them. :func:`map_batches` lets
 the calling thread and helper processes take batches from one queue, the helpers through an
 Arrow IPC stream on their standard input and output (``python -m inconcert._helper``), and
 puts the results back in batch order: the output is the same, whoever computed each batch.

@@ -715,7 +715,7 @@ def canonical_url(url: str) -> str | None:
 def canonical_urls(values: pa.Array | pa.ChunkedArray, *, helpers: int = 0) -> pa.Array:
     """:func:`canonical_url` of each string (null where it is None), as :func:`map_unique`
     gives it, without calling it on values that cannot be links. With ``helpers`` and at
-    least :data:`HELPER_MIN_TEXTS` distinct values, that many helper processes take batches
+    least :data:`HELPER_MIN_DISTINCT` distinct values, that many helper processes take batches
     of them too (as in :func:`text_keys`); the links are the same either way.
 
     A value of ASCII letters, digits, ``_`` and ``-`` alone (an id such as ``23678``, a word)
@@ -1257,11 +1257,11 @@ def _map_distinct(
 ) -> pa.Array:
     """``func`` of each distinct string of ``encoded``, gathered back to every row. With
     ``shared`` = (the function's name in :data:`inconcert._helper.FUNCTIONS`, its keyword
-    arguments, helpers) and at least :data:`HELPER_MIN_TEXTS` distinct strings, helper
+    arguments, helpers) and at least :data:`HELPER_MIN_DISTINCT` distinct strings, helper
     processes take batches of them too (:func:`inconcert._helper.map_batches`); the result is
     the same either way."""
     dictionary = encoded.dictionary
-    if shared is not None and shared[2] >= 1 and len(dictionary) >= HELPER_MIN_TEXTS:
+    if shared is not None and shared[2] >= 1 and len(dictionary) >= HELPER_MIN_DISTINCT:
         name, kwargs, helpers = shared
         batches = [
             dictionary.slice(i, _HELPER_BATCH) for i in range(0, len(dictionary), _HELPER_BATCH)
@@ -1306,7 +1306,7 @@ def text_keys(
     helpers: int = 0,
 ) -> pa.Array:
     """:func:`text_key` of each text (null for null), once per distinct text
-    (:func:`map_unique`). With ``helpers`` and at least :data:`HELPER_MIN_TEXTS` distinct
+    (:func:`map_unique`). With ``helpers`` and at least :data:`HELPER_MIN_DISTINCT` distinct
     texts, that many helper processes take batches of them too
     (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
     _check_min_chars(min_chars)  # before any work, and before a helper could meet it
@@ -1322,7 +1322,7 @@ def text_keys(
 #: Fewest distinct strings for which :func:`text_keys` and :func:`canonical_urls` start helper
 #: processes: below it, a helper's start (a quarter of a second) costs more than its share
 #: saves (a text key takes ~3 µs, a link ~6-17 µs).
-HELPER_MIN_TEXTS = 50_000
+HELPER_MIN_DISTINCT = 50_000
 _HELPER_BATCH = 8_192
 
 _BATCH = 65_536
