@@ -54,8 +54,11 @@ def test_a_helper_process_computes_the_same_keys() -> None:
 
     helper = _helper._Helper("text_key", KWARGS, pa.string(), batches, results, take)
     helper.start()
-    helper.join(None)
-    helper.stop()
+    try:
+        helper.join(60)  # a helper that cannot answer fails the test instead of hanging it
+    finally:
+        helper.stop()
+    assert not any(thread.is_alive() for thread in helper.threads)
     assert helper.done == len(batches)
     assert results == _want(batches)
 
@@ -259,10 +262,58 @@ def test_a_helper_process_computes_the_same_links() -> None:
 
     helper = _helper._Helper("canonical_url", {}, pa.string(), batches, results, take)
     helper.start()
-    helper.join(None)
-    helper.stop()
+    try:
+        helper.join(60)  # a helper that cannot answer fails the test instead of hanging it
+    finally:
+        helper.stop()
+    assert not any(thread.is_alive() for thread in helper.threads)
     assert helper.done == len(batches)
     assert results == [
         pa.array([None if v is None else canonical_url(v) for v in b.to_pylist()], pa.string())
         for b in batches
     ]
+
+
+def test_posts_to_actions_shares_links_and_texts_with_its_helpers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """posts_to_actions hands its helpers to both per-string jobs (links and text keys), and
+    the actions are the same with and without them."""
+    from inconcert.actions import posts_to_actions
+    from inconcert.schema import POST_SCHEMA
+
+    monkeypatch.setattr(normalize, "HELPER_MIN_DISTINCT", 1)
+    monkeypatch.setattr(normalize, "_HELPER_BATCH", 4)
+    n = 24
+    posts = pa.table(
+        {
+            "post_id": [str(i) for i in range(n)],
+            "account_id": [f"acc{i % 5}" for i in range(n)],
+            "timestamp": pa.array([1_600_000_000_000_000 + i for i in range(n)], pa.int64()).cast(
+                POST_SCHEMA.field("timestamp").type
+            ),
+            "text": [f"a long enough text number {i % 9} for a key" for i in range(n)],
+            "urls": [[f"https://news{i % 7}.example.com/a?utm_source=x"] for i in range(n)],
+        }
+    )
+    posts = pa.table(
+        {
+            name: posts.column(name)
+            if name in posts.column_names
+            else pa.nulls(n, POST_SCHEMA.field(name).type)
+            for name in POST_SCHEMA.names
+        },
+        schema=POST_SCHEMA,
+    )
+    names: list[str] = []
+    real = _helper.map_batches
+
+    def counted(batches: Any, name: str, *args: Any) -> Any:
+        names.append(name)
+        return real(batches, name, *args)
+
+    monkeypatch.setattr(normalize, "map_batches", counted)
+    shared, _ = posts_to_actions(posts, ["url", "text"], helpers=1)
+    assert sorted(names) == ["canonical_url", "text_key"]
+    alone, _ = posts_to_actions(posts, ["url", "text"], helpers=0)
+    assert shared.equals(alone) and shared.num_rows == 2 * n

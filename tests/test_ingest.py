@@ -9,6 +9,7 @@ import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -105,24 +106,32 @@ def test_csv_reads_posts_as_text(tmp_path: Path, name: str) -> None:
     check_accounting(result)
 
 
-def _posts_file(folder: Path, container: str) -> Path:
-    """The same two posts as CSV, JSON Lines, a JSON array (read by the platform reader) or
-    Parquet."""
+def _posts_file(folder: Path, container: str, padding: int = 0) -> Path:
+    """The same two posts as gzipped CSV, JSON Lines, a JSON array (read by the platform
+    reader; plain or gzipped) or Parquet; ``padding`` characters of incompressible text in the
+    first post make the file larger."""
+    pad = "".join(f"{i:x}" for i in range(padding))[:padding] if padding else ""
     rows = [
-        {"post_id": "1", "account_id": "a", "timestamp": "2021-08-15T10:00:00Z", "text": "hi"},
+        {
+            "post_id": "1",
+            "account_id": "a",
+            "timestamp": "2021-08-15T10:00:00Z",
+            "text": "hi" + pad,
+        },
         {"post_id": "2", "account_id": "b", "timestamp": "2021-08-15T10:00:05Z", "text": "ho"},
     ]
     if container == "csv":
         text = "post_id,account_id,timestamp,text\n" + "".join(
             f"{r['post_id']},{r['account_id']},{r['timestamp']},{r['text']}\n" for r in rows
         )
-        return write(folder / "posts.csv.gz", text)
+        return write(folder / "posts.csv", text)
     if container == "jsonl":
         return write(folder / "posts.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
-    if container == "json":
-        return write(folder / "posts.json", json.dumps(rows))
+    if container in ("json", "json.gz"):
+        return write(folder / f"posts.{container}", json.dumps(rows))
     path = folder / "posts.parquet"
-    pq.write_table(pa.Table.from_pylist(rows), path)
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path, compression="none")
     return path
 
 
@@ -134,29 +143,83 @@ def hashed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return str(request.param)
 
 
-@pytest.mark.parametrize("container", ["csv", "jsonl", "json", "parquet"])
-def test_file_hash_is_the_whole_file_s(tmp_path: Path, container: str, hashed: str) -> None:
+def _track_handles(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every file the hashing opens, to check that each is closed."""
+    from inconcert.ingest import _files
+
+    opened: list[Any] = []
+
+    def tracked(*args: Any, **kwargs: Any) -> Any:
+        handle = open(*args, **kwargs)  # noqa: SIM115 - the code under test closes it
+        opened.append(handle)
+        return handle
+
+    monkeypatch.setattr(_files, "open", tracked, raising=False)
+    return opened
+
+
+@pytest.mark.parametrize("container", ["csv", "jsonl", "json", "json.gz", "parquet"])
+def test_file_hash_is_the_whole_file(
+    tmp_path: Path, container: str, hashed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The manifest's hash of an input, computed while the file is read, is the SHA-256 of
-    its bytes as stored (compressed where it is), whichever reader reads it."""
+    its bytes as stored (compressed where it is), whichever reader reads it; the file the
+    hash opened is closed."""
     path = _posts_file(tmp_path, container)
+    opened = _track_handles(monkeypatch)
     result = read_inputs([path])
     assert result.table.num_rows == 2
     assert result.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert opened and all(handle.closed for handle in opened)
+
+
+@pytest.mark.parametrize("container", ["csv", "parquet"])
+def test_large_file_is_hashed_in_a_thread_small_one_at_once(tmp_path: Path, container: str) -> None:
+    """From 1 MiB a file is hashed in a thread (the real threshold, not a test's), with the
+    same digest; a small file is hashed before its reading starts."""
+    from inconcert.ingest._files import _HASH_IN_THREAD_FROM, Digest, expand_paths
+
+    small = _posts_file(tmp_path / "small", container)
+    large = _posts_file(tmp_path / "large", container, padding=_HASH_IN_THREAD_FROM + 1000)
+    assert small.stat().st_size < _HASH_IN_THREAD_FROM <= large.stat().st_size
+    for path, threaded in ((small, False), (large, True)):
+        (source,) = expand_paths([path])
+        digest = Digest(source)
+        assert (digest._thread is not None) == threaded
+        assert digest.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert read_inputs([path]).files[0].sha256 == digest.hexdigest()
 
 
 @pytest.mark.parametrize("container", ["csv", "json", "parquet"])
 def test_file_that_fails_while_hashed_is_an_input_error(
     tmp_path: Path, container: str, monkeypatch: pytest.MonkeyPatch, hashed: str
 ) -> None:
-    """A read error in the hashing thread reaches the caller as an error naming the file, and
-    is not lost with the thread."""
+    """A read error while hashing (in the thread or not) reaches the caller as an error
+    naming the file, and is not lost with the thread; the file is closed."""
     path = _posts_file(tmp_path, container)
+    opened = _track_handles(monkeypatch)
 
     def broken(handle: object, name: str) -> None:
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr("inconcert.ingest._files.hashlib.file_digest", broken)
     with pytest.raises(InputError, match=r"posts\.[a-z.]+.*cannot be read: Input/output error"):
+        read_inputs([path])
+    assert opened and all(handle.closed for handle in opened)
+
+
+def test_other_failure_while_hashed_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hashed: str
+) -> None:
+    """Any other exception while hashing is raised in the caller as it is, the same way
+    whether the hash ran in a thread or not (never a run without a hash)."""
+    path = _posts_file(tmp_path, "parquet")
+
+    def broken(handle: object, name: str) -> None:
+        raise ValueError("unexpected")
+
+    monkeypatch.setattr("inconcert.ingest._files.hashlib.file_digest", broken)
+    with pytest.raises(ValueError, match="unexpected"):
         read_inputs([path])
 
 
@@ -166,7 +229,7 @@ def test_file_gone_before_it_is_hashed_is_named(tmp_path: Path) -> None:
     path = _posts_file(tmp_path, "csv")
     (source,) = expand_paths([path])
     path.unlink()
-    with pytest.raises(InputError, match=r"posts\.csv\.gz.*cannot be opened"):
+    with pytest.raises(InputError, match=r"posts\.csv.*cannot be opened"):
         Digest(source)
 
 

@@ -49,7 +49,7 @@ def apply_each(
 ) -> pa.Array:
     """``func`` of each string of ``values`` (null stays null), as an array of ``out_type``:
     the one loop every per-string function runs in, here, in a helper or in
-    :func:`inconcert.normalize.map_unique`."""
+    :func:`inconcert.normalize.map_unique` (through its ``_map_distinct``)."""
     return pa.array([None if v is None else func(v) for v in values.to_pylist()], out_type)
 
 

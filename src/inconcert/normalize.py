@@ -1305,8 +1305,8 @@ def text_keys(
     strip_hashtags: bool = False,
     helpers: int = 0,
 ) -> pa.Array:
-    """:func:`text_key` of each text (null for null), once per distinct text
-    (:func:`map_unique`). With ``helpers`` and at least :data:`HELPER_MIN_DISTINCT` distinct
+    """:func:`text_key` of each text (null for null), once per distinct text (as
+    :func:`map_unique` does). With ``helpers`` and at least :data:`HELPER_MIN_DISTINCT` distinct
     texts, that many helper processes take batches of them too
     (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
     _check_min_chars(min_chars)  # before any work, and before a helper could meet it

@@ -250,11 +250,13 @@ _HASH_IN_THREAD_FROM = 1 << 20
 
 class Digest:
     """The SHA-256 of an input file (for the manifest), computed in a thread while the caller
-    reads the file: hashlib lets go of the interpreter lock on large buffers and Arrow's
-    readers do too, so the two share the cores rather than take turns. The file is opened
-    here, so a file that cannot be opened is reported at once; :meth:`hexdigest` waits for
-    the hash. A file under :data:`_HASH_IN_THREAD_FROM` bytes is hashed at once: a thread
-    would cost more than it hides, in a folder of many small files."""
+    reads the file: hashlib lets go of the interpreter lock on large buffers, as Arrow's
+    readers do, so hashing and reading share the cores (a reader that parses in Python, such
+    as JSON's, still holds the lock while it parses). The file is opened here, so a file that
+    cannot be opened is reported at once; :meth:`hexdigest` waits for the hash and raises what
+    hashing raised (an ``OSError`` as an :class:`~inconcert.errors.InputError` naming the
+    file). A file under :data:`_HASH_IN_THREAD_FROM` bytes is hashed at once: a thread would
+    cost more than it hides, in a folder of many small files."""
 
     def __init__(self, source: InputFile) -> None:
         self._display = source.display
@@ -262,9 +264,13 @@ class Digest:
             handle = open(source.path, "rb")  # noqa: SIM115 - _run closes it
         except OSError as exc:
             raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
-        size = os.fstat(handle.fileno()).st_size
+        try:
+            size = os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            handle.close()
+            raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
         self._value: str | None = None
-        self._error: OSError | None = None
+        self._error: Exception | None = None
         self._thread: threading.Thread | None = None
         if size < _HASH_IN_THREAD_FROM:
             self._run(handle)
@@ -277,17 +283,20 @@ class Digest:
         try:
             with handle:
                 self._value = hashlib.file_digest(handle, "sha256").hexdigest()
-        except OSError as exc:
+        except Exception as exc:  # kept for hexdigest, which raises it in the caller
             self._error = exc
 
     def hexdigest(self) -> str:
-        """The digest, once the thread has read the whole file."""
+        """The digest, once the whole file is hashed."""
         if self._thread is not None:
             self._thread.join()
-        if self._error is not None:
-            err = self._error
+        err = self._error
+        if isinstance(err, OSError):
             raise InputError(self._display, f"cannot be read: {err.strerror or err}") from err
-        assert self._value is not None
+        if err is not None:
+            raise err
+        if self._value is None:  # not an assert: it must hold under python -O too
+            raise RuntimeError(f"{self._display}: the file's hash was not computed")
         return self._value
 
 
