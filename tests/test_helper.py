@@ -317,3 +317,60 @@ def test_posts_to_actions_shares_links_and_texts_with_its_helpers(
     assert sorted(names) == ["canonical_url", "text_key"]
     alone, _ = posts_to_actions(posts, ["url", "text"], helpers=0)
     assert shared.equals(alone) and shared.num_rows == 2 * n
+
+
+@pytest.mark.parametrize("helpers", [1, 2])
+@pytest.mark.parametrize("shared", [True, False])
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_strings_encoded_in_slices_give_the_same_results(
+    helpers: int, shared: bool, kind: pa.DataType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From _SLICED_FROM strings the distinct values are found in helpers + 1 slices, each in
+    its own thread: values in several slices (and nulls) give the same keys and links, in
+    row order, with helper processes (shared) or without."""
+    from inconcert.normalize import canonical_url, canonical_urls
+
+    monkeypatch.setattr(normalize, "_SLICED_FROM", 10)
+    monkeypatch.setattr(normalize, "_HELPER_BATCH", 4)
+    monkeypatch.setattr(normalize, "HELPER_MIN_DISTINCT", 1 if shared else 10**6)
+    encoded: list[int] = []
+    real = normalize._encode_in_threads
+
+    def counted(parts: list[pa.Array]) -> Any:
+        encoded.append(len(parts))
+        return real(parts)
+
+    monkeypatch.setattr(normalize, "_encode_in_threads", counted)
+    texts = pa.array((TEXTS * 5)[:43], kind)  # repeats fall in different slices
+    links = pa.array((LINKS * 6)[:45], kind)
+    want_keys = [None if t is None else text_key(t, **KWARGS) for t in texts.to_pylist()]
+    want_links = [None if v is None else canonical_url(v) for v in links.to_pylist()]
+    keys = text_keys(texts, helpers=helpers, **KWARGS)
+    got_links = canonical_urls(links, helpers=helpers)
+    assert keys.to_pylist() == want_keys and got_links.to_pylist() == want_links
+    assert (
+        keys.type
+        == got_links.type
+        == (pa.large_string() if kind == pa.large_string() else pa.string())
+    )
+    assert encoded == [helpers + 1, helpers + 1]  # both were encoded in slices
+    assert text_keys(texts, helpers=0, **KWARGS).to_pylist() == want_keys
+
+
+def test_an_error_while_encoding_a_slice_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(normalize, "_SLICED_FROM", 4)
+    real = normalize.pc.dictionary_encode
+    seen: list[int] = []
+
+    def second_fails(array: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(len(array))
+        if threading.current_thread() is not threading.main_thread():
+            raise MemoryError("no room")
+        return real(array, *args, **kwargs)
+
+    monkeypatch.setattr(normalize.pc, "dictionary_encode", second_fails)
+    with pytest.raises(MemoryError, match="no room"):
+        text_keys(pa.array([f"some text number {i}" for i in range(10)]), helpers=1)
+    assert len(seen) == 2

@@ -110,8 +110,9 @@ import functools
 import hashlib
 import ipaddress
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any
@@ -732,7 +733,7 @@ def canonical_urls(values: pa.Array | pa.ChunkedArray, *, helpers: int = 0) -> p
         )
         if pc.any(plain).as_py():
             array = pc.if_else(plain, pa.scalar(None, array.type), array)
-    distinct = _distinct(array, "canonical_urls")
+    distinct = _distinct(array, "canonical_urls", slices=helpers + 1)
     if isinstance(distinct, pa.Array):
         return distinct
     encoded, out_type = distinct
@@ -1250,38 +1251,54 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
 
 
 def _map_distinct(
-    encoded: pa.DictionaryArray,
+    encoded: Sequence[pa.DictionaryArray],
     out_type: pa.DataType,
     func: Callable[[str], str | None],
     shared: tuple[str, Mapping[str, Any], int] | None = None,
 ) -> pa.Array:
-    """``func`` of each distinct string of ``encoded``, gathered back to every row. With
-    ``shared`` = (the function's name in :data:`inconcert._helper.FUNCTIONS`, its keyword
-    arguments, helpers) and at least :data:`HELPER_MIN_DISTINCT` distinct strings, helper
-    processes take batches of them too (:func:`inconcert._helper.map_batches`); the result is
-    the same either way."""
-    dictionary = encoded.dictionary
-    if shared is not None and shared[2] >= 1 and len(dictionary) >= HELPER_MIN_DISTINCT:
+    """``func`` of each distinct string of each slice in ``encoded`` (consecutive slices of
+    the values, each dictionary-encoded: :func:`_distinct`), gathered back to every row in
+    order. With ``shared`` = (the function's name in :data:`inconcert._helper.FUNCTIONS`, its
+    keyword arguments, helpers) and at least :data:`HELPER_MIN_DISTINCT` distinct strings,
+    helper processes take batches of them too (:func:`inconcert._helper.map_batches`); the
+    result is the same either way."""
+    dictionaries = [e.dictionary for e in encoded]
+    helped = (
+        shared is not None
+        and shared[2] >= 1
+        and sum(len(d) for d in dictionaries) >= HELPER_MIN_DISTINCT
+    )
+    # a batch of distinct values at a time: Python strings stay bounded whatever the input
+    size = _HELPER_BATCH if helped else _BATCH
+    batches = [d.slice(i, size) for d in dictionaries for i in range(0, len(d), size)]
+    if helped and shared is not None:
         name, kwargs, helpers = shared
-        batches = [
-            dictionary.slice(i, _HELPER_BATCH) for i in range(0, len(dictionary), _HELPER_BATCH)
-        ]
         parts, _ = map_batches(batches, name, kwargs, out_type, helpers)
     else:
-        # a batch of distinct values at a time: Python strings stay bounded whatever the input
-        parts = [
-            apply_each(func, dictionary.slice(i, _BATCH), out_type)
-            for i in range(0, len(dictionary), _BATCH)
-        ]
-    mapped = pa.concat_arrays(parts) if parts else pa.array([], type=out_type)
-    return mapped.take(encoded.indices)
+        parts = [apply_each(func, batch, out_type) for batch in batches]
+    out, first = [], 0
+    for e, d in zip(encoded, dictionaries, strict=True):
+        count = -(-len(d) // size)  # this slice's batches
+        mine = parts[first : first + count]
+        first += count
+        mapped = pa.concat_arrays(mine) if mine else pa.array([], type=out_type)
+        out.append(mapped.take(e.indices))
+    return out[0] if len(out) == 1 else pa.concat_arrays(out)
+
+
+#: Fewest values for which :func:`_distinct` encodes slices of them in threads (one per
+#: ``slices``): Arrow lets go of the interpreter lock while it encodes, so the cores share the
+#: hashing; a value in more than one slice is mapped once per slice, at most ``slices`` times.
+_SLICED_FROM = 200_000
 
 
 def _distinct(
-    values: pa.Array | pa.ChunkedArray, caller: str
-) -> pa.Array | tuple[pa.DictionaryArray, pa.DataType]:
-    """The strings dictionary-encoded, and the type of results for them (``large_string`` for
-    ``large_string``, else ``string``); or, for an array of nulls only, the result itself."""
+    values: pa.Array | pa.ChunkedArray, caller: str, slices: int = 1
+) -> pa.Array | tuple[list[pa.DictionaryArray], pa.DataType]:
+    """The strings dictionary-encoded, in ``slices`` consecutive slices (each encoded in its
+    own thread) from :data:`_SLICED_FROM` strings, else in one; and the type of results for
+    them (``large_string`` for ``large_string``, else ``string``); or, for an array of nulls
+    only, the result itself."""
     array = one_array(values)
     if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
         array = array.dictionary_decode()
@@ -1292,10 +1309,41 @@ def _distinct(
     if not _is_text_type(value_type):
         raise TypeError(f"{caller} needs an array of strings, got {value_type}")
     if pa.types.is_dictionary(array.type):
-        return array, out_type
+        return [array], out_type
     if pa.types.is_string_view(array.type):
         array = array.cast(out_type)
-    return pc.dictionary_encode(array), out_type
+    if slices < 2 or len(array) < _SLICED_FROM:
+        return [pc.dictionary_encode(array)], out_type
+    step = -(-len(array) // slices)
+    return _encode_in_threads([array.slice(i, step) for i in range(0, len(array), step)]), out_type
+
+
+def _encode_in_threads(parts: list[pa.Array]) -> list[pa.DictionaryArray]:
+    """``pc.dictionary_encode`` of each part, the first in this thread and each other in a
+    thread of its own; an error in any is raised here."""
+    encoded: list[pa.DictionaryArray | None] = [None] * len(parts)
+    errors: list[BaseException] = []
+
+    def encode(i: int) -> None:
+        try:
+            encoded[i] = pc.dictionary_encode(parts[i])
+        except Exception as exc:  # raised below, in the caller
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=encode, args=(i,), daemon=True) for i in range(1, len(parts))
+    ]
+    for thread in threads:
+        thread.start()
+    encode(0)
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    done = [e for e in encoded if e is not None]
+    if len(done) != len(parts):  # a thread that ended without a result or an error
+        raise RuntimeError("a slice of the strings was not encoded")
+    return done
 
 
 def text_keys(
@@ -1311,7 +1359,7 @@ def text_keys(
     (:func:`inconcert._helper.map_batches`); the keys are the same either way."""
     _check_min_chars(min_chars)  # before any work, and before a helper could meet it
     kwargs: dict[str, Any] = {"min_chars": min_chars, "strip_hashtags": strip_hashtags}
-    distinct = _distinct(texts, "text_keys")
+    distinct = _distinct(texts, "text_keys", slices=helpers + 1)
     if isinstance(distinct, pa.Array):
         return distinct
     encoded, out_type = distinct
