@@ -41,9 +41,10 @@ def _want(batches: list[pa.Array]) -> list[pa.Array]:
     ]
 
 
-def test_a_helper_process_computes_the_same_keys() -> None:
-    """A helper given every batch (the caller takes none) answers each as text_key does."""
-    batches = _batches(6)
+def _helper_alone(
+    name: str, kwargs: dict[str, Any], batches: list[pa.Array]
+) -> list[pa.Array | None]:
+    """What one helper process answers when it is given every batch (the caller takes none)."""
     results: list[pa.Array | None] = [None] * len(batches)
     order = iter(range(len(batches)))
     lock = threading.Lock()
@@ -52,7 +53,7 @@ def test_a_helper_process_computes_the_same_keys() -> None:
         with lock:
             return next(order, None)
 
-    helper = _helper._Helper("text_key", KWARGS, pa.string(), batches, results, take)
+    helper = _helper._Helper(name, kwargs, pa.string(), batches, results, take)
     helper.start()
     try:
         helper.join(60)  # a helper that cannot answer fails the test instead of hanging it
@@ -60,7 +61,13 @@ def test_a_helper_process_computes_the_same_keys() -> None:
         helper.stop()
     assert not any(thread.is_alive() for thread in helper.threads)
     assert helper.done == len(batches)
-    assert results == _want(batches)
+    return results
+
+
+def test_a_helper_process_computes_the_same_keys() -> None:
+    """A helper given every batch answers each as text_key does."""
+    batches = _batches(6)
+    assert _helper_alone("text_key", KWARGS, batches) == _want(batches)
 
 
 def _slow_caller(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.004) -> None:
@@ -254,21 +261,7 @@ def test_a_helper_process_computes_the_same_links() -> None:
     from inconcert.normalize import canonical_url
 
     batches = [pa.array(LINKS[i : i + 3], pa.string()) for i in range(0, len(LINKS), 3)]
-    results: list[pa.Array | None] = [None] * len(batches)
-    order = iter(range(len(batches)))
-
-    def take() -> int | None:
-        return next(order, None)
-
-    helper = _helper._Helper("canonical_url", {}, pa.string(), batches, results, take)
-    helper.start()
-    try:
-        helper.join(60)  # a helper that cannot answer fails the test instead of hanging it
-    finally:
-        helper.stop()
-    assert not any(thread.is_alive() for thread in helper.threads)
-    assert helper.done == len(batches)
-    assert results == [
+    assert _helper_alone("canonical_url", {}, batches) == [
         pa.array([None if v is None else canonical_url(v) for v in b.to_pylist()], pa.string())
         for b in batches
     ]
