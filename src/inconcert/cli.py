@@ -349,7 +349,7 @@ def detect(
         int | None,
         typer.Option(
             help="Worker threads (1 to 1024; default: every core), also the processes that "
-            "share the text kind's work."
+            "share the text keys' and the links' work."
         ),
     ] = None,
     max_temp_size: Annotated[

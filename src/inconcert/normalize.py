@@ -1363,7 +1363,7 @@ def text_keys(
     if isinstance(distinct, pa.Array):
         return distinct
     encoded, out_type = distinct
-    key = functools.partial(text_key, min_chars=min_chars, strip_hashtags=strip_hashtags)
+    key = functools.partial(text_key, **kwargs)
     return _map_distinct(encoded, out_type, key, ("text_key", kwargs, helpers))
 
 

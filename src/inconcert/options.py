@@ -106,8 +106,8 @@ class DetectOptions:
         (:func:`inconcert.engine.duckdb_budget`), and spills to disk past that; worker threads
         (1 to 1024; default: the cores this process may use), which also bound the processes
         that share the ``text`` kind's keys and the links' canonical forms (``threads - 1``
-        helpers, :func:`inconcert.normalize.text_keys`, :func:`inconcert.normalize.canonical_urls`).
-        Both are checked strictly
+        helpers: :func:`inconcert.normalize.text_keys`,
+        :func:`inconcert.normalize.canonical_urls`). Both are checked strictly
         (:func:`inconcert.engine.check_memory_limit`).
     max_temp_size:
         The most temporary disk DuckDB may fill when it spills past ``memory_limit`` (e.g.

@@ -260,14 +260,13 @@ class Digest:
 
     def __init__(self, source: InputFile) -> None:
         self._display = source.display
+        handle = None
         try:
             handle = open(source.path, "rb")  # noqa: SIM115 - _run closes it
-        except OSError as exc:
-            raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
-        try:
             size = os.fstat(handle.fileno()).st_size
         except OSError as exc:
-            handle.close()
+            if handle is not None:
+                handle.close()
             raise InputError(source.display, f"cannot be opened: {exc.strerror or exc}") from exc
         self._value: str | None = None
         self._error: Exception | None = None
