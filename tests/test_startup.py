@@ -73,17 +73,17 @@ def test_cli_process_imports_igraph_without_pyplot(tmp_path: Path) -> None:
     argv += ["--figures", "svg,png"]
     loaded = json.loads(
         _python(
-            "import sys, json\n"
+            "import atexit, importlib.util, sys, json\n"
             "from inconcert.cli import main\n"
             f"sys.argv = {argv!r}\n"
-            "try:\n"
-            "    main()\n"
-            "except SystemExit as exc:\n"
-            "    assert not exc.code, exc.code\n"
-            "names = ('igraph', 'matplotlib', 'matplotlib.pyplot', 'pandas')\n"
-            "loaded = sorted(m for m in names if m in sys.modules)\n"
-            "import pandas  # pyarrow was told pandas is absent, yet it can be imported\n"
-            "print(json.dumps(loaded))\n"
+            "def report():  # main() ends the process; its exit handlers still run\n"
+            "    names = ('igraph', 'matplotlib', 'matplotlib.pyplot', 'pandas')\n"
+            "    loaded = sorted(m for m in names if m in sys.modules)\n"
+            "    # pyarrow was told pandas is absent, yet it can be found\n"
+            "    assert importlib.util.find_spec('pandas') is not None\n"
+            "    print(json.dumps(loaded))\n"
+            "atexit.register(report)\n"
+            "main()\n"
         )
     )
     assert loaded == ["igraph", "matplotlib"]
@@ -119,3 +119,69 @@ def test_igraph_without_plotting_leaves_matplotlib_importable() -> None:
     first, second = out.splitlines()
     assert first == "FakeModule False"
     assert second == ("importable" if HAS_MPL else "absent")
+
+
+def _console(args: list[str], prologue: str = "") -> subprocess.CompletedProcess[str]:
+    """The console script's process (``main``), after ``prologue``; its exit code and output."""
+    code = f"import sys\n{prologue}\nfrom inconcert.cli import main\nsys.argv = {args!r}\nmain()\n"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_console_process_keeps_exit_codes_and_flushes_its_output(tmp_path: Path) -> None:
+    """``main`` ends the process without the interpreter's teardown: each exit code is the
+    command's, the summary reaches a pipe whole, the result folder is complete."""
+    src = _actions_csv(tmp_path / "actions.csv")
+    out = tmp_path / "res"
+    done = _console(["inconcert", "detect", str(src), "--out", str(out), "--max-q", "1"])
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr
+    assert "groups" in done.stdout and str(out) in done.stdout.replace("\n", "")
+    assert json.loads((out / "manifest.json").read_text())["summary"]["groups"] == 1
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folder
+
+    missing = _console(
+        ["inconcert", "detect", str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o3")]
+    )
+    assert missing.returncode == 2 and "nope.csv" in missing.stderr
+
+    short = tmp_path / "short.csv"
+    short.write_text("post_id,account_id,timestamp,text\n1,a,2024-01-01T00:00:00Z,hi\n")
+    empty = _console(["inconcert", "detect", str(short), "--out", str(tmp_path / "o2")])
+    assert empty.returncode == 3 and "gave no action" in empty.stderr
+
+    usage = _console(["inconcert", "detect", "--no-such-option"])
+    assert usage.returncode == 2 and "no-such-option" in usage.stderr
+
+
+def test_console_process_runs_exit_handlers_and_skips_teardown() -> None:
+    """Exit handlers run and what they print arrives; an object the teardown would free is
+    not (the process is about to end): that is the time saved."""
+    done = _console(
+        ["inconcert", "--version"],
+        "import atexit\n"
+        "atexit.register(lambda: print('handler ran'))\n"
+        "class Noisy:\n"
+        "    def __del__(self):\n"
+        "        print('torn down')\n"
+        "keep = Noisy()\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "handler ran"
+    assert "torn down" not in done.stdout
+
+
+def test_console_process_waits_for_a_running_thread() -> None:
+    """A non-daemon thread still running when the command is done finishes its work: the
+    process then exits as usual, after it, with the command's code."""
+    done = _console(
+        ["inconcert", "detect", "--no-such-option"],
+        "import threading, time\n"
+        "def work():\n"
+        "    time.sleep(0.5)\n"
+        "    print('thread finished', flush=True)\n"
+        "threading.Thread(target=work).start()\n",
+    )
+    assert done.returncode == 2
+    assert "thread finished" in done.stdout

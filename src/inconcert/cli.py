@@ -924,10 +924,42 @@ def _pyarrow_without_pandas() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: runs the command, then ends the process with
+    :func:`_exit_now` (its exit code, without the interpreter's teardown)."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            _exit_now(done.code or 0)
+        raise
+    _exit_now(0)
+
+
+def _exit_now(code: int) -> None:
+    """End the console script's process with ``code`` once its command is done, as ``mypy``
+    does: the exit handlers run (temporary folders, helper processes, logging), the output is
+    flushed, and the interpreter's teardown is skipped. That teardown frees every object of
+    every imported module one by one, about 50 ms after a detect run (5% of the German
+    vignette), for memory the process is about to give back whole. Every output file is
+    closed by then (written through a temporary folder, renamed when complete). While a
+    non-daemon thread still runs, the process exits as usual, after it."""
+    import atexit
+    import os
+    import threading
+
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: Python's own exit says 120
+            code = code or 120
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
