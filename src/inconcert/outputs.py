@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import numpy as np
 import pyarrow as pa
@@ -144,6 +143,14 @@ def _xml_safe(value: str) -> str:
     that no two values become one, every backslash too (``\\x5c``): GraphML and GEXF are XML,
     and Gephi merges nodes with the same id."""
     return _XML_ILLEGAL.sub(_xml_escape_one, value)
+
+
+def _xml_text(value: str) -> str:
+    """``value`` as XML element content (``&``, ``<`` and ``>`` escaped, as
+    ``xml.sax.saxutils.escape`` does; that module imports ``urllib.request`` and ``http``)."""
+    for raw, esc in _XML_ESCAPES[:3]:
+        value = value.replace(raw, esc)
+    return value
 
 
 def _quoteattr(value: str) -> str:
@@ -364,7 +371,7 @@ def _write_graphml(result: DetectResult, path: Path, typed: _Typed | None = None
             '         xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"',
             '         xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns',
             '         http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">',
-            f"<!-- Created by inconcert {escape(__version__)} -->",
+            f"<!-- Created by inconcert {_xml_text(__version__)} -->",
             *keys,
             '  <graph id="G" edgedefault="undirected">',
             "",
@@ -433,7 +440,7 @@ def generate_gexf(result: DetectResult, typed: _Typed | None = None) -> Iterable
     dynamic = spans is not None
     yield '<?xml version="1.0" encoding="UTF-8"?>'
     yield '<gexf xmlns="http://gexf.net/1.3" version="1.3">'
-    yield f"  <meta><creator>inconcert {escape(__version__)}</creator></meta>"
+    yield f"  <meta><creator>inconcert {_xml_text(__version__)}</creator></meta>"
     if dynamic:
         yield (
             '  <graph defaultedgetype="undirected" mode="dynamic" timeformat="dateTime" '
