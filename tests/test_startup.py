@@ -185,3 +185,18 @@ def test_console_process_waits_for_a_running_thread() -> None:
     )
     assert done.returncode == 2
     assert "thread finished" in done.stdout
+
+
+def test_console_process_under_a_profiler_exits_as_usual(tmp_path: Path) -> None:
+    """``python -m cProfile -o FILE`` writes FILE after the program returns: under a profiler
+    (or a tracer) the process is not ended early."""
+    prof = tmp_path / "cli.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "inconcert.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert prof.stat().st_size > 0

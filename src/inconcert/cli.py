@@ -943,14 +943,17 @@ def _exit_now(code: int) -> None:
     flushed, and the interpreter's teardown is skipped. That teardown frees every object of
     every imported module one by one, about 50 ms after a detect run (5% of the German
     vignette), for memory the process is about to give back whole. Every output file is
-    closed by then (written through a temporary folder, renamed when complete). While a
-    non-daemon thread still runs, the process exits as usual, after it."""
+    closed by then (written through a temporary folder, renamed when complete). The process
+    exits as usual while a non-daemon thread still runs (after it), and under a profiler, a
+    debugger or a coverage tracer (``python -m cProfile -o FILE`` writes FILE after the
+    program returns)."""
     import atexit
     import os
     import threading
 
     main_thread = threading.main_thread()
-    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+    watched = sys.getprofile() is not None or sys.gettrace() is not None
+    if watched or any(t is not main_thread and not t.daemon for t in threading.enumerate()):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
