@@ -51,7 +51,9 @@ The former benchmark: the ``hard`` world at ``--scales`` times its named size (a
 groups, celebrities and event counts times the scale, within the same 30 days; crowd sizes
 unchanged). Co-actions grow faster than the posts here (0.46M posts: 7.2 per post at 120 s;
 5.2M: 13.5, mostly on hashtags), so its cost is no test of linearity; it is the skewed world
-of issue 10 at scale.
+of issue 10 at scale. ``--crowds K`` also multiplies its viral moments, breaking links and
+trending hashtags by ``K``: ``--scales 1 --crowds 3`` is issue 10's first target, ~0.55M
+posts with 8.1M-8.7M co-actions at 120 s (seeds 7 and 1; 15-16 a post, against 7.2).
 
 Runs
 ----
@@ -79,7 +81,7 @@ is the Python driver's, the JVM's is apart).
 
 Usage: python benchmarks/scale.py [--posts 1e6 3e6 1e7] [--window 120] [--memory-limit 8GB]
        [--repeat 1] [--naive-max-posts 4e6] [--work DIR] [--json scale.json]
-       python benchmarks/scale.py --density growing [--scales 1 2.2 6.6 22]
+       python benchmarks/scale.py --density growing [--scales 1 2.2 6.6 22] [--crowds 3]
 """
 
 from __future__ import annotations
@@ -142,16 +144,23 @@ def naive(posts: str, window: float) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def simulate_world(scale: float, seed: int, path: Path) -> tuple[int, float]:
-    """Write the ``hard`` world at ``scale`` (``--density growing``) to ``path``; its posts
-    and the seconds it took."""
+#: The popularity events ``--crowds`` multiplies (``--density growing``).
+CROWD_EVENTS = ("viral_moments", "breaking_links", "trending_tags")
+
+
+def simulate_world(scale: float, seed: int, path: Path, crowds: float = 1.0) -> tuple[int, float]:
+    """Write the ``hard`` world at ``scale`` (``--density growing``) to ``path``, its viral
+    moments, breaking links and trending tags times ``crowds`` as well; its posts and the
+    seconds it took."""
     import pyarrow.parquet as pq
     import quality
 
     from inconcert.simulate import simulate
 
     t0 = time.perf_counter()
-    sim = simulate(quality.world_config(BASE_WORLD, seed, scale=scale))
+    config = quality.world_config(BASE_WORLD, seed, scale=scale)
+    more = {name: round(getattr(config, name) * crowds) for name in CROWD_EVENTS}
+    sim = simulate(quality.world_config(BASE_WORLD, seed, scale=scale, **more))
     pq.write_table(sim.posts, path)
     return sim.posts.num_rows, time.perf_counter() - t0
 
@@ -395,6 +404,14 @@ def main() -> None:
         default=[1.0, 2.2, 6.6, 22.0],
         help="growing density: sizes of the hard world",
     )
+    parser.add_argument(
+        "--crowds",
+        type=float,
+        default=1.0,
+        help="growing density: also multiply the hard world's viral moments, breaking links "
+        "and trending tags by this (3 at scale 1: ~0.55M posts and 8.1M-8.7M co-actions at "
+        "120 s, issue 10's skewed world)",
+    )
     parser.add_argument("--window", type=float, default=120.0)
     parser.add_argument("--memory-limit", default="8GB")
     parser.add_argument("--seed", type=int, default=1)
@@ -414,6 +431,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--naive", nargs=2, metavar=("POSTS", "WINDOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.crowds != 1 and args.density != "growing":
+        parser.error("--crowds applies to --density growing")
     if args.naive:
         naive(args.naive[0], float(args.naive[1]))
         return
@@ -453,7 +472,8 @@ def _scales(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     else:
         sizes = list(args.scales)
     for size in sizes:
-        name = f"{size}copies" if args.density == "constant" else f"x{size:g}"
+        crowded = f"-crowds{args.crowds:g}" if args.crowds != 1 else ""
+        name = f"{size}copies" if args.density == "constant" else f"x{size:g}{crowded}"
         posts_path = work / f"posts-{name}.parquet"
         t0 = time.perf_counter()
         if args.density == "constant":
@@ -468,10 +488,10 @@ def _scales(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             )
             extra: dict[str, Any] = {"copies": size, "seeds": seeds, "days": size * 30}
         else:
-            posts, sim_s = simulate_world(size, args.seed, posts_path)
+            posts, sim_s = simulate_world(size, args.seed, posts_path, args.crowds)
             built_s = time.perf_counter() - t0
             what = f"scale {size:g}: {posts:,} posts (simulated in {sim_s:.0f} s)"
-            extra = {"scale": size}
+            extra = {"scale": size, "crowds": args.crowds}
         print(what, flush=True)
         print(f"  {_uptime()}", flush=True)
         record = {**extra, **measure(posts_path, work, args, posts)}
@@ -576,6 +596,8 @@ def _table(records: list[dict[str, Any]], args: argparse.Namespace) -> str:
         )
     else:
         world = f"growing density: the {BASE_WORLD} world at growing scales, seed {args.seed}"
+        if args.crowds != 1:
+            world += f", viral moments, breaking links and trending tags ×{args.crowds:g}"
     head = (
         f"{world}; window {args.window:g} s, detect --memory-limit {args.memory_limit}, "
         f"median of {args.repeat}; exponents: log(y2/y1)/log(n2/n1) from the row above "
