@@ -87,6 +87,7 @@ Usage: python benchmarks/scale.py [--posts 1e6 3e6 1e7] [--window 120] [--memory
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -99,7 +100,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inconcert.simulate import SimulationConfig
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -148,19 +152,26 @@ def naive(posts: str, window: float) -> None:
 CROWD_EVENTS = ("viral_moments", "breaking_links", "trending_tags")
 
 
+def growing_config(scale: float, seed: int, crowds: float = 1.0) -> SimulationConfig:
+    """The ``hard`` world at ``scale`` (``--density growing``), its viral moments, breaking
+    links and trending tags times ``crowds`` as well."""
+    import quality
+
+    config = quality.world_config(BASE_WORLD, seed, scale=scale)
+    more = {name: round(getattr(config, name) * crowds) for name in CROWD_EVENTS}
+    return dataclasses.replace(config, **more)
+
+
 def simulate_world(scale: float, seed: int, path: Path, crowds: float = 1.0) -> tuple[int, float]:
     """Write the ``hard`` world at ``scale`` (``--density growing``) to ``path``, its viral
     moments, breaking links and trending tags times ``crowds`` as well; its posts and the
     seconds it took."""
     import pyarrow.parquet as pq
-    import quality
 
     from inconcert.simulate import simulate
 
     t0 = time.perf_counter()
-    config = quality.world_config(BASE_WORLD, seed, scale=scale)
-    more = {name: round(getattr(config, name) * crowds) for name in CROWD_EVENTS}
-    sim = simulate(quality.world_config(BASE_WORLD, seed, scale=scale, **more))
+    sim = simulate(growing_config(scale, seed, crowds))
     pq.write_table(sim.posts, path)
     return sim.posts.num_rows, time.perf_counter() - t0
 
