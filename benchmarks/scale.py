@@ -53,7 +53,7 @@ unchanged). Co-actions grow faster than the posts here (0.46M posts: 7.2 per pos
 5.2M: 13.5, mostly on hashtags), so its cost is no test of linearity; it is the skewed world
 of issue 10 at scale. ``--crowds K`` also multiplies its viral moments, breaking links and
 trending hashtags by ``K``: ``--scales 1 --crowds 3`` is issue 10's first target, ~0.55M
-posts with 8.1M-8.7M co-actions at 120 s (seeds 7 and 1; 15-16 a post, against 7.2).
+posts with 8.1M-8.7M co-actions at 120 s (seeds 7 and 1; 14.5-16 a post, against 7.2).
 
 Runs
 ----

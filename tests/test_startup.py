@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,12 @@ HAS_MPL = importlib.util.find_spec("matplotlib") is not None
 
 def _python(code: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=_BUFFERED,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -121,11 +127,30 @@ def test_igraph_without_plotting_leaves_matplotlib_importable() -> None:
     assert second == ("importable" if HAS_MPL else "absent")
 
 
-def _console(args: list[str], prologue: str = "") -> subprocess.CompletedProcess[str]:
-    """The console script's process (``main``), after ``prologue``; its exit code and output."""
-    code = f"import sys\n{prologue}\nfrom inconcert.cli import main\nsys.argv = {args!r}\nmain()\n"
+#: The environment of the console processes: their output buffered as it is by default (this
+#: machine sets ``PYTHONUNBUFFERED``, which would hide an output left unflushed).
+_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+#: What the noisy object of a prologue prints when the interpreter's teardown frees it.
+_NOISY = "class Noisy:\n    def __del__(self):\n        print('torn down')\nkeep = Noisy()\n"
+
+
+def _console(
+    args: list[str], prologue: str = "", flags: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """The console script's process (``main``), after ``prologue``; its exit code and output.
+    Where ``main`` returns to its caller (a normal exit) it prints ``main returned``."""
+    code = (
+        f"import sys\n{prologue}\nfrom inconcert.cli import main\nsys.argv = {args!r}\n"
+        "try:\n    main()\nexcept SystemExit:\n    print('main returned')\n    raise\n"
+    )
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, *flags, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=_BUFFERED,
     )
 
 
@@ -162,14 +187,29 @@ def test_console_process_runs_exit_handlers_and_skips_teardown() -> None:
         ["inconcert", "--version"],
         "import atexit\n"
         "atexit.register(lambda: print('handler ran'))\n"
-        "class Noisy:\n"
-        "    def __del__(self):\n"
-        "        print('torn down')\n"
-        "keep = Noisy()\n",
+        "sys.stdout.write('written, never flushed\\n')\n" + _NOISY,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "handler ran"
-    assert "torn down" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0] == "written, never flushed" and lines[-1] == "handler ran"
+    assert "torn down" not in done.stdout and "main returned" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("prologue", "flags"),
+    [
+        ("sys.settrace(lambda *args: None)\n", ()),  # a tracer: python -m trace, coverage
+        ("sys.setprofile(lambda *args: None)\n", ()),  # a profiler
+        ("import bdb\n", ()),  # pdb after `continue` keeps no trace function
+        ("", ("-X", "dev")),  # development mode reports what teardown finds left open
+    ],
+)
+def test_console_process_exits_as_usual_when_watched(prologue: str, flags: tuple[str, ...]) -> None:
+    """Under a tracer, a profiler, a debugger or ``-X dev`` the process exits as usual: ``main``
+    returns to its caller with the command's exit code."""
+    done = _console(["inconcert", "detect", "--no-such-option"], prologue, flags)
+    assert done.returncode == 2
+    assert "main returned" in done.stdout
 
 
 def test_console_process_waits_for_a_running_thread() -> None:

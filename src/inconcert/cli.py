@@ -937,6 +937,24 @@ def main() -> None:
     _exit_now(0)
 
 
+#: Modules whose presence means a profiler or debugger may be watching the process: its
+#: report, or the debugger's session, needs the program to return as usual.
+_WATCHERS = ("bdb", "cProfile", "profile", "trace", "pydevd", "debugpy")
+
+
+def _watched() -> bool:
+    """Whether a profiler, tracer or debugger may be watching: a profile or trace function,
+    a ``sys.monitoring`` tool (Python 3.12+, where cProfile uses it), one of
+    :data:`_WATCHERS` imported, or Python's development mode (``-X dev`` reports the
+    resources left open at teardown)."""
+    if sys.getprofile() is not None or sys.gettrace() is not None or sys.flags.dev_mode:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None and any(monitoring.get_tool(i) is not None for i in range(6)):
+        return True
+    return any(name in sys.modules for name in _WATCHERS)
+
+
 def _exit_now(code: int) -> None:
     """End the console script's process with ``code`` once its command is done, as ``mypy``
     does: the exit handlers run (temporary folders, helper processes, logging), the output is
@@ -944,24 +962,24 @@ def _exit_now(code: int) -> None:
     every imported module one by one, about 50 ms after a detect run (5% of the German
     vignette), for memory the process is about to give back whole. Every output file is
     closed by then (written through a temporary folder, renamed when complete). The process
-    exits as usual while a non-daemon thread still runs (after it), and under a profiler, a
-    debugger or a coverage tracer (``python -m cProfile -o FILE`` writes FILE after the
-    program returns)."""
+    exits as usual while a non-daemon thread still runs (after it), and when a profiler,
+    tracer or debugger may be watching (:func:`_watched`: ``python -m cProfile -o FILE``
+    writes FILE after the program returns). Output that cannot be flushed (a closed pipe)
+    makes the exit code 120, as Python's own exit does."""
     import atexit
     import os
     import threading
 
     main_thread = threading.main_thread()
-    watched = sys.getprofile() is not None or sys.gettrace() is not None
-    if watched or any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+    if _watched() or any(t is not main_thread and not t.daemon for t in threading.enumerate()):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
                 stream.flush()
-        except (OSError, ValueError):  # a closed pipe: Python's own exit says 120
-            code = code or 120
+        except (OSError, ValueError):
+            code = 120
     os._exit(code)
 
 
