@@ -36,8 +36,11 @@ where they vary) and writes every raw number to ``--json``.
 ``--quick`` is a smoke run of well under a minute: one seed, every world shrunk to at most 5,000
 organic accounts over 14 days (event counts and crowd sizes shrunk with it).
 
+``--crowds K`` multiplies every world's viral moments, breaking links and trending hashtags by
+``K`` (after ``--scale``): more organic crowds, the innocent pairs a null model must discount.
+
 Usage: python benchmarks/quality.py [--quick] [--worlds default viral fans hard]
-       [--seeds 0 1 2 3 4] [--scale 2] [--window 60] [--json quality.json]
+       [--seeds 0 1 2 3 4] [--scale 2] [--crowds 1] [--window 60] [--json quality.json]
 """
 
 from __future__ import annotations
@@ -84,6 +87,9 @@ _QUICK_ORGANIC = 5000
 _QUICK_DAYS = 14
 _SCALED_COUNTS = ("viral_moments", "breaking_links", "viral_bursts", "breaking_news")
 _SCALED_BY_SIZE = ("n_organic", "n_groups", "celebrities", "viral_giants", *_SCALED_COUNTS)
+#: The popularity events ``--crowds`` multiplies (after ``--scale``): issue 10's skewed
+#: worlds, where organic crowds make innocent pairs.
+CROWD_EVENTS = ("viral_moments", "breaking_links", "trending_tags")
 _SCALED_RANGES = (
     "viral_crowd_range",
     "viral_giant_range",
@@ -94,15 +100,30 @@ _SCALED_RANGES = (
 
 
 def world_config(
-    world: str, seed: int, *, quick: bool = False, scale: float = 1.0, **overrides: Any
+    world: str,
+    seed: int,
+    *,
+    quick: bool = False,
+    scale: float = 1.0,
+    crowds: float = 1.0,
+    **overrides: Any,
 ) -> SimulationConfig:
     """The configuration of one run: the named world with its counts of accounts, groups,
     celebrities and events times ``scale``, or a small version of it (``quick``, which ignores
-    ``scale``); then ``overrides`` (fields of :class:`~inconcert.simulate.SimulationConfig`)."""
+    ``scale``); its viral moments, breaking links and trending tags (:data:`CROWD_EVENTS`)
+    times ``crowds`` as well; then ``overrides`` (fields of
+    :class:`~inconcert.simulate.SimulationConfig`)."""
+    config = _sized_config(world, seed, quick=quick, scale=scale)
+    crowded = {name: round(getattr(config, name) * crowds) for name in CROWD_EVENTS}
+    return dataclasses.replace(config, **{**crowded, **overrides})
+
+
+def _sized_config(world: str, seed: int, *, quick: bool, scale: float) -> SimulationConfig:
+    """The named world at ``scale``, or its small version (``quick``)."""
     config = SimulationConfig.preset(world, seed=seed)
     if not quick:
         scaled = {name: round(getattr(config, name) * scale) for name in _SCALED_BY_SIZE}
-        return dataclasses.replace(config, **{**scaled, **overrides})
+        return dataclasses.replace(config, **scaled)
     n_organic = min(config.n_organic, _QUICK_ORGANIC)
     share = n_organic / max(config.n_organic, 1)
     factor = share * _QUICK_DAYS / config.days
@@ -118,7 +139,7 @@ def world_config(
     for name in _SCALED_RANGES:
         lo, hi = getattr(config, name)
         changes[name] = (max(2, round(lo * share)), max(2, round(hi * share)))
-    return dataclasses.replace(config, **{**changes, **overrides})
+    return dataclasses.replace(config, **changes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,13 +322,14 @@ def run_one(
     *,
     quick: bool = False,
     scale: float = 1.0,
+    crowds: float = 1.0,
     window: float | None = None,
     workdir: Path | None = None,
     **overrides: Any,
 ) -> list[dict[str, Any]]:
     """Simulate one world and seed (see :func:`world_config`), run both methods; one record
     per method."""
-    config = world_config(world, seed, quick=quick, scale=scale, **overrides)
+    config = world_config(world, seed, quick=quick, scale=scale, crowds=crowds, **overrides)
     t0 = time.perf_counter()
     sim = simulate(config)
     simulate_s = time.perf_counter() - t0
@@ -454,17 +476,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_SCALE,
         help=f"Size of each world relative to its named preset (default {DEFAULT_SCALE:g}).",
     )
+    parser.add_argument(
+        "--crowds",
+        type=float,
+        default=1.0,
+        help="Also multiply each world's viral moments, breaking links and trending tags by "
+        "this (default 1; the skewed worlds of issue 10: 3).",
+    )
     parser.add_argument("--json", type=Path, default=None, help="Write all raw numbers here.")
     args = parser.parse_args(argv)
     if not args.scale > 0:
         parser.error("--scale must be > 0")
+    if not args.crowds >= 0:
+        parser.error("--crowds must be >= 0")
     seeds = args.seeds or list(DEFAULT_SEEDS[:1] if args.quick else DEFAULT_SEEDS)
 
     started = time.perf_counter()
     records: list[dict[str, Any]] = []
     for world in args.worlds:
         for seed in seeds:
-            done = run_one(world, seed, quick=args.quick, scale=args.scale, window=args.window)
+            done = run_one(
+                world,
+                seed,
+                quick=args.quick,
+                scale=args.scale,
+                crowds=args.crowds,
+                window=args.window,
+            )
             records += done
             d = {r["method"]: r for r in done}
             print(
@@ -492,13 +530,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seeds": seeds,
             "quick": args.quick,
             "scale": None if args.quick else args.scale,
+            "crowds": args.crowds,
             "window": window,
             "window_given": args.window is not None,
             "min_objects": MIN_OBJECTS,
             "total_seconds": total,
             "configs": {
                 w: _jsonable(
-                    dataclasses.asdict(world_config(w, 0, quick=args.quick, scale=args.scale))
+                    dataclasses.asdict(
+                        world_config(w, 0, quick=args.quick, scale=args.scale, crowds=args.crowds)
+                    )
                 )
                 for w in args.worlds
             },

@@ -87,7 +87,6 @@ Usage: python benchmarks/scale.py [--posts 1e6 3e6 1e7] [--window 120] [--memory
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -148,18 +147,12 @@ def naive(posts: str, window: float) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-#: The popularity events ``--crowds`` multiplies (``--density growing``).
-CROWD_EVENTS = ("viral_moments", "breaking_links", "trending_tags")
-
-
 def growing_config(scale: float, seed: int, crowds: float = 1.0) -> SimulationConfig:
     """The ``hard`` world at ``scale`` (``--density growing``), its viral moments, breaking
     links and trending tags times ``crowds`` as well."""
     import quality
 
-    config = quality.world_config(BASE_WORLD, seed, scale=scale)
-    more = {name: round(getattr(config, name) * crowds) for name in CROWD_EVENTS}
-    return dataclasses.replace(config, **more)
+    return quality.world_config(BASE_WORLD, seed, scale=scale, crowds=crowds)
 
 
 def simulate_world(scale: float, seed: int, path: Path, crowds: float = 1.0) -> tuple[int, float]:
