@@ -1,7 +1,9 @@
-"""Start-up cost (issue 10): importing inconcert, or its command line, imports none of the heavy
-optional machinery (igraph, leidenalg, matplotlib, pandas, Spark, DuckDB); the command line's
-own process imports igraph without matplotlib.pyplot and never imports pandas, a library
-user's igraph is the ordinary one; the public names still resolve."""
+"""Start-up and exit cost (issue 10): importing inconcert, or its command line, imports none of
+the heavy optional machinery (igraph, leidenalg, matplotlib, pandas, Spark, DuckDB); the
+command line's own process imports igraph without matplotlib.pyplot and never imports pandas,
+a library user's igraph is the ordinary one; the public names still resolve. The console
+script's process ends without the interpreter's teardown, its exit codes, output and exit
+handlers kept, and exits as usual where a thread runs or something watches it."""
 
 from __future__ import annotations
 
@@ -18,15 +20,25 @@ HEAVY = ("igraph", "leidenalg", "matplotlib", "pandas", "pyspark", "duckdb")
 HAS_MPL = importlib.util.find_spec("matplotlib") is not None
 
 
-def _python(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
+#: The environment of the processes: their output buffered as it is by default (this machine
+#: sets ``PYTHONUNBUFFERED``, which would hide an output left unflushed).
+_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a process of its own; its exit code and output."""
+    return subprocess.run(
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
         env=_BUFFERED,
     )
+
+
+def _python(code: str) -> str:
+    done = _run(["-c", code])
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -127,14 +139,6 @@ def test_igraph_without_plotting_leaves_matplotlib_importable() -> None:
     assert second == ("importable" if HAS_MPL else "absent")
 
 
-#: The environment of the console processes: their output buffered as it is by default (this
-#: machine sets ``PYTHONUNBUFFERED``, which would hide an output left unflushed).
-_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
-
-#: What the noisy object of a prologue prints when the interpreter's teardown frees it.
-_NOISY = "class Noisy:\n    def __del__(self):\n        print('torn down')\nkeep = Noisy()\n"
-
-
 def _console(
     args: list[str], prologue: str = "", flags: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
@@ -144,14 +148,7 @@ def _console(
         f"import sys\n{prologue}\nfrom inconcert.cli import main\nsys.argv = {args!r}\n"
         "try:\n    main()\nexcept SystemExit:\n    print('main returned')\n    raise\n"
     )
-    return subprocess.run(
-        [sys.executable, *flags, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=_BUFFERED,
-    )
+    return _run([*flags, "-c", code])
 
 
 def test_console_process_keeps_exit_codes_and_flushes_its_output(tmp_path: Path) -> None:
@@ -187,7 +184,11 @@ def test_console_process_runs_exit_handlers_and_skips_teardown() -> None:
         ["inconcert", "--version"],
         "import atexit\n"
         "atexit.register(lambda: print('handler ran'))\n"
-        "sys.stdout.write('written, never flushed\\n')\n" + _NOISY,
+        "sys.stdout.write('written, never flushed\\n')\n"
+        "class Noisy:\n"
+        "    def __del__(self):\n"
+        "        print('torn down')\n"
+        "keep = Noisy()\n",
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -231,12 +232,6 @@ def test_console_process_under_a_profiler_exits_as_usual(tmp_path: Path) -> None
     """``python -m cProfile -o FILE`` writes FILE after the program returns: under a profiler
     (or a tracer) the process is not ended early."""
     prof = tmp_path / "cli.prof"
-    done = subprocess.run(
-        [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "inconcert.cli", "--version"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _run(["-m", "cProfile", "-o", str(prof), "-m", "inconcert.cli", "--version"])
     assert done.returncode == 0, done.stderr
     assert prof.stat().st_size > 0
