@@ -99,10 +99,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from inconcert.simulate import SimulationConfig
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -147,24 +144,17 @@ def naive(posts: str, window: float) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def growing_config(scale: float, seed: int, crowds: float = 1.0) -> SimulationConfig:
-    """The ``hard`` world at ``scale`` (``--density growing``), its viral moments, breaking
-    links and trending tags times ``crowds`` as well."""
-    import quality
-
-    return quality.world_config(BASE_WORLD, seed, scale=scale, crowds=crowds)
-
-
 def simulate_world(scale: float, seed: int, path: Path, crowds: float = 1.0) -> tuple[int, float]:
     """Write the ``hard`` world at ``scale`` (``--density growing``) to ``path``, its viral
     moments, breaking links and trending tags times ``crowds`` as well; its posts and the
     seconds it took."""
     import pyarrow.parquet as pq
+    import quality
 
     from inconcert.simulate import simulate
 
     t0 = time.perf_counter()
-    sim = simulate(growing_config(scale, seed, crowds))
+    sim = simulate(quality.world_config(BASE_WORLD, seed, scale=scale, crowds=crowds))
     pq.write_table(sim.posts, path)
     return sim.posts.num_rows, time.perf_counter() - t0
 

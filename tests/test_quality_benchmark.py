@@ -3,6 +3,7 @@ against a brute-force count, reading results generically, and a tiny end-to-end 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections import defaultdict
@@ -260,3 +261,31 @@ def test_main_writes_the_raw_numbers(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert data["seeds"] == [0] and len(data["runs"]) == 2
     assert data["configs"]["default"]["n_organic"] == 3000
     assert {r["method"] for r in data["runs"]} == {"detect", "naive"}
+
+
+@pytest.mark.parametrize("crowds", [3.0, 0.5])
+@pytest.mark.parametrize("quick", [False, True])
+@pytest.mark.parametrize(("world", "scale"), [("viral", 2.0), ("hard", 2.2), ("fans", 1.0)])
+def test_crowds_multiply_the_popularity_events_only(
+    world: str, scale: float, quick: bool, crowds: float
+) -> None:
+    """``--crowds`` (quality.py and scale.py's growing world) multiplies the viral moments,
+    breaking links and trending tags, after the size; nothing else changes."""
+    plain = quality.world_config(world, 2, quick=quick, scale=scale)
+    crowded = quality.world_config(world, 2, quick=quick, scale=scale, crowds=crowds)
+    if world != "fans":  # the crowded worlds have every such event
+        assert all(getattr(plain, name) > 0 for name in quality.CROWD_EVENTS)
+    for field in dataclasses.fields(plain):
+        expected = getattr(plain, field.name)
+        if field.name in quality.CROWD_EVENTS:
+            expected = round(expected * crowds)  # zero stays zero (fans has no crowds)
+        assert getattr(crowded, field.name) == expected, field.name
+    # an explicit field still wins
+    assert quality.world_config(world, 2, crowds=3.0, viral_moments=7).viral_moments == 7
+
+
+def test_world_at_scale_one_is_its_preset() -> None:
+    from inconcert.simulate import SimulationConfig
+
+    assert quality.world_config("hard", 4) == SimulationConfig.preset("hard", seed=4)
+    assert quality.world_config("hard", 4, crowds=3.0).viral_moments == 3 * 300
