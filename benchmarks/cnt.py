@@ -83,6 +83,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from neartext import CNT_COLUMNS, _cnt_python, _vocabulary
+from warm_bytecode import compile_inconcert
 
 T0 = 1_700_000_000
 DAY = 86_400
@@ -804,6 +805,7 @@ def main() -> None:
     try:
         res["inconcert_version"] = use_source(args.src, work)
         print(f"inconcert {res['inconcert_version']}", flush=True)
+        print(compile_inconcert(ENV), flush=True)
         # the data are made in a child process: a child's peak RSS as wait4 reports it starts
         # from this process's own (Python spawns with vfork), which therefore stays small
         gen = [sys.executable, __file__, "--generate-only", "--work", str(work)]

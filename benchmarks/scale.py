@@ -58,10 +58,12 @@ posts with 8.1M-8.7M co-actions at 120 s (seeds 7 and 1; 14.5-16 a post, against
 Runs
 ----
 Each scale's posts are written to one Parquet file under the work directory (``--work DIR``
-keeps it and the simulated copies; by default a temporary directory, deleted at the end). For
-each scale, each method runs in its own process (the same file, alternated, so a busy machine
-slows both alike), and the benchmark records wall time and peak RSS (``wait4``) and the load
-average (1 minute, as ``uptime`` shows it) before and after each run:
+keeps it and the simulated copies; by default a temporary directory, deleted at the end). All
+scales' files are built first; then each repeat runs every scale in turn, and for each scale
+each method in its own process (the same file, alternated): a busy phase of a shared machine
+slows the scales and the methods alike instead of the one it falls on. The benchmark records
+wall time and peak RSS (``wait4``) and the load average (1 minute, as ``uptime`` shows it)
+before and after each run:
 
 * **detect**: ``inconcert detect POSTS --out DIR --window W --memory-limit M --quiet``: the
   whole command line, reading the file, the null model, groups, evidence, report and figures;
@@ -103,6 +105,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from warm_bytecode import compile_inconcert  # noqa: E402
 
 BASE_WORLD = "hard"
 _DAY_US = 86_400 * 1_000_000
@@ -309,34 +312,38 @@ def _git_state() -> dict[str, Any]:
     return {"commit": git("rev-parse", "--short", "HEAD"), "src_changed": dirty.splitlines()}
 
 
-def measure(posts_path: Path, work: Path, args: argparse.Namespace, posts: int) -> dict[str, Any]:
-    """detect (and spark, naive) on one file, alternated ``--repeat`` times."""
+def run_once(
+    posts_path: Path, work: Path, args: argparse.Namespace, posts: int, runs: dict[str, Any]
+) -> dict[str, Any]:
+    """detect (and spark, naive) once on one file, each in its own process, appended to
+    ``runs`` (method -> list of runs); returns detect's manifest."""
     inconcert = str(Path(sys.executable).with_name("inconcert"))
     limit = args.naive_max_posts
     run_naive = not args.no_naive and (limit is None or posts <= limit)
-    runs: dict[str, list[dict[str, Any]]] = {"detect": [], "naive": []}
-    manifest: dict[str, Any] = {}
     out = work / "result"
     window = f"{args.window:g}"
-    for _ in range(args.repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        detect = [inconcert, "detect", str(posts_path), "--out", str(out), "--window", window]
-        run = _run([*detect, "--memory-limit", args.memory_limit, "--quiet"])
-        manifest = json.loads((out / "manifest.json").read_text())
-        run["timings_s"] = timings = manifest.get("timings_s") or {}
-        # significance is timed inside edges
-        run["rest_s"] = run["s"] - sum(v for k, v in timings.items() if k != "significance")
-        runs["detect"].append(run)
-        if args.spark:
-            shutil.rmtree(out, ignore_errors=True)
-            master = f"local[{os.cpu_count() or 1}]"
-            spark = [*detect, "--engine", "spark", "--spark-master", master, "--quiet"]
-            runs.setdefault("spark", []).append(_run(spark))
-        if run_naive:
-            runs["naive"].append(
-                _run([sys.executable, __file__, "--naive", str(posts_path), window])
-            )
     shutil.rmtree(out, ignore_errors=True)
+    detect = [inconcert, "detect", str(posts_path), "--out", str(out), "--window", window]
+    run = _run([*detect, "--memory-limit", args.memory_limit, "--quiet"])
+    manifest: dict[str, Any] = json.loads((out / "manifest.json").read_text())
+    run["timings_s"] = timings = manifest.get("timings_s") or {}
+    # significance is timed inside edges
+    run["rest_s"] = run["s"] - sum(v for k, v in timings.items() if k != "significance")
+    runs.setdefault("detect", []).append(run)
+    if args.spark:
+        shutil.rmtree(out, ignore_errors=True)
+        master = f"local[{os.cpu_count() or 1}]"
+        spark = [*detect, "--engine", "spark", "--spark-master", master, "--quiet"]
+        runs.setdefault("spark", []).append(_run(spark))
+    if run_naive:
+        naive_cmd = [sys.executable, __file__, "--naive", str(posts_path), window]
+        runs.setdefault("naive", []).append(_run(naive_cmd))
+    shutil.rmtree(out, ignore_errors=True)
+    return manifest
+
+
+def summarise(posts: int, runs: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    """One scale's record: counts from detect's (last) manifest, medians of the runs."""
     summary = manifest.get("summary", {})
     coactions = summary.get("coactions_before_min_participation")
     record: dict[str, Any] = {
@@ -349,7 +356,7 @@ def measure(posts_path: Path, work: Path, args: argparse.Namespace, posts: int) 
         "actions": sum((summary.get("actions", {}).get("actions_by_kind") or {}).values()),
         "warnings": manifest.get("warnings"),
     }
-    stages = [run["timings_s"] for run in runs["detect"]]
+    stages = [run["timings_s"] for run in runs.get("detect", [])]
     if stages and stages[-1]:
         # each stage's median over the repeats; rest: wall time outside the stages
         record["timings_s"] = {
@@ -435,6 +442,7 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
     else:
         work = Path(tempfile.mkdtemp(prefix="inconcert-scale-"))
+    print(compile_inconcert(), flush=True)
     try:
         records = _scales(args, work)
     finally:
@@ -465,6 +473,7 @@ def _scales(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         sizes: list[Any] = plan
     else:
         sizes = list(args.scales)
+    built = []  # every scale's file first: the runs then alternate between them
     for size in sizes:
         crowded = f"-crowds{args.crowds:g}" if args.crowds != 1 else ""
         name = f"{size}copies" if args.density == "constant" else f"x{size:g}{crowded}"
@@ -487,14 +496,25 @@ def _scales(args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
             what = f"scale {size:g}: {posts:,} posts (simulated in {sim_s:.0f} s)"
             extra = {"scale": size, "crowds": args.crowds}
         print(what, flush=True)
-        print(f"  {_uptime()}", flush=True)
-        record = {**extra, **measure(posts_path, work, args, posts)}
-        record.update(build_s=built_s, simulate_s=sim_s, file_mb=posts_path.stat().st_size / 2**20)
+        extra.update(build_s=built_s, simulate_s=sim_s, file_mb=posts_path.stat().st_size / 2**20)
+        built.append((extra, posts_path, posts))
+    # repeat by repeat, every scale in turn: a slow phase of a shared machine then slows all
+    # scales alike instead of the one measured during it, which would bend the exponents
+    runs: list[dict[str, Any]] = [{} for _ in built]
+    manifests: list[dict[str, Any]] = [{} for _ in built]
+    for rep in range(args.repeat):
+        for i, (_, posts_path, posts) in enumerate(built):
+            print(f"  repeat {rep + 1} of {args.repeat}, {posts:,} posts: {_uptime()}", flush=True)
+            manifests[i] = run_once(posts_path, work, args, posts, runs[i])
+    for (extra, posts_path, posts), scale_runs, manifest in zip(
+        built, runs, manifests, strict=True
+    ):
+        record = {**extra, **summarise(posts, scale_runs, manifest)}
         if args.work is None:
             posts_path.unlink()
         records.append(record)
+        print(f"{posts:,} posts:", flush=True)
         print(_row(record, records[-2] if len(records) > 1 else None), flush=True)
-        print(f"  {_uptime()}", flush=True)
     if args.density == "constant" and records:
         records[-1]["generation"] = {
             "copies": len({s for r in records for s in r["seeds"]}),
