@@ -42,6 +42,7 @@ __all__ = [
     "action_pairs_sql",
     "action_periods_sql",
     "burst_counts_sql",
+    "candidate_coactions_sql",
     "candidate_pairs_sql",
     "coactions_sql",
     "coded_coactions_sql",
@@ -295,12 +296,22 @@ WHERE acc_a IN (SELECT acc FROM {participants})
 """
 
 
-def pair_coactions_sql(coactions: str, actions: str, pairs: str) -> str:
+def candidate_coactions_sql(coactions: str, pairs: str) -> str:
+    """The coded co-actions of the pairs in ``pairs`` (codes; :func:`candidate_pairs_sql`, one
+    row a pair): a small relation of its own, so that :func:`pair_coactions_sql` joins the
+    actions to it, and never the other way round (a hash table of every action's names)."""
+    return f"""
+SELECT c.* FROM {coactions} c
+JOIN {pairs} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
+"""
+
+
+def pair_coactions_sql(coactions: str, actions: str) -> str:
     """The co-actions by name (``kind, object_id, account_a, post_a, t_a, account_b, post_b,
-    t_b, dt``) of the pairs in ``pairs`` (codes; :func:`candidate_pairs_sql`, one row a pair):
-    names, objects and times come back from ``actions`` by action id. The codes stay beside
-    them (``acc_a, acc_b, obj, pst_a, pst_b``, as BIGINT): the edges' counts and the null
-    model's joins run on these integers."""
+    t_b, dt``) of the coded co-actions ``coactions`` (:func:`candidate_coactions_sql`): names,
+    objects and times come back from ``actions`` by action id. The codes stay beside them
+    (``acc_a, acc_b, obj, pst_a, pst_b``, as BIGINT): the edges' counts and the null model's
+    joins run on these integers."""
     return f"""
 SELECT
     x.kind AS kind, x.object_id AS object_id,
@@ -310,7 +321,6 @@ SELECT
     CAST(c.acc_a AS BIGINT) AS acc_a, CAST(c.acc_b AS BIGINT) AS acc_b, x.obj AS obj,
     CAST(c.pst_a AS BIGINT) AS pst_a, CAST(c.pst_b AS BIGINT) AS pst_b
 FROM {coactions} c
-JOIN {pairs} p ON c.acc_a = p.acc_a AND c.acc_b = p.acc_b
 JOIN {actions} x ON x.action_id = c.action_a
 JOIN {actions} y ON y.action_id = c.action_b
 """

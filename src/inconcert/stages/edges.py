@@ -43,12 +43,14 @@ def prune(
     pairs = eng.create("ic_cand", plan.candidate_pairs_sql(rel.coded, rel.participants, floor))
     count = eng.fetch(plan.participating_count_sql(rel.coded, rel.participants))
     summary["coactions"] = int(count.column("n")[0].as_py())
-    n = eng.create(rel.coactions, plan.pair_coactions_sql(rel.coded, rel.actions, "ic_cand"))
+    n = eng.create("ic_cand_co", plan.candidate_coactions_sql(rel.coded, "ic_cand"))
+    eng.drop("ic_cand")
+    eng.drop(rel.coded)  # the run's largest relation: gone before the names come back
+    eng.create(rel.coactions, plan.pair_coactions_sql("ic_cand_co", rel.actions))
+    eng.drop("ic_cand_co")
     if floor > 1:
         summary["pairs_with_enough_coactions"] = pairs
         summary["coactions_of_those_pairs"] = n
-    eng.drop("ic_cand")
-    eng.drop(rel.coded)
     return rel
 
 

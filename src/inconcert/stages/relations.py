@@ -34,7 +34,9 @@ class Relations:
     coactions:
         The co-actions by name: ``kind, object_id, account_a, post_a, t_a, account_b, post_b,
         t_b, dt`` (accounts in byte order), of the candidate pairs only: what the edges stage
-        creates from ``coded`` (:func:`inconcert.plan.pair_coactions_sql`).
+        creates from ``coded``: the candidate pairs' coded co-actions first
+        (:func:`inconcert.plan.candidate_coactions_sql`), then, ``coded`` dropped, their names
+        (:func:`inconcert.plan.pair_coactions_sql`).
     similarity:
         For the text-similarity kinds, every co-acting post pair's similarity (``kind, post_a,
         post_b, similarity, threshold``), or ``None``.
