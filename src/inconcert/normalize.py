@@ -700,6 +700,8 @@ def canonical_url(url: str) -> str | None:
     (True, None)
     """
     canonical = _canonical_once(url)
+    if canonical == url:  # already canonical: a second pass would give it back unchanged
+        return canonical
     # Normalising can expose what one pass would have changed (a decoded escape revealing a
     # redirect parameter, sorting putting a value that ends in "." last), so repeat until
     # stable: the canonical form of a canonical form is itself.
