@@ -1,0 +1,46 @@
+"""The CNT benchmark's report (benchmarks/cnt.py): its ratios are taken repeat by repeat,
+against CNT's compute on its prepared database and from its CSV (the one-time load added)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .helpers import load_benchmark
+
+cnt = load_benchmark("cnt")
+
+
+def _run(seconds: float, **more: Any) -> dict[str, Any]:
+    return {"compute_s": seconds, "wall_s": seconds, "peak_rss_mb": 100.0, **more}
+
+
+def _result() -> dict[str, Any]:
+    stages = {"read": 1.0, "actions": 0.5, "edges": 0.4, "significance": 0.1}
+    return {
+        "args": {"window": 60, "repeat": 3},
+        "inconcert_version": "0",
+        "posts": 1000,
+        "accounts": 10,
+        "span_days": 7.0,
+        "machine": "test",
+        "generate_s": 1.0,
+        "cnt_load": {"load_s": 20.0, "peak_rss_mb": 50.0, "db_mb": 5.0, "empty_urls_deleted": 0},
+        "kinds": {
+            "url": {
+                "cnt_cold": [_run(s, pairs=7) for s in (2.0, 4.0, 9.0)],
+                "cnt_warm": [],
+                "inconcert": [_run(s, stages=stages, edges=3) for s in (1.0, 2.0, 3.0)],
+            }
+        },
+    }
+
+
+def test_ratios_are_taken_repeat_by_repeat() -> None:
+    row = next(line for line in cnt.report(_result()).splitlines() if line.startswith("| url"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # cold: 2/1, 4/2, 9/3 -> median 2, range 2-3; from the CSV: 22/1, 24/2, 29/3 -> median 12
+    assert cells[5] == "**2.00× (2.00–3.00)**"
+    assert cells[6] == "—"
+    assert cells[7] == "12.0×"
+    # the stages: read / actions / co-actions / edges without significance / significance ...
+    assert cells[8].startswith("1.0 / 0.5 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
