@@ -77,3 +77,70 @@ def test_no_module_imports_the_package_root() -> None:
 
 def _submodules() -> set[str]:
     return {p.stem for p in SRC.glob("*.py")} | {p.name for p in SRC.iterdir() if p.is_dir()}
+
+
+def _modules() -> dict[str, tuple[Path, bool]]:
+    """Every module of the package by dotted name, with its file and whether it is a package."""
+    found = {}
+    for path in SRC.rglob("*.py"):
+        parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+        package = parts[-1] == "__init__"
+        found[".".join(parts[:-1] if package else parts)] = (path, package)
+    return found
+
+
+def _runtime_imports(path: Path, module: str, package: bool, known: set[str]) -> set[str]:
+    """The package's modules that ``module`` imports when it runs (at its top or in a
+    function), resolved to dotted names; what an ``if TYPE_CHECKING:`` block imports is left
+    out, since it never runs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
+    here = module.split(".") if package else module.split(".")[:-1]
+    targets: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                name = f"{target}.{alias.name}"
+                targets.add(name if name in known else target)
+        elif isinstance(node, ast.Import):
+            targets.update(a.name for a in node.names)
+    return (targets & known) - {module}
+
+
+def test_imports_run_one_way() -> None:
+    """No circle of imports among the package's modules (the engines, the writers and the
+    report, the stages and the summaries each depend on the module below, never back):
+    a module can be read, tested and replaced from the bottom up."""
+    modules = _modules()
+    graph = {
+        m: _runtime_imports(path, m, package, set(modules))
+        for m, (path, package) in modules.items()
+    }
+    assert graph["inconcert.detect"] >= {"inconcert.plan", "inconcert.stages.edges"}
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    path: list[str] = []
+
+    def walk(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                circle = path[path.index(nxt) :] + [nxt]
+                raise AssertionError("imports run in a circle: " + " -> ".join(circle))
+            if nxt not in state:
+                walk(nxt)
+        path.pop()
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            walk(module)

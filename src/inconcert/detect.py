@@ -24,13 +24,13 @@ from .engine import Engine, duckdb_budget, memory_bytes, open_engine
 from .errors import InputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
-from .schema import ALL_KINDS
+from .schema import ALL_KINDS, Similar
 from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
 from .stages.posts import load_posts
-from .summaries import Similar, accounts_table, evidence_table, groups_table
+from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
 if TYPE_CHECKING:

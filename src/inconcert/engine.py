@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from .errors import ParameterError, ResourceError
-from .plan import DUCKDB, Dialect
+from .plan import DUCKDB, Dialect, identifier
 
 __all__ = [
     "ENGINES",
@@ -59,8 +59,6 @@ _MEMORY_RULE = (
     "a size such as '8GB', '512MiB' or '60%' (of RAM): a number, then B, KB, MB, GB, TB, KiB, "
     "MiB, GiB or TiB; at least 64 MiB"
 )
-# tables are named by the pipeline, never by the user; still, only plain identifiers reach SQL
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_memory_limit(value: object) -> str:
@@ -105,12 +103,6 @@ def check_threads(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_THREADS:
         raise ParameterError("threads", f"a whole number in [1, {MAX_THREADS}]", value)
     return int(value)
-
-
-def _identifier(name: str) -> str:
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
-        raise ParameterError("name", "a plain SQL identifier (letters, digits, _)", name)
-    return name
 
 
 class Engine(Protocol):
@@ -225,14 +217,14 @@ class DuckDBEngine:
             raise ParameterError("memory_limit", _MEMORY_RULE, memory_limit) from err
 
     def load(self, name: str, table: pa.Table) -> None:
-        _identifier(name)
+        identifier(name)
         self.con.register(f"__arrow_{name}", table)
         with self._limits():
             self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
         self.con.unregister(f"__arrow_{name}")
 
     def create(self, name: str, sql: str) -> int:
-        _identifier(name)
+        identifier(name)
         with self._limits():  # DuckDB answers CREATE TABLE AS with the rows it wrote
             rows = self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}").fetchall()
         return int(rows[0][0])
@@ -271,7 +263,7 @@ class DuckDBEngine:
             raise
 
     def drop(self, name: str) -> None:
-        _identifier(name)
+        identifier(name)
         self.con.sql(f"DROP TABLE IF EXISTS {name}")
 
     def hold(self, held_bytes: int) -> None:

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .engine import _identifier
 from .errors import ParameterError
-from .plan import SPARK, Dialect
+from .plan import SPARK, Dialect, identifier
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -155,12 +154,12 @@ class SparkEngine:
         self._frames: dict[str, DataFrame] = {}
 
     def load(self, name: str, table: pa.Table) -> None:
-        _identifier(name)
+        identifier(name)
         df = self.spark.createDataFrame(_to_spark(table))
         self._keep(name, df)
 
     def create(self, name: str, sql: str) -> int:
-        _identifier(name)
+        identifier(name)
         df = self.spark.sql(sql)
         return self._keep(name, df)
 
@@ -168,7 +167,7 @@ class SparkEngine:
         return _from_spark(self.spark.sql(sql).toArrow())
 
     def drop(self, name: str) -> None:
-        _identifier(name)
+        identifier(name)
         df = self._frames.pop(name, None)
         self.spark.catalog.dropTempView(name)
         if df is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import json
 import os
 import platform
@@ -31,6 +30,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ._arrow import one_array
+from ._manifest import refresh_manifest, sha256_file
 from ._version import VERSION as __version__
 from .detect import DetectResult
 from .errors import OutputError
@@ -106,14 +106,6 @@ def write_csv(table: pa.Table, path: str | os.PathLike[str], *, raw: bool = Fals
         path,
         write_options=pacsv.WriteOptions(quoting_style="needed"),
     )
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 _XML_ILLEGAL = re.compile("[\\\\\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -762,7 +754,7 @@ def write_result(
             def write_manifest() -> None:
                 for n in names:  # each file once: the second manifest adds the report's
                     if n not in hashes:
-                        hashes[n] = _sha256(staging / n)
+                        hashes[n] = sha256_file(staging / n)
                 content = manifest(result, {n: hashes[n] for n in names}, argv, raw_csv=raw_csv)
                 if pseudonymised is not None:
                     content["pseudonymised"] = pseudonymised
@@ -791,37 +783,6 @@ def write_result(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def refresh_manifest(out_dir: str | os.PathLike[str], names: Iterable[str]) -> bool:
-    """Re-hash ``names`` in ``out_dir/manifest.json`` after they were rewritten (``inconcert
-    report`` rebuilding the report of a finished run); a name whose file is gone is dropped.
-    Returns whether there was a manifest to update; it is replaced atomically."""
-    folder = Path(out_dir)
-    path = folder / "manifest.json"
-    try:
-        content = json.loads(path.read_text(encoding="utf-8"))
-        outputs = content["outputs"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    if not isinstance(outputs, dict):
-        return False
-    for name in names:
-        if (folder / name).is_file():
-            outputs[name] = _sha256(folder / name)
-        else:
-            outputs.pop(name, None)
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.json.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(content, fh, indent=2, default=str)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
 def verify_result(out_dir: str | os.PathLike[str]) -> list[str]:
     """Problems of a result folder: files missing or changed since ``manifest.json`` hashed
     them, result files it does not list, no manifest. An empty list means complete."""
@@ -835,7 +796,7 @@ def verify_result(out_dir: str | os.PathLike[str]) -> list[str]:
         path = folder / name
         if not path.is_file():
             problems.append(f"{name} is missing")
-        elif _sha256(path) != digest:
+        elif sha256_file(path) != digest:
             problems.append(f"{name} differs from its hash in manifest.json")
     for name in sorted(_RESULT_NAMES - {"manifest.json"} - set(outputs)):
         if (folder / name).exists():

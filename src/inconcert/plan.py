@@ -27,9 +27,11 @@ joins hash-partition and spill to disk in both engines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .errors import ParameterError
 from .kinds import KINDS
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "edge_ids_sql",
     "edges_sql",
     "habit_terms_sql",
+    "identifier",
     "kind_code_sql",
     "latency_bins_sql",
     "latency_histogram_sql",
@@ -100,6 +103,17 @@ class Dialect:
 
 DUCKDB = Dialect(name="duckdb", int_div="(({a}) // ({b}))")
 SPARK = Dialect(name="spark", int_div="(({a}) div ({b}))")
+
+
+# tables are named by the pipeline, never by the user; still, only plain identifiers reach SQL
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def identifier(name: str) -> str:
+    """``name``, checked to be a plain SQL identifier (a table an engine creates or loads)."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise ParameterError("name", "a plain SQL identifier (letters, digits, _)", name)
+    return name
 
 
 def quote(value: str) -> str:

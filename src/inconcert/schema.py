@@ -64,9 +64,14 @@ repeated. CooRTweet's ``object_id, account_id, content_id, timestamp_share`` is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Protocol
+
 import pyarrow as pa
 
 from .kinds import KINDS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "ACCOUNT_NAME",
@@ -80,6 +85,7 @@ __all__ = [
     "REFERENCE_COLUMNS",
     "REQUIRED_POST_COLUMNS",
     "TIMESTAMP_TYPE",
+    "Similar",
 ]
 
 TIMESTAMP_TYPE = pa.timestamp("us", tz="UTC")
@@ -140,3 +146,14 @@ ALL_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS)
 #: Kinds used when the user does not choose. ``domain`` and ``mention`` are left out because
 #: popular domains and mentions of public figures link ordinary accounts; ask for them explicitly.
 DEFAULT_KINDS: tuple[str, ...] = tuple(k.name for k in KINDS if k.default)
+
+
+class Similar(Protocol):
+    """Clusters of a text-similarity kind (``neartext``, ``paraphrase``), as the actions stage
+    makes them and the co-actions and evidence read them: each post's cluster label by row,
+    the clusters, and a similarity for any two posts by row."""
+
+    labels: pa.Array
+    clusters: pa.Table
+
+    def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray: ...

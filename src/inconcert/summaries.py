@@ -8,7 +8,7 @@ edges; the results are Arrow tables in a deterministic order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +18,7 @@ from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_obj
 from .engine import Engine
 from .options import DetectOptions
 from .plan import MICROS, quote
-from .schema import ACCOUNT_NAME, TIMESTAMP_TYPE
+from .schema import ACCOUNT_NAME, TIMESTAMP_TYPE, Similar
 from .stages.posts import Posts, account_names, posts_with_ids
 
 _TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
@@ -26,15 +26,6 @@ _TEXT_KINDS_SQL = ", ".join(quote(k) for k in TEXT_KINDS)
 __all__ = ["TEXT_KINDS", "accounts_table", "evidence_table", "groups_table"]
 
 TOP_OBJECTS = 5
-
-
-class Similar(Protocol):
-    """Clusters of a text-similarity kind: a similarity for any two posts by row."""
-
-    labels: pa.Array
-    clusters: pa.Table
-
-    def similarity(self, i: np.ndarray, j: np.ndarray) -> np.ndarray: ...
 
 
 def utc(table: pa.Table) -> pa.Table:

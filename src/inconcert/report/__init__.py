@@ -24,6 +24,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .._manifest import refresh_manifest
 from .._version import VERSION as __version__
 from ._data import Limits, ResultFolder, page_data, read_result
 from ._html import render_page, script_json
@@ -159,8 +160,6 @@ def write_report(
                     (out.parent / f"{name}.{fmt}").unlink(missing_ok=True)
                     written.append(f"{name}.{fmt}")
     if out.parent.resolve() == folder.path.resolve():
-        from ..outputs import refresh_manifest
-
         refresh_manifest(folder.path, written)  # the manifest hashes the report (issue 12)
     return out
 

@@ -24,8 +24,7 @@ from .. import plan
 from .._arrow import coded_values, sort_ranks, value_codes
 from ..engine import Engine
 from ..options import DetectOptions
-from ..schema import TIMESTAMP_TYPE
-from ..summaries import Similar
+from ..schema import TIMESTAMP_TYPE, Similar
 from .relations import Relations
 
 __all__ = ["LoadedActions", "NearCheck", "build", "drop_working", "load_actions"]
