@@ -62,8 +62,9 @@ keeps it and the simulated copies; by default a temporary directory, deleted at 
 scales' files are built first; then each repeat runs every scale in turn, and for each scale
 each method in its own process (the same file, alternated): a busy phase of a shared machine
 slows the scales and the methods alike instead of the one it falls on. The benchmark records
-wall time and peak RSS (``wait4``) and the load average (1 minute, as ``uptime`` shows it)
-before and after each run:
+wall time and peak RSS (``wait4``, in a small launcher: a child's peak would otherwise start
+at this script's, which holds the simulated worlds) and the load average (1 minute, as
+``uptime`` shows it) before and after each run:
 
 * **detect**: ``inconcert detect POSTS --out DIR --window W --memory-limit M --quiet``: the
   whole command line, reading the file, the null model, groups, evidence, report and figures;
@@ -111,26 +112,34 @@ BASE_WORLD = "hard"
 _DAY_US = 86_400 * 1_000_000
 
 
+# The measured command runs under this small launcher, a fresh interpreter that times it and
+# reports its wait4 figures on stdout. Linux starts a child's peak RSS at its parent's (the
+# high-water mark of the memory it was forked or vforked from is kept through exec), and this
+# script holds the simulated worlds, gigabytes at the large scales: measured from here, every
+# run would be at least that large.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps({"s": time.perf_counter() - t0, "rc": os.waitstatus_to_exitcode(status),
+                  "mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}))
+"""
+
+
 def _run(cmd: list[str]) -> dict[str, Any]:
     """Run ``cmd``; its wall seconds (``s``), peak RSS in MB (``mb``) and CPU seconds, user and
-    system (``cpu_s``), from Linux ``wait4``, and the 1-minute load average before and after
+    system (``cpu_s``), from Linux ``wait4`` in a small launcher (:data:`_LAUNCHER`: the peak
+    is the command's own, not this script's), and the 1-minute load average before and after
     (``load``)."""
     load_before = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
-    return {
-        "s": seconds,
-        "mb": usage.ru_maxrss / 1024,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "load": [load_before, os.getloadavg()[0]],
-    }
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *cmd], capture_output=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the launcher of {' '.join(cmd)} failed:\n{done.stderr.decode()}")
+    run = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    if run.pop("rc") != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()[-3000:]}")
+    return {**run, "load": [load_before, os.getloadavg()[0]]}
 
 
 def naive(posts: str, window: float) -> None:
