@@ -134,7 +134,7 @@ def test_imports_run_one_way() -> None:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                circle = path[path.index(nxt) :] + [nxt]
+                circle = [*path[path.index(nxt) :], nxt]
                 raise AssertionError("imports run in a circle: " + " -> ".join(circle))
             if nxt not in state:
                 walk(nxt)
