@@ -137,8 +137,9 @@ def _run(cmd: list[str]) -> dict[str, Any]:
     if done.returncode != 0:
         raise SystemExit(f"the launcher of {' '.join(cmd)} failed:\n{done.stderr.decode()}")
     run = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    if run.pop("rc") != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr.decode()[-3000:]}")
+    rc = run.pop("rc")
+    if rc != 0:  # negative: killed by that signal (e.g. -9, out of memory)
+        raise SystemExit(f"{' '.join(cmd)} failed ({rc}):\n{done.stderr.decode()[-3000:]}")
     return {**run, "load": [load_before, os.getloadavg()[0]]}
 
 

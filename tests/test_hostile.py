@@ -133,7 +133,19 @@ def test_good_memory_limits_are_applied(
     # the limit), at least a quarter of the limit
     margin = mib / 6
     expected = max(math.ceil(mib - held_mib - margin), mib / 4)  # set in whole MiB
-    assert 0 <= expected - shown < 0.1 * 1024 + 1  # DuckDB shows one decimal, cut off
+    # DuckDB shows whole MiB, or GiB with one decimal, cut off
+    assert 0 <= expected - shown < {"MiB": 0.1, "GiB": 102.4}[unit] + 1
+
+
+def test_duckdb_gets_the_limit_less_what_is_held_and_a_sixth() -> None:
+    from inconcert.engine import MIN_MEMORY_BYTES, duckdb_budget
+
+    gib = 1 << 30
+    assert duckdb_budget(6 * gib, 0) == 5 * gib
+    assert duckdb_budget(6 * gib, 2 * gib) == 3 * gib
+    assert duckdb_budget(6 * gib, -gib) == 5 * gib  # nothing held is nothing
+    assert duckdb_budget(8 * gib, 7 * gib) == 2 * gib  # never below a quarter of the limit
+    assert duckdb_budget(128 << 20, 120 << 20) == MIN_MEMORY_BYTES
 
 
 def test_memory_limit_bounds_the_whole_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

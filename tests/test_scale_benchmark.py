@@ -34,6 +34,6 @@ def test_a_run_s_peak_is_its_own_not_the_benchmark_s() -> None:
     try:
         scale._run([sys.executable, "-c", "import sys; sys.exit('broken')"])
     except SystemExit as exc:
-        assert "broken" in str(exc)
+        assert "failed (1)" in str(exc) and "broken" in str(exc)
     else:
         raise AssertionError("a failing command must stop the benchmark")

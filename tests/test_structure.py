@@ -89,16 +89,26 @@ def _modules() -> dict[str, tuple[Path, bool]]:
     return found
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING`` (not ``not TYPE_CHECKING``)."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
 def _runtime_imports(path: Path, module: str, package: bool, known: set[str]) -> set[str]:
     """The package's modules that ``module`` imports when it runs (at its top or in a
-    function), resolved to dotted names; what an ``if TYPE_CHECKING:`` block imports is left
-    out, since it never runs."""
+    function), resolved to dotted names, each with the packages above it that the import runs
+    first (``a.b.c`` runs ``a/b/__init__``), those holding ``module`` aside; what the body of
+    an ``if TYPE_CHECKING:`` block imports is left out, since it never runs (its ``else:``
+    does). Imports by name at run time (``importlib``) are not seen."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {
         id(inner)
         for node in ast.walk(tree)
-        if isinstance(node, ast.If) and ast.unparse(node.test).endswith("TYPE_CHECKING")
-        for inner in ast.walk(node)
+        if isinstance(node, ast.If) and _is_type_checking(node.test)
+        for statement in node.body
+        for inner in ast.walk(statement)
     }
     here = module.split(".") if package else module.split(".")[:-1]
     targets: set[str] = set()
@@ -113,7 +123,9 @@ def _runtime_imports(path: Path, module: str, package: bool, known: set[str]) ->
                 targets.add(name if name in known else target)
         elif isinstance(node, ast.Import):
             targets.update(a.name for a in node.names)
-    return (targets & known) - {module}
+    ancestors = {".".join(t.split(".")[:n]) for t in targets for n in range(1, t.count(".") + 1)}
+    mine = {".".join(module.split(".")[:n]) for n in range(1, module.count(".") + 2)}
+    return ((targets | ancestors) & known) - mine
 
 
 def test_imports_run_one_way() -> None:

@@ -38,6 +38,7 @@ __all__ = [
     "load_mapping_file",
     "localize_times",
     "parse_tz",
+    "split_list",
     "split_on",
 ]
 
@@ -313,6 +314,30 @@ def load_mapping_file(
 # ---------------------------------------------------------------------------------------------
 
 
+def split_list(value: Any, sep: str = ",") -> list[str]:
+    """A list cell as a list: a real list, a JSON-ish ``[a, b]``, or items joined by ``sep``."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value).strip()
+    if not text:
+        return []
+    if text.startswith("[") and text.endswith("]"):
+        import json
+
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(v).strip() for v in parsed if v is not None and str(v).strip()]
+        text = text[1:-1]
+        parts = [p.strip().strip("'\"").strip() for p in text.split(",")]
+        return [p for p in parts if p]
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
 def split_on(column: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array:
     """A text column of ``a, b, c`` cells as ``list<string>`` split on ``sep``, items trimmed
     (a cell holding a JSON array is left for the ordinary list parser: not split here)."""
@@ -322,8 +347,6 @@ def split_on(column: pa.Array | pa.ChunkedArray, sep: str) -> pa.Array:
     array = array.cast(pa.string())
     is_json = pc.fill_null(pc.starts_with(pc.utf8_ltrim_whitespace(array), "["), False)
     if pc.any(is_json).as_py():
-        from inconcert.ingest.platforms._common import split_list
-
         values = [None if v is None else split_list(v, sep) for v in array.to_pylist()]
         return pa.array(values, pa.list_(pa.string()))
     lists = pc.split_pattern(array, sep)

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
+from inconcert.ingest._mapping import split_list
+
 __all__ = [
     "EMBEDDED",
     "NOT_A_POST",
@@ -167,30 +169,6 @@ def epoch(value: Any, unit: str = "s") -> datetime | None:
         return datetime.fromtimestamp(number / scale, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
-
-
-def split_list(value: Any, sep: str = ",") -> list[str]:
-    """A list cell as a list: a real list, a JSON-ish ``[a, b]``, or items joined by ``sep``."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    text = str(value).strip()
-    if not text:
-        return []
-    if text.startswith("[") and text.endswith("]"):
-        import json
-
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, list):
-            return [str(v).strip() for v in parsed if v is not None and str(v).strip()]
-        text = text[1:-1]
-        parts = [p.strip().strip("'\"").strip() for p in text.split(",")]
-        return [p for p in parts if p]
-    return [p.strip() for p in text.split(sep) if p.strip()]
 
 
 def derived_id(*parts: Any) -> str:
