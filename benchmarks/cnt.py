@@ -622,9 +622,16 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GB RAM, Python {platform.python_version()}"
 
 
+def _ratios(
+    cnt: list[dict[str, Any]], ic: list[dict[str, Any]], added_s: float = 0.0
+) -> list[float]:
+    """(CNT time + ``added_s``) / inconcert time, repeat by repeat (the two ran side by side)."""
+    return [(added_s + c["compute_s"]) / i["wall_s"] for c, i in zip(cnt, ic, strict=False)]
+
+
 def _ratio(cnt: list[dict[str, Any]], ic: list[dict[str, Any]]) -> str:
-    """CNT time / inconcert time, repeat by repeat (the two ran side by side): median (range)."""
-    r = [c["compute_s"] / i["wall_s"] for c, i in zip(cnt, ic, strict=False)]
+    """CNT time / inconcert time, repeat by repeat: median (range)."""
+    r = _ratios(cnt, ic)
     if len(r) < 2:
         return f"{r[0]:.2f}×"
     return f"{statistics.median(r):.2f}× ({min(r):.2f}–{max(r):.2f})"
@@ -633,8 +640,7 @@ def _ratio(cnt: list[dict[str, Any]], ic: list[dict[str, Any]]) -> str:
 def _ratio_from_csv(load_s: float, cnt: list[dict[str, Any]], ic: list[dict[str, Any]]) -> str:
     """(CNT's one-time load + its cold compute) / inconcert's time, repeat by repeat: the
     network from a new collection's file, the load counted whole for each kind."""
-    r = [(load_s + c["compute_s"]) / i["wall_s"] for c, i in zip(cnt, ic, strict=False)]
-    return f"{statistics.median(r):.1f}×"
+    return f"{statistics.median(_ratios(cnt, ic, load_s)):.1f}×"
 
 
 def _own(stages: dict[str, float], name: str) -> float:

@@ -4,6 +4,7 @@ orchestrator stays a list of stage calls."""
 from __future__ import annotations
 
 import ast
+import graphlib
 import re
 from pathlib import Path
 
@@ -138,21 +139,7 @@ def test_imports_run_one_way() -> None:
         for m, (path, package) in modules.items()
     }
     assert graph["inconcert.detect"] >= {"inconcert.plan", "inconcert.stages.edges"}
-    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
-    path: list[str] = []
-
-    def walk(node: str) -> None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                circle = [*path[path.index(nxt) :], nxt]
-                raise AssertionError("imports run in a circle: " + " -> ".join(circle))
-            if nxt not in state:
-                walk(nxt)
-        path.pop()
-        state[node] = 2
-
-    for module in sorted(graph):
-        if module not in state:
-            walk(module)
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as err:
+        raise AssertionError("imports run in a circle: " + " -> ".join(err.args[1])) from None
