@@ -130,22 +130,86 @@ def test_good_memory_limits_are_applied(
     number, unit = got["m"].split()
     shown = float(number) * {"MiB": 1, "GiB": 1024}[unit]
     # DuckDB gets the limit less what the input holds and a margin for Python (a sixth of
-    # the limit), at least a quarter of the limit
-    margin = mib / 6
+    # the limit, at least 768 MiB), at least a quarter of the limit
+    margin = max(mib / 6, 768)
     expected = max(math.ceil(mib - held_mib - margin), mib / 4)  # set in whole MiB
     # DuckDB shows whole MiB, or GiB with one decimal, cut off
     assert 0 <= expected - shown < {"MiB": 0.1, "GiB": 102.4}[unit] + 1
 
 
 def test_duckdb_gets_the_limit_less_what_is_held_and_a_sixth() -> None:
-    from inconcert.engine import MIN_MEMORY_BYTES, duckdb_budget
+    from inconcert.engine import MARGIN_FLOOR, MIN_MEMORY_BYTES, duckdb_budget
 
-    gib = 1 << 30
+    gib, mib = 1 << 30, 1 << 20
     assert duckdb_budget(6 * gib, 0) == 5 * gib
     assert duckdb_budget(6 * gib, 2 * gib) == 3 * gib
     assert duckdb_budget(6 * gib, -gib) == 5 * gib  # nothing held is nothing
     assert duckdb_budget(8 * gib, 7 * gib) == 2 * gib  # never below a quarter of the limit
     assert duckdb_budget(128 << 20, 120 << 20) == MIN_MEMORY_BYTES
+    # under small limits the margin is at least 768 MiB: what the run keeps outside DuckDB
+    # does not shrink with the limit (2GB on the 2.2M-post skewed world: 2,337 MiB with a sixth)
+    assert 768 * mib == MARGIN_FLOOR
+    assert duckdb_budget(3 * gib, 0) == 3 * gib - 768 * mib
+    assert duckdb_budget(2 * gib, 256 * mib) == 1024 * mib
+    assert duckdb_budget(1 * gib, 0) == 256 * mib  # a quarter of the limit
+    assert duckdb_budget(6 * gib + 6 * 768 * mib, 0) == 5 * gib + 5 * 768 * mib  # a sixth again
+
+
+def test_a_run_above_its_memory_limit_says_so_and_where() -> None:
+    """The limit bounds DuckDB; the read and the actions stage come before it, and DuckDB's
+    limit is approximate. A run whose process went above the limit says in which stage (the
+    2.2M-post skewed world under 1GB: 1.45 GiB, making its actions)."""
+    from inconcert.detect import memory_warning
+
+    gib = 1 << 30
+    peaks = {"read": gib // 2, "actions": 3 * gib // 2, "load": 3 * gib // 2, "edges": 2 * gib}
+    note = memory_warning(peaks, gib // 4, gib, "1GiB")
+    assert note is not None
+    assert "above --memory-limit 1GiB (1.00 GiB) in the actions stage" in note
+    assert "peaked at 2.00 GiB" in note and "before DuckDB" in note
+    late = memory_warning({"read": gib // 2, "edges": 3 * gib // 2}, None, gib, "1GiB")
+    assert late is not None and "in the edges stage" in late and "approximate" in late
+    assert memory_warning({"read": gib // 2, "edges": gib}, gib // 4, gib, "1GiB") is None
+    # a process already above the limit when the run began (a notebook holding other data):
+    # only a stage that raised the peak further counts
+    assert memory_warning({"read": 2 * gib, "edges": 2 * gib}, 2 * gib, gib, "1GiB") is None
+    higher = memory_warning({"read": 2 * gib, "edges": 3 * gib}, 2 * gib, gib, "1GiB")
+    assert higher is not None and "in the edges stage" in higher
+    assert memory_warning({}, None, gib, "1GiB") is None  # the system does not say
+
+
+def test_the_manifest_gives_the_peak_memory_and_a_run_above_the_limit_warns(
+    tmp_path: Path,
+) -> None:
+    """End to end, in a fresh process: the manifest gives the peak resident memory as each
+    stage ended, and a limit below what the interpreter and its libraries take (64 MiB) is
+    reported as gone above, naming the stage."""
+    import json
+    import subprocess
+    import sys
+
+    posts = tmp_path / "posts.csv"
+    rows = ["post_id,account_id,timestamp,urls"] + [
+        f"p{i},a{i % 20},2024-01-01T00:{i % 60:02d}:{i % 7:02d}Z,https://x.org/{i % 13}"
+        for i in range(2_000)
+    ]
+    posts.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "inconcert.cli", "detect", str(posts), "--out", str(out)]
+    done = subprocess.run(
+        [*command, "--memory-limit", "64MiB", "--figures", "none", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    peaks = manifest["peak_rss_mib"]
+    assert list(peaks) == list(manifest["timings_s"])  # one per stage, in order
+    assert all(isinstance(v, int) and v > 64 for v in peaks.values())
+    assert list(peaks.values()) == sorted(peaks.values())  # high-water marks
+    notes = [w for w in manifest["warnings"] if "went above --memory-limit 64MiB" in w]
+    assert len(notes) == 1 and " stage, and peaked at " in notes[0], manifest["warnings"]
 
 
 def test_memory_limit_bounds_the_whole_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -213,7 +277,7 @@ def test_the_run_lets_go_of_the_input_once_the_engine_holds_it(tmp_path: Path) -
         mp.setattr(detect_module, "open_engine", spy)
         result = detect_module.detect(
             [posts],
-            options=DetectOptions(memory_limit="1GB", kinds=("url", "text")),
+            options=DetectOptions(memory_limit="2GB", kinds=("url", "text")),
             progress=progress,
         )
     loaded = held["load:0"] - base  # the posts and actions, as Arrow tables
@@ -258,7 +322,7 @@ def test_an_in_memory_input_is_let_go_too() -> None:
 
 
 def test_hold_sets_duckdbs_share_anew() -> None:
-    with DuckDBEngine(memory_limit="2GB", held_bytes=1024**3) as eng:
+    with DuckDBEngine(memory_limit="3GB", held_bytes=1024**3) as eng:
         before = eng.duckdb_bytes
         eng.hold(0)
         shown = eng.fetch("SELECT current_setting('memory_limit') AS m").to_pylist()[0]["m"]

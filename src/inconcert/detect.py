@@ -9,6 +9,7 @@ igraph; the results are Arrow tables ready for :mod:`inconcert.outputs`.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,9 +47,11 @@ class DetectResult:
     ``edges``: kept edges; ``accounts``: one row per account in the network; ``groups``: one
     row per group, ranked; ``evidence``: every co-action behind every kept edge; ``summary``:
     counts for the manifest; ``warnings``: plain-language notes (burst cap applied, ...);
-    ``ingested``: what :func:`detect` read (files, rows used and rejected, the rejects,
-    referenced posts), without the rows themselves (:meth:`inconcert.ingest.Ingested.
-    without_table`: the run let go of them once its engine held them).
+    ``timings``: seconds per stage; ``peak_memory``: the process's peak resident bytes as
+    each stage ended (empty where the system does not say); ``ingested``: what
+    :func:`detect` read (files, rows used and rejected, the rejects, referenced posts),
+    without the rows themselves (:meth:`inconcert.ingest.Ingested.without_table`: the run let
+    go of them once its engine held them).
     """
 
     options: DetectOptions
@@ -59,6 +62,7 @@ class DetectResult:
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_memory: dict[str, int] = field(default_factory=dict)
     ingested: Ingested | None = None
     window_estimate: WindowEstimate | None = None
 
@@ -99,9 +103,14 @@ class DetectResult:
 
 
 class _Timer:
+    """Each stage's time, and the process's peak memory as each stage ends (its high-water
+    mark: the stage in which it first passes a value is the stage that took it there)."""
+
     def __init__(self, progress: Progress) -> None:
         self.timings: dict[str, float] = {}
+        self.peaks: dict[str, int] = {}
         self.progress = progress
+        self.start_peak = peak_rss_bytes()
 
     def stage(self, name: str) -> _Stage:
         return _Stage(self, name)
@@ -117,7 +126,46 @@ class _Stage:
 
     def __exit__(self, *exc: object) -> None:
         self.timer.timings[self.name] = round(time.perf_counter() - self.start, 4)
+        peak = peak_rss_bytes()
+        if peak is not None:
+            self.timer.peaks[self.name] = peak
         self.timer.progress(self.name, 1, 1)
+
+
+def peak_rss_bytes() -> int | None:
+    """The process's peak resident memory so far (its high-water mark), in bytes; None where
+    the system does not say (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS: bytes; else KiB
+
+
+def memory_warning(
+    peaks: Mapping[str, int], start: int | None, limit: int, limit_text: str
+) -> str | None:
+    """A warning when the process went above the memory limit ``limit`` during the run: the
+    first stage (in ``peaks``' order, each the high-water mark as it ended) that took the
+    peak above the limit and above where it was when the run began (``start``), else None."""
+    floor = max(limit, start or 0)
+    over = next(((stage, peak) for stage, peak in peaks.items() if peak > floor), None)
+    if over is None:
+        return None
+    stage, top = over[0], max(peaks.values())
+    where = (
+        "the read and the actions stage hold the posts and their actions in memory before "
+        "DuckDB has them, so the limit cannot bound them: give more memory, or fewer or "
+        "narrower inputs (e.g. --kinds)"
+        if stage in ("read", "actions")
+        else "DuckDB's limit is approximate and the run keeps some tables outside it: give "
+        "more memory, or a lower --memory-limit to leave more room"
+    )
+    return (
+        f"The process went above --memory-limit {limit_text} ({limit / 1024**3:.2f} GiB) in "
+        f"the {stage} stage, and peaked at {top / 1024**3:.2f} GiB: {where}."
+    )
 
 
 #: What :func:`detect` reads: paths, tables, or a list of them (see :mod:`inconcert._tables`).
@@ -455,6 +503,15 @@ def _run(
         summary["accounts"] = accounts.num_rows
         summary["groups"] = groups.num_rows
         summary["coactions_in_evidence"] = evidence.num_rows
+        if options.engine == "duckdb" and options.memory_limit is not None:
+            note = memory_warning(
+                timer.peaks,
+                timer.start_peak,
+                memory_bytes(options.memory_limit),
+                options.memory_limit,
+            )
+            if note is not None:
+                warnings.append(note)
         return DetectResult(
             options=options,
             edges=kept,
@@ -464,6 +521,7 @@ def _run(
             summary=summary,
             warnings=warnings,
             timings=timer.timings,
+            peak_memory=dict(timer.peaks),
             window_estimate=estimate,
         )
     finally:

@@ -40,6 +40,9 @@ ENGINES = ("duckdb", "spark")
 MAX_THREADS = 1024
 #: Least memory limit accepted: DuckDB cannot run a query in less.
 MIN_MEMORY_BYTES = 64 * 1024**2
+#: The least margin :func:`duckdb_budget` leaves under a memory limit for what the run holds
+#: outside DuckDB (768 MiB).
+MARGIN_FLOOR = 768 * 1024**2
 
 _MEMORY = re.compile(
     r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE | re.ASCII
@@ -134,13 +137,18 @@ class Engine(Protocol):
 def duckdb_budget(limit: int, held: int) -> int:
     """DuckDB's share of a run's memory limit of ``limit`` bytes when ``held`` bytes are
     already in use outside it (the input and actions as Arrow tables): the limit less those
-    bytes and a margin of a sixth of the limit for what the run keeps outside DuckDB (the
-    interpreter and its libraries, the result tables, the null model's arrays, the pages
-    DuckDB's allocator has freed but not yet returned), but never below a quarter of the limit
-    (DuckDB spills to disk past it). A sixth: at 10.4M posts and 8 GB, a quarter GiB left the
-    process 0.6 GiB above the limit; an eighth, 0.2 GiB above it during the null model of the
-    5.6M-post skewed world (7.65 GiB at 8GB, 7.45 GiB; a sixth: 7.20 GiB, in the same 117 s)."""
-    margin = limit // 6
+    bytes and a margin for what the run keeps outside DuckDB (the interpreter and its
+    libraries, the result tables, the null model's arrays, the pages DuckDB's allocator has
+    freed but not yet returned, and how far DuckDB's own aggregations run past its limit), but
+    never below a quarter of the limit (DuckDB spills to disk past it).
+
+    The margin is a sixth of the limit, and at least :data:`MARGIN_FLOOR`: what the run keeps
+    outside DuckDB does not shrink with the limit. A sixth: with an eighth the 5.6M-post skewed
+    world peaked 0.2 GiB above 8GB (7.65 GiB against 7.45) during the null model; with a sixth
+    7.20 GiB, in the same 117 s. The floor: with a sixth alone, the 2.2M-post skewed world under
+    2GB (1,907 MiB) peaked at 2,337 MiB, during DuckDB's candidate-pair count; a floor of 512
+    MiB, 2,073 MiB; of 768 MiB, 1,803 MiB (36 s against 33 s: more of the count spills)."""
+    margin = max(limit // 6, MARGIN_FLOOR)
     return max(limit - max(held, 0) - margin, limit // 4, MIN_MEMORY_BYTES)
 
 
