@@ -159,7 +159,7 @@ def test_a_run_above_its_memory_limit_says_so_and_where() -> None:
     """The limit bounds DuckDB; the read and the actions stage come before it, and DuckDB's
     limit is approximate. A run whose process went above the limit says in which stage (the
     2.2M-post skewed world under 1GB: 1.45 GiB, making its actions)."""
-    from inconcert.detect import memory_warning
+    from inconcert._timer import memory_warning
 
     gib = 1 << 30
     peaks = {"read": gib // 2, "actions": 3 * gib // 2, "load": 3 * gib // 2, "edges": 2 * gib}
