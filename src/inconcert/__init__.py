@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .detect import DetectResult, detect, detect_actions
     from .options import DetectOptions
     from .outputs import write_result
+    from .store import open_store, prepare, save_store
 
 __all__ = [
     "DetectOptions",
@@ -37,6 +38,9 @@ __all__ = [
     "__version__",
     "detect",
     "detect_actions",
+    "open_store",
+    "prepare",
+    "save_store",
     "write_result",
 ]
 
@@ -47,6 +51,9 @@ _LAZY = {
     "detect": ".detect",
     "detect_actions": ".detect",
     "write_result": ".outputs",
+    "prepare": ".store",
+    "save_store": ".store",
+    "open_store": ".store",
 }
 
 

@@ -141,21 +141,117 @@ def _main(
     """inconcert: find accounts acting in concert."""
 
 
+# Options that detect and prepare share.
+KindsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kinds",
+        "-k",
+        help=f"Kinds of action to compare, comma-separated: {describe_kinds()}. "
+        f"Default: {', '.join(k.name for k in KINDS if k.default)}.",
+    ),
+]
+SimilarityOpt = Annotated[
+    float,
+    typer.Option(
+        help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
+        "in (0, 1]."
+    ),
+]
+ParaphraseSimilarityOpt = Annotated[
+    float,
+    typer.Option(
+        help="paraphrase (extra inconcert[embed]): least cosine similarity of two texts' "
+        "sentence embeddings, in (0, 1]."
+    ),
+]
+StripHashtagsOpt = Annotated[
+    bool, typer.Option(help="text/neartext: remove hashtags before comparing texts.")
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
+        "or comma-separated).",
+    ),
+]
+ObjectsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
+    ),
+]
+ShapeOpt = Annotated[str, typer.Option(help="Input shape: auto, posts or actions.")]
+FormatOpt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="Input format: auto (platform exports recognised by their content; "
+        "'inconcert formats' lists them), table (the canonical posts/actions table), or a "
+        "format name to force it.",
+    ),
+]
+ListSepOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Split list cells (urls, hashtags, mentions, image_hashes) on this, e.g. ','. "
+        "Default: a JSON array or whitespace."
+    ),
+]
+TimeFormatOpt = Annotated[
+    str | None,
+    typer.Option(help="strptime format of the timestamp column, e.g. '%d/%m/%Y %H:%M'."),
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Time zone of timestamps written without one: IANA name (Europe/Berlin), offset "
+        "(+02:00) or abbreviation (EDT). Default UTC. Abbreviations written in the "
+        "timestamps (2021-03-01 14:33:12 EDT) are always resolved."
+    ),
+]
+PermalinkOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Link to each post, a template with {post_id}, {account_id}, {platform}, e.g. "
+        "'https://example.org/{account_id}/{post_id}'. Platform exports have their own."
+    ),
+]
+MappingFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        help="TOML mapping file: format, list_sep, time_format, tz, permalink, "
+        '[map] field = column (dotted paths reach nested JSON), and [files."PATTERN"] '
+        "tables with the same keys for the files matching a pattern.",
+    ),
+]
+RejectWarningOpt = Annotated[
+    float, typer.Option(help="Warn when more than this share of the rows read is rejected.")
+]
+SeedOpt = Annotated[int, typer.Option(help="Seed of every random step.")]
+RejectsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Write rejected input rows (file, line, reason, record) to this CSV."),
+]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Worker threads (1 to 1024; default: every core), also the processes that "
+        "share the text keys' and the links' work."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+
+
 @app.command()
 def detect(
     inputs: Annotated[
         list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or folders of them.")
     ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
-    kinds: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--kinds",
-            "-k",
-            help=f"Kinds of action to compare, comma-separated: {describe_kinds()}. "
-            f"Default: {', '.join(k.name for k in KINDS if k.default)}.",
-        ),
-    ] = None,
+    kinds: KindsOpt = None,
     window: Annotated[
         str,
         typer.Option(
@@ -241,100 +337,31 @@ def detect(
             help="Also run this many shuffles of the permutation test (p_permutation per edge)."
         ),
     ] = 0,
-    similarity: Annotated[
-        float,
-        typer.Option(
-            help="neartext: least estimated Jaccard similarity of two texts (character 5-grams), "
-            "in (0, 1]."
-        ),
-    ] = 0.7,
-    paraphrase_similarity: Annotated[
-        float,
-        typer.Option(
-            help="paraphrase (extra inconcert[embed]): least cosine similarity of two texts' "
-            "sentence embeddings, in (0, 1]."
-        ),
-    ] = 0.85,
-    strip_hashtags: Annotated[
-        bool, typer.Option(help="text/neartext: remove hashtags before comparing texts.")
-    ] = False,
-    map_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help="Rename input columns: field=column, e.g. post_id=tweet_id (repeatable, "
-            "or comma-separated).",
-        ),
-    ] = None,
-    objects: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--objects", help="Wide actions table: column=kind, e.g. url_id=url,hashtag_id=hashtag."
-        ),
-    ] = None,
-    shape: Annotated[str, typer.Option(help="Input shape: auto, posts or actions.")] = "auto",
-    input_format: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="Input format: auto (platform exports recognised by their content; "
-            "'inconcert formats' lists them), table (the canonical posts/actions table), or a "
-            "format name to force it.",
-        ),
-    ] = "auto",
-    list_sep: Annotated[
-        str | None,
-        typer.Option(
-            help="Split list cells (urls, hashtags, mentions, image_hashes) on this, e.g. ','. "
-            "Default: a JSON array or whitespace."
-        ),
-    ] = None,
-    time_format: Annotated[
-        str | None,
-        typer.Option(help="strptime format of the timestamp column, e.g. '%d/%m/%Y %H:%M'."),
-    ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option(
-            help="Time zone of timestamps written without one: IANA name (Europe/Berlin), offset "
-            "(+02:00) or abbreviation (EDT). Default UTC. Abbreviations written in the "
-            "timestamps (2021-03-01 14:33:12 EDT) are always resolved."
-        ),
-    ] = None,
-    permalink: Annotated[
-        str | None,
-        typer.Option(
-            help="Link to each post, a template with {post_id}, {account_id}, {platform}, e.g. "
-            "'https://example.org/{account_id}/{post_id}'. Platform exports have their own."
-        ),
-    ] = None,
-    mapping_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--mapping",
-            help="TOML mapping file: format, list_sep, time_format, tz, permalink, "
-            '[map] field = column (dotted paths reach nested JSON), and [files."PATTERN"] '
-            "tables with the same keys for the files matching a pattern.",
-        ),
-    ] = None,
-    reject_warning: Annotated[
-        float, typer.Option(help="Warn when more than this share of the rows read is rejected.")
-    ] = 0.05,
+    similarity: SimilarityOpt = 0.7,
+    paraphrase_similarity: ParaphraseSimilarityOpt = 0.85,
+    strip_hashtags: StripHashtagsOpt = False,
+    map_: MapOpt = None,
+    objects: ObjectsOpt = None,
+    shape: ShapeOpt = "auto",
+    input_format: FormatOpt = "auto",
+    list_sep: ListSepOpt = None,
+    time_format: TimeFormatOpt = None,
+    tz: TzOpt = None,
+    permalink: PermalinkOpt = None,
+    mapping_file: MappingFileOpt = None,
+    reject_warning: RejectWarningOpt = 0.05,
     community: Annotated[
         str, typer.Option(help="Leiden objective: modularity or cpm.")
     ] = "modularity",
     resolution: Annotated[float, typer.Option(help="Leiden resolution γ.")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Seed of every random step.")] = 0,
+    seed: SeedOpt = 0,
     compat: Annotated[
         str | None,
         typer.Option(
             help="'coortweet': reproduce CooRTweet's detect_groups + generate_coordinated_network."
         ),
     ] = None,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(help="Write rejected input rows (file, line, reason, record) to this CSV."),
-    ] = None,
+    rejects: RejectsOpt = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace earlier results in --out and an existing --rejects file.")
     ] = False,
@@ -345,13 +372,7 @@ def detect(
             "what the input holds in memory, and spills to disk past that."
         ),
     ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            help="Worker threads (1 to 1024; default: every core), also the processes that "
-            "share the text keys' and the links' work."
-        ),
-    ] = None,
+    threads: ThreadsOpt = None,
     max_temp_size: Annotated[
         str | None,
         typer.Option(
@@ -373,7 +394,7 @@ def detect(
             "spark-submit's, else local[*]."
         ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    quiet: QuietOpt = False,
     raw_csv: Annotated[
         bool,
         typer.Option(
@@ -476,6 +497,32 @@ def detect(
             engine=engine,
             spark_master=spark_master,
         )
+        from .store import is_store
+
+        store = inputs[0] if len(inputs) == 1 and is_store(inputs[0]) else None
+        if store is not None:  # read when it was prepared: no reading options apply
+            given = [
+                flag
+                for flag, value, default in (
+                    ("--map", map_, None),
+                    ("--objects", objects, None),
+                    ("--shape", shape, "auto"),
+                    ("--format", input_format, "auto"),
+                    ("--list-sep", list_sep, None),
+                    ("--time-format", time_format, None),
+                    ("--tz", tz, None),
+                    ("--permalink", permalink, None),
+                    ("--mapping", mapping_file, None),
+                )
+                if value != default
+            ]
+            if given:
+                raise ParameterError(
+                    ", ".join(given),
+                    f"none for a store ({store} was read when it was prepared: prepare it again "
+                    "to read it otherwise)",
+                    "given",
+                )
         mapping = parse_assignments(_split(map_), option="--map") if map_ else None
         obj = parse_assignments(_split(objects), option="--objects") if objects else None
         read_options, mapping = _input_options(
@@ -489,14 +536,18 @@ def detect(
             mapping,
         )
         with _RichProgress(not quiet) as progress:
-            result = run_detect(
-                inputs,
-                options=options,
-                mapping=mapping,
-                objects=obj,
-                shape=shape,
-                progress=progress,
-                read_options=read_options,
+            result = (
+                run_detect(store, options=options, progress=progress)
+                if store is not None
+                else run_detect(
+                    inputs,
+                    options=options,
+                    mapping=mapping,
+                    objects=obj,
+                    shape=shape,
+                    progress=progress,
+                    read_options=read_options,
+                )
             )
             empty = _check_usage(result, reject_warning)
             if pseudonymiser is not None:  # links to the source name the accounts
@@ -641,6 +692,119 @@ def _print_summary(result: object, out_dir: Path) -> None:
     out.print(
         "Coordination is evidence for review, not proof of inauthenticity or of who is behind it.",
         style="dim",
+    )
+
+
+@app.command()
+def prepare(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or folders of them.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the store.")],
+    kinds: KindsOpt = None,
+    similarity: SimilarityOpt = 0.7,
+    paraphrase_similarity: ParaphraseSimilarityOpt = 0.85,
+    strip_hashtags: StripHashtagsOpt = False,
+    seed: SeedOpt = 0,
+    map_: MapOpt = None,
+    objects: ObjectsOpt = None,
+    shape: ShapeOpt = "auto",
+    input_format: FormatOpt = "auto",
+    list_sep: ListSepOpt = None,
+    time_format: TimeFormatOpt = None,
+    tz: TzOpt = None,
+    permalink: PermalinkOpt = None,
+    mapping_file: MappingFileOpt = None,
+    reject_warning: RejectWarningOpt = 0.05,
+    rejects: RejectsOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace a store in --out and an existing --rejects file.")
+    ] = False,
+    threads: ThreadsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Read posts (or an actions table) and make their actions once, into a store folder
+    (--out) that 'inconcert detect STORE' reads: runs with other windows, thresholds or fewer
+    kinds then skip the reading and the actions stage, with the same tables."""
+    _pyarrow_without_pandas()
+    from .ingest import parse_assignments, usage_problems
+    from .options import DetectOptions
+    from .outputs import check_rejects_path, write_rejects
+    from .store import check_store_path, save_store
+    from .store import prepare as run_prepare
+
+    try:
+        check_store_path(out_dir, overwrite=overwrite)  # before the first row is read
+        if rejects is not None:
+            check_rejects_path(rejects, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
+        chosen = _split(kinds)
+        options = DetectOptions(
+            kinds=tuple(chosen) if chosen else DetectOptions().kinds,
+            similarity=similarity,
+            paraphrase_similarity=paraphrase_similarity,
+            strip_hashtags=strip_hashtags,
+            seed=seed,
+            threads=threads,
+        )
+        mapping = parse_assignments(_split(map_), option="--map") if map_ else None
+        obj = parse_assignments(_split(objects), option="--objects") if objects else None
+        read_options, mapping = _input_options(
+            input_format,
+            list_sep,
+            time_format,
+            tz,
+            permalink,
+            mapping_file,
+            reject_warning,
+            mapping,
+        )
+        with _RichProgress(not quiet) as progress:
+            prepared = run_prepare(
+                inputs,
+                options=options,
+                mapping=mapping,
+                objects=obj,
+                shape=shape,
+                read_options=read_options,
+                progress=progress,
+            )
+            by_kind = prepared.stats.actions_by_kind
+            usage = usage_problems(prepared.ingested, by_kind, reject_warning_share=reject_warning)
+            if usage.empty is None:
+                save_store(prepared, out_dir, overwrite=overwrite, argv=sys.argv)
+        if rejects is not None:
+            write_rejects(
+                prepared.ingested.rejects,
+                rejects,
+                raw=False,
+                overwrite=overwrite,
+                inputs=inputs,
+                out_dir=out_dir,
+            )
+    except InconcertError as err:
+        _fail(err)
+        return
+    except KeyboardInterrupt:
+        _interrupted()
+        return
+    if usage.empty is not None:
+        console.print(
+            f"[bold red]error:[/] nothing to analyse: {escape(usage.empty)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
+    if quiet:
+        return
+    ing = prepared.ingested
+    rejected = sum(ing.rejected.values())
+    out.print(f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}")
+    out.print("actions: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(by_kind.items())))
+    for w in usage.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+    out.print(
+        f"prepared {escape(str(out_dir))}/: detect on it with 'inconcert detect "
+        f"{escape(str(out_dir))} --out RESULT' (any window, thresholds or fewer kinds)"
     )
 
 

@@ -14,22 +14,21 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from . import plan
+from . import plan, store
 from ._checks import action_table
 from ._timer import Timer, memory_warning
-from .actions import ActionStats, posts_to_actions
 from .engine import Engine, duckdb_budget, memory_bytes, open_engine
-from .errors import InputError, ParameterError
+from .errors import ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
-from .schema import ALL_KINDS, Similar
+from .schema import Similar
 from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
 from .stages.posts import load_posts
+from .store import release_unused
 from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
@@ -62,6 +61,7 @@ class DetectResult:
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     peak_memory: dict[str, int] = field(default_factory=dict)
+    store: dict[str, Any] | None = None
     ingested: Ingested | None = None
     window_estimate: WindowEstimate | None = None
 
@@ -148,83 +148,66 @@ def detect(
         A file or table cannot be read as a whole (missing columns: the message names the
         columns found and the columns expected).
     """
-    from ._tables import prepared_inputs
-    from .ingest import read_inputs
-
     options = options or DetectOptions()
     timer = Timer(progress)
-    with timer.stage("read"), prepared_inputs(inputs) as prepared:
-        try:
-            ingested = read_inputs(
-                prepared.paths,
-                mapping=mapping,
-                objects=objects,
-                shape=shape,
-                progress=progress,
-                options=read_options,
+    folder = _store_folder(inputs)
+    if folder is not None:
+        if mapping or objects or shape != "auto" or read_options is not None:
+            raise ParameterError(
+                "reading options (mapping, objects, shape, read_options)",
+                f"none for a store ({folder} was read when it was prepared)",
+                "given",
             )
-        except InputError as exc:
-            raise prepared.translate(exc) from None
-        ingested = prepared.ingested(ingested)
-    del prepared  # it holds an in-memory input's Arrow copy
-    _release_unused()  # the read's freed buffers (the raw files) back to the system
-    posts = ingested.table if ingested.shape == "posts" else None
-    stats = ActionStats()
-    with timer.stage("actions"):
-        if posts is not None:
-            actions, stats = posts_to_actions(
-                posts,
-                options.kinds,
-                min_text_chars=options.min_text_chars,
-                strip_hashtags=options.strip_hashtags,
-                similarity=options.similarity,
-                paraphrase_similarity=options.paraphrase_similarity,
-                seed=options.seed,
-                helpers=_helpers(options),
-            )
-        else:
-            actions = ingested.table
-            present = set(pc.unique(actions.column("kind")).to_pylist())
-            unknown = sorted(present - set(ALL_KINDS))
-            if unknown:
-                raise InputError(
-                    ingested.files[0].path if len(ingested.files) == 1 else None,
-                    f"unknown kind(s) in the actions table: {', '.join(map(repr, unknown))}",
-                    hint=f"kinds are {', '.join(ALL_KINDS)}",
-                )
-            if not _kinds_chosen(options):
-                # A ready-made actions table brings its own kinds: compare all of them.
-                options = replace(options, kinds=tuple(sorted(present)) or options.kinds)
-            wanted = sorted(set(options.kinds) & present)
-            actions = actions.filter(
-                pc.is_in(actions.column("kind"), pa.array(wanted, pa.string()))
-            )
-            stats.posts = len(pc.unique(actions.column("post_id")))
-            stats.posts_with_actions = stats.posts
-            counts = actions.group_by("kind").aggregate([("post_id", "count")]).to_pylist()
-            stats.actions_by_kind = {r["kind"]: r["post_id_count"] for r in counts}
-        _release_unused()  # and the normalisation's intermediates
-    for beside in (ingested.permalinks, ingested.account_names):
-        if posts is not None and beside is not None:
-            posts = _with_column(posts, beside)
-    shortened = _shortened_links(actions, canonical=posts is not None)
+        with timer.stage("read"):
+            prepared, options = store.for_run(store.open_store(folder), options)
+    else:
+        prepared = store.prepare(
+            inputs,
+            options=options,
+            mapping=mapping,
+            objects=objects,
+            shape=shape,
+            read_options=read_options,
+            progress=progress,
+            timer=timer,
+        )
+        options = replace(options, kinds=prepared.options.kinds)
+    return _detect_prepared(prepared, options, progress=progress, engine=engine, timer=timer)
+
+
+def _store_folder(inputs: Inputs) -> str | os.PathLike[str] | None:
+    """The store's folder when ``inputs`` is one (a path, alone or in a list of one)."""
+    one = inputs[0] if isinstance(inputs, list | tuple) and len(inputs) == 1 else inputs
+    if isinstance(one, str | os.PathLike) and store.is_store(one):
+        return one
+    return None
+
+
+def _detect_prepared(
+    prepared: store.Prepared,
+    options: DetectOptions,
+    *,
+    progress: Progress,
+    engine: Engine | None,
+    timer: Timer,
+) -> DetectResult:
+    """The run after the actions stage: on the prepared inputs' tables, each taken once."""
     # the run loads the input into its engine and lets go of the Arrow tables there, so
     # nothing here may keep them: the memory limit then bounds the whole run
-    source = _Input(actions, posts, posts_unique=True)  # the readers reject repeated ids
-    del actions, posts
-    ingested = ingested.without_table()
+    source = _Input(prepared.take_actions(), prepared.take_posts(), posts_unique=True)
     result = _run(
         source,
         options=options,
         progress=progress,
         engine=engine,
-        similar=stats.clusters,
-        references=ingested.references,
+        similar=prepared.stats.clusters,
+        references=prepared.ingested.references,
         timer=timer,
     )
-    result.ingested = ingested
-    result.summary["actions"] = stats.as_dict()
-    _note_shortened_links(result, shortened)
+    result.ingested = prepared.ingested
+    result.store = prepared.store
+    result.summary["actions"] = prepared.stats.as_dict()
+    _note_shortened_links(result, prepared.shortened)
     return result
 
 
@@ -252,49 +235,10 @@ class _Input:
         return posts
 
 
-def _helpers(options: DetectOptions) -> int:
-    """Helper processes for the actions stage's Python work: one per core beyond this one
-    (``threads`` of them in all, when given)."""
-    if options.threads is not None:
-        return options.threads - 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every system
-        cores = os.cpu_count() or 1
-    return cores - 1
-
-
-def _shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | None:
-    """Count the url actions whose link is shortened (t.co, bit.ly, ...), for the manifest.
-    Links made from posts are already canonical (``canonical``), so they are not
-    canonicalised again."""
-    from .normalize import canonical_urls, shortened_links
-
-    urls = actions.filter(pc.equal(actions.column("kind"), "url")).column("object_id")
-    if len(urls) == 0:
-        return None
-    counts = pc.value_counts(urls)
-    links = counts.field("values")
-    short = shortened_links(links if canonical else canonical_urls(links))
-    domains: dict[str, int] = {}
-    distinct = shortened = 0
-    for i in short.nonzero()[0].tolist():
-        link, n = links[i].as_py(), counts.field("counts")[i].as_py()
-        host = link.split("://", 1)[-1].split("/", 1)[0]
-        domains[host] = domains.get(host, 0) + n
-        distinct += 1
-        shortened += n
-    return {
-        "url_actions": len(urls),
-        "shortened_url_actions": shortened,
-        "shortened_links": distinct,
-        "by_domain": dict(sorted(domains.items(), key=lambda kv: (-kv[1], kv[0]))),
-    }
-
-
 def _note_shortened_links(result: DetectResult, counts: dict[str, Any] | None) -> None:
-    """The shortened links' counts (:func:`_shortened_links`) in the summary, and a warning:
-    each shortened link is its own object, so it hides which page was shared."""
+    """The shortened links' counts (:func:`inconcert.store.shortened_links`) in the summary,
+    and a warning: each shortened link is its own object, so it hides which page was
+    shared."""
     if counts is None:
         return
     result.summary["shortened_links"] = counts
@@ -308,18 +252,6 @@ def _note_shortened_links(result: DetectResult, counts: dict[str, Any] | None) -
             "are not linked; give the expanded links (e.g. Twitter's expanded_url) in the urls "
             "column where the data has them"
         )
-
-
-def _with_column(posts: pa.Table, beside: pa.Table) -> pa.Table:
-    """The posts with the column a ``post_id, <column>`` table gives them: ``permalink`` (the
-    evidence's links back to the source), ``account_name`` (the accounts' names)."""
-    name = beside.column_names[1]
-    index = pc.index_in(posts.column("post_id"), value_set=beside.column("post_id"))
-    return posts.append_column(name, beside.column(name).take(index))
-
-
-def _kinds_chosen(options: DetectOptions) -> bool:
-    return options.kinds != DetectOptions().kinds
 
 
 def detect_actions(
@@ -462,17 +394,10 @@ def _run(
             eng.close()
 
 
-def _release_unused() -> None:
-    """Give the pages Arrow's memory pool keeps after frees back to the system. The pool
-    (mimalloc or jemalloc) keeps them for reuse: at 3.3M posts, 0.8 GB after the read on top of
-    the 0.5 GB the posts take, which the stages after it, DuckDB included, could not use."""
-    pa.default_memory_pool().release_unused()
-
-
 def _hold(eng: Engine) -> None:
     """Tell the engine what the process still holds as Arrow data, the unused pages of Arrow's
     memory pool released first."""
-    _release_unused()
+    release_unused()
     eng.hold(pa.total_allocated_bytes())
 
 

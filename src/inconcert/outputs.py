@@ -528,6 +528,7 @@ def manifest(
         },
         "summary": result.summary,
         "warnings": result.warnings,
+        **({"store": result.store} if result.store is not None else {}),
         "timings_s": result.timings,
         "peak_rss_mib": {k: round(v / 1024**2) for k, v in result.peak_memory.items()},
         "outputs": outputs,

@@ -1,0 +1,260 @@
+"""The prepared store (issue 10): read and make the actions once, detect many times, with the
+tables of a run from the inputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from inconcert import DetectOptions, detect
+from inconcert.errors import InputError, OutputError, ParameterError
+from inconcert.simulate import simulate
+from inconcert.store import STORE_FILE, is_store, open_store, prepare, save_store
+
+from .helpers import T0
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+GERMAN = SHARED / "data" / "german_elections.parquet"
+OBJECTS = {"url_id": "url", "domain_id": "domain", "hashtag_id": "hashtag", "phash_id": "image"}
+TABLES = ("edges", "accounts", "groups", "evidence")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def posts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sim = simulate(n_organic=300, n_groups=4, days=7, viral_bursts=2, breaking_news=2, seed=3)
+    path = tmp_path_factory.mktemp("sim") / "posts.parquet"
+    pq.write_table(sim.posts, path)
+    return path
+
+
+def _same(a: object, b: object) -> None:
+    for name in TABLES:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.equals(y), name
+    assert a.summary == b.summary  # type: ignore[attr-defined]
+    assert a.warnings == b.warnings  # type: ignore[attr-defined]
+
+
+KINDS = ("repost", "url", "domain", "hashtag", "text", "neartext")
+
+
+def test_a_store_gives_the_tables_of_a_run_from_the_inputs(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    options = DetectOptions(kinds=KINDS, max_q=1.0)
+    direct = detect([posts_file], options=options)
+    assert direct.edges.num_rows > 20
+    store = save_store(prepare([posts_file], options=options), tmp_path / "store")
+    assert is_store(store) and not is_store(posts_file)
+    again = detect(store, options=options)
+    _same(direct, again)
+    assert again.ingested is not None and direct.ingested is not None
+    assert again.ingested.files == direct.ingested.files  # the inputs' paths and hashes
+    assert again.ingested.rejects.equals(direct.ingested.rejects)
+    assert again.store is not None and again.store["path"] == str(store)
+    # the neartext pairs were checked text by text from the stored signatures
+    assert "neartext" in set(again.evidence.column("kind").to_pylist())
+
+
+@pytest.mark.parametrize("kinds", [("url",), ("neartext", "hashtag"), ("text", "repost")])
+def test_fewer_kinds_from_a_store_are_a_run_with_those_kinds(
+    posts_file: Path, tmp_path: Path, kinds: tuple[str, ...]
+) -> None:
+    store = save_store(prepare([posts_file], options=DetectOptions(kinds=KINDS)), tmp_path / "s")
+    options = DetectOptions(kinds=kinds, max_q=1.0)
+    _same(detect([posts_file], options=options), detect(store, options=options))
+
+
+def test_a_store_keeps_its_action_parameters(posts_file: Path, tmp_path: Path) -> None:
+    made = DetectOptions(kinds=("text", "neartext", "url"), similarity=0.8, seed=5)
+    store = save_store(prepare([posts_file], options=made), tmp_path / "s")
+    # left at their defaults, the options take the store's values
+    run = detect(store, options=DetectOptions(max_q=1.0))
+    assert run.options.similarity == 0.8 and run.options.kinds == made.kinds
+    assert run.options.seed == 5
+    _same(run, detect([posts_file], options=replace(made, max_q=1.0)))
+    with pytest.raises(ParameterError, match=r"similarity.*prepare it again"):
+        detect(store, options=DetectOptions(similarity=0.9))
+    with pytest.raises(ParameterError, match=r"seed.*prepare it again"):
+        detect(store, options=DetectOptions(seed=7, kinds=("neartext",)))
+    assert detect(store, options=DetectOptions(seed=7, kinds=("url",))).options.seed == 7
+    with pytest.raises(ParameterError, match=r"kinds the store .* holds \(url, text, neartext\)"):
+        detect(store, options=DetectOptions(kinds=("url", "hashtag")))
+
+
+def test_a_store_from_an_actions_table(tmp_path: Path) -> None:
+    rows = []
+    for day in range(4):
+        for j, account in enumerate("abcd"):
+            for kind in ("url", "hashtag"):
+                rows.append(
+                    {
+                        "account_id": account,
+                        "kind": kind,
+                        "object_id": f"{kind}{day}",
+                        "timestamp": T0.replace(day=1 + day, second=j),
+                        "post_id": f"{account}{day}",
+                    }
+                )
+    path = tmp_path / "actions.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    options = DetectOptions(max_q=1.0, min_occasions=1)
+    store = save_store(prepare([path], options=options), tmp_path / "store")
+    assert not (store / "posts.parquet").exists()
+    _same(detect([path], options=options), detect(store, options=options))
+    one = DetectOptions(max_q=1.0, min_occasions=1, kinds=("hashtag",))
+    _same(detect([path], options=one), detect(store, options=one))
+
+
+def test_the_german_vignette_from_a_store(tmp_path: Path) -> None:
+    if not GERMAN.exists():
+        pytest.skip("../shared/data is not beside the repo")
+    options = DetectOptions(window=30)
+    direct = detect([GERMAN], objects=OBJECTS, options=options)
+    store = save_store(prepare([GERMAN], objects=OBJECTS, options=options), tmp_path / "st")
+    _same(direct, detect(store, options=options))
+
+
+def test_a_store_is_written_whole_and_replaced_only_when_asked(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    options = DetectOptions(kinds=("url",))
+    target = tmp_path / "store"
+    save_store(prepare([posts_file], options=options), target)
+    before = (target / STORE_FILE).read_bytes()
+    with pytest.raises(OutputError, match="already holds a store"):
+        save_store(prepare([posts_file], options=options), target)
+    assert (target / STORE_FILE).read_bytes() == before
+    save_store(
+        prepare([posts_file], options=DetectOptions(kinds=("hashtag",))), target, overwrite=True
+    )
+    assert json.loads((target / STORE_FILE).read_text())["kinds"] == ["hashtag"]
+    assert [p.name for p in tmp_path.iterdir()] == ["store"]  # no staging folder left
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not empty and holds no store"):
+        save_store(prepare([posts_file], options=options), other, overwrite=True)
+    assert (other / "notes.txt").read_text() == "mine"
+
+
+def test_a_damaged_store_is_an_error_naming_the_file(posts_file: Path, tmp_path: Path) -> None:
+    store = save_store(prepare([posts_file], options=DetectOptions(kinds=("url",))), tmp_path / "s")
+    posts = store / "posts.parquet"
+    data = posts.read_bytes()
+    posts.write_bytes(data[:-10])
+    with pytest.raises(InputError, match=r"posts\.parquet.*it was changed"):
+        open_store(store)
+    posts.unlink()
+    with pytest.raises(InputError, match=r"posts\.parquet.*missing from the store"):
+        open_store(store)
+    posts.write_bytes(data)
+    meta = json.loads((store / STORE_FILE).read_text())
+    (store / STORE_FILE).write_text(json.dumps({**meta, "version": 99}))
+    with pytest.raises(InputError, match="format version 99"):
+        open_store(store)
+    (store / STORE_FILE).write_text("{")
+    with pytest.raises(InputError, match="store's description"):
+        open_store(store)
+    with pytest.raises(InputError, match="is not a store"):
+        open_store(tmp_path)
+    (store / STORE_FILE).write_text(json.dumps({k: v for k, v in meta.items() if k != "kinds"}))
+    with pytest.raises(InputError, match="not a complete store description"):
+        open_store(store)
+
+
+def test_reading_options_do_not_apply_to_a_store(posts_file: Path, tmp_path: Path) -> None:
+    store = save_store(prepare([posts_file], options=DetectOptions(kinds=("url",))), tmp_path / "s")
+    with pytest.raises(ParameterError, match="none for a store"):
+        detect(store, mapping={"post_id": "id"})
+
+
+def test_paraphrase_clusters_go_through_a_store(tmp_path: Path) -> None:
+    """The paraphrase kind needs the embed extra; its clusters' round trip does not: labels,
+    clusters, embeddings and the cosine of any two texts come back the same."""
+    from inconcert.neartext import cluster_texts
+    from inconcert.paraphrase import ParaphraseClusters
+    from inconcert.store import Prepared, _open_similar, _similar_counts, _write_similar
+
+    texts = pa.array(["the cat sat on the mat today", "the cat sat on a mat today", None, "x"])
+    near = cluster_texts(texts)
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(3, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    para = ParaphraseClusters(
+        labels=pa.array(["p0", "p0", None, "p2"]),
+        clusters=pa.table({"object_id": ["p0"], "representative": ["the cat"], "posts": [2]}),
+        near=near,
+        embedded=3,
+        similar_pairs=1,
+        _embeddings=emb,
+        _row_of_text=np.array([0, 1, -1, 2]),
+    )
+    _write_similar("paraphrase", para, tmp_path)
+    back = _open_similar(
+        "paraphrase",
+        tmp_path,
+        lambda name: pq.read_table(tmp_path / name),
+        _similar_counts("paraphrase", para),
+        {},
+    )
+    assert isinstance(back, ParaphraseClusters) and Prepared is not None
+    assert back.labels.equals(para.labels) and back.clusters.equals(para.clusters)
+    i, j = np.array([0, 0, 1, 2]), np.array([1, 3, 3, 0])
+    assert np.array_equal(back.similarity(i, j), para.similarity(i, j), equal_nan=True)
+    assert (back.embedded, back.similar_pairs) == (3, 1)
+
+
+def test_prepare_then_detect_on_the_command_line(posts_file: Path, tmp_path: Path) -> None:
+    store, direct, again = tmp_path / "store", tmp_path / "direct", tmp_path / "again"
+    kinds = ["--kinds", "url,hashtag,text"]
+    done = runner.invoke(app_(), ["prepare", str(posts_file), "--out", str(store), *kinds])
+    assert done.exit_code == 0, done.output
+    assert "prepared" in done.output.lower() and str(store) in " ".join(done.output.split())
+    for out, source in ((direct, posts_file), (again, store)):
+        done = runner.invoke(
+            app_(), ["detect", str(source), "--out", str(out), *kinds, "--max-q", "1", "-q"]
+        )
+        assert done.exit_code == 0, done.output
+    for name in ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet"):
+        assert (direct / name).read_bytes() == (again / name).read_bytes(), name
+    manifest = json.loads((again / "manifest.json").read_text())
+    assert manifest["store"]["path"] == str(store)
+    assert manifest["inputs"][0]["path"] == str(posts_file)
+    assert manifest["inputs"] == json.loads((direct / "manifest.json").read_text())["inputs"]
+    # a second prepare into the same folder needs --overwrite
+    done = runner.invoke(app_(), ["prepare", str(posts_file), "--out", str(store)])
+    assert done.exit_code == 2 and "already holds a store" in " ".join(done.output.split())
+    # reading options with a store are an error, before anything runs
+    done = runner.invoke(
+        app_(), ["detect", str(store), "--out", str(tmp_path / "x"), "--map", "post_id=id"]
+    )
+    assert done.exit_code == 2 and "none for a store" in " ".join(done.output.split())
+
+
+def app_() -> object:
+    from inconcert.cli import app
+
+    return app
+
+
+def test_prepare_on_input_that_gives_nothing_exits_3_and_writes_no_store(tmp_path: Path) -> None:
+    posts = tmp_path / "posts.csv"
+    posts.write_text("post_id,account_id,timestamp\np1,a,not a time\np2,b,\n")
+    store = tmp_path / "store"
+    done = runner.invoke(app_(), ["prepare", str(posts), "--out", str(store), "-q"])
+    assert done.exit_code == 3, done.output
+    assert "nothing to analyse" in " ".join(done.output.split())
+    assert not store.exists()
+    # and a store path that is a file is refused before anything is read
+    (tmp_path / "file").write_text("x")
+    done = runner.invoke(app_(), ["prepare", str(posts), "--out", str(tmp_path / "file")])
+    assert done.exit_code == 2 and "is not a folder" in " ".join(done.output.split())
