@@ -45,6 +45,13 @@ import, option handling and writing the outputs. After the repeats, once per kin
 whose edges are compared with CNT's pairs of the first repeat (CNT's table is directed and has
 self-loops; its pairs ``user_1 != user_2`` are taken unordered).
 
+**inconcert from its prepared store** (unless ``--no-store``): the counterpart of CNT's
+prepared database. Once per kind, after CNT's load, ``inconcert prepare posts.parquet --out
+STORE --kinds K`` (inconcert's *one-time load*: the read and the actions, timed apart); in each
+repeat, right after the run from the posts, ``inconcert detect STORE --out DIR --kinds K
+--window 60``, the whole process again (report included), with the same tables. Its ratio is
+prepared against prepared: CNT's cold compute / inconcert's run from its store.
+
 Tools alternate within a repeat (CNT first on even steps, inconcert first on odd); medians over
 repeats; peak RSS is the largest single process of the run (``wait4``), CNT's worker pool
 included. Ratios are CNT time / inconcert time, taken repeat by repeat (the two ran side by
@@ -58,7 +65,7 @@ inconcert runs from an export of ``--src`` (a git revision, HEAD by default) put
 measured; ``--src worktree`` runs the working tree.
 
 Usage: python benchmarks/cnt.py [--posts 1000000] [--repeat 3] [--seed 0] [--window 60]
-       [--kinds repost url text neartext] [--src HEAD] [--work DIR] [--json FILE]
+       [--kinds repost url text neartext] [--src HEAD] [--work DIR] [--json FILE] [--no-store]
 Quick: python benchmarks/cnt.py --posts 100000 --repeat 1
 """
 
@@ -573,6 +580,18 @@ def step_cnt(
     print(msg + f" ({cold['pairs']:,} pairs)", flush=True)
 
 
+def inconcert_prepare(posts: Path, store: Path, kind: str, log: Path) -> dict[str, Any]:
+    """inconcert's one-time load: ``inconcert prepare`` of one kind into a store."""
+    exe = shutil.which("inconcert") or str(Path(sys.executable).parent / "inconcert")
+    shutil.rmtree(store, ignore_errors=True)
+    log.write_text("")
+    cmd = [exe, "prepare", str(posts), "--out", str(store), "--kinds", kind, "-q"]
+    wall, rss, rc = run_timed(cmd, log)
+    if rc:
+        raise RuntimeError(f"inconcert prepare: exit {rc}\nsee {log}:\n{log.read_text()[-2000:]}")
+    return {"prepare_s": wall, "peak_rss_mb": rss}
+
+
 def step_inconcert(
     posts: Path,
     work: Path,
@@ -581,18 +600,23 @@ def step_inconcert(
     args: Any,
     r: dict[str, Any],
 ) -> None:
-    """One default ``inconcert detect`` of one kind."""
+    """One default ``inconcert detect`` of one kind from the posts, then one from the
+    kind's prepared store (when there is one)."""
     out = work / f"ic-{kind}"
-    x = inconcert_run(posts, out, kind, args.window, [], work / f"{kind}.log")
-    r["inconcert"].append(x)
-    if rep == 0:
-        shutil.copyfile(out / "accounts.csv", work / f"ic-{kind}-accounts.csv")
-    st = " ".join(f"{k} {v:.1f}" for k, v in x["stages"].items())
-    print(
-        f"  inconcert {kind} {x['wall_s']:.1f} s ({st}; rest {x['rest_s']:.1f}), "
-        f"{x['edges']:,} edges, peak {x['peak_rss_mb']:.0f} MB",
-        flush=True,
-    )
+    sources = [("inconcert", posts)]
+    if (work / f"store-{kind}").is_dir():
+        sources.append(("inconcert_store", work / f"store-{kind}"))
+    for key, source in sources:
+        x = inconcert_run(source, out, kind, args.window, [], work / f"{kind}.log")
+        r.setdefault(key, []).append(x)
+        if rep == 0 and key == "inconcert":
+            shutil.copyfile(out / "accounts.csv", work / f"ic-{kind}-accounts.csv")
+        st = " ".join(f"{k} {v:.1f}" for k, v in x["stages"].items())
+        print(
+            f"  {key} {kind} {x['wall_s']:.1f} s ({st}; rest {x['rest_s']:.1f}), "
+            f"{x['edges']:,} edges, peak {x['peak_rss_mb']:.0f} MB",
+            flush=True,
+        )
 
 
 # --------------------------------------------------------------------------- report
@@ -693,6 +717,37 @@ def report(res: dict[str, Any]) -> str:
             f"| {ic_s}, {ic_rss:.0f} MB | **{ratio_c}** | {ratio_w} | {ratio_csv} "
             f"| {' / '.join(f'{x:.1f}' for x in st)} / {rest:.1f} |"
         )
+    stored = [k for k, r in res["kinds"].items() if r.get("inconcert_store")]
+    if stored:
+        lines.append("")
+        lines.append(
+            "Prepared against prepared: CNT's compute on its database against `inconcert "
+            "detect STORE` on a store `inconcert prepare` made once (each tool's one-time load "
+            "apart; the whole inconcert process, its report included)."
+        )
+        lines.append("")
+        lines.append(
+            "| kind | CNT one-time load s | inconcert one-time load s (prepare) | CNT cold s "
+            "| inconcert from its store s, peak | ratio cold (per repeat) | ratio warm "
+            "| inconcert stages s: read / actions / co-actions / edges / significance / groups "
+            "/ evidence / rest (import, outputs) |"
+        )
+        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for kind in stored:
+        r = res["kinds"][kind]
+        runs = r["inconcert_store"]
+        prep = res.get("ic_prepare", {}).get(kind, {})
+        st = [_med([_own(x["stages"], s) for x in runs]) for s in STAGES]
+        rest = _med([x["wall_s"] - _accounted(x["stages"]) for x in runs])
+        lines.append(
+            f"| {kind} | {load['load_s']:.1f} | {prep.get('prepare_s', float('nan')):.1f} "
+            f"| {_span([x['compute_s'] for x in r['cnt_cold']])} "
+            f"| {_span([x['wall_s'] for x in runs])}, "
+            f"{max(x['peak_rss_mb'] for x in runs):.0f} MB "
+            f"| **{_ratio(r['cnt_cold'], runs)}** "
+            f"| {_ratio(r['cnt_warm'], runs) if r['cnt_warm'] else '—'} "
+            f"| {' / '.join(f'{x:.1f}' for x in st)} / {rest:.1f} |"
+        )
     lines.append("")
     lines.append(
         "| kind | CNT pairs (≥1 co-action) | inconcert all-pairs run: s, pairs | overlap: "
@@ -784,6 +839,9 @@ def main() -> None:
     parser.add_argument("--warm-similar", action="store_true", help="also a warm co_similar_tweet")
     parser.add_argument("--no-all-pairs", action="store_true", help="skip the overlap runs")
     parser.add_argument(
+        "--no-store", action="store_true", help="skip inconcert's runs from a prepared store"
+    )
+    parser.add_argument(
         "--all-pairs-timeout",
         type=float,
         default=900,
@@ -843,6 +901,13 @@ def main() -> None:
         res["cnt_load"] = cnt_load(py, prepared, cnt_csv, work / "cnt-load.log")
         print(f"CNT one-time load: {res['cnt_load']['load_s']:.1f} s", flush=True)
         res["rss_floor_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if not args.no_store:
+            res["ic_prepare"] = {}
+            for kind in args.kinds:
+                store = work / f"store-{kind}"
+                x = inconcert_prepare(posts, store, kind, work / "prepare.log")
+                res["ic_prepare"][kind] = x
+                print(f"inconcert one-time load ({kind}): {x['prepare_s']:.1f} s", flush=True)
 
         res["kinds"] = {k: {"cnt_cold": [], "cnt_warm": [], "inconcert": []} for k in args.kinds}
         step = 0

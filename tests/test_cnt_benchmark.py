@@ -45,3 +45,23 @@ def test_ratios_are_taken_repeat_by_repeat() -> None:
     assert cells[7] == "14.5×"
     # the stages: read / actions / co-actions / edges without significance / significance ...
     assert cells[8].startswith("1.0 / 0.5 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
+
+
+def test_the_prepared_store_runs_have_their_own_table() -> None:
+    """inconcert from its prepared store against CNT on its prepared database: a table of its
+    own, ratios repeat by repeat; an older result without store runs has no such table."""
+    assert "Prepared against prepared" not in cnt.report(_result())
+    res = _result()
+    stages = {"read": 0.1, "load": 0.1, "edges": 0.2}
+    res["kinds"]["url"]["inconcert_store"] = [
+        _run(s, stages=stages, edges=3) for s in (0.5, 1.0, 2.0)
+    ]
+    res["ic_prepare"] = {"url": {"prepare_s": 3.0, "peak_rss_mb": 10.0}}
+    text = cnt.report(res)
+    assert "Prepared against prepared" in text
+    row = [line for line in text.splitlines() if line.startswith("| url")][1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:3] == ["20.0", "3.0"]  # the two one-time loads
+    # 2/0.5, 9/1, 4/2 -> median 4, range 2-9
+    assert cells[5] == "**4.00× (2.00–9.00)**"
+    assert cells[6] == "—"
