@@ -250,3 +250,23 @@ def test_without_pyspark_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
     assert "pip install 'inconcert[spark]'" in (engine_spark.spark_missing() or "")
     with pytest.raises(ParameterError, match=r"inconcert\[spark\]"):
         open_engine("spark", master="local[1]")
+
+
+@pytest.mark.slow
+def test_a_prepared_store_gives_the_same_tables_on_spark(spark: object, tmp_path: Path) -> None:
+    """A store's posts relation is a Parquet file DuckDB reads itself; Spark reads it through
+    Arrow: the same tables on both, and as from the posts."""
+    from inconcert.simulate import simulate
+    from inconcert.store import prepare, save_store
+
+    sim = simulate(n_organic=200, n_groups=3, days=5, seed=11)
+    posts = tmp_path / "posts.parquet"
+    pq.write_table(sim.posts, posts)
+    options = DetectOptions(kinds=("url", "hashtag", "neartext", "repost"), max_q=1.0)
+    store = save_store(prepare([posts], options=options), tmp_path / "store")
+    runs = tmp_path / "store-runs"
+    duck = _same_tables([store], options, spark, runs)
+    direct = _write(detect([posts], options=options), tmp_path / "direct")
+    for name in TABLES:
+        assert (direct / name).read_bytes() == (runs / "duckdb" / name).read_bytes(), name
+    assert duck.edges.num_rows > 0

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import plan, store
 from ._checks import action_table
@@ -27,7 +29,7 @@ from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
-from .stages.posts import load_posts
+from .stages.posts import load_posts, load_posts_file
 from .store import release_unused
 from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
@@ -194,7 +196,12 @@ def _detect_prepared(
     """The run after the actions stage: on the prepared inputs' tables, each taken once."""
     # the run loads the input into its engine and lets go of the Arrow tables there, so
     # nothing here may keep them: the memory limit then bounds the whole run
-    source = _Input(prepared.take_actions(), prepared.take_posts(), posts_unique=True)
+    source = _Input(
+        prepared.take_actions(),
+        prepared.take_posts(),
+        posts_unique=True,
+        posts_file=prepared.posts_file,
+    )
     result = _run(
         source,
         options=options,
@@ -216,11 +223,18 @@ class _Input:
     them into its engine, no reference to them is left (when the caller kept none)."""
 
     def __init__(
-        self, actions: pa.Table, posts: pa.Table | None, *, posts_unique: bool = False
+        self,
+        actions: pa.Table,
+        posts: pa.Table | None,
+        *,
+        posts_unique: bool = False,
+        posts_file: Path | None = None,
     ) -> None:
         self.actions: pa.Table | None = actions
         self.posts: pa.Table | None = posts
         self.posts_unique = posts_unique
+        #: a prepared store's posts relation, which the engine reads itself (no ``posts``)
+        self.posts_file = posts_file
 
     def nbytes(self) -> int:
         return sum(t.nbytes for t in (self.actions, self.posts) if isinstance(t, pa.Table))
@@ -315,6 +329,11 @@ def _run(
                 NearCheck(similar, raw.column("post_id")) if similar and raw is not None else None
             )
             del raw
+            if source.posts_file is not None:  # its rows are the posts' rows, one per id
+                posts = load_posts_file(eng, source.posts_file)
+                if similar:
+                    ids = pq.read_table(source.posts_file, columns=["post_id"]).column("post_id")
+                    near = NearCheck(similar, ids)
             if own and posts is not None:  # room for the actions
                 _hold(eng)
             if compat is None:  # misuse of the actions table: inconcert's own errors

@@ -17,9 +17,11 @@ file                         what
                              parameters of the actions, the actions stage's counts, the
                              inconcert version, and each file's size
 ``actions.parquet``          the actions (:data:`~inconcert.schema.ACTION_SCHEMA`)
-``posts.parquet``            the posts the evidence cites: ``post_id``, ``account_id``,
-                             ``timestamp`` and, where the input has them, ``text``,
-                             ``permalink``, ``account_name`` (no file for an actions table)
+``posts.parquet``            the posts the evidence cites, as the run's posts relation
+                             (:mod:`inconcert.stages.posts`: ``post_row``, ``post_id``,
+                             ``account_id``, ``t`` and, where the input has them, ``text``,
+                             ``permalink``, ``account_name``), which the engine reads itself
+                             (no file for an actions table)
 ``rejects.parquet``          the rejected input rows, with their reasons
 ``references.parquet``       posts a platform export embeds but does not hold (when any)
 ``<kind>-rows.parquet``,     ``neartext`` / ``paraphrase``: each post's cluster and the row of
@@ -59,6 +61,7 @@ from .errors import InputError, OutputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, POST_SCHEMA
+from .stages.posts import posts_relation
 
 if TYPE_CHECKING:
     from .ingest import Ingested, InputOptions
@@ -114,6 +117,9 @@ class Prepared:
     stats: ActionStats
     shortened: dict[str, Any] | None = None
     store: dict[str, Any] | None = None
+    #: A store's posts relation (:func:`inconcert.stages.posts.posts_relation`) as a Parquet
+    #: file, which the engine reads itself, in place of ``posts``.
+    posts_file: Path | None = None
 
     def take_actions(self) -> pa.Table:
         actions, self.actions = self.actions, None
@@ -430,7 +436,9 @@ def _write_files(prepared: Prepared, folder: Path) -> dict[str, int]:
     assert prepared.actions is not None
     pq.write_table(prepared.actions, folder / "actions.parquet")
     if prepared.posts is not None:
-        pq.write_table(prepared.posts, folder / "posts.parquet")
+        pq.write_table(posts_relation(prepared.posts, unique=True), folder / "posts.parquet")
+    elif prepared.posts_file is not None:  # a store's, written again
+        shutil.copyfile(prepared.posts_file, folder / "posts.parquet")
     pq.write_table(prepared.ingested.rejects, folder / "rejects.parquet")
     if prepared.ingested.references is not None:
         pq.write_table(prepared.ingested.references, folder / "references.parquet")
@@ -569,7 +577,14 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
     actions = table("actions.parquet")
     if actions.schema != ACTION_SCHEMA:
         raise InputError(str(folder / "actions.parquet"), "does not hold a store's actions")
-    posts = table("posts.parquet") if "posts.parquet" in files else None
+    posts_file = folder / "posts.parquet" if "posts.parquet" in files else None
+    if posts_file is not None:
+        try:
+            names = pq.read_schema(posts_file).names
+        except (OSError, pa.ArrowException) as err:
+            raise InputError(str(posts_file), f"cannot be read: {err}") from None
+        if names[:4] != ["post_row", "post_id", "account_id", "t"]:
+            raise InputError(str(posts_file), "does not hold a store's posts")
     references = table("references.parquet") if "references.parquet" in files else None
     stats = ActionStats(
         posts=int(counts["posts"]),
@@ -595,7 +610,8 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         options=options,
         ingested=ingested,
         actions=actions,
-        posts=posts,
+        posts=None,
+        posts_file=posts_file,
         stats=stats,
         shortened=meta.get("shortened_links"),
         store={

@@ -21,18 +21,28 @@ column            what
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .. import plan
 from .._arrow import first_rows
 from ..engine import Engine
 from ..schema import ACCOUNT_NAME, TIMESTAMP_TYPE
 
-__all__ = ["OPTIONAL_COLUMNS", "Posts", "account_names", "load_posts", "posts_with_ids"]
+__all__ = [
+    "OPTIONAL_COLUMNS",
+    "Posts",
+    "account_names",
+    "load_posts",
+    "load_posts_file",
+    "posts_relation",
+    "posts_with_ids",
+]
 
 #: The columns a posts relation has when the posts have them (``account_name`` only when at
 #: least one post names its account).
@@ -55,6 +65,31 @@ def load_posts(
     """Load ``posts`` (``post_id``, ``account_id``, ``timestamp`` and any of
     :data:`OPTIONAL_COLUMNS`) into ``eng`` as ``name``: one row per post id, its first
     (``unique``: the caller knows the ids are distinct, as the readers make them)."""
+    table = posts_relation(posts, unique=unique)
+    eng.load(name, table)
+    return Posts(name, _optional(table.schema.names), posts.num_rows)
+
+
+def load_posts_file(eng: Engine, path: str | os.PathLike[str], name: str = "ic_posts") -> Posts:
+    """Load a posts relation written as Parquet (:func:`posts_relation`, a prepared store's
+    ``posts.parquet``) into ``eng`` as ``name``: read by the engine itself where it can
+    (DuckDB), else through Arrow."""
+    loader = getattr(eng, "load_parquet", None)
+    if loader is not None:
+        loader(name, path)
+    else:
+        eng.load(name, pq.read_table(path))
+    meta = pq.read_metadata(path)
+    return Posts(name, _optional(meta.schema.to_arrow_schema().names), meta.num_rows)
+
+
+def _optional(names: list[str]) -> tuple[str, ...]:
+    return tuple(c for c in OPTIONAL_COLUMNS if c in names)
+
+
+def posts_relation(posts: pa.Table, *, unique: bool = False) -> pa.Table:
+    """The posts relation of ``posts`` as :func:`load_posts` loads it (see the module's
+    table): one row per post id, its first (``unique``: the ids are known to be distinct)."""
     rows = np.arange(posts.num_rows, dtype=np.int64)
     if not unique:  # each id's first row; rows without an id match nothing and stay
         ids = posts.column("post_id")
@@ -71,7 +106,6 @@ def load_posts(
         "account_id": posts.column("account_id"),
         "t": t,
     }
-    columns = []
     for column in OPTIONAL_COLUMNS:
         if column not in posts.column_names:
             continue
@@ -79,9 +113,7 @@ def load_posts(
         if column == ACCOUNT_NAME and values.null_count == len(values):
             continue  # no post names its account: as without the column
         table[column] = values
-        columns.append(column)
-    eng.load(name, pa.table(table))
-    return Posts(name, tuple(columns), posts.num_rows)
+    return pa.table(table)
 
 
 def account_names(eng: Engine, posts: Posts | None, accounts: pa.Array) -> pa.Table | None:
