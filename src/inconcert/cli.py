@@ -248,7 +248,11 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or su
 @app.command()
 def detect(
     inputs: Annotated[
-        list[Path], typer.Argument(help="CSV/JSONL (.gz) or Parquet files, or folders of them.")
+        list[Path],
+        typer.Argument(
+            help="CSV/JSONL (.gz) or Parquet files, or folders of them; or the folder of a "
+            "store 'inconcert prepare' made."
+        ),
     ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
     kinds: KindsOpt = None,

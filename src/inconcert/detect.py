@@ -48,7 +48,9 @@ class DetectResult:
     row per group, ranked; ``evidence``: every co-action behind every kept edge; ``summary``:
     counts for the manifest; ``warnings``: plain-language notes (burst cap applied, ...);
     ``timings``: seconds per stage; ``peak_memory``: the process's peak resident bytes as
-    each stage ended (empty where the system does not say); ``ingested``: what
+    each stage ended (empty where the system does not say); ``store``: the prepared store the
+    run started from (path, SHA-256 of its ``store.json``, when and by which version it was
+    made), None when it read its inputs; ``ingested``: what
     :func:`detect` read (files, rows used and rejected, the rejects, referenced posts),
     without the rows themselves (:meth:`inconcert.ingest.Ingested.without_table`: the run let
     go of them once its engine held them).
@@ -129,7 +131,10 @@ def detect(
         is read exactly as a Parquet file with the same columns would be (same mapping,
         checks and rejects); messages and reports name it ``<pandas.DataFrame>`` and the
         like. Posts need ``post_id``, ``account_id``, ``timestamp``; actions need
-        ``account_id``, ``object_id``, ``timestamp``, ``post_id``.
+        ``account_id``, ``object_id``, ``timestamp``, ``post_id``. Or the folder of a
+        prepared store (:mod:`inconcert.store`): the run starts after the actions stage,
+        with the store's kinds (or fewer) and action parameters; ``mapping``, ``objects``,
+        ``shape`` and ``read_options`` do not apply to it.
     options:
         :class:`inconcert.DetectOptions`; the defaults suit a first look.
     mapping, objects, shape:
