@@ -111,7 +111,7 @@ PLANTED = {
 }
 # manifest stages timed inside another: significance is part of edges
 NESTED = {"significance": "edges"}
-STAGES = ("read", "actions", "co-actions", "edges", "significance", "groups", "evidence")
+STAGES = ("read", "actions", "load", "co-actions", "edges", "significance", "groups", "evidence")
 ALL_PAIRS = [
     "--min-weight",
     "1",
@@ -697,7 +697,7 @@ def report(res: dict[str, Any]) -> str:
     lines.append(
         "| kind | CNT function | CNT cold s (min–max), peak | CNT warm s | inconcert s, peak "
         "| ratio cold (per repeat) | ratio warm | ratio from the CSV (load + cold) "
-        "| inconcert stages s: read / actions / "
+        "| inconcert stages s: read / actions / load / "
         "co-actions / edges / significance / groups / evidence / rest (import, outputs) |"
     )
     lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -729,8 +729,8 @@ def report(res: dict[str, Any]) -> str:
         lines.append(
             "| kind | CNT one-time load s | inconcert one-time load s (prepare) | CNT cold s "
             "| inconcert from its store s, peak | ratio cold (per repeat) | ratio warm "
-            "| inconcert stages s: read / actions / co-actions / edges / significance / groups "
-            "/ evidence / rest (import, outputs) |"
+            "| inconcert stages s: read / actions / load / co-actions / edges / significance "
+            "/ groups / evidence / rest (import, outputs) |"
         )
         lines.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind in stored:

@@ -43,8 +43,9 @@ def test_ratios_are_taken_repeat_by_repeat() -> None:
     assert cells[5] == "**2.00× (1.33–4.50)**"
     assert cells[6] == "—"
     assert cells[7] == "14.5×"
-    # the stages: read / actions / co-actions / edges without significance / significance ...
-    assert cells[8].startswith("1.0 / 0.5 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
+    # the stages: read / actions / load / co-actions / edges without significance /
+    # significance ...
+    assert cells[8].startswith("1.0 / 0.5 / 0.0 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
 
 
 def test_the_prepared_store_runs_have_their_own_table() -> None:
