@@ -258,3 +258,27 @@ def test_prepare_on_input_that_gives_nothing_exits_3_and_writes_no_store(tmp_pat
     (tmp_path / "file").write_text("x")
     done = runner.invoke(app_(), ["prepare", str(posts), "--out", str(tmp_path / "file")])
     assert done.exit_code == 2 and "is not a folder" in " ".join(done.output.split())
+
+
+@pytest.mark.parametrize(
+    "writer", ["write_twitter_v2", "write_telegram_desktop", "write_mastodon", "write_4cat_twitter"]
+)
+def test_platform_exports_through_a_store(writer: str, tmp_path: Path) -> None:
+    """Exports with account names, permalinks and embedded originals (references): the
+    evidence's texts, links and object authors come out the same from a store, whose posts
+    keep the texts and links of only the posts a run can cite."""
+    from tests import platform_samples as ps
+
+    src = getattr(ps, writer)(ps.outside(ps.world()), tmp_path / "in")
+    kinds = ("repost", "quote", "reply", "url", "hashtag", "mention", "text")
+    made = DetectOptions(kinds=kinds, max_q=1.0, min_occasions=1)
+    store = save_store(prepare([src], options=made), tmp_path / "store")
+    for run in (made, DetectOptions(kinds=("repost",), max_q=1.0, min_occasions=1)):
+        direct, again = detect([src], options=run), detect(store, options=run)
+        _same(direct, again)
+        assert direct.evidence.num_rows > 0
+    few = DetectOptions(kinds=("repost", "mention"), max_q=1.0, min_occasions=1)
+    store = save_store(prepare([src], options=few), tmp_path / "store", overwrite=True)
+    _same(detect([src], options=few), detect(store, options=few))
+    posts = pq.read_table(store / "posts.parquet")
+    assert posts.column("text").null_count > 0  # texts no run can cite are left out

@@ -17,11 +17,12 @@ file                         what
                              parameters of the actions, the actions stage's counts, the
                              inconcert version, and each file's size
 ``actions.parquet``          the actions (:data:`~inconcert.schema.ACTION_SCHEMA`)
-``posts.parquet``            the posts the evidence cites, as the run's posts relation
+``posts.parquet``            the posts, as the run's posts relation
                              (:mod:`inconcert.stages.posts`: ``post_row``, ``post_id``,
                              ``account_id``, ``t`` and, where the input has them, ``text``,
-                             ``permalink``, ``account_name``), which the engine reads itself
-                             (no file for an actions table)
+                             ``permalink``, ``account_name``), which the engine reads itself;
+                             texts and links only of the posts a run can cite (no file for an
+                             actions table)
 ``rejects.parquet``          the rejected input rows, with their reasons
 ``references.parquet``       posts a platform export embeds but does not hold (when any)
 ``<kind>-rows.parquet``,     ``neartext`` / ``paraphrase``: each post's cluster and the row of
@@ -54,6 +55,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ._objects import SOURCE_KINDS
 from ._timer import Timer
 from ._version import VERSION
 from .actions import ActionStats, posts_to_actions
@@ -436,7 +438,8 @@ def _write_files(prepared: Prepared, folder: Path) -> dict[str, int]:
     assert prepared.actions is not None
     pq.write_table(prepared.actions, folder / "actions.parquet")
     if prepared.posts is not None:
-        pq.write_table(posts_relation(prepared.posts, unique=True), folder / "posts.parquet")
+        posts = _citable(posts_relation(prepared.posts, unique=True), prepared.actions)
+        pq.write_table(posts, folder / "posts.parquet")
     elif prepared.posts_file is not None:  # a store's, written again
         shutil.copyfile(prepared.posts_file, folder / "posts.parquet")
     pq.write_table(prepared.ingested.rejects, folder / "rejects.parquet")
@@ -445,6 +448,26 @@ def _write_files(prepared: Prepared, folder: Path) -> dict[str, int]:
     for kind, clusters in prepared.stats.clusters.items():
         _write_similar(kind, clusters, folder)
     return {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
+
+
+def _citable(posts: pa.Table, actions: pa.Table) -> pa.Table:
+    """The posts relation with the texts and links of only the posts a run can cite: those
+    with an action, and those an action refers to (a repost's, quote's or reply's original);
+    the others' are null. A run reads every other column of every post (the null model, the
+    accounts' names), but only those texts and links (the evidence), and loading the texts of
+    the posts without an action of the store's kinds was most of a run from a store."""
+    cited = [actions.column("post_id")]
+    refers = pc.is_in(actions.column("kind"), pa.array(sorted(SOURCE_KINDS), pa.string()))
+    cited.append(actions.column("object_id").filter(refers))
+    keep = pc.is_in(posts.column("post_id"), pa.chunked_array(cited, pa.string()).unique())
+    for name in ("text", "permalink"):
+        if name in posts.column_names:
+            i = posts.column_names.index(name)
+            column = posts.column(name)
+            posts = posts.set_column(
+                i, name, pc.if_else(keep, column, pa.scalar(None, column.type))
+            )
+    return posts
 
 
 def _write_similar(kind: str, clusters: TextClusters | ParaphraseClusters, folder: Path) -> None:
