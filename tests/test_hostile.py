@@ -162,20 +162,38 @@ def test_a_run_above_its_memory_limit_says_so_and_where() -> None:
     from inconcert._timer import memory_warning
 
     gib = 1 << 30
-    peaks = {"read": gib // 2, "actions": 3 * gib // 2, "load": 3 * gib // 2, "edges": 2 * gib}
-    note = memory_warning(peaks, gib // 4, gib, "1GiB")
+    marks = [("read", gib // 2), ("actions", 3 * gib // 2), ("load", 3 * gib // 2)]
+    note = memory_warning([*marks, ("edges", 2 * gib)], gib // 4, gib, "1GiB")
     assert note is not None
     assert "above --memory-limit 1GiB (1.00 GiB) in the actions stage" in note
     assert "peaked at 2.00 GiB" in note and "before DuckDB" in note
-    late = memory_warning({"read": gib // 2, "edges": 3 * gib // 2}, None, gib, "1GiB")
+    late = memory_warning([("read", gib // 2), ("edges", 3 * gib // 2)], None, gib, "1GiB")
     assert late is not None and "in the edges stage" in late and "approximate" in late
-    assert memory_warning({"read": gib // 2, "edges": gib}, gib // 4, gib, "1GiB") is None
+    assert memory_warning([("read", gib // 2), ("edges", gib)], gib // 4, gib, "1GiB") is None
     # a process already above the limit when the run began (a notebook holding other data):
     # only a stage that raised the peak further counts
-    assert memory_warning({"read": 2 * gib, "edges": 2 * gib}, 2 * gib, gib, "1GiB") is None
-    higher = memory_warning({"read": 2 * gib, "edges": 3 * gib}, 2 * gib, gib, "1GiB")
+    assert memory_warning([("read", 2 * gib), ("edges", 2 * gib)], 2 * gib, gib, "1GiB") is None
+    higher = memory_warning([("read", 2 * gib), ("edges", 3 * gib)], 2 * gib, gib, "1GiB")
     assert higher is not None and "in the edges stage" in higher
-    assert memory_warning({}, None, gib, "1GiB") is None  # the system does not say
+    assert memory_warning([], None, gib, "1GiB") is None  # the system does not say
+    # a nested stage: what the stage around it took before it began is that stage's
+    nested = [("read", gib // 2), ("edges", 3 * gib // 2), ("significance", 3 * gib // 2)]
+    assert "in the edges stage" in (memory_warning(nested, None, gib, "1GiB") or "")
+
+
+def test_the_timer_marks_the_stage_around_a_nested_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inconcert import _timer
+
+    marks = iter(range(100, 1000, 100))
+    monkeypatch.setattr(_timer, "peak_rss_bytes", lambda: next(marks))
+    timer = _timer.Timer(lambda *_: None)
+    with timer.stage("edges"), timer.stage("significance"):
+        pass
+    with timer.stage("groups"):
+        pass
+    assert timer.start_peak == 100
+    assert timer.marks == [("edges", 200), ("significance", 300), ("edges", 400), ("groups", 500)]
+    assert timer.peaks == {"significance": 300, "edges": 400, "groups": 500}
 
 
 def test_the_manifest_gives_the_peak_memory(tmp_path: Path) -> None:

@@ -202,8 +202,9 @@ def test_paraphrase_clusters_go_through_a_store(tmp_path: Path) -> None:
     back = _open_similar(
         "paraphrase",
         tmp_path,
-        lambda name: pq.read_table(tmp_path / name),
+        lambda name, *_: pq.read_table(tmp_path / name),
         _similar_counts("paraphrase", para),
+        4,
         {},
     )
     assert isinstance(back, ParaphraseClusters) and Prepared is not None
@@ -282,3 +283,126 @@ def test_platform_exports_through_a_store(writer: str, tmp_path: Path) -> None:
     _same(detect([src], options=few), detect(store, options=few))
     posts = pq.read_table(store / "posts.parquet")
     assert posts.column("text").null_count > 0  # texts no run can cite are left out
+
+
+def test_an_action_parameter_that_does_not_matter_keeps_the_runs_value(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    """The seed of a store made for kinds without text similarity is not the run's: the
+    communities are seeded by the run's own (review of the store)."""
+    kinds = ("url", "text", "hashtag", "repost")
+    store = save_store(
+        prepare([posts_file], options=DetectOptions(kinds=kinds, seed=5)), tmp_path / "s"
+    )
+    run = DetectOptions(kinds=kinds, max_q=1.0)
+    _same(detect([posts_file], options=run), detect(store, options=run))
+
+
+def test_the_command_line_tells_a_default_value_given_from_one_left_out(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    made = DetectOptions(kinds=("url", "hashtag", "neartext", "repost", "quote"), similarity=0.8)
+    store = save_store(prepare([posts_file], options=made), tmp_path / "store")
+    out = tmp_path / "out"
+    done = runner.invoke(
+        app_(), ["detect", str(store), "--out", str(out), "--similarity", "0.7", "-q"]
+    )
+    assert done.exit_code == 2 and "prepare it again" in " ".join(done.output.split())
+    # the default kinds, named: exactly those of them the store holds... and none it lacks
+    done = runner.invoke(
+        app_(), ["detect", str(store), "--out", str(out), "--kinds", "url,hashtag", "-q"]
+    )
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parameters"]["kinds"] == ["url", "hashtag"]
+    assert manifest["parameters"]["similarity"] == 0.7  # neartext is not compared
+    done = runner.invoke(app_(), ["detect", str(store), "--out", str(out), "--overwrite", "-q"])
+    assert done.exit_code == 0, done.output  # no --kinds: the store's
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["kinds"] == list(
+        made.kinds
+    )
+    default = ",".join(DetectOptions().kinds)  # named: the store lacks image and object
+    done = runner.invoke(
+        app_(), ["detect", str(store), "--out", str(out), "--overwrite", "--kinds", default]
+    )
+    assert done.exit_code == 2 and "image" in " ".join(done.output.split())
+    done = runner.invoke(
+        app_(),
+        ["detect", str(store), "--out", str(out), "--overwrite", "-q", "--kinds", "neartext"],
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["similarity"] == 0.8
+
+
+def test_a_store_is_not_an_input_among_others_nor_inside_an_input_folder(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "posts.parquet").write_bytes(posts_file.read_bytes())
+    done = runner.invoke(app_(), ["prepare", str(data), "--out", str(data / "store")])
+    assert done.exit_code == 2 and "inside the input folder" in " ".join(done.output.split())
+    assert not (data / "store").exists()
+    store = save_store(prepare([data], options=DetectOptions(kinds=("url",))), tmp_path / "s")
+    with pytest.raises(InputError, match="read alone"):
+        detect([store, posts_file])
+    with pytest.raises(InputError, match="is a prepared store, not an input"):
+        prepare([store])
+    # a symbolic link is not replaced; a relative path is resolved
+    link = tmp_path / "link"
+    link.symlink_to(store)
+    with pytest.raises(OutputError, match="symbolic link"):
+        save_store(prepare([data], options=DetectOptions(kinds=("url",))), link, overwrite=True)
+    (store / "mine.txt").write_text("x")
+    with pytest.raises(OutputError, match="files that are not the store's"):
+        save_store(prepare([data], options=DetectOptions(kinds=("url",))), store, overwrite=True)
+    assert open_store(store).store["path"] == str(store.resolve())  # type: ignore[index]
+
+
+def _damage(store: Path, change: object) -> None:
+    meta = json.loads((store / STORE_FILE).read_text())
+    change(meta)  # type: ignore[operator]
+    (store / STORE_FILE).write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda m: m.update(version=True), "format version True"),
+        (lambda m: m.update(shape="bogus"), "neither 'posts' nor 'actions'"),
+        (lambda m: m.update(shortened_links=[1]), "not a complete store description"),
+        (lambda m: m["parameters"].update(strip_hashtags="no"), "not true/false"),
+        (lambda m: m["actions"].update(posts="many"), "not a count"),
+        (lambda m: m["actions"]["actions_by_kind"].update(url=1), "rows, the store's description"),
+        (lambda m: m["actions"].update(posts=3), "rows, the store's description 3"),
+        (lambda m: m["files"].update({"../x": {"bytes": 1}}), "not a file name of the store"),
+        (lambda m: m["files"].pop("posts.parquet"), "posts.parquet: is missing from the store's"),
+    ],
+)
+def test_a_damaged_description_is_an_error_naming_the_file(
+    posts_file: Path, tmp_path: Path, change: object, needle: str
+) -> None:
+    store = save_store(prepare([posts_file], options=DetectOptions(kinds=("url",))), tmp_path / "s")
+    _damage(store, change)
+    with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        open_store(store)
+
+
+def test_damaged_store_files_are_errors_naming_the_file(posts_file: Path, tmp_path: Path) -> None:
+    options = DetectOptions(kinds=("url", "neartext"))
+    store = save_store(prepare([posts_file], options=options), tmp_path / "s")
+    # another table of the same size in place of the rejects
+    rejects = store / "rejects.parquet"
+    other = pa.table({"x": pa.array([1], pa.int64())})
+    pq.write_table(other, rejects)
+    _damage(store, lambda m: m["files"]["rejects.parquet"].update(bytes=rejects.stat().st_size))
+    with pytest.raises(InputError, match=r"rejects\.parquet: does not hold the store's columns"):
+        _ = open_store(store).ingested.rejects
+    # signatures that do not reach every row
+    vectors = store / "neartext-vectors.npy"
+    np.save(vectors, np.zeros((1, 4), np.uint32))
+    _damage(
+        store, lambda m: m["files"]["neartext-vectors.npy"].update(bytes=vectors.stat().st_size)
+    )
+    with pytest.raises(InputError, match=r"neartext-vectors\.npy: does not hold the vectors"):
+        open_store(store)

@@ -73,3 +73,10 @@ def smallest_rows(codes: np.ndarray, count: int, rows: np.ndarray | None = None)
     np.minimum.at(first, codes[rows], rows)
     first[first == none] = -1
     return first
+
+
+def release_unused() -> None:
+    """Give the pages Arrow's memory pool keeps after frees back to the system. The pool
+    (mimalloc or jemalloc) keeps them for reuse: at 3.3M posts, 0.8 GB after the read on top of
+    the 0.5 GB the posts take, which the stages after it, DuckDB included, could not use."""
+    pa.default_memory_pool().release_unused()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from .progress import Progress
 
@@ -13,17 +13,28 @@ __all__ = ["Timer", "memory_warning", "peak_rss_bytes"]
 
 
 class Timer:
-    """Each stage's time, and the process's peak memory as each stage ends (its high-water
-    mark: the stage in which it first passes a value is the stage that took it there)."""
+    """Each stage's time, and the process's peak memory (its high-water mark) as each stage
+    ends (``peaks``). ``marks`` records, in order, the high-water mark each time a stage stops
+    running, because it ends or a stage nested in it starts: the first mark above a value
+    names the stage that took the process there (a nested stage's peak does not hide what
+    the stage around it took before it began)."""
 
     def __init__(self, progress: Progress) -> None:
         self.timings: dict[str, float] = {}
         self.peaks: dict[str, int] = {}
+        self.marks: list[tuple[str, int]] = []
         self.progress = progress
         self.start_peak = peak_rss_bytes()
+        self._running: list[str] = []
 
     def stage(self, name: str) -> _Stage:
         return _Stage(self, name)
+
+    def _mark(self, stage: str) -> int | None:
+        peak = peak_rss_bytes()
+        if peak is not None:
+            self.marks.append((stage, peak))
+        return peak
 
 
 class _Stage:
@@ -31,12 +42,16 @@ class _Stage:
         self.timer, self.name = timer, name
 
     def __enter__(self) -> None:
+        if self.timer._running:  # the stage around this one stops running for a while
+            self.timer._mark(self.timer._running[-1])
+        self.timer._running.append(self.name)
         self.start = time.perf_counter()
         self.timer.progress(self.name, 0, 1)
 
     def __exit__(self, *exc: object) -> None:
         self.timer.timings[self.name] = round(time.perf_counter() - self.start, 4)
-        peak = peak_rss_bytes()
+        self.timer._running.pop()
+        peak = self.timer._mark(self.name)
         if peak is not None:
             self.timer.peaks[self.name] = peak
         self.timer.progress(self.name, 1, 1)
@@ -54,16 +69,16 @@ def peak_rss_bytes() -> int | None:
 
 
 def memory_warning(
-    peaks: Mapping[str, int], start: int | None, limit: int, limit_text: str
+    marks: Sequence[tuple[str, int]], start: int | None, limit: int, limit_text: str
 ) -> str | None:
     """A warning when the process went above the memory limit ``limit`` during the run: the
-    first stage (in ``peaks``' order, each the high-water mark as it ended) that took the
-    peak above the limit and above where it was when the run began (``start``), else None."""
+    stage of the first of ``marks`` (:attr:`Timer.marks`) above the limit and above where the
+    peak was when the run began (``start``), else None."""
     floor = max(limit, start or 0)
-    over = next(((stage, peak) for stage, peak in peaks.items() if peak > floor), None)
+    over = next(((stage, peak) for stage, peak in marks if peak > floor), None)
     if over is None:
         return None
-    stage, top = over[0], max(peaks.values())
+    stage, top = over[0], max(peak for _, peak in marks)
     where = (
         "the read and the actions stage hold the posts and their actions in memory before "
         "DuckDB has them, so the limit cannot bound them: give more memory, or fewer or "

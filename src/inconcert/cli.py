@@ -247,6 +247,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or su
 
 @app.command()
 def detect(
+    ctx: typer.Context,
     inputs: Annotated[
         list[Path],
         typer.Argument(
@@ -541,7 +542,7 @@ def detect(
         )
         with _RichProgress(not quiet) as progress:
             result = (
-                run_detect(store, options=options, progress=progress)
+                run_detect(store, options=options, progress=progress, given=_given(ctx))
                 if store is not None
                 else run_detect(
                     inputs,
@@ -699,6 +700,19 @@ def _print_summary(result: object, out_dir: Path) -> None:
     )
 
 
+def _given(ctx: typer.Context) -> set[str]:
+    """The options of the command line the user set (not left at their defaults), by the
+    names of :class:`inconcert.DetectOptions` they set."""
+    names = {"kinds": "kinds", "similarity": "similarity", "seed": "seed"}
+    names |= {"paraphrase_similarity": "paraphrase_similarity"}
+    names |= {"strip_hashtags": "strip_hashtags"}
+    return {
+        option
+        for param, option in names.items()
+        if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") != "DEFAULT"
+    }
+
+
 @app.command()
 def prepare(
     inputs: Annotated[
@@ -738,7 +752,7 @@ def prepare(
     from .store import prepare as run_prepare
 
     try:
-        check_store_path(out_dir, overwrite=overwrite)  # before the first row is read
+        check_store_path(out_dir, overwrite=overwrite, inputs=inputs)  # before any reading
         if rejects is not None:
             check_rejects_path(rejects, overwrite=overwrite, inputs=inputs, out_dir=out_dir)
         chosen = _split(kinds)
@@ -775,7 +789,7 @@ def prepare(
             by_kind = prepared.stats.actions_by_kind
             usage = usage_problems(prepared.ingested, by_kind, reject_warning_share=reject_warning)
             if usage.empty is None:
-                save_store(prepared, out_dir, overwrite=overwrite, argv=sys.argv)
+                save_store(prepared, out_dir, overwrite=overwrite, argv=sys.argv, inputs=inputs)
         if rejects is not None:
             write_rejects(
                 prepared.ingested.rejects,

@@ -9,7 +9,7 @@ igraph; the results are Arrow tables ready for :mod:`inconcert.outputs`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -18,10 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import plan, store
+from ._arrow import release_unused
 from ._checks import action_table
 from ._timer import Timer, memory_warning
 from .engine import Engine, duckdb_budget, memory_bytes, open_engine
-from .errors import ParameterError
+from .errors import InputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import Similar
@@ -30,7 +31,6 @@ from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
 from .stages.posts import load_posts, load_posts_file
-from .store import release_unused
 from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
@@ -119,6 +119,7 @@ def detect(
     progress: Progress = null_progress,
     engine: Engine | None = None,
     read_options: InputOptions | None = None,
+    given: Collection[str] | None = None,
 ) -> DetectResult:
     """Read posts or actions from files or tables and find accounts acting in concert.
 
@@ -143,6 +144,11 @@ def detect(
         :class:`inconcert.ingest.InputOptions`, passed to read_inputs: the input format
         (platform exports are recognised by default), list separator, time format and zone,
         permalink template, rules per file pattern.
+    given:
+        With a store: the names of the options the caller set (the command line knows them),
+        so that an option set to its default value is checked against the store's value
+        rather than replaced by it (:func:`inconcert.store.for_run`). Without it, an option
+        at its default value counts as not set.
     progress:
         Called as ``progress(stage, done, total)``.
 
@@ -166,7 +172,7 @@ def detect(
                 "given",
             )
         with timer.stage("read"):
-            prepared, options = store.for_run(store.open_store(folder), options)
+            prepared, options = store.for_run(store.open_store(folder), options, given)
     else:
         prepared = store.prepare(
             inputs,
@@ -183,11 +189,19 @@ def detect(
 
 
 def _store_folder(inputs: Inputs) -> str | os.PathLike[str] | None:
-    """The store's folder when ``inputs`` is one (a path, alone or in a list of one)."""
-    one = inputs[0] if isinstance(inputs, list | tuple) and len(inputs) == 1 else inputs
-    if isinstance(one, str | os.PathLike) and store.is_store(one):
-        return one
-    return None
+    """The store's folder when ``inputs`` is one (a path, alone or in a list of one); a store
+    among other inputs is an error."""
+    many = list(inputs) if isinstance(inputs, list | tuple) else [inputs]
+    stores = [x for x in many if isinstance(x, str | os.PathLike) and store.is_store(x)]
+    if not stores:
+        return None
+    if len(many) > 1:
+        raise InputError(
+            os.fspath(stores[0]),
+            "is a prepared store, which is read alone",
+            hint="detect on the store by itself, or prepare one store from all the files",
+        )
+    return stores[0]
 
 
 def _detect_prepared(
@@ -394,7 +408,7 @@ def _run(
         summary["coactions_in_evidence"] = evidence.num_rows
         if options.engine == "duckdb" and options.memory_limit is not None:
             note = memory_warning(
-                timer.peaks,
+                timer.marks,
                 timer.start_peak,
                 memory_bytes(options.memory_limit),
                 options.memory_limit,

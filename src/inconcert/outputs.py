@@ -8,7 +8,6 @@ a stale temporary folder is removed at the next run.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import json
 import os
@@ -16,7 +15,6 @@ import platform
 import re
 import shutil
 import stat
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -31,6 +29,10 @@ import pyarrow.parquet as pq
 
 from ._arrow import one_array
 from ._manifest import refresh_manifest, sha256_file
+from ._paths import exchange as _exchange
+from ._paths import inside as _inside
+from ._paths import same_file as _same_file
+from ._paths import split_inputs as _split_inputs
 from ._version import VERSION as __version__
 from .detect import DetectResult
 from .errors import OutputError
@@ -569,33 +571,6 @@ def _named(folder: Path, prefix: str) -> list[Path]:
         return []
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
-    system or the file system cannot."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    renameat2.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV):
-        return False
-    raise OSError(code, os.strerror(code), os.fspath(b))
-
-
 def _carry_over(real: Path, staging: Path, names: set[str]) -> bool:
     """Hard-link the folder's other files (not results, not staging folders) into the staging
     folder so they survive the swap; False when something cannot be carried (a subfolder)."""
@@ -804,36 +779,6 @@ def verify_result(out_dir: str | os.PathLike[str]) -> list[str]:
         if (folder / name).exists():
             problems.append(f"{name} is not part of this result")
     return problems
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """Whether resolved ``path`` is ``folder`` or lies in it where a folder input would find
-    it (no hidden part on the way: the readers skip those)."""
-    try:
-        rel = path.relative_to(folder)
-    except ValueError:
-        return False
-    return not any(part.startswith(".") for part in rel.parts)
-
-
-def _split_inputs(inputs: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], list[Path]]:
-    """The inputs as (files, folders), resolved; missing ones are left to the readers."""
-    files: list[Path] = []
-    folders: list[Path] = []
-    for given in inputs:
-        path = Path(given)
-        if path.is_dir():
-            folders.append(path.resolve())
-        elif path.exists():
-            files.append(path.resolve())
-    return files, folders
 
 
 def _writable_folder(path: Path) -> Path | None:

@@ -44,7 +44,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +55,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ._arrow import release_unused
+from ._manifest import sha256_file
 from ._objects import SOURCE_KINDS
+from ._paths import exchange, inside, same_file, split_inputs
 from ._timer import Timer
 from ._version import VERSION
 from .actions import ActionStats, posts_to_actions
@@ -75,10 +78,14 @@ __all__ = [
     "STORE_FILE",
     "Prepared",
     "check_store_path",
+    "for_run",
+    "helpers",
     "is_store",
+    "kinds_chosen",
     "open_store",
     "prepare",
     "save_store",
+    "shortened_links",
 ]
 
 #: The file that makes a folder a store.
@@ -153,6 +160,13 @@ def prepare(
 
     options = options or DetectOptions()
     timer = timer or Timer(progress)
+    for given in inputs if isinstance(inputs, list | tuple) else [inputs]:
+        if isinstance(given, str | os.PathLike) and is_store(given):
+            raise InputError(
+                os.fspath(given),
+                "is a prepared store, not an input",
+                hint="detect on it alone, or prepare from the files it was made from",
+            )
     with timer.stage("read"), prepared_inputs(inputs) as staged:
         try:
             ingested = read_inputs(
@@ -224,13 +238,6 @@ def _table_actions(actions: pa.Table, kinds: Sequence[str]) -> tuple[pa.Table, A
     return actions, stats
 
 
-def release_unused() -> None:
-    """Give the pages Arrow's memory pool keeps after frees back to the system. The pool
-    (mimalloc or jemalloc) keeps them for reuse: at 3.3M posts, 0.8 GB after the read on top of
-    the 0.5 GB the posts take, which the stages after it, DuckDB included, could not use."""
-    pa.default_memory_pool().release_unused()
-
-
 def helpers(options: DetectOptions) -> int:
     """Helper processes for the actions stage's Python work: one per core beyond this one
     (``threads`` of them in all, when given)."""
@@ -290,13 +297,24 @@ def shortened_links(actions: pa.Table, *, canonical: bool) -> dict[str, Any] | N
 # --------------------------------------------------------------------------------------------
 
 
-def for_run(prepared: Prepared, options: DetectOptions) -> tuple[Prepared, DetectOptions]:
+def for_run(
+    prepared: Prepared, options: DetectOptions, given: Collection[str] | None = None
+) -> tuple[Prepared, DetectOptions]:
     """The store's actions for a run with ``options``: its kinds (all of the store's when
-    none are chosen, else a subset of them) and the action parameters the store was made with
-    (an option left at its default takes the store's value; another value is an error)."""
+    none are given, else a subset of them) and, for the kinds they matter to, the action
+    parameters the store was made with: an option not given takes the store's value, another
+    value than the store's is an error. ``given`` names the options the caller set (the
+    command line knows); without it, an option at its default counts as not given."""
     made = prepared.options
     where = (prepared.store or {}).get("path", "the store")
-    kinds = options.kinds if kinds_chosen(options) else made.kinds
+    defaults = DetectOptions()
+
+    def set_(name: str) -> bool:
+        if given is not None:
+            return name in given
+        return getattr(options, name) != getattr(defaults, name)
+
+    kinds = options.kinds if set_("kinds") else made.kinds
     missing = [k for k in kinds if k not in made.kinds]
     if missing:
         raise ParameterError(
@@ -305,16 +323,14 @@ def for_run(prepared: Prepared, options: DetectOptions) -> tuple[Prepared, Detec
             "--kinds naming every kind to compare",
             ",".join(missing),
         )
-    defaults = DetectOptions()
     chosen: dict[str, object] = {"kinds": tuple(kinds)}
     for name, matters in ACTION_PARAMETERS.items():
-        asked, stored = getattr(options, name), getattr(made, name)
-        if asked == getattr(defaults, name):
-            chosen[name] = stored
-            continue
         if not matters.intersection(kinds):
-            continue
-        if asked != stored:
+            continue  # the run's own value (the seed also seeds the communities)
+        asked, stored = getattr(options, name), getattr(made, name)
+        if not set_(name):
+            chosen[name] = stored
+        elif asked != stored:
             raise ParameterError(
                 name.replace("_", "-"),
                 f"the store's value, {stored!r} ({where} made its {', '.join(sorted(matters))} "
@@ -362,26 +378,66 @@ def is_store(path: str | os.PathLike[str]) -> bool:
     return p.is_dir() and (p / STORE_FILE).is_file()
 
 
-def check_store_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """``path`` as a store's folder to write, or an :class:`~inconcert.errors.OutputError`: it
-    is a file, it holds a store and ``overwrite`` is not given, or it is a folder that is not
-    empty and holds no store (never replaced)."""
-    real = Path(path)
+def check_store_path(
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> Path:
+    """``path`` as a store's folder to write (resolved), or an
+    :class:`~inconcert.errors.OutputError`: it is a file or a symbolic link, an input file,
+    an input folder or inside one (the next read of that folder would take the store's files
+    for input), it holds a store and ``overwrite`` is not given, it holds a store and files
+    that are not the store's, or it is a folder that is not empty and holds no store (never
+    replaced)."""
+    given = Path(path)
+    if given.is_symlink():
+        raise OutputError(given, "is a symbolic link", hint="name the folder itself")
+    real = given.resolve()
+    files, folders = split_inputs(inputs)
+    if any(same_file(real, f) for f in files):
+        raise OutputError(given, "is one of the input files", hint="choose a new folder")
+    for folder in folders:
+        if inside(real, folder):
+            where = "is the input folder" if real == folder else "is inside the input folder"
+            raise OutputError(
+                given,
+                f"{where} {os.fspath(folder)!r}",
+                hint="the next read of that folder would take the store's files for input; "
+                "choose a folder outside it",
+            )
     if real.exists():
         if not real.is_dir():
-            raise OutputError(real, "exists and is not a folder")
+            raise OutputError(given, "exists and is not a folder")
         if is_store(real):
             if not overwrite:
                 raise OutputError(
-                    real, "already holds a store", hint="pass --overwrite to replace it"
+                    given, "already holds a store", hint="pass --overwrite to replace it"
+                )
+            own = set(_listed_files(real)) | {STORE_FILE}
+            foreign = sorted(p.name for p in real.iterdir() if p.name not in own)
+            if foreign:
+                raise OutputError(
+                    given,
+                    f"holds a store and files that are not the store's ({', '.join(foreign[:5])})",
+                    hint="move them away, or choose another folder",
                 )
         elif any(real.iterdir()):
             raise OutputError(
-                real,
+                given,
                 "is a folder that is not empty and holds no store",
                 hint="choose a new or empty folder",
             )
     return real
+
+
+def _listed_files(folder: Path) -> list[str]:
+    """The files a store's description lists (none when it cannot be read)."""
+    try:
+        meta = json.loads((folder / STORE_FILE).read_text(encoding="utf-8"))
+        return [str(name) for name in meta["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def save_store(
@@ -390,11 +446,14 @@ def save_store(
     *,
     overwrite: bool = False,
     argv: Sequence[str] | None = None,
+    inputs: Sequence[str | os.PathLike[str]] = (),
 ) -> Path:
-    """Write ``prepared`` into the folder ``path`` (see the module's table), whole or not at
-    all: into a fresh folder beside it, then put in its place. An existing store is replaced
-    only with ``overwrite``; another non-empty folder never. Returns the folder."""
-    real = check_store_path(path, overwrite=overwrite)
+    """Write ``prepared`` into the folder ``path`` (see the module's table): into a fresh
+    folder beside it, then put in its place (:func:`_swap`), so that an interruption leaves
+    the old store or the new one. An existing store is replaced only with ``overwrite``;
+    another non-empty folder, or one inside an input folder of ``inputs``, never
+    (:func:`check_store_path`). Returns the folder, resolved."""
+    real = check_store_path(path, overwrite=overwrite, inputs=inputs)
     if prepared.actions is None:
         raise ParameterError("prepared", "prepared inputs whose actions are not yet taken", None)
     real.parent.mkdir(parents=True, exist_ok=True)
@@ -416,25 +475,28 @@ def save_store(
 
 
 def _swap(staging: Path, real: Path) -> None:
-    """Put the folder ``staging`` at ``real``; the old folder, if any, goes once the new one
-    is in place."""
-    old = None
-    if real.exists():
-        old = real.with_name(f".{real.name}.inconcert-old-{os.getpid()}")
-        shutil.rmtree(old, ignore_errors=True)
-        real.rename(old)
+    """Put the folder ``staging`` at ``real``: in one step where the system can swap two
+    folders (Linux), else the old folder is moved aside first and removed once the new one is
+    in place (an interruption between the two leaves it at ``.NAME.inconcert-old-PID``)."""
+    if not real.exists():
+        staging.rename(real)
+        return
+    if exchange(staging, real):  # staging now holds the old store
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = real.with_name(f".{real.name}.inconcert-old-{os.getpid()}")
+    shutil.rmtree(old, ignore_errors=True)
+    real.rename(old)
     try:
         staging.rename(real)
     except BaseException:
-        if old is not None:
-            old.rename(real)
+        old.rename(real)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_files(prepared: Prepared, folder: Path) -> dict[str, int]:
-    """The store's tables and arrays in ``folder``; each file's name and size."""
+def _write_files(prepared: Prepared, folder: Path) -> dict[str, dict[str, Any]]:
+    """The store's tables and arrays in ``folder``; each file's name, size and SHA-256."""
     assert prepared.actions is not None
     pq.write_table(prepared.actions, folder / "actions.parquet")
     if prepared.posts is not None:
@@ -447,7 +509,10 @@ def _write_files(prepared: Prepared, folder: Path) -> dict[str, int]:
         pq.write_table(prepared.ingested.references, folder / "references.parquet")
     for kind, clusters in prepared.stats.clusters.items():
         _write_similar(kind, clusters, folder)
-    return {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
+    return {
+        p.name: {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+        for p in sorted(folder.iterdir())
+    }
 
 
 def _citable(posts: pa.Table, actions: pa.Table) -> pa.Table:
@@ -497,7 +562,7 @@ def _similar_counts(kind: str, clusters: TextClusters | ParaphraseClusters) -> d
 
 
 def _description(
-    prepared: Prepared, files: Mapping[str, int], argv: Sequence[str] | None
+    prepared: Prepared, files: Mapping[str, Any], argv: Sequence[str] | None
 ) -> dict[str, Any]:
     ing, stats = prepared.ingested, prepared.stats
     options = prepared.options
@@ -536,12 +601,17 @@ def _description(
 
 
 def open_store(path: str | os.PathLike[str]) -> Prepared:
-    """The prepared inputs a store's folder holds (:func:`save_store`). A folder that is not a
-    store, a store of another format version, or a file of it that is missing, changed in
-    size or unreadable, is an :class:`~inconcert.errors.InputError` naming the file."""
-    from .ingest import FileReport, Ingested
+    """The prepared inputs a store's folder holds (:func:`save_store`).
 
-    folder = Path(path)
+    A folder that is not a store, a store of another format version, a description with a
+    field missing or of the wrong type, or a file of the store that is missing, of another
+    size than the store wrote, of the wrong columns or of other row counts than the
+    description gives, is an :class:`~inconcert.errors.InputError` naming the file. (Each
+    file's SHA-256 is in ``store.json``, whose own SHA-256 a run's manifest gives; they are
+    not recomputed on every run.)"""
+    from .ingest import REJECTS_SCHEMA, Ingested
+
+    folder = Path(path).resolve()
     marker = folder / STORE_FILE
     try:
         text = marker.read_bytes()
@@ -552,91 +622,86 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         raise InputError(str(marker), f"cannot be read as a store's description: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
         raise InputError(str(marker), "is not an inconcert store's description")
-    if meta.get("version") != _VERSION:
+    version = meta.get("version")
+    if type(version) is not int or version != _VERSION:
         raise InputError(
             str(marker),
-            f"is a store of format version {meta.get('version')!r}; this inconcert reads "
-            f"version {_VERSION}",
+            f"is a store of format version {version!r}; this inconcert reads version {_VERSION}",
             hint="prepare it again with this version",
         )
     try:
-        files: dict[str, int] = dict(meta["files"])
-        for name, size in files.items():
-            file = folder / name
-            if not file.is_file():
-                raise InputError(str(file), "is missing from the store")
-            if file.stat().st_size != size:
-                raise InputError(
-                    str(file),
-                    f"has {file.stat().st_size:,} bytes, the store wrote {size:,}: it was changed",
-                    hint="prepare the store again",
-                )
-        parameters = meta["parameters"]
-        options = DetectOptions(
-            kinds=tuple(meta["kinds"]), **{k: parameters[k] for k in ACTION_PARAMETERS}
-        )
-        shape = meta["shape"]
-        reports = tuple(
-            FileReport(
-                path=f["path"],
-                sha256=f["sha256"],
-                format=f["format"],
-                rows_read=int(f["rows_read"]),
-                rows_used=int(f["rows_used"]),
-                rejected={str(k): int(v) for k, v in f["rejected"].items()},
+        described = _Description.read(meta)
+    except (KeyError, TypeError, ValueError, AttributeError, ParameterError) as err:
+        raise InputError(str(marker), f"is not a complete store description ({err})") from None
+    for name, size in described.sizes.items():
+        file = folder / name
+        if not file.is_file():
+            raise InputError(str(file), "is missing from the store")
+        if file.stat().st_size != size:
+            raise InputError(
+                str(file),
+                f"has {file.stat().st_size:,} bytes, the store wrote {size:,}: it was changed",
+                hint="prepare the store again",
             )
-            for f in meta["inputs"]
-        )
-        counts = meta["actions"]
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise InputError(str(marker), f"is not a complete store description ({err!r})") from None
 
-    def table(name: str) -> pa.Table:
+    def table(name: str, schema: pa.Schema | None = None, rows: int | None = None) -> pa.Table:
+        file = folder / name
+        if name not in described.sizes:
+            raise InputError(str(file), "is missing from the store's description")
         try:
-            return pq.read_table(folder / name)
+            got = pq.read_table(file)
         except (OSError, pa.ArrowException) as err:
-            raise InputError(str(folder / name), f"cannot be read: {err}") from None
+            raise InputError(str(file), f"cannot be read: {err}") from None
+        if schema is not None and not got.schema.equals(schema):
+            raise InputError(str(file), f"does not hold the store's columns ({got.schema.names})")
+        if rows is not None and got.num_rows != rows:
+            raise InputError(
+                str(file), f"has {got.num_rows:,} rows, the store's description {rows:,}"
+            )
+        return got
 
-    actions = table("actions.parquet")
-    if actions.schema != ACTION_SCHEMA:
-        raise InputError(str(folder / "actions.parquet"), "does not hold a store's actions")
-    posts_file = folder / "posts.parquet" if "posts.parquet" in files else None
-    if posts_file is not None:
+    stats = described.stats
+    actions = table("actions.parquet", ACTION_SCHEMA, sum(stats.actions_by_kind.values()))
+    posts_file = None
+    if described.shape == "posts":
+        posts_file = folder / "posts.parquet"
+        if "posts.parquet" not in described.sizes:
+            raise InputError(str(posts_file), "is missing from the store's description")
         try:
-            names = pq.read_schema(posts_file).names
+            meta_posts = pq.read_metadata(posts_file)
+            names = meta_posts.schema.to_arrow_schema().names
         except (OSError, pa.ArrowException) as err:
             raise InputError(str(posts_file), f"cannot be read: {err}") from None
         if names[:4] != ["post_row", "post_id", "account_id", "t"]:
             raise InputError(str(posts_file), "does not hold a store's posts")
-    references = table("references.parquet") if "references.parquet" in files else None
-    stats = ActionStats(
-        posts=int(counts["posts"]),
-        posts_with_actions=int(counts["posts_with_actions"]),
-        actions_by_kind={str(k): int(v) for k, v in counts["actions_by_kind"].items()},
-        texts_too_short=int(counts["texts_too_short"]),
-        reposts=int(counts["reposts"]),
-        values_not_usable={str(k): int(v) for k, v in counts["values_not_usable"].items()},
-    )
+        if meta_posts.num_rows != stats.posts:
+            raise InputError(
+                str(posts_file),
+                f"has {meta_posts.num_rows:,} rows, the store's description {stats.posts:,}",
+            )
+    references = table("references.parquet") if "references.parquet" in described.sizes else None
     similar: dict[str, Any] = {}
     for kind in _SIMILAR_KINDS:
-        if f"{kind}-rows.parquet" in files:
-            similar[kind] = _open_similar(kind, folder, table, counts["clusters"][kind], similar)
+        if kind in described.clusters:
+            similar[kind] = _open_similar(
+                kind, folder, table, described.clusters[kind], stats.posts, similar
+            )
     stats.clusters = similar
     ingested = Ingested(
-        shape=shape,
-        table=(POST_SCHEMA if shape == "posts" else ACTION_SCHEMA).empty_table(),
-        files=reports,
-        rejects=lambda: table("rejects.parquet"),
+        shape=described.shape,
+        table=(POST_SCHEMA if described.shape == "posts" else ACTION_SCHEMA).empty_table(),
+        files=described.inputs,
+        rejects=lambda: table("rejects.parquet", REJECTS_SCHEMA),
         references=references,
     )
     return Prepared(
-        options=options,
+        options=described.options,
         ingested=ingested,
         actions=actions,
         posts=None,
         posts_file=posts_file,
         stats=stats,
-        shortened=meta.get("shortened_links"),
+        shortened=described.shortened,
         store={
             "path": str(folder),
             "created_at": meta.get("created_at"),
@@ -646,23 +711,113 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
     )
 
 
+def _count(value: object) -> int:
+    """A count of the description: a whole number >= 0 (not a boolean)."""
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
+def _counts(value: object) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise TypeError(f"{value!r} is not a mapping of counts")
+    return {str(k): _count(v) for k, v in value.items()}
+
+
+def _file_name(name: object) -> str:
+    """A file of the store: a plain name in its folder."""
+    if not isinstance(name, str) or not name or name != Path(name).name or name.startswith("."):
+        raise ValueError(f"{name!r} is not a file name of the store")
+    return name
+
+
+@dataclass
+class _Description:
+    """What ``store.json`` says, checked field by field."""
+
+    shape: str
+    options: DetectOptions
+    inputs: tuple[Any, ...]
+    stats: ActionStats
+    clusters: dict[str, dict[str, int]]
+    shortened: dict[str, Any] | None
+    sizes: dict[str, int]
+
+    @classmethod
+    def read(cls, meta: Mapping[str, Any]) -> _Description:
+        from .ingest import FileReport
+
+        shape = meta["shape"]
+        if shape not in ("posts", "actions"):
+            raise ValueError(f"shape {shape!r} is neither 'posts' nor 'actions'")
+        kinds = meta["kinds"]
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise TypeError(f"kinds {kinds!r} is not a list of kinds")
+        parameters = meta["parameters"]
+        if not isinstance(parameters["strip_hashtags"], bool):
+            raise TypeError(f"strip_hashtags {parameters['strip_hashtags']!r} is not true/false")
+        options = DetectOptions(
+            kinds=tuple(kinds), **{k: parameters[k] for k in ACTION_PARAMETERS}
+        )  # checks the values
+        inputs = tuple(
+            FileReport(
+                path=str(f["path"]),
+                sha256=str(f["sha256"]),
+                format=str(f["format"]),
+                rows_read=_count(f["rows_read"]),
+                rows_used=_count(f["rows_used"]),
+                rejected=_counts(f["rejected"]),
+            )
+            for f in meta["inputs"]
+        )
+        counts = meta["actions"]
+        stats = ActionStats(
+            posts=_count(counts["posts"]),
+            posts_with_actions=_count(counts["posts_with_actions"]),
+            actions_by_kind=_counts(counts["actions_by_kind"]),
+            texts_too_short=_count(counts["texts_too_short"]),
+            reposts=_count(counts["reposts"]),
+            values_not_usable=_counts(counts["values_not_usable"]),
+        )
+        clusters = {
+            str(kind): _counts(c)
+            for kind, c in dict(counts["clusters"]).items()
+            if kind in _SIMILAR_KINDS
+        }
+        shortened = meta["shortened_links"]
+        if shortened is not None:
+            shortened = {
+                "url_actions": _count(shortened["url_actions"]),
+                "shortened_url_actions": _count(shortened["shortened_url_actions"]),
+                "shortened_links": _count(shortened["shortened_links"]),
+                "by_domain": _counts(shortened["by_domain"]),
+            }
+        sizes = {_file_name(k): _count(v["bytes"]) for k, v in dict(meta["files"]).items()}
+        return cls(shape, options, inputs, stats, clusters, shortened, sizes)
+
+
 def _open_similar(
     kind: str,
     folder: Path,
     table: Any,
     counts: Mapping[str, int],
+    posts: int,
     opened: Mapping[str, Any],
 ) -> TextClusters | ParaphraseClusters:
     from .neartext import TextClusters
 
-    rows = table(f"{kind}-rows.parquet")
+    rows_schema = pa.schema([("label", pa.string()), ("row", pa.int64())])
+    rows = table(f"{kind}-rows.parquet", rows_schema, posts)
     clusters = table(f"{kind}-clusters.parquet")
+    file = folder / f"{kind}-vectors.npy"
     try:
-        vectors = np.load(folder / f"{kind}-vectors.npy", allow_pickle=False)
+        vectors = np.load(file, allow_pickle=False)
     except (OSError, ValueError) as err:
-        raise InputError(str(folder / f"{kind}-vectors.npy"), f"cannot be read: {err}") from None
+        raise InputError(str(file), f"cannot be read: {err}") from None
     labels = rows.column("label").combine_chunks()
     row_of_text = rows.column("row").to_numpy()
+    if vectors.ndim != 2 or (len(row_of_text) and row_of_text.max() >= len(vectors)):
+        raise InputError(str(file), f"does not hold the vectors of {kind}-rows.parquet")
     if kind == "paraphrase":
         from .paraphrase import ParaphraseClusters
 
@@ -670,17 +825,17 @@ def _open_similar(
             labels=labels,
             clusters=clusters,
             near=opened.get("neartext"),  # type: ignore[arg-type]
-            embedded=int(counts["embedded"]),
-            similar_pairs=int(counts["similar_pairs"]),
+            embedded=counts["embedded"],
+            similar_pairs=counts["similar_pairs"],
             _embeddings=vectors,
             _row_of_text=row_of_text,
         )
     return TextClusters(
         labels=labels,
         clusters=clusters,
-        skipped=int(counts["skipped"]),
-        candidate_pairs=int(counts["candidate_pairs"]),
-        verified_pairs=int(counts["verified_pairs"]),
+        skipped=counts["skipped"],
+        candidate_pairs=counts["candidate_pairs"],
+        verified_pairs=counts["verified_pairs"],
         _signatures=vectors,
         _row_of_text=row_of_text,
     )
