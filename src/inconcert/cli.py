@@ -528,9 +528,9 @@ def detect(
                     "to read it otherwise)",
                     "given",
                 )
-        mapping = parse_assignments(_split(map_), option="--map") if map_ else None
-        obj = parse_assignments(_split(objects), option="--objects") if objects else None
-        read_options, mapping = _input_options(
+        mapping, obj, read_options = _reading(
+            map_,
+            objects,
             input_format,
             list_sep,
             time_format,
@@ -538,7 +538,6 @@ def detect(
             permalink,
             mapping_file,
             reject_warning,
-            mapping,
         )
         with _RichProgress(not quiet) as progress:
             result = (
@@ -598,6 +597,29 @@ def detect(
 #: Exit code of a detect run whose input gave nothing to analyse (every row rejected, no row,
 #: or no action); errors that stop a run are 2.
 EXIT_NOTHING_TO_ANALYSE = 3
+
+
+def _reading(
+    map_: list[str] | None,
+    objects: list[str] | None,
+    input_format: str,
+    list_sep: str | None,
+    time_format: str | None,
+    tz: str | None,
+    permalink: str | None,
+    mapping_file: Path | None,
+    reject_warning: float,
+) -> tuple[dict[str, str] | None, dict[str, str] | None, InputOptions]:
+    """The reading options of detect's and prepare's command lines: the column mapping
+    (--map, with a --mapping file's), the wide table's object columns and the rest."""
+    from .ingest import parse_assignments
+
+    mapping = parse_assignments(_split(map_), option="--map") if map_ else None
+    obj = parse_assignments(_split(objects), option="--objects") if objects else None
+    read_options, mapping = _input_options(
+        input_format, list_sep, time_format, tz, permalink, mapping_file, reject_warning, mapping
+    )
+    return mapping, obj, read_options
 
 
 def _input_options(
@@ -745,7 +767,7 @@ def prepare(
     (--out) that 'inconcert detect STORE' reads: runs with other windows, thresholds or fewer
     kinds then skip the reading and the actions stage, with the same tables."""
     _pyarrow_without_pandas()
-    from .ingest import parse_assignments, usage_problems
+    from .ingest import usage_problems
     from .options import DetectOptions
     from .outputs import check_rejects_path, write_rejects
     from .store import check_store_path, save_store
@@ -764,9 +786,9 @@ def prepare(
             seed=seed,
             threads=threads,
         )
-        mapping = parse_assignments(_split(map_), option="--map") if map_ else None
-        obj = parse_assignments(_split(objects), option="--objects") if objects else None
-        read_options, mapping = _input_options(
+        mapping, obj, read_options = _reading(
+            map_,
+            objects,
             input_format,
             list_sep,
             time_format,
@@ -774,7 +796,6 @@ def prepare(
             permalink,
             mapping_file,
             reject_warning,
-            mapping,
         )
         with _RichProgress(not quiet) as progress:
             prepared = run_prepare(

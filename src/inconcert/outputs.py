@@ -512,17 +512,7 @@ def manifest(
         "command": argv if argv is not None else None,
         "versions": _versions(),
         "parameters": {**result.options.as_dict(), "raw_csv": raw_csv},
-        "inputs": [
-            {
-                "path": f.path,
-                "sha256": f.sha256,
-                "format": f.format,
-                "rows_read": f.rows_read,
-                "rows_used": f.rows_used,
-                "rejected": dict(f.rejected),
-            }
-            for f in (ing.files if ing else ())
-        ],
+        "inputs": [f.as_dict() for f in (ing.files if ing else ())],
         "rows": {
             "read": ing.rows_read if ing else None,
             "used": ing.rows_used if ing else None,

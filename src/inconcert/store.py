@@ -575,17 +575,7 @@ def _description(
         "shape": ing.shape,
         "kinds": list(options.kinds),
         "parameters": {name: getattr(options, name) for name in ACTION_PARAMETERS},
-        "inputs": [
-            {
-                "path": f.path,
-                "sha256": f.sha256,
-                "format": f.format,
-                "rows_read": f.rows_read,
-                "rows_used": f.rows_used,
-                "rejected": dict(f.rejected),
-            }
-            for f in ing.files
-        ],
+        "inputs": [f.as_dict() for f in ing.files],
         "actions": {
             "posts": stats.posts,
             "posts_with_actions": stats.posts_with_actions,

@@ -118,6 +118,17 @@ class FileReport:
     rows_used: int
     rejected: dict[str, int]
 
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready values (the manifest's ``inputs``, a store's)."""
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "format": self.format,
+            "rows_read": self.rows_read,
+            "rows_used": self.rows_used,
+            "rejected": dict(self.rejected),
+        }
+
 
 class _Made:
     """A dataclass field holding a table, given either as the table or as a function that
