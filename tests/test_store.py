@@ -52,8 +52,12 @@ def test_a_store_gives_the_tables_of_a_run_from_the_inputs(
     options = DetectOptions(kinds=KINDS, max_q=1.0)
     direct = detect([posts_file], options=options)
     assert direct.edges.num_rows > 20
-    store = save_store(prepare([posts_file], options=options), tmp_path / "store")
+    prepared = prepare([posts_file], options=options)
+    distinct = prepared.stats.clusters["neartext"]._signatures.shape[0]  # type: ignore[union-attr]
+    store = save_store(prepared, tmp_path / "store")
     assert is_store(store) and not is_store(posts_file)
+    # only the signatures of texts in clusters of several posts are kept
+    assert 0 < np.load(store / "neartext-vectors.npy").shape[0] < distinct
     again = detect(store, options=options)
     _same(direct, again)
     assert again.ingested is not None and direct.ingested is not None
