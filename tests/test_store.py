@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from inconcert import DetectOptions, detect
@@ -410,3 +414,55 @@ def test_damaged_store_files_are_errors_naming_the_file(posts_file: Path, tmp_pa
     )
     with pytest.raises(InputError, match=r"neartext-vectors\.npy: does not hold the vectors"):
         open_store(store)
+
+
+_WORDS = ["vote", "early", "today", "the", "plan", "is", "a", "fraud", "read", "this", "now"]
+_post = st.tuples(
+    st.sampled_from(["a", "b", "c", "d", "e"]),  # account
+    st.integers(min_value=0, max_value=600),  # seconds
+    st.lists(st.sampled_from(_WORDS), min_size=0, max_size=9),  # text
+    st.sampled_from(["", "https://x.org/1", "https://x.org/2?utm_source=t", "bit.ly/3"]),
+    st.sampled_from(["", "#vote", "#vote #now"]),
+    st.integers(min_value=-1, max_value=30),  # repost of post N (-1: none)
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    posts=st.lists(_post, min_size=1, max_size=40),
+    made=st.sets(st.sampled_from(["repost", "url", "hashtag", "text", "neartext"]), min_size=1),
+    data=st.data(),
+)
+def test_any_posts_through_a_store_give_the_tables_of_the_posts(
+    posts: list[tuple[str, int, list[str], str, str, int]], made: set[str], data: st.DataObject
+) -> None:
+    """Property: for any posts, any kinds a store is made with and any of them a run asks
+    for, the run from the store gives the tables, summary and warnings of the run from the
+    posts."""
+    import tempfile
+
+    asked = data.draw(st.sets(st.sampled_from(sorted(made)), min_size=1))
+    rows = []
+    for i, (account, seconds, words, url, tags, source) in enumerate(posts):
+        rows.append(
+            {
+                "post_id": f"p{i}",
+                "account_id": account,
+                "timestamp": T0.replace(hour=0) + timedelta(seconds=seconds),
+                "text": " ".join(words) + (f" {tags}" if tags else ""),
+                "urls": url,
+                "repost_of": f"p{source}" if 0 <= source < i else "",
+            }
+        )
+    loose = {"max_q": 1.0, "min_occasions": 1, "min_weight": 1, "min_participation": 1}
+    loose |= {"window": 120.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "posts.csv"
+        pa_csv.write_csv(pa.Table.from_pylist(rows), path)
+        store = save_store(
+            prepare([path], options=DetectOptions(kinds=tuple(sorted(made)))), Path(tmp) / "s"
+        )
+        run = DetectOptions(kinds=tuple(sorted(asked)), **loose)  # type: ignore[arg-type]
+        direct = detect([path], options=run)
+        _same(direct, detect(store, options=run))
+        event(f"edges: {min(direct.edges.num_rows, 3)}")
