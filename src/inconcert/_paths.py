@@ -10,7 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["exchange", "inside", "same_file", "split_inputs"]
+from .errors import OutputError
+
+__all__ = ["exchange", "inside", "refuse_inside", "same_file", "split_inputs"]
 
 
 def exchange(a: Path, b: Path) -> bool:
@@ -68,3 +70,13 @@ def split_inputs(inputs: Sequence[str | os.PathLike[str]]) -> tuple[list[Path], 
         elif path.exists():
             files.append(path.resolve())
     return files, folders
+
+
+def refuse_inside(given: Path, resolved: Path, folders: Sequence[Path], hint: str) -> None:
+    """An :class:`~inconcert.errors.OutputError` when the output ``given`` (``resolved``) is
+    one of the input ``folders`` or lies inside one, where reading that folder again would
+    find it: the result writer's check and the store's."""
+    for folder in folders:
+        if inside(resolved, folder):
+            where = "is the input folder" if resolved == folder else "is inside the input folder"
+            raise OutputError(given, f"{where} {os.fspath(folder)!r}", hint=hint)

@@ -31,6 +31,7 @@ from ._arrow import one_array
 from ._manifest import refresh_manifest, sha256_file
 from ._paths import exchange as _exchange
 from ._paths import inside as _inside
+from ._paths import refuse_inside
 from ._paths import same_file as _same_file
 from ._paths import split_inputs as _split_inputs
 from ._version import VERSION as __version__
@@ -809,14 +810,9 @@ def check_out_dir(
             hint="--out names a folder for the results; choose another",
         )
     resolved = out.resolve()
-    for folder in folders:
-        if _inside(resolved, folder):
-            where = "is the input folder" if resolved == folder else "is inside the input folder"
-            raise OutputError(
-                out,
-                f"{where} {os.fspath(folder)!r}",
-                hint="the next run would read the results as input; choose another --out",
-            )
+    refuse_inside(
+        out, resolved, folders, "the next run would read the results as input; choose another --out"
+    )
     for f in files:
         if f.parent == resolved and f.name in _RESULT_NAMES:
             raise OutputError(

@@ -59,7 +59,7 @@ import pyarrow.parquet as pq
 from ._arrow import release_unused
 from ._manifest import sha256_file
 from ._objects import SOURCE_KINDS
-from ._paths import exchange, inside, same_file, split_inputs
+from ._paths import exchange, refuse_inside, same_file, split_inputs
 from ._timer import Timer
 from ._version import VERSION
 from .actions import ActionStats, posts_to_actions
@@ -398,15 +398,13 @@ def check_store_path(
     files, folders = split_inputs(inputs)
     if any(same_file(real, f) for f in files):
         raise OutputError(given, "is one of the input files", hint="choose a new folder")
-    for folder in folders:
-        if inside(real, folder):
-            where = "is the input folder" if real == folder else "is inside the input folder"
-            raise OutputError(
-                given,
-                f"{where} {os.fspath(folder)!r}",
-                hint="the next read of that folder would take the store's files for input; "
-                "choose a folder outside it",
-            )
+    refuse_inside(
+        given,
+        real,
+        folders,
+        "the next read of that folder would take the store's files for input; choose a folder "
+        "outside it",
+    )
     if real.exists():
         if not real.is_dir():
             raise OutputError(given, "exists and is not a folder")
