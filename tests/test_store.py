@@ -466,3 +466,14 @@ def test_any_posts_through_a_store_give_the_tables_of_the_posts(
         direct = detect([path], options=run)
         _same(direct, detect(store, options=run))
         event(f"edges: {min(direct.edges.num_rows, 3)}")
+
+
+def test_a_neartext_store_of_posts_without_any_text_to_compare(tmp_path: Path) -> None:
+    """Found by the property test: with no text long enough to compare there are no
+    signatures, and keeping the pairable ones indexed into an empty array."""
+    posts = tmp_path / "posts.csv"
+    posts.write_text("post_id,account_id,timestamp,text\np0,a,2024-03-01T00:00:00Z,\n")
+    options = DetectOptions(kinds=("neartext",), max_q=1.0, min_participation=1)
+    store = save_store(prepare([posts], options=options), tmp_path / "s")
+    assert np.load(store / "neartext-vectors.npy").shape[0] == 0
+    _same(detect([posts], options=options), detect(store, options=options))

@@ -560,7 +560,9 @@ def _pairable(clusters: TextClusters | ParaphraseClusters) -> tuple[np.ndarray, 
     needed = np.unique(rows[asked])
     index = np.full(len(signatures), -1, dtype=np.int64)
     index[needed] = np.arange(len(needed), dtype=np.int64)
-    return signatures[needed], np.where(asked, index[np.maximum(rows, 0)], -1)
+    row_of_text = np.full(len(rows), -1, dtype=np.int64)
+    row_of_text[asked] = index[rows[asked]]
+    return signatures[needed], row_of_text
 
 
 def _similar_counts(kind: str, clusters: TextClusters | ParaphraseClusters) -> dict[str, int]:
