@@ -116,6 +116,10 @@ class Engine(Protocol):
     def load(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table available to SQL as ``name``."""
 
+    def load_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """Make a Parquet file available to SQL as ``name`` (read by the engine itself where
+        it can)."""
+
     def create(self, name: str, sql: str) -> int:
         """Materialise ``sql`` as table ``name``; return its row count."""
 

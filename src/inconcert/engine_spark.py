@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .errors import ParameterError
 from .plan import SPARK, Dialect, identifier
@@ -157,6 +158,11 @@ class SparkEngine:
         identifier(name)
         df = self.spark.createDataFrame(_to_spark(table))
         self._keep(name, df)
+
+    def load_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """Through Arrow on the driver, as :meth:`load`: the file may lie where only the driver
+        reads it (a store on the driver's disk)."""
+        self.load(name, pq.read_table(path))
 
     def create(self, name: str, sql: str) -> int:
         identifier(name)

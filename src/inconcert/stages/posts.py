@@ -73,12 +73,8 @@ def load_posts(
 def load_posts_file(eng: Engine, path: str | os.PathLike[str], name: str = "ic_posts") -> Posts:
     """Load a posts relation written as Parquet (:func:`posts_relation`, a prepared store's
     ``posts.parquet``) into ``eng`` as ``name``: read by the engine itself where it can
-    (DuckDB), else through Arrow."""
-    loader = getattr(eng, "load_parquet", None)
-    if loader is not None:
-        loader(name, path)
-    else:
-        eng.load(name, pq.read_table(path))
+    (DuckDB), else through Arrow (:meth:`inconcert.engine.Engine.load_parquet`)."""
+    eng.load_parquet(name, path)
     meta = pq.read_metadata(path)
     return Posts(name, _optional(meta.schema.to_arrow_schema().names), meta.num_rows)
 
