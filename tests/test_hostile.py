@@ -196,6 +196,17 @@ def test_the_timer_marks_the_stage_around_a_nested_one(monkeypatch: pytest.Monke
     assert timer.peaks == {"significance": 300, "edges": 400, "groups": 500}
 
 
+def _link_posts(folder: Path, n: int) -> Path:
+    """``n`` posts of 20 accounts sharing 13 links within the hour, as a CSV in ``folder``."""
+    posts = folder / "posts.csv"
+    rows = ["post_id,account_id,timestamp,urls"] + [
+        f"p{i},a{i % 20},2024-01-01T00:{i % 60:02d}:{i % 7:02d}Z,https://x.org/{i % 13}"
+        for i in range(n)
+    ]
+    posts.write_text("\n".join(rows) + "\n")
+    return posts
+
+
 def test_the_manifest_gives_the_peak_memory(tmp_path: Path) -> None:
     """End to end, in a fresh process: the manifest gives the peak resident memory as each
     stage ended, in MiB; a run that stayed under its limit has no warning about it."""
@@ -203,12 +214,7 @@ def test_the_manifest_gives_the_peak_memory(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    posts = tmp_path / "posts.csv"
-    rows = ["post_id,account_id,timestamp,urls"] + [
-        f"p{i},a{i % 20},2024-01-01T00:{i % 60:02d}:{i % 7:02d}Z,https://x.org/{i % 13}"
-        for i in range(2_000)
-    ]
-    posts.write_text("\n".join(rows) + "\n")
+    posts = _link_posts(tmp_path, 2_000)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "inconcert.cli", "detect", str(posts), "--out", str(out)]
     done = subprocess.run(
@@ -243,12 +249,7 @@ def test_a_run_that_went_above_its_limit_warns_in_the_manifest_and_on_screen(
     marks = iter([gib // 4, gib // 2])  # the start, then the read's end
 
     monkeypatch.setattr(_timer, "peak_rss_bytes", lambda: next(marks, 3 * gib // 2))
-    posts = tmp_path / "posts.csv"
-    rows = ["post_id,account_id,timestamp,urls"] + [
-        f"p{i},a{i % 20},2024-01-01T00:{i % 60:02d}:{i % 7:02d}Z,https://x.org/{i % 13}"
-        for i in range(500)
-    ]
-    posts.write_text("\n".join(rows) + "\n")
+    posts = _link_posts(tmp_path, 500)
     out = tmp_path / "out"
     done = CliRunner().invoke(
         app,
