@@ -19,7 +19,7 @@ from .kinds import KINDS
 from .kinds import describe as describe_kinds
 
 if TYPE_CHECKING:
-    from .ingest import InputOptions
+    from .ingest import Ingested, InputOptions
 
 app = typer.Typer(
     name="inconcert",
@@ -584,12 +584,7 @@ def detect(
         return
     if empty is not None:
         # the run read its input but has nothing to analyse: say why, write no results
-        console.print(
-            f"[bold red]error:[/] nothing to analyse: {escape(empty)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
+        _nothing_to_analyse(empty)
     if not quiet:
         _print_summary(result, out_dir)
 
@@ -664,21 +659,36 @@ def _check_usage(result: object, reject_warning: float) -> str | None:
     return usage.empty
 
 
+def _nothing_to_analyse(reason: str) -> None:
+    """The run read its input but has nothing to analyse: say why and exit with
+    :data:`EXIT_NOTHING_TO_ANALYSE`."""
+    console.print(
+        f"[bold red]error:[/] nothing to analyse: {escape(reason)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
+
+
+def _print_rows(ing: Ingested) -> None:
+    """Rows read, used and rejected (by reason) over every input."""
+    rejected = sum(ing.rejected.values())
+    out.print(
+        f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}"
+        + (
+            f" ({', '.join(f'{k}: {v:,}' for k, v in sorted(ing.rejected.items()))})"
+            if rejected
+            else ""
+        )
+    )
+
+
 def _print_summary(result: object, out_dir: Path) -> None:
     from .detect import DetectResult
 
     assert isinstance(result, DetectResult)
-    ing = result.ingested
-    if ing is not None:
-        rejected = sum(ing.rejected.values())
-        out.print(
-            f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}"
-            + (
-                f" ({', '.join(f'{k}: {v:,}' for k, v in sorted(ing.rejected.items()))})"
-                if rejected
-                else ""
-            )
-        )
+    if result.ingested is not None:
+        _print_rows(result.ingested)
     s = result.summary
     out.print(
         f"{s.get('edges', 0):,} edges, {s.get('accounts', 0):,} accounts in "
@@ -827,17 +837,10 @@ def prepare(
         _interrupted()
         return
     if usage.empty is not None:
-        console.print(
-            f"[bold red]error:[/] nothing to analyse: {escape(usage.empty)}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(code=EXIT_NOTHING_TO_ANALYSE)
+        _nothing_to_analyse(usage.empty)
     if quiet:
         return
-    ing = prepared.ingested
-    rejected = sum(ing.rejected.values())
-    out.print(f"rows read {ing.rows_read:,}, used {ing.rows_used:,}, rejected {rejected:,}")
+    _print_rows(prepared.ingested)
     out.print("actions: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(by_kind.items())))
     for w in usage.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
