@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -409,6 +410,28 @@ def test_temp_directory_with_a_quote_is_not_sql(tmp_path: Path) -> None:
 def test_engine_table_names_must_be_identifiers() -> None:
     with DuckDBEngine() as eng, pytest.raises(ParameterError, match="identifier"):
         eng.create("x; DROP TABLE y", "SELECT 1")
+
+
+def test_an_attached_parquet_file_is_read_where_it_lies(tmp_path: Path) -> None:
+    """DuckDB reads an attached file at each query (a view, nothing loaded); a path with a
+    quote is a value, not SQL; the name can be dropped, attached again, or replaced by a
+    table."""
+    path = tmp_path / "it's.parquet"
+    pq.write_table(pa.table({"x": [3, 1, 2]}), path, row_group_size=1)
+    with DuckDBEngine() as eng:
+        eng.attach_parquet("ic_file", path)
+        assert eng.fetch("SELECT SUM(x) AS s FROM ic_file").column("s")[0].as_py() == 6
+        kind = "SELECT table_type FROM information_schema.tables WHERE table_name = 'ic_file'"
+        assert eng.fetch(kind).column(0).to_pylist() == ["VIEW"]
+        eng.attach_parquet("ic_file", path)  # again: replaced
+        eng.drop("ic_file")
+        assert eng.fetch(kind).num_rows == 0
+        eng.drop("ic_file")  # dropping what is gone is no error
+        eng.attach_parquet("ic_file", path)
+        assert eng.create("ic_file", "SELECT 7 AS x") == 1  # a table in its place
+        assert eng.fetch("SELECT x FROM ic_file").column("x").to_pylist() == [7]
+        eng.drop("ic_file")
+        assert eng.fetch(kind).num_rows == 0
 
 
 # ---- 13: windows the engine cannot hold ----------------------------------------------------

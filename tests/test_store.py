@@ -51,14 +51,17 @@ KINDS = ("repost", "url", "domain", "hashtag", "text", "neartext")
 
 
 def test_a_store_gives_the_tables_of_a_run_from_the_inputs(
-    posts_file: Path, tmp_path: Path
+    posts_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options = DetectOptions(kinds=KINDS, max_q=1.0)
     direct = detect([posts_file], options=options)
     assert direct.edges.num_rows > 20
     prepared = prepare([posts_file], options=options)
     distinct = prepared.stats.clusters["neartext"]._signatures.shape[0]  # type: ignore[union-attr]
+    # the run reads the posts from the file, in row groups read in parallel: in any order
+    monkeypatch.setattr("inconcert.store.ROW_GROUP_ROWS", 97)
     store = save_store(prepared, tmp_path / "store")
+    assert pq.ParquetFile(store / "posts.parquet").metadata.num_row_groups > 10
     assert is_store(store) and not is_store(posts_file)
     # only the signatures of texts in clusters of several posts are kept
     assert 0 < np.load(store / "neartext-vectors.npy").shape[0] < distinct

@@ -30,7 +30,7 @@ from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
 from .stages.coactions import NearCheck
-from .stages.posts import load_posts, load_posts_file
+from .stages.posts import attach_posts_file, load_posts
 from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
 
@@ -349,7 +349,7 @@ def _run(
             )
             del raw
             if source.posts_file is not None:  # its rows are the posts' rows, one per id
-                posts = load_posts_file(eng, source.posts_file)
+                posts = attach_posts_file(eng, source.posts_file)
                 if similar:
                     ids = pq.read_table(source.posts_file, columns=["post_id"]).column("post_id")
                     near = NearCheck(similar, ids)

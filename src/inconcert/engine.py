@@ -116,9 +116,10 @@ class Engine(Protocol):
     def load(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table available to SQL as ``name``."""
 
-    def load_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
-        """Make a Parquet file available to SQL as ``name`` (read by the engine itself where
-        it can)."""
+    def attach_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """Make a Parquet file available to SQL as ``name``: read by the engine itself where
+        it can, each time a query reads ``name`` (the file must stay as it is while the engine
+        is open), else loaded."""
 
     def create(self, name: str, sql: str) -> int:
         """Materialise ``sql`` as table ``name``; return its row count."""
@@ -206,6 +207,7 @@ class DuckDBEngine:
         if temp_directory is not None and not isinstance(temp_directory, str | os.PathLike):
             raise ParameterError("temp_directory", "a folder path", temp_directory)
         self._tmp = None
+        self._views: set[str] = set()
         if temp_directory is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="inconcert-duckdb-")
             temp_directory = self._tmp.name
@@ -232,21 +234,27 @@ class DuckDBEngine:
 
     def load(self, name: str, table: pa.Table) -> None:
         identifier(name)
+        if name in self._views:
+            self.drop(name)
         self.con.register(f"__arrow_{name}", table)
         with self._limits():
             self.con.sql(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM __arrow_{name}")
         self.con.unregister(f"__arrow_{name}")
 
-    def load_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
-        """Load a Parquet file as table ``name``, read by DuckDB itself (in parallel, without
-        an Arrow copy in Python); the path is handed over as a value, never as SQL."""
+    def attach_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+        """A view ``name`` over a Parquet file: each query that reads it reads the columns
+        and row groups it needs from the file (in parallel, one row group per thread), so a
+        run that needs a few posts' texts never loads the rest. The path is handed over as a
+        value, never as SQL."""
         identifier(name)
-        self.con.execute(f"DROP TABLE IF EXISTS {name}")
-        with self._limits():
-            self.con.read_parquet(os.fspath(path)).create(name)
+        self.drop(name)
+        self.con.read_parquet(os.fspath(path)).create_view(name)
+        self._views.add(name)
 
     def create(self, name: str, sql: str) -> int:
         identifier(name)
+        if name in self._views:
+            self.drop(name)
         with self._limits():  # DuckDB answers CREATE TABLE AS with the rows it wrote
             rows = self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}").fetchall()
         return int(rows[0][0])
@@ -286,7 +294,11 @@ class DuckDBEngine:
 
     def drop(self, name: str) -> None:
         identifier(name)
-        self.con.sql(f"DROP TABLE IF EXISTS {name}")
+        if name in self._views:  # a view over a file (attach_parquet)
+            self._views.discard(name)
+            self.con.sql(f"DROP VIEW IF EXISTS {name}")
+        else:
+            self.con.sql(f"DROP TABLE IF EXISTS {name}")
 
     def hold(self, held_bytes: int) -> None:
         """DuckDB's share of the memory limit anew for ``held_bytes`` held outside it (e.g. once

@@ -159,7 +159,7 @@ class SparkEngine:
         df = self.spark.createDataFrame(_to_spark(table))
         self._keep(name, df)
 
-    def load_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
+    def attach_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
         """Through Arrow on the driver, as :meth:`load`: the file may lie where only the driver
         reads it (a store on the driver's disk)."""
         self.load(name, pq.read_table(path))

@@ -46,6 +46,7 @@ __all__ = [
     "burst_counts_sql",
     "candidate_coactions_sql",
     "candidate_pairs_sql",
+    "cited_posts_sql",
     "coactions_sql",
     "coded_coactions_sql",
     "dense_actions_sql",
@@ -624,6 +625,24 @@ SELECT account_id, account_name FROM (
 ) r
 WHERE rk = 1
 ORDER BY account_id
+"""
+
+
+def cited_posts_sql(posts: str, coactions: str, kept: str, columns: list[str]) -> str:
+    """``post_id`` and ``columns`` of the posts of the co-actions of the ``kept`` pairs
+    (``account_a, account_b``): what the evidence quotes of them, read in one pass over
+    ``posts``."""
+    extra = "".join(f", p.{c}" for c in columns)
+    return f"""
+SELECT p.post_id{extra}
+FROM {posts} p
+WHERE p.post_id IN (
+    SELECT c.post_a FROM {coactions} c
+    JOIN {kept} k ON c.account_a = k.account_a AND c.account_b = k.account_b
+    UNION ALL
+    SELECT c.post_b FROM {coactions} c
+    JOIN {kept} k ON c.account_a = k.account_a AND c.account_b = k.account_b
+)
 """
 
 

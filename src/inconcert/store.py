@@ -104,6 +104,10 @@ ACTION_PARAMETERS: dict[str, frozenset[str]] = {
 #: The posts' columns a run reads after the actions stage (the evidence, the null model).
 _POST_COLUMNS = ("post_id", "account_id", "timestamp", "text", "permalink", "account_name")
 _SIMILAR_KINDS = ("neartext", "paraphrase")
+#: Rows per row group of the store's posts: the engine reads the file in parallel, a row group
+#: per thread (1M posts in one group took 0.35 s to scan on 2 cores, in 122,880-row groups
+#: 0.21 s; DuckDB's own tables use that size).
+ROW_GROUP_ROWS = 122_880
 
 
 @dataclass
@@ -500,7 +504,8 @@ def _write_files(prepared: Prepared, folder: Path) -> dict[str, dict[str, Any]]:
     pq.write_table(prepared.actions, folder / "actions.parquet")
     if prepared.posts is not None:
         posts = _citable(posts_relation(prepared.posts, unique=True), prepared.actions)
-        pq.write_table(posts, folder / "posts.parquet")
+        # row groups: DuckDB reads a file a row group per thread
+        pq.write_table(posts, folder / "posts.parquet", row_group_size=ROW_GROUP_ROWS)
     elif prepared.posts_file is not None:  # a store's, written again
         shutil.copyfile(prepared.posts_file, folder / "posts.parquet")
     pq.write_table(prepared.ingested.rejects, folder / "rejects.parquet")

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import plan
 from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_objects
 from .engine import Engine
 from .options import DetectOptions
@@ -79,9 +80,11 @@ def evidence_table(
         )
     own = [c for c in ("text", "permalink") if posts is not None and c in posts.columns]
     if posts is not None and own:
+        # the posts the evidence cites, in one pass over the posts (which may be a file)
+        eng.create("ic_cited", plan.cited_posts_sql(posts.name, coactions, "ic_kept", own))
         text_join += (
-            f" LEFT JOIN {posts.name} pa ON c.post_a = pa.post_id"
-            f" LEFT JOIN {posts.name} pb ON c.post_b = pb.post_id"
+            " LEFT JOIN ic_cited pa ON c.post_a = pa.post_id"
+            " LEFT JOIN ic_cited pb ON c.post_b = pb.post_id"
         )
         if "text" in own:
             text_cols += ", pa.text AS text_a, pb.text AS text_b"
@@ -98,6 +101,7 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
          CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
 """
     )
+    eng.drop("ic_cited")
     described = _described(eng, table, posts, options, references)
     out: dict[str, Any] = {}
     for name in table.column_names:

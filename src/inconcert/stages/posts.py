@@ -38,8 +38,8 @@ __all__ = [
     "OPTIONAL_COLUMNS",
     "Posts",
     "account_names",
+    "attach_posts_file",
     "load_posts",
-    "load_posts_file",
     "posts_relation",
     "posts_with_ids",
 ]
@@ -70,11 +70,13 @@ def load_posts(
     return Posts(name, _optional(table.schema.names), posts.num_rows)
 
 
-def load_posts_file(eng: Engine, path: str | os.PathLike[str], name: str = "ic_posts") -> Posts:
-    """Load a posts relation written as Parquet (:func:`posts_relation`, a prepared store's
-    ``posts.parquet``) into ``eng`` as ``name``: read by the engine itself where it can
-    (DuckDB), else through Arrow (:meth:`inconcert.engine.Engine.load_parquet`)."""
-    eng.load_parquet(name, path)
+def attach_posts_file(eng: Engine, path: str | os.PathLike[str], name: str = "ic_posts") -> Posts:
+    """A posts relation written as Parquet (:func:`posts_relation`, a prepared store's
+    ``posts.parquet``) as ``name`` in ``eng``: read from the file by each query that needs it
+    where the engine can (DuckDB: the stages that read posts read a few of them, so the run
+    never loads the rest), else loaded through Arrow
+    (:meth:`inconcert.engine.Engine.attach_parquet`)."""
+    eng.attach_parquet(name, path)
     meta = pq.read_metadata(path)
     return Posts(name, _optional(meta.schema.to_arrow_schema().names), meta.num_rows)
 
