@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from inconcert import DetectOptions, detect
 from inconcert.errors import InputError, OutputError, ParameterError
 from inconcert.simulate import simulate
-from inconcert.store import STORE_FILE, is_store, open_store, prepare, save_store
+from inconcert.store import STORE_FILE, for_run, is_store, open_store, prepare, save_store
 
 from .helpers import T0
 
@@ -73,6 +73,24 @@ def test_a_store_gives_the_tables_of_a_run_from_the_inputs(
     assert again.store is not None and again.store["path"] == str(store)
     # the neartext pairs were checked text by text from the stored signatures
     assert "neartext" in set(again.evidence.column("kind").to_pylist())
+
+
+def test_a_store_keeps_its_actions_coded_for_a_run_on_all_its_kinds(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    """The ids, times and codes a run gives the actions are in the store, and a run on all its
+    kinds loads them as they are; a run on fewer kinds codes its own."""
+    from inconcert.stages.coactions import code_actions
+
+    prepared = prepare([posts_file], options=DetectOptions(kinds=("url", "hashtag")))
+    want = code_actions(prepared.actions)  # type: ignore[arg-type]
+    folder = save_store(prepared, tmp_path / "s")
+    store = open_store(folder)
+    assert store.coded is not None
+    assert store.coded[0].equals(want[0]) and store.coded[1] == want[1]
+    assert store.take_coded() is not None and store.actions is None  # taken together
+    fewer, _ = for_run(open_store(folder), DetectOptions(kinds=("url",)), given={"kinds"})
+    assert fewer.coded is None and fewer.actions is not None
 
 
 @pytest.mark.parametrize("kinds", [("url",), ("neartext", "hashtag"), ("text", "repost")])
@@ -388,6 +406,10 @@ def _damage(store: Path, change: object) -> None:
         (lambda m: m["actions"].update(posts=3), "rows, the store's description 3"),
         (lambda m: m["files"].update({"../x": {"bytes": 1}}), "not a file name of the store"),
         (lambda m: m["files"].pop("posts.parquet"), "posts.parquet: is missing from the store's"),
+        (lambda m: m.update(kind_codes={"url": 1}), "are not codes 0, 1, ... of its kinds"),
+        (lambda m: m.update(kind_codes={"hashtag": 0}), "are not codes 0, 1, ... of its kinds"),
+        (lambda m: m.pop("kind_codes"), "not a complete store description"),
+        (lambda m: m.update(version=1), "format version 1; this inconcert reads version 2"),
     ],
 )
 def test_a_damaged_description_is_an_error_naming_the_file(

@@ -3,6 +3,7 @@ public function, prints with Rich, and maps inconcert's errors to a message and 
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -1131,9 +1132,17 @@ def _pyarrow_without_pandas() -> None:
 
 def main() -> None:
     """Console-script entry point: runs the command, then ends the process with
-    :func:`_exit_now` (its exit code, without the interpreter's teardown)."""
+    :func:`_exit_now` (its exit code, without the interpreter's teardown).
+
+    The objects the imports made (modules, classes, functions: they live as long as the
+    process) are moved out of the garbage collector's sight first (``gc.freeze``), so that
+    its full collections during the run do not walk them again: with the libraries imported
+    that took 25-35 ms per full collection, and a run from a 1M-post store spent 65 ms in the
+    collector, 30 ms after freezing. A cycle among them is never freed, as it would not be
+    before the process ends anyway."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
+    gc.freeze()
     try:
         app()
     except SystemExit as done:

@@ -215,11 +215,15 @@ def _detect_prepared(
     """The run after the actions stage: on the prepared inputs' tables, each taken once."""
     # the run loads the input into its engine and lets go of the Arrow tables there, so
     # nothing here may keep them: the memory limit then bounds the whole run
+    # a store's actions come coded as the run codes them, unless the CooRTweet pipeline
+    # (which codes its own) runs
+    coded = prepared.take_coded() if options.compat is None else None
     source = _Input(
-        prepared.take_actions(),
+        prepared.take_actions() if coded is None else None,
         prepared.take_posts(),
         posts_unique=True,
         posts_file=prepared.posts_file,
+        coded=coded,
     )
     result = _run(
         source,
@@ -243,20 +247,28 @@ class _Input:
 
     def __init__(
         self,
-        actions: pa.Table,
+        actions: pa.Table | None,
         posts: pa.Table | None,
         *,
         posts_unique: bool = False,
         posts_file: Path | None = None,
+        coded: tuple[pa.Table, dict[str, int]] | None = None,
     ) -> None:
         self.actions: pa.Table | None = actions
         self.posts: pa.Table | None = posts
         self.posts_unique = posts_unique
         #: a prepared store's posts relation, which the engine reads itself (no ``posts``)
         self.posts_file = posts_file
+        #: a store's actions as the run codes them, and the kinds' codes (no ``actions``)
+        self.coded = coded
 
     def nbytes(self) -> int:
-        return sum(t.nbytes for t in (self.actions, self.posts) if isinstance(t, pa.Table))
+        tables = (self.actions, self.posts, self.coded[0] if self.coded else None)
+        return sum(t.nbytes for t in tables if isinstance(t, pa.Table))
+
+    def take_coded(self) -> tuple[pa.Table, dict[str, int]] | None:
+        coded, self.coded = self.coded, None
+        return coded
 
     def take_actions(self) -> pa.Table:
         actions, self.actions = self.actions, None
@@ -355,7 +367,13 @@ def _run(
                     near = NearCheck(similar, ids)
             if own and posts is not None:  # room for the actions
                 _hold(eng)
-            if compat is None:  # misuse of the actions table: inconcert's own errors
+            coded = source.take_coded()
+            if coded is not None:  # a store's, coded as load_actions codes them
+                loaded = coactions.load_coded_actions(eng, *coded)
+                del coded
+                if own:
+                    _hold(eng)
+            elif compat is None:  # misuse of the actions table: inconcert's own errors
                 loaded = coactions.load_actions(eng, action_table(source.take_actions()))
                 if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows
                     _hold(eng)

@@ -628,7 +628,7 @@ ORDER BY account_id
 """
 
 
-def cited_posts_sql(posts: str, coactions: str, kept: str, columns: list[str]) -> str:
+def cited_posts_sql(posts: str, coactions: str, kept: str, columns: Sequence[str]) -> str:
     """``post_id`` and ``columns`` of the posts of the co-actions of the ``kept`` pairs
     (``account_a, account_b``): what the evidence quotes of them, read in one pass over
     ``posts``."""

@@ -16,7 +16,11 @@ file                         what
                              rows read, used and rejected by reason), the kinds and the
                              parameters of the actions, the actions stage's counts, the
                              inconcert version, and each file's size
-``actions.parquet``          the actions (:data:`~inconcert.schema.ACTION_SCHEMA`)
+``actions.parquet``          the actions (:data:`~inconcert.schema.ACTION_SCHEMA`) and their
+                             ids, times and codes as a run loads them
+                             (:func:`inconcert.stages.coactions.code_actions`; the kinds' codes
+                             in ``store.json``): a run on all the store's kinds loads them as
+                             they are
 ``posts.parquet``            the posts, as the run's posts relation
                              (:mod:`inconcert.stages.posts`: ``post_row``, ``post_id``,
                              ``account_id``, ``t`` and, where the input has them, ``text``,
@@ -67,6 +71,7 @@ from .errors import InputError, OutputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, POST_SCHEMA
+from .stages.coactions import CODE_COLUMNS, LOADED_COLUMNS, code_actions
 from .stages.posts import posts_relation
 
 if TYPE_CHECKING:
@@ -92,7 +97,7 @@ __all__ = [
 #: The file that makes a folder a store.
 STORE_FILE = "store.json"
 _FORMAT = "inconcert-store"
-_VERSION = 1
+_VERSION = 2  # 2: the actions' codes
 #: The options the actions depend on, and the kinds each matters for.
 ACTION_PARAMETERS: dict[str, frozenset[str]] = {
     "min_text_chars": frozenset({"text", "neartext", "paraphrase"}),
@@ -104,6 +109,10 @@ ACTION_PARAMETERS: dict[str, frozenset[str]] = {
 #: The posts' columns a run reads after the actions stage (the evidence, the null model).
 _POST_COLUMNS = ("post_id", "account_id", "timestamp", "text", "permalink", "account_name")
 _SIMILAR_KINDS = ("neartext", "paraphrase")
+#: The store's actions file: the actions, then their ids, times and codes as a run loads them.
+_ACTIONS_FILE_SCHEMA = pa.schema(
+    [*ACTION_SCHEMA, *(pa.field(name, pa.int64(), False) for name in CODE_COLUMNS)]
+)
 #: Rows per row group of the store's posts: the engine reads the file in parallel, a row group
 #: per thread (1M posts in one group took 0.35 s to scan on 2 cores, in 122,880-row groups
 #: 0.21 s; DuckDB's own tables use that size).
@@ -134,11 +143,23 @@ class Prepared:
     #: A store's posts relation (:func:`inconcert.stages.posts.posts_relation`) as a Parquet
     #: file, which the engine reads itself, in place of ``posts``.
     posts_file: Path | None = None
+    #: A store's actions as a run loads them (:func:`inconcert.stages.coactions.code_actions`)
+    #: and the kinds' codes, while they are those of the run (all the store's kinds).
+    coded: tuple[pa.Table, dict[str, int]] | None = None
 
     def take_actions(self) -> pa.Table:
         actions, self.actions = self.actions, None
         assert actions is not None, "the actions were taken already"
+        self.coded = None
         return actions
+
+    def take_coded(self) -> tuple[pa.Table, dict[str, int]] | None:
+        """The coded actions, when the store's are those of the run (else None); taking them
+        takes the actions too."""
+        coded, self.coded = self.coded, None
+        if coded is not None:
+            self.actions = None
+        return coded
 
     def take_posts(self) -> pa.Table | None:
         posts, self.posts = self.posts, None
@@ -354,6 +375,7 @@ def for_run(
     return replace(
         prepared,
         actions=actions,
+        coded=None,  # the codes of all the store's actions are not those of a subset
         stats=stats,
         shortened=prepared.shortened if "url" in kinds else None,
     ), options
@@ -462,8 +484,9 @@ def save_store(
     real.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{real.name}.inconcert-tmp-", dir=real.parent))
     try:
-        files = _write_files(prepared, staging)
-        meta = _description(prepared, files, argv)
+        coded, kind_codes = code_actions(prepared.actions)
+        files = _write_files(prepared, coded, staging)
+        meta = _description(prepared, files, argv, kind_codes)
         (staging / STORE_FILE).write_text(
             json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -498,10 +521,13 @@ def _swap(staging: Path, real: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_files(prepared: Prepared, folder: Path) -> dict[str, dict[str, Any]]:
+def _write_files(prepared: Prepared, coded: pa.Table, folder: Path) -> dict[str, dict[str, Any]]:
     """The store's tables and arrays in ``folder``; each file's name, size and SHA-256."""
     assert prepared.actions is not None
-    pq.write_table(prepared.actions, folder / "actions.parquet")
+    actions = prepared.actions.select(ACTION_SCHEMA.names)
+    for name in CODE_COLUMNS:
+        actions = actions.append_column(pa.field(name, pa.int64(), False), coded.column(name))
+    pq.write_table(actions, folder / "actions.parquet", row_group_size=ROW_GROUP_ROWS)
     if prepared.posts is not None:
         posts = _citable(posts_relation(prepared.posts, unique=True), prepared.actions)
         # row groups: DuckDB reads a file a row group per thread
@@ -584,7 +610,10 @@ def _similar_counts(kind: str, clusters: TextClusters | ParaphraseClusters) -> d
 
 
 def _description(
-    prepared: Prepared, files: Mapping[str, Any], argv: Sequence[str] | None
+    prepared: Prepared,
+    files: Mapping[str, Any],
+    argv: Sequence[str] | None,
+    kind_codes: Mapping[str, int],
 ) -> dict[str, Any]:
     ing, stats = prepared.ingested, prepared.stats
     options = prepared.options
@@ -608,6 +637,7 @@ def _description(
             "clusters": {k: _similar_counts(k, v) for k, v in stats.clusters.items()},
         },
         "shortened_links": prepared.shortened,
+        "kind_codes": dict(kind_codes),
         "files": dict(files),
     }
 
@@ -673,7 +703,11 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         return got
 
     stats = described.stats
-    actions = table("actions.parquet", ACTION_SCHEMA, sum(stats.actions_by_kind.values()))
+    stored = table("actions.parquet", _ACTIONS_FILE_SCHEMA, sum(stats.actions_by_kind.values()))
+    actions = stored.select(ACTION_SCHEMA.names)
+    # as the run's code_actions makes them (its schema: nullable fields)
+    coded = pa.table({name: stored.column(name) for name in LOADED_COLUMNS})
+    del stored
     posts_file = None
     if described.shape == "posts":
         posts_file = folder / "posts.parquet"
@@ -712,6 +746,7 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         actions=actions,
         posts=None,
         posts_file=posts_file,
+        coded=(coded, described.kind_codes),
         stats=stats,
         shortened=described.shortened,
         store={
@@ -754,6 +789,7 @@ class _Description:
     clusters: dict[str, dict[str, int]]
     shortened: dict[str, Any] | None
     sizes: dict[str, int]
+    kind_codes: dict[str, int]
 
     @classmethod
     def read(cls, meta: Mapping[str, Any]) -> _Description:
@@ -805,7 +841,12 @@ class _Description:
                 "by_domain": _counts(shortened["by_domain"]),
             }
         sizes = {_file_name(k): _count(v["bytes"]) for k, v in dict(meta["files"]).items()}
-        return cls(shape, options, inputs, stats, clusters, shortened, sizes)
+        kind_codes = _counts(meta["kind_codes"])
+        if not set(kind_codes) <= set(kinds) or sorted(kind_codes.values()) != list(
+            range(len(kind_codes))
+        ):
+            raise ValueError(f"kind_codes {kind_codes!r} are not codes 0, 1, ... of its kinds")
+        return cls(shape, options, inputs, stats, clusters, shortened, sizes, kind_codes)
 
 
 def _open_similar(

@@ -27,7 +27,17 @@ from ..options import DetectOptions
 from ..schema import TIMESTAMP_TYPE, Similar
 from .relations import Relations
 
-__all__ = ["LoadedActions", "NearCheck", "build", "drop_working", "load_actions"]
+__all__ = [
+    "CODE_COLUMNS",
+    "LOADED_COLUMNS",
+    "LoadedActions",
+    "NearCheck",
+    "build",
+    "code_actions",
+    "drop_working",
+    "load_actions",
+    "load_coded_actions",
+]
 
 MICROS = plan.MICROS
 
@@ -61,15 +71,33 @@ class LoadedActions:
         return self.rows * max(len(self.kind_codes), 1) < 2**31
 
 
+#: The columns :func:`with_time` adds to the actions' (ids, times and codes).
+CODE_COLUMNS = ("action_id", "t", "acc", "pst", "obj")
+#: The columns of the loaded actions relation, in order.
+LOADED_COLUMNS = (
+    "action_id",
+    "account_id",
+    "kind",
+    "object_id",
+    "post_id",
+    "t",
+    "acc",
+    "pst",
+    "obj",
+)
+
+
 def with_time(actions: pa.Table) -> pa.Table:
     """The actions with an ``action_id`` (row number), ``t`` (µs since the epoch) and integer
     codes for the joins and counts: ``acc`` (the account's rank in byte order of the names, so
     codes order pairs as names do), ``pst`` (the post) and ``obj`` (the kind and object)."""
-    return _with_time(actions)[0]
+    return code_actions(actions)[0]
 
 
-def _with_time(actions: pa.Table) -> tuple[pa.Table, dict[str, int]]:
-    """:func:`with_time`, and each kind's code in ``obj`` (``obj = object * kinds + kind``)."""
+def code_actions(actions: pa.Table) -> tuple[pa.Table, dict[str, int]]:
+    """:func:`with_time` (its columns: :data:`LOADED_COLUMNS`), and each kind's code in
+    ``obj`` (``obj = object * kinds + kind``). A prepared store keeps both, so that a run on
+    all its kinds loads them as they are (:func:`load_coded_actions`)."""
     t = pc.cast(pc.cast(actions.column("timestamp"), TIMESTAMP_TYPE), pa.int64())
     kind_code, kinds = coded_values(actions.column("kind"))
     object_code, _ = value_codes(actions.column("object_id"))
@@ -98,9 +126,17 @@ def _ranks(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) -> LoadedActions:
     """Load the actions (with ids, µs times and integer codes: :func:`with_time`) as ``name``.
     The caller may let go of ``actions`` then: the later stages read the engine's relation."""
-    table, kind_codes = _with_time(actions)
-    eng.load(name, table)
-    return LoadedActions(name, actions.num_rows, kind_codes)
+    table, kind_codes = code_actions(actions)
+    return load_coded_actions(eng, table, kind_codes, name)
+
+
+def load_coded_actions(
+    eng: Engine, table: pa.Table, kind_codes: Mapping[str, int], name: str = Relations.actions
+) -> LoadedActions:
+    """Load actions already coded (:func:`code_actions`: ``table`` and its ``kind_codes``)
+    as ``name``, as :func:`load_actions` does."""
+    eng.load(name, table.select(list(LOADED_COLUMNS)))
+    return LoadedActions(name, table.num_rows, dict(kind_codes))
 
 
 def build(
