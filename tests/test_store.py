@@ -86,8 +86,10 @@ def test_a_store_keeps_its_actions_coded_for_a_run_on_all_its_kinds(
     want = code_actions(prepared.actions)  # type: ignore[arg-type]
     folder = save_store(prepared, tmp_path / "s")
     store = open_store(folder)
-    assert store.coded is not None
-    assert store.coded[0].equals(want[0]) and store.coded[1] == want[1]
+    assert store.coded is not None and store.actions is None  # read when asked for
+    stored = pq.read_table(store.coded.path, columns=list(want[0].column_names))
+    assert stored.cast(want[0].schema).equals(want[0]) and store.coded.kind_codes == want[1]
+    assert store.actions_table().equals(prepared.actions)
     assert store.take_coded() is not None and store.actions is None  # taken together
     fewer, _ = for_run(open_store(folder), DetectOptions(kinds=("url",)), given={"kinds"})
     assert fewer.coded is None and fewer.actions is not None
@@ -419,6 +421,24 @@ def test_a_damaged_description_is_an_error_naming_the_file(
     _damage(store, change)
     with pytest.raises(InputError, match=needle.replace("(", r"\(").replace(")", r"\)")):
         open_store(store)
+
+
+@pytest.mark.parametrize("name", ["actions.parquet", "posts.parquet"])
+def test_a_store_file_damaged_inside_is_an_error_naming_it(
+    posts_file: Path, tmp_path: Path, name: str
+) -> None:
+    """The engine reads the actions and posts files itself, when the run needs them: a file
+    damaged at the same size (its description still matches) is an error naming it."""
+    options = DetectOptions(kinds=("url", "hashtag"))
+    store = save_store(prepare([posts_file], options=options), tmp_path / "s")
+    file = store / name
+    data = bytearray(file.read_bytes())
+    meta = pq.read_metadata(file)
+    start = meta.row_group(0).column(1).data_page_offset  # the second column's first page
+    data[start : start + 64] = bytes(64)
+    file.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=rf"{name}: cannot be read: .*prepare the store again"):
+        detect(store, options=replace(options, max_q=1.0))
 
 
 def test_damaged_store_files_are_errors_naming_the_file(posts_file: Path, tmp_path: Path) -> None:

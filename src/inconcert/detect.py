@@ -29,7 +29,7 @@ from .schema import Similar
 from .stages import PIPELINES, coactions, null_model
 from .stages import edges as edges_stage
 from .stages import groups as groups_stage
-from .stages.coactions import NearCheck
+from .stages.coactions import CodedFile, NearCheck
 from .stages.posts import attach_posts_file, load_posts
 from .summaries import accounts_table, evidence_table, groups_table
 from .window import WindowEstimate, estimate_window
@@ -252,21 +252,20 @@ class _Input:
         *,
         posts_unique: bool = False,
         posts_file: Path | None = None,
-        coded: tuple[pa.Table, dict[str, int]] | None = None,
+        coded: CodedFile | None = None,
     ) -> None:
         self.actions: pa.Table | None = actions
         self.posts: pa.Table | None = posts
         self.posts_unique = posts_unique
         #: a prepared store's posts relation, which the engine reads itself (no ``posts``)
         self.posts_file = posts_file
-        #: a store's actions as the run codes them, and the kinds' codes (no ``actions``)
+        #: a store's actions file, coded as the run codes them (no ``actions``)
         self.coded = coded
 
     def nbytes(self) -> int:
-        tables = (self.actions, self.posts, self.coded[0] if self.coded else None)
-        return sum(t.nbytes for t in tables if isinstance(t, pa.Table))
+        return sum(t.nbytes for t in (self.actions, self.posts) if isinstance(t, pa.Table))
 
-    def take_coded(self) -> tuple[pa.Table, dict[str, int]] | None:
+    def take_coded(self) -> CodedFile | None:
         coded, self.coded = self.coded, None
         return coded
 
@@ -369,10 +368,7 @@ def _run(
                 _hold(eng)
             coded = source.take_coded()
             if coded is not None:  # a store's, coded as load_actions codes them
-                loaded = coactions.load_coded_actions(eng, *coded)
-                del coded
-                if own:
-                    _hold(eng)
+                loaded = coactions.load_coded_actions(eng, coded)
             elif compat is None:  # misuse of the actions table: inconcert's own errors
                 loaded = coactions.load_actions(eng, action_table(source.take_actions()))
                 if own:  # the Arrow input is gone: DuckDB's share of the memory limit grows

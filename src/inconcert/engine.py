@@ -18,8 +18,9 @@ from typing import Protocol
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from .errors import ParameterError, ResourceError
+from .errors import InputError, ParameterError, ResourceError
 from .plan import DUCKDB, Dialect, identifier
 
 __all__ = [
@@ -139,6 +140,23 @@ class Engine(Protocol):
         """Release every resource."""
 
 
+#: What to do about a file attached to the engine that cannot be read.
+UNREADABLE_HINT = "it was damaged or changed after it was written; prepare the store again"
+_UNREADABLE = re.compile(r'Failed to read file "(?P<path>[^"]+)": (?P<why>.*)', re.S)
+
+
+def _raise_unreadable(err: Exception) -> None:
+    """A file attached to the engine (:meth:`Engine.attach_parquet`) that cannot be read as a
+    query reads it, as an :class:`InputError` naming it."""
+    found = _UNREADABLE.search(str(err))
+    if found is not None:
+        raise InputError(
+            found.group("path"),
+            f"cannot be read: {' '.join(found.group('why').split())}",
+            hint=UNREADABLE_HINT,
+        ) from err
+
+
 def duckdb_budget(limit: int, held: int) -> int:
     """DuckDB's share of a run's memory limit of ``limit`` bytes when ``held`` bytes are
     already in use outside it (the input and actions as Arrow tables): the limit less those
@@ -207,7 +225,8 @@ class DuckDBEngine:
         if temp_directory is not None and not isinstance(temp_directory, str | os.PathLike):
             raise ParameterError("temp_directory", "a folder path", temp_directory)
         self._tmp = None
-        self._views: set[str] = set()
+        #: views over files (attach_parquet): name -> path
+        self._views: dict[str, str] = {}
         if temp_directory is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="inconcert-duckdb-")
             temp_directory = self._tmp.name
@@ -248,8 +267,9 @@ class DuckDBEngine:
         value, never as SQL."""
         identifier(name)
         self.drop(name)
-        self.con.read_parquet(os.fspath(path)).create_view(name)
-        self._views.add(name)
+        with self._limits():
+            self.con.read_parquet(os.fspath(path)).create_view(name)
+        self._views[name] = os.fspath(path)
 
     def create(self, name: str, sql: str) -> int:
         identifier(name)
@@ -290,12 +310,29 @@ class DuckDBEngine:
                     f"the disk of the spill folder is full ({err})",
                     hint="free disk space or set --max-temp-size below the free space",
                 ) from err
+            _raise_unreadable(err)
+            self._blame_attached(err)
             raise
+        except duckdb.Error as err:
+            _raise_unreadable(err)
+            self._blame_attached(err)
+            raise
+
+    def _blame_attached(self, err: Exception) -> None:
+        """After a query failed for no reason DuckDB names (a damaged page: "TProtocolException:
+        Invalid data"), each file attached to the engine is read whole: the first that cannot
+        be is the cause, an :class:`InputError` naming it; else the error stands."""
+        for path in self._views.values():
+            try:
+                pq.read_table(path)
+            except (OSError, pa.ArrowException) as bad:
+                why = " ".join(str(bad).split())
+                raise InputError(path, f"cannot be read: {why}", hint=UNREADABLE_HINT) from err
 
     def drop(self, name: str) -> None:
         identifier(name)
         if name in self._views:  # a view over a file (attach_parquet)
-            self._views.discard(name)
+            del self._views[name]
             self.con.sql(f"DROP VIEW IF EXISTS {name}")
         else:
             self.con.sql(f"DROP TABLE IF EXISTS {name}")

@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import ParameterError
+from .engine import UNREADABLE_HINT
+from .errors import InputError, ParameterError
 from .plan import SPARK, Dialect, identifier
 
 if TYPE_CHECKING:
@@ -162,7 +163,13 @@ class SparkEngine:
     def attach_parquet(self, name: str, path: str | os.PathLike[str]) -> None:
         """Through Arrow on the driver, as :meth:`load`: the file may lie where only the driver
         reads it (a store on the driver's disk)."""
-        self.load(name, pq.read_table(path))
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as err:
+            raise InputError(
+                os.fspath(path), f"cannot be read: {err}", hint=UNREADABLE_HINT
+            ) from err
+        self.load(name, table)
 
     def create(self, name: str, sql: str) -> int:
         identifier(name)

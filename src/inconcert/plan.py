@@ -49,6 +49,7 @@ __all__ = [
     "cited_posts_sql",
     "coactions_sql",
     "coded_coactions_sql",
+    "columns_sql",
     "dense_actions_sql",
     "dissimilar_pairs_sql",
     "edge_ids_sql",
@@ -935,6 +936,11 @@ WHERE NOT EXISTS (
     SELECT 1 FROM {pairs} l
     WHERE l.kc = {kind_code_sql("c.obj", n_kinds)} AND l.pst_a = c.pst_a AND l.pst_b = c.pst_b)
 """
+
+
+def columns_sql(relation: str, columns: Sequence[str]) -> str:
+    """Every row of ``relation`` with ``columns`` only, in order."""
+    return f"SELECT {', '.join(identifier(c) for c in columns)} FROM {relation}"
 
 
 def sorted_sql(relation: str, *keys: str) -> str:

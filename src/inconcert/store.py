@@ -71,7 +71,7 @@ from .errors import InputError, OutputError, ParameterError
 from .options import DetectOptions
 from .progress import Progress, null_progress
 from .schema import ACTION_SCHEMA, ALL_KINDS, POST_SCHEMA
-from .stages.coactions import CODE_COLUMNS, LOADED_COLUMNS, code_actions
+from .stages.coactions import CODE_COLUMNS, CodedFile, code_actions
 from .stages.posts import posts_relation
 
 if TYPE_CHECKING:
@@ -143,19 +143,27 @@ class Prepared:
     #: A store's posts relation (:func:`inconcert.stages.posts.posts_relation`) as a Parquet
     #: file, which the engine reads itself, in place of ``posts``.
     posts_file: Path | None = None
-    #: A store's actions as a run loads them (:func:`inconcert.stages.coactions.code_actions`)
-    #: and the kinds' codes, while they are those of the run (all the store's kinds).
-    coded: tuple[pa.Table, dict[str, int]] | None = None
+    #: A store's actions file: the actions as a run loads them
+    #: (:func:`inconcert.stages.coactions.code_actions`) and the kinds' codes, while they are
+    #: those of the run (all the store's kinds). ``actions`` is read from it when first asked
+    #: for (:meth:`actions_table`).
+    coded: CodedFile | None = None
+
+    def actions_table(self) -> pa.Table:
+        """The actions (read from a store's file the first time)."""
+        if self.actions is None and self.coded is not None:
+            self.actions = _read_actions(self.coded.path)
+        assert self.actions is not None, "the actions were taken already"
+        return self.actions
 
     def take_actions(self) -> pa.Table:
-        actions, self.actions = self.actions, None
-        assert actions is not None, "the actions were taken already"
-        self.coded = None
+        actions = self.actions_table()
+        self.actions = self.coded = None
         return actions
 
-    def take_coded(self) -> tuple[pa.Table, dict[str, int]] | None:
-        """The coded actions, when the store's are those of the run (else None); taking them
-        takes the actions too."""
+    def take_coded(self) -> CodedFile | None:
+        """The store's coded actions file, when its actions are those of the run (else None);
+        taking it takes the actions too."""
         coded, self.coded = self.coded, None
         if coded is not None:
             self.actions = None
@@ -479,12 +487,12 @@ def save_store(
     another non-empty folder, or one inside an input folder of ``inputs``, never
     (:func:`check_store_path`). Returns the folder, resolved."""
     real = check_store_path(path, overwrite=overwrite, inputs=inputs)
-    if prepared.actions is None:
+    if prepared.actions is None and prepared.coded is None:
         raise ParameterError("prepared", "prepared inputs whose actions are not yet taken", None)
     real.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{real.name}.inconcert-tmp-", dir=real.parent))
     try:
-        coded, kind_codes = code_actions(prepared.actions)
+        coded, kind_codes = code_actions(prepared.actions_table())
         files = _write_files(prepared, coded, staging)
         meta = _description(prepared, files, argv, kind_codes)
         (staging / STORE_FILE).write_text(
@@ -523,13 +531,12 @@ def _swap(staging: Path, real: Path) -> None:
 
 def _write_files(prepared: Prepared, coded: pa.Table, folder: Path) -> dict[str, dict[str, Any]]:
     """The store's tables and arrays in ``folder``; each file's name, size and SHA-256."""
-    assert prepared.actions is not None
-    actions = prepared.actions.select(ACTION_SCHEMA.names)
+    actions = prepared.actions_table().select(ACTION_SCHEMA.names)
     for name in CODE_COLUMNS:
         actions = actions.append_column(pa.field(name, pa.int64(), False), coded.column(name))
     pq.write_table(actions, folder / "actions.parquet", row_group_size=ROW_GROUP_ROWS)
     if prepared.posts is not None:
-        posts = _citable(posts_relation(prepared.posts, unique=True), prepared.actions)
+        posts = _citable(posts_relation(prepared.posts, unique=True), actions)
         # row groups: DuckDB reads a file a row group per thread
         pq.write_table(posts, folder / "posts.parquet", row_group_size=ROW_GROUP_ROWS)
     elif prepared.posts_file is not None:  # a store's, written again
@@ -594,6 +601,28 @@ def _pairable(clusters: TextClusters | ParaphraseClusters) -> tuple[np.ndarray, 
     row_of_text = np.full(len(rows), -1, dtype=np.int64)
     row_of_text[asked] = index[rows[asked]]
     return signatures[needed], row_of_text
+
+
+def _check_file(file: Path, schema: pa.Schema, rows: int) -> None:
+    """That the Parquet ``file`` holds ``schema``'s columns and ``rows`` rows, from its
+    metadata (the rows are read when needed)."""
+    try:
+        meta = pq.read_metadata(file)
+        got = meta.schema.to_arrow_schema()
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(str(file), f"cannot be read: {err}") from None
+    if not got.equals(schema):
+        raise InputError(str(file), f"does not hold the store's columns ({got.names})")
+    if meta.num_rows != rows:
+        raise InputError(str(file), f"has {meta.num_rows:,} rows, the store's description {rows:,}")
+
+
+def _read_actions(file: Path) -> pa.Table:
+    """The actions of a store's actions file (:func:`_check_file` checked it)."""
+    try:
+        return pq.read_table(file, columns=ACTION_SCHEMA.names)
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(str(file), f"cannot be read: {err}") from None
 
 
 def _similar_counts(kind: str, clusters: TextClusters | ParaphraseClusters) -> dict[str, int]:
@@ -703,11 +732,10 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         return got
 
     stats = described.stats
-    stored = table("actions.parquet", _ACTIONS_FILE_SCHEMA, sum(stats.actions_by_kind.values()))
-    actions = stored.select(ACTION_SCHEMA.names)
-    # as the run's code_actions makes them (its schema: nullable fields)
-    coded = pa.table({name: stored.column(name) for name in LOADED_COLUMNS})
-    del stored
+    actions_file = folder / "actions.parquet"
+    if "actions.parquet" not in described.sizes:
+        raise InputError(str(actions_file), "is missing from the store's description")
+    _check_file(actions_file, _ACTIONS_FILE_SCHEMA, sum(stats.actions_by_kind.values()))
     posts_file = None
     if described.shape == "posts":
         posts_file = folder / "posts.parquet"
@@ -743,10 +771,10 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
     return Prepared(
         options=described.options,
         ingested=ingested,
-        actions=actions,
+        actions=None,  # read from the file when asked for (Prepared.actions_table)
         posts=None,
         posts_file=posts_file,
-        coded=(coded, described.kind_codes),
+        coded=CodedFile(actions_file, described.kind_codes),
         stats=stats,
         shortened=described.shortened,
         store={

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from .relations import Relations
 __all__ = [
     "CODE_COLUMNS",
     "LOADED_COLUMNS",
+    "CodedFile",
     "LoadedActions",
     "NearCheck",
     "build",
@@ -127,16 +129,29 @@ def load_actions(eng: Engine, actions: pa.Table, name: str = Relations.actions) 
     """Load the actions (with ids, µs times and integer codes: :func:`with_time`) as ``name``.
     The caller may let go of ``actions`` then: the later stages read the engine's relation."""
     table, kind_codes = code_actions(actions)
-    return load_coded_actions(eng, table, kind_codes, name)
+    eng.load(name, table)
+    return LoadedActions(name, actions.num_rows, kind_codes)
+
+
+@dataclass(frozen=True)
+class CodedFile:
+    """Actions coded as :func:`code_actions` codes them, in a Parquet file with (at least) the
+    columns :data:`LOADED_COLUMNS` (a prepared store's ``actions.parquet``), and the kinds'
+    codes."""
+
+    path: Path
+    kind_codes: Mapping[str, int]
 
 
 def load_coded_actions(
-    eng: Engine, table: pa.Table, kind_codes: Mapping[str, int], name: str = Relations.actions
+    eng: Engine, coded: CodedFile, name: str = Relations.actions
 ) -> LoadedActions:
-    """Load actions already coded (:func:`code_actions`: ``table`` and its ``kind_codes``)
-    as ``name``, as :func:`load_actions` does."""
-    eng.load(name, table.select(list(LOADED_COLUMNS)))
-    return LoadedActions(name, table.num_rows, dict(kind_codes))
+    """Load actions already coded (:class:`CodedFile`) as ``name``, as :func:`load_actions`
+    does: read by the engine itself where it can, never through Python."""
+    eng.attach_parquet("ic_coded_file", coded.path)
+    rows = eng.create(name, plan.columns_sql("ic_coded_file", LOADED_COLUMNS))
+    eng.drop("ic_coded_file")
+    return LoadedActions(name, rows, dict(coded.kind_codes))
 
 
 def build(
