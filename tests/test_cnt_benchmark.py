@@ -10,8 +10,9 @@ from .helpers import load_benchmark
 cnt = load_benchmark("cnt")
 
 
-def _run(seconds: float, **more: Any) -> dict[str, Any]:
-    return {"compute_s": seconds, "wall_s": seconds, "peak_rss_mb": 100.0, **more}
+def _run(seconds: float, wall: float | None = None, **more: Any) -> dict[str, Any]:
+    wall_s = seconds if wall is None else wall
+    return {"compute_s": seconds, "wall_s": wall_s, "peak_rss_mb": 100.0, **more}
 
 
 def _result() -> dict[str, Any]:
@@ -27,7 +28,7 @@ def _result() -> dict[str, Any]:
         "cnt_load": {"load_s": 20.0, "peak_rss_mb": 50.0, "db_mb": 5.0, "empty_urls_deleted": 0},
         "kinds": {
             "url": {
-                "cnt_cold": [_run(s, pairs=7) for s in (2.0, 9.0, 4.0)],
+                "cnt_cold": [_run(s, s + 1.0, pairs=7) for s in (2.0, 9.0, 4.0)],
                 "cnt_warm": [],
                 "inconcert": [_run(s, stages=stages, edges=3) for s in (1.0, 2.0, 3.0)],
             }
@@ -41,11 +42,13 @@ def test_ratios_are_taken_repeat_by_repeat() -> None:
     # cold: 2/1, 9/2, 4/3 -> median 2, range 1.33-4.5; from the CSV: 22/1, 29/2, 24/3 -> median
     # 14.5 (the ratio of the medians would be 24/2 = 12)
     assert cells[5] == "**2.00× (1.33–4.50)**"
-    assert cells[6] == "—"
-    assert cells[7] == "14.5×"
+    # whole processes: CNT's process from outside, 3/1, 10/2, 5/3 -> median 3
+    assert cells[6] == "3.00× (1.67–5.00)"
+    assert cells[7] == "—"
+    assert cells[8] == "14.5×"
     # the stages: read / actions / load / co-actions / edges without significance /
     # significance ...
-    assert cells[8].startswith("1.0 / 0.5 / 0.0 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
+    assert cells[9].startswith("1.0 / 0.5 / 0.0 / 0.0 / 0.3 / 0.1 / 0.0 / 0.0 / ")
 
 
 def test_the_prepared_store_runs_have_their_own_table() -> None:
@@ -65,4 +68,5 @@ def test_the_prepared_store_runs_have_their_own_table() -> None:
     assert cells[1:3] == ["20.0", "3.0"]  # the two one-time loads
     # 2/0.5, 9/1, 4/2 -> median 4, range 2-9
     assert cells[5] == "**4.00× (2.00–9.00)**"
-    assert cells[6] == "—"
+    assert cells[6] == "6.00× (2.50–10.00)"  # whole processes: 3/0.5, 10/1, 5/2
+    assert cells[7] == "—"
