@@ -45,7 +45,7 @@ def test_stages_read_only_relations_they_are_given() -> None:
             continue
         text = path.read_text(encoding="utf-8")
         spelled = set(re.findall(r'"(ic_\w+)"', text))
-        created = set(re.findall(r'(?:create|load)\(\s*"(ic_\w+)"', text))
+        created = set(re.findall(r'(?:create|load|attach_parquet)\(\s*"(ic_\w+)"', text))
         created |= set(re.findall(r'\w+ = "(ic_\w+)"', text))
         assert spelled <= created, f"{path.name} reads {spelled - created} by name"
 

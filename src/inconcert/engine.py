@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import InputError, ParameterError, ResourceError
+from .errors import UNREADABLE_HINT, InputError, ParameterError, ResourceError
 from .plan import DUCKDB, Dialect, identifier
 
 __all__ = [
@@ -140,8 +140,6 @@ class Engine(Protocol):
         """Release every resource."""
 
 
-#: What to do about a file attached to the engine that cannot be read.
-UNREADABLE_HINT = "it was damaged or changed after it was written; prepare the store again"
 _UNREADABLE = re.compile(r'Failed to read file "(?P<path>[^"]+)": (?P<why>.*)', re.S)
 
 

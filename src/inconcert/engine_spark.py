@@ -21,8 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .engine import UNREADABLE_HINT
-from .errors import InputError, ParameterError
+from .errors import UNREADABLE_HINT, InputError, ParameterError
 from .plan import SPARK, Dialect, identifier
 
 if TYPE_CHECKING:

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["InconcertError", "InputError", "OutputError", "ParameterError", "ResourceError"]
+__all__ = [
+    "UNREADABLE_HINT",
+    "InconcertError",
+    "InputError",
+    "OutputError",
+    "ParameterError",
+    "ResourceError",
+]
+
+#: What to do about a file attached to an engine (a prepared store's) that cannot be read.
+UNREADABLE_HINT = "it was damaged or changed after it was written; prepare the store again"
 
 
 class InconcertError(Exception):
