@@ -113,6 +113,8 @@ _SIMILAR_KINDS = ("neartext", "paraphrase")
 _ACTIONS_FILE_SCHEMA = pa.schema(
     [*ACTION_SCHEMA, *(pa.field(name, pa.int64(), False) for name in CODE_COLUMNS)]
 )
+#: The first columns of the store's posts (:func:`inconcert.stages.posts.posts_relation`).
+_POSTS_FIRST_COLUMNS = ["post_row", "post_id", "account_id", "t"]
 #: Rows per row group of the store's posts: the engine reads the file in parallel, a row group
 #: per thread (1M posts in one group took 0.35 s to scan on 2 cores, in 122,880-row groups
 #: 0.21 s; DuckDB's own tables use that size).
@@ -603,22 +605,8 @@ def _pairable(clusters: TextClusters | ParaphraseClusters) -> tuple[np.ndarray, 
     return signatures[needed], row_of_text
 
 
-def _check_file(file: Path, schema: pa.Schema, rows: int) -> None:
-    """That the Parquet ``file`` holds ``schema``'s columns and ``rows`` rows, from its
-    metadata (the rows are read when needed)."""
-    try:
-        meta = pq.read_metadata(file)
-        got = meta.schema.to_arrow_schema()
-    except (OSError, pa.ArrowException) as err:
-        raise InputError(str(file), f"cannot be read: {err}") from None
-    if not got.equals(schema):
-        raise InputError(str(file), f"does not hold the store's columns ({got.names})")
-    if meta.num_rows != rows:
-        raise InputError(str(file), f"has {meta.num_rows:,} rows, the store's description {rows:,}")
-
-
 def _read_actions(file: Path) -> pa.Table:
-    """The actions of a store's actions file (:func:`_check_file` checked it)."""
+    """The actions of a store's actions file (:func:`open_store` checked its columns)."""
     try:
         return pq.read_table(file, columns=ACTION_SCHEMA.names)
     except (OSError, pa.ArrowException) as err:
@@ -715,10 +703,14 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
                 hint="prepare the store again",
             )
 
-    def table(name: str, schema: pa.Schema | None = None, rows: int | None = None) -> pa.Table:
+    def listed(name: str) -> Path:
         file = folder / name
         if name not in described.sizes:
             raise InputError(str(file), "is missing from the store's description")
+        return file
+
+    def table(name: str, schema: pa.Schema | None = None, rows: int | None = None) -> pa.Table:
+        file = listed(name)
         try:
             got = pq.read_table(file)
         except (OSError, pa.ArrowException) as err:
@@ -731,28 +723,31 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
             )
         return got
 
+    def columns(name: str, rows: int) -> pa.Schema:
+        """The columns of a file the engine reads itself, and that it has ``rows`` rows,
+        from its metadata (its rows are read when a run needs them)."""
+        file = listed(name)
+        try:
+            meta_file = pq.read_metadata(file)
+            schema = meta_file.schema.to_arrow_schema()
+        except (OSError, pa.ArrowException) as err:
+            raise InputError(str(file), f"cannot be read: {err}") from None
+        if meta_file.num_rows != rows:
+            raise InputError(
+                str(file), f"has {meta_file.num_rows:,} rows, the store's description {rows:,}"
+            )
+        return schema
+
     stats = described.stats
     actions_file = folder / "actions.parquet"
-    if "actions.parquet" not in described.sizes:
-        raise InputError(str(actions_file), "is missing from the store's description")
-    _check_file(actions_file, _ACTIONS_FILE_SCHEMA, sum(stats.actions_by_kind.values()))
+    got = columns(actions_file.name, sum(stats.actions_by_kind.values()))
+    if not got.equals(_ACTIONS_FILE_SCHEMA):
+        raise InputError(str(actions_file), f"does not hold the store's columns ({got.names})")
     posts_file = None
     if described.shape == "posts":
         posts_file = folder / "posts.parquet"
-        if "posts.parquet" not in described.sizes:
-            raise InputError(str(posts_file), "is missing from the store's description")
-        try:
-            meta_posts = pq.read_metadata(posts_file)
-            names = meta_posts.schema.to_arrow_schema().names
-        except (OSError, pa.ArrowException) as err:
-            raise InputError(str(posts_file), f"cannot be read: {err}") from None
-        if names[:4] != ["post_row", "post_id", "account_id", "t"]:
+        if columns(posts_file.name, stats.posts).names[:4] != _POSTS_FIRST_COLUMNS:
             raise InputError(str(posts_file), "does not hold a store's posts")
-        if meta_posts.num_rows != stats.posts:
-            raise InputError(
-                str(posts_file),
-                f"has {meta_posts.num_rows:,} rows, the store's description {stats.posts:,}",
-            )
     references = table("references.parquet") if "references.parquet" in described.sizes else None
     similar: dict[str, Any] = {}
     for kind in _SIMILAR_KINDS:
