@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import UNREADABLE_HINT, InputError, ParameterError, ResourceError
+from .errors import ParameterError, ResourceError, unreadable_store_file
 from .plan import DUCKDB, Dialect, identifier
 
 __all__ = [
@@ -148,11 +148,7 @@ def _raise_unreadable(err: Exception) -> None:
     query reads it, as an :class:`InputError` naming it."""
     found = _UNREADABLE.search(str(err))
     if found is not None:
-        raise InputError(
-            found.group("path"),
-            f"cannot be read: {' '.join(found.group('why').split())}",
-            hint=UNREADABLE_HINT,
-        ) from err
+        raise unreadable_store_file(found.group("path"), found.group("why")) from err
 
 
 def duckdb_budget(limit: int, held: int) -> int:
@@ -324,8 +320,7 @@ class DuckDBEngine:
             try:
                 pq.read_table(path)
             except (OSError, pa.ArrowException) as bad:
-                why = " ".join(str(bad).split())
-                raise InputError(path, f"cannot be read: {why}", hint=UNREADABLE_HINT) from err
+                raise unreadable_store_file(path, bad) from err
 
     def drop(self, name: str) -> None:
         identifier(name)

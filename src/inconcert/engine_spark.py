@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .errors import UNREADABLE_HINT, InputError, ParameterError
+from .errors import ParameterError, unreadable_store_file
 from .plan import SPARK, Dialect, identifier
 
 if TYPE_CHECKING:
@@ -165,9 +165,7 @@ class SparkEngine:
         try:
             table = pq.read_table(path)
         except (OSError, pa.ArrowException) as err:
-            raise InputError(
-                os.fspath(path), f"cannot be read: {err}", hint=UNREADABLE_HINT
-            ) from err
+            raise unreadable_store_file(os.fspath(path), err) from err
         self.load(name, table)
 
     def create(self, name: str, sql: str) -> int:

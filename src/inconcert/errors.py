@@ -9,16 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
-    "UNREADABLE_HINT",
     "InconcertError",
     "InputError",
     "OutputError",
     "ParameterError",
     "ResourceError",
+    "unreadable_store_file",
 ]
-
-#: What to do about a file attached to an engine (a prepared store's) that cannot be read.
-UNREADABLE_HINT = "it was damaged or changed after it was written; prepare the store again"
 
 
 class InconcertError(Exception):
@@ -96,3 +93,13 @@ class ResourceError(InconcertError):
         if hint:
             message = f"{message} ({hint})"
         super().__init__(message)
+
+
+def unreadable_store_file(path: str | Path, why: object) -> InputError:
+    """The error for a file attached to an engine (a prepared store's) that cannot be read:
+    its path, the reader's reason on one line, and what to do."""
+    return InputError(
+        path,
+        f"cannot be read: {' '.join(str(why).split())}",
+        hint="it was damaged or changed after it was written; prepare the store again",
+    )
