@@ -16,10 +16,20 @@ Variants, each in its own process so peak memory is its own:
                           ``inconcert detect FILE --out DIR --objects ... --window 30`` (Python's
                           start, imports, reading, detection, every output file, the report and
                           its figures, the printed summary); also its CPU time (user+sys).
+* ``coortweet`` (peer) : CooRTweet 2.1.3 itself running the same workflow as one Rscript process,
+                          timed from outside like ``cli`` (R's start, data.table and igraph
+                          loaded, the CSV read, four detect_groups calls, the combined network):
+                          ``benchmarks/coortweet_german.R``. Needs ``--coortweet DIR``, a checkout
+                          of github.com/nicolarighetti/CooRTweet, and ``Rscript`` with data.table
+                          and igraph (Debian: ``apt-get install r-base-core r-cran-data.table
+                          r-cran-igraph``); without them it is skipped, saying why.
 
-It prints wall time and peak RSS of each, the ratios against the naive baseline measured in this
-run, and against CooRTweet 2.1.3's own time for its four detect_groups calls on this machine kind
-(``../shared/reference/coortweet/german_timings.csv``; about 85 s).
+Repeats are interleaved (each repeat runs every variant once), so a machine that slows down or
+speeds up during the run moves every variant alike. It prints wall time and peak RSS of each, the
+ratios against the naive baseline measured in this run, against CooRTweet measured in this run
+(the median of the per-repeat ratios), and against CooRTweet 2.1.3's own time for its four
+detect_groups calls on this machine kind (``../shared/reference/coortweet/german_timings.csv``;
+about 85 s, on a loaded machine).
 
 With ``--scale K`` the data is replicated K times as CooRTweet's reference timings do
 (``sameobjoffset``: copy i gets ``_c<i>`` appended to accounts and posts and i·10^8 s added to
@@ -27,12 +37,14 @@ times, objects kept), so the output is exactly K× the base but every object is 
 the per-object self-join grows K², the bucket join K.
 
 Usage: python benchmarks/german_vignette.py [--repeat 3] [--scale 1] [--only cli]
+       [--only coortweet --coortweet CHECKOUT]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import resource
 import shutil
@@ -49,6 +61,8 @@ from warm_bytecode import compile_inconcert
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DATA = SHARED / "data" / "german_elections.parquet"
+DATA_CSV = SHARED / "data" / "german_elections.csv.gz"
+R_SCRIPT = Path(__file__).resolve().with_name("coortweet_german.R")
 TIMINGS = SHARED / "reference" / "coortweet" / "german_timings.csv"
 OBJECTS = {"url_id": "url", "domain_id": "domain", "hashtag_id": "hashtag", "phash_id": "image"}
 
@@ -110,6 +124,8 @@ def run_variant(name: str) -> dict[str, float]:
         out = {"pairs": _naive()}
     elif name == "cli":
         return _cli()
+    elif name == "coortweet":
+        return _coortweet()
     else:
         raise SystemExit(f"unknown variant {name}")
     out["seconds"] = time.perf_counter() - start
@@ -142,6 +158,45 @@ def _cli() -> dict[str, float]:
     }
 
 
+def _coortweet() -> dict[str, float]:
+    """CooRTweet's workflow (``coortweet_german.R``) as one Rscript process, timed from outside.
+    ``DATA`` is the plain CSV and ``COORTWEET`` the checkout (both set by :func:`main`)."""
+    command = ["Rscript", str(R_SCRIPT), str(COORTWEET), str(DATA)]
+    start = time.perf_counter()
+    proc = subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "detect_groups s": out["detect_s"],
+        "network edges": out["edges"],
+        "network vertices": out["vertices"],
+    }
+
+
+def _coortweet_missing(checkout: str | None, scale: int) -> str | None:
+    """Why the ``coortweet`` variant cannot run here, or None."""
+    if scale != 1:
+        return "CooRTweet runs on the data as it is (--scale 1) only"
+    if checkout is None:
+        return "no --coortweet CHECKOUT (a checkout of github.com/nicolarighetti/CooRTweet)"
+    if not (Path(checkout) / "R" / "detect_groups.R").is_file():
+        return f"{checkout} is not a CooRTweet checkout (no R/detect_groups.R)"
+    if shutil.which("Rscript") is None:
+        return "no Rscript (Debian: apt-get install r-base-core r-cran-data.table r-cran-igraph)"
+    probe = subprocess.run(
+        ["Rscript", "-e", "library(data.table); library(igraph)"], capture_output=True, text=True
+    )
+    if probe.returncode:
+        return "R lacks data.table or igraph (Debian: r-cran-data.table r-cran-igraph)"
+    if not DATA_CSV.exists():
+        return f"{DATA_CSV} not found"
+    return None
+
+
 def _naive() -> int:
     """Every pair of shares of an object (the cartesian self-join), then |Δt| <= 30."""
     import duckdb
@@ -159,7 +214,8 @@ def _naive() -> int:
     return int(rows[0][0])
 
 
-VARIANTS = ("inconcert", "compat", "naive", "cli")
+VARIANTS = ("inconcert", "compat", "naive", "cli", "coortweet")
+COORTWEET: Path | None = None
 
 
 def _coortweet_seconds() -> float | None:
@@ -177,16 +233,28 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=VARIANTS, action="append", help="run only these variants (repeatable)"
     )
+    parser.add_argument(
+        "--coortweet",
+        metavar="CHECKOUT",
+        help="a checkout of github.com/nicolarighetti/CooRTweet: also run CooRTweet itself",
+    )
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
-        global DATA
+        global DATA, COORTWEET
         DATA = Path(args.data)
+        COORTWEET = Path(args.coortweet) if args.coortweet else None
         print(json.dumps(run_variant(args.variant)))
         return
     if not DATA.exists():
         raise SystemExit(f"{DATA} not found: the benchmark needs ../shared/data beside the repo")
+    variants = list(args.only or VARIANTS)
+    if "coortweet" in variants:
+        why = _coortweet_missing(args.coortweet, args.scale)
+        if why is not None:
+            print(f"CooRTweet itself not run: {why}")
+            variants.remove("coortweet")
     print(compile_inconcert(), flush=True)
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -194,29 +262,42 @@ def main() -> None:
         if args.scale > 1:
             data = Path(tmp) / "replicated.parquet"
             _replicate(args.scale, data)
-        for variant in args.only or VARIANTS:
-            for _ in range(args.repeat):
-                proc = subprocess.run(
-                    [sys.executable, __file__, "--variant", variant, "--data", str(data)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
+        plain = Path(tmp) / "german_elections.csv"
+        if "coortweet" in variants:  # R reads the plain CSV (data.table reads no .gz alone)
+            with gzip.open(DATA_CSV, "rb") as src, open(plain, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        for _ in range(args.repeat):  # interleaved: every variant once per repeat
+            for variant in variants:
+                command = [sys.executable, __file__, "--variant", variant]
+                command += ["--data", str(plain if variant == "coortweet" else data)]
+                if variant == "coortweet":
+                    command += ["--coortweet", str(args.coortweet)]
+                proc = subprocess.run(command, check=True, capture_output=True, text=True)
                 last = proc.stdout.strip().splitlines()[-1]
                 results.setdefault(variant, []).append(json.loads(last))
     base = statistics.median(r["seconds"] for r in results["naive"]) if "naive" in results else 0
     coortweet = _coortweet_seconds()
+    peer = results.get("coortweet")
     print(
         f"German vignette workflow (4 kinds, window 30 s, min_participation 2), "
-        f"data x{args.scale}, median of {args.repeat} runs"
+        f"data x{args.scale}, median of {args.repeat} runs, interleaved"
     )
-    print(f"{'variant':<12}{'wall s':>10}{'peak MB':>10}{'vs naive':>10}{'vs CooRTweet':>14}")
+    print(
+        f"{'variant':<12}{'wall s':>10}{'peak MB':>10}{'vs naive':>10}"
+        f"{'vs CooRTweet run':>18}{'vs CooRTweet ref':>18}"
+    )
     for variant, runs in results.items():
         secs = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_rss_mb"] for r in runs)
-        vs_ct = f"{coortweet / secs:>13.1f}x" if coortweet and args.scale == 1 else f"{'n/a':>14}"
+        vs_ct = f"{coortweet / secs:>17.1f}x" if coortweet and args.scale == 1 else f"{'n/a':>18}"
         vs_naive = f"{base / secs:>9.1f}x" if base else f"{'n/a':>10}"
-        print(f"{variant:<12}{secs:>10.2f}{peak:>10.0f}{vs_naive}{vs_ct}")
+        vs_run = f"{'n/a':>18}"
+        if peer is not None:  # per repeat: the two ran minutes apart at most
+            ratio = statistics.median(
+                p["seconds"] / r["seconds"] for p, r in zip(peer, runs, strict=True)
+            )
+            vs_run = f"{ratio:>17.1f}x"
+        print(f"{variant:<12}{secs:>10.2f}{peak:>10.0f}{vs_naive}{vs_run}{vs_ct}")
         extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "peak_rss_mb", "cpu_s")}
         if "cpu_s" in runs[0]:
             extra["user+sys s"] = round(statistics.median(r["cpu_s"] for r in runs), 2)
@@ -225,9 +306,18 @@ def main() -> None:
         print(
             f"CooRTweet 2.1.3, its four detect_groups calls (reference timings): {coortweet:.1f} s"
         )
+    if peer is not None:
+        secs = statistics.median(r["seconds"] for r in peer)
+        print(f"CooRTweet 2.1.3 itself, whole Rscript process, this run: {secs:.1f} s")
     if "cli" in results:
         secs = statistics.median(r["seconds"] for r in results["cli"])
-        ratio = f"; CooRTweet's time is {coortweet / secs:.0f}x that" if coortweet else ""
+        ratio = f"; CooRTweet's reference time is {coortweet / secs:.0f}x that" if coortweet else ""
+        if peer is not None:
+            per = [p["seconds"] / r["seconds"] for p, r in zip(peer, results["cli"], strict=True)]
+            ratio = (
+                f"; CooRTweet's whole process in this run is {statistics.median(per):.1f}x that "
+                f"({min(per):.1f}-{max(per):.1f} over the repeats)"
+            )
         print(
             f"the whole CLI process (report and figures included): {secs:.2f} s, median of "
             f"{args.repeat}{ratio if args.scale == 1 else ''}"
