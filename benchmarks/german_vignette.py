@@ -133,6 +133,20 @@ def run_variant(name: str) -> dict[str, float]:
     return out
 
 
+def _timed(command: list[str]) -> tuple[str, dict[str, float]]:
+    """Run ``command`` as this process's only child: its output, and its wall time, CPU time
+    (user+sys) and peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return proc.stdout, {
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
 def _cli() -> dict[str, float]:
     """The console script as its own process (this one only waits for it)."""
     exe = Path(sys.executable).with_name("inconcert")
@@ -142,35 +156,20 @@ def _cli() -> dict[str, float]:
         shutil.rmtree(out, ignore_errors=True)
         command += ["detect", str(DATA), "--out", str(out), "--window", "30"]
         command += ["--objects", ",".join(f"{c}={k}" for c, k in OBJECTS.items())]
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        _, timing = _timed(command)
         summary = json.loads((out / "manifest.json").read_text())["summary"]
         files = sorted(p.name for p in out.iterdir())
     assert "report.html" in files and "network.svg" in files, files
-    return {
-        "seconds": seconds,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "edges": summary["edges"],
-        "groups": summary["groups"],
-    }
+    return {**timing, "edges": summary["edges"], "groups": summary["groups"]}
 
 
 def _coortweet() -> dict[str, float]:
     """CooRTweet's workflow (``coortweet_german.R``) as one Rscript process, timed from outside.
     ``DATA`` is the plain CSV and ``COORTWEET`` the checkout (both set by :func:`main`)."""
-    command = ["Rscript", str(R_SCRIPT), str(COORTWEET), str(DATA)]
-    start = time.perf_counter()
-    proc = subprocess.run(command, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    stdout, timing = _timed(["Rscript", str(R_SCRIPT), str(COORTWEET), str(DATA)])
+    out = json.loads(stdout.strip().splitlines()[-1])
     return {
-        "seconds": seconds,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
+        **timing,
         "detect_groups s": out["detect_s"],
         "network edges": out["edges"],
         "network vertices": out["vertices"],
