@@ -226,6 +226,14 @@ def test_groups_and_communities() -> None:
     assert acc["x"]["group_id"] == acc["y"]["group_id"] != acc["a"]["group_id"]
     assert acc["a"]["coordinated_posts"] == 3 and acc["a"]["posts"] == 3
     assert acc["a"]["degree"] == 2
+    # a post's actions of two kinds are one post; posts with no co-action count too
+    more = [*rows, ("a", "hashtag", "t", 500, "a1"), ("a", "url", "alone", 9000, "a-late")]
+    more += [("a", "hashtag", "u", 9000, "a-late"), ("z", "url", "alone", 99_000, "z1")]
+    again = detect_actions(
+        actions(more), options=DetectOptions(kinds=("url", "hashtag"), max_q=None, min_occasions=1)
+    )
+    counted = {r["account_id"]: r["posts"] for r in again.accounts.to_pylist()}
+    assert counted["a"] == 4 and counted["b"] == 3 and "z" not in counted
     assert sorted(result.groups.column("size").to_pylist()) == [2, 3]
     # groups are numbered by score, highest first
     scores = result.groups.column("score").to_pylist()

@@ -193,7 +193,8 @@ def accounts_table(
     table = eng.fetch(
         f"""
 WITH posts AS (
-    SELECT account_id, COUNT(DISTINCT post_id) AS posts FROM {actions} GROUP BY account_id
+    SELECT a.account_id, COUNT(DISTINCT a.pst) AS posts FROM {actions} a
+    WHERE a.account_id IN (SELECT account_id FROM ic_assign) GROUP BY a.account_id
 ), coord AS (
     SELECT account_id, COUNT(DISTINCT post_id) AS coordinated_posts FROM (
         SELECT account_a AS account_id, post_a AS post_id FROM ic_evidence
