@@ -154,6 +154,46 @@ def test_the_german_vignette_from_a_store(tmp_path: Path) -> None:
     _same(direct, detect(store, options=options))
 
 
+def test_a_store_replaced_during_a_run_stops_the_run(
+    posts_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose store is prepared again into its folder meanwhile (its posts are read from
+    the file as the stages need them) says so rather than mixing two stores."""
+    from inconcert.stages import edges
+
+    options = DetectOptions(kinds=("url",))
+    target = save_store(prepare([posts_file], options=options), tmp_path / "store")
+    sim = simulate(n_organic=200, n_groups=3, days=5, seed=11)
+    other = tmp_path / "other.parquet"
+    pq.write_table(sim.posts, other)
+    build = edges.build
+
+    def replacing(*args: object, **kwargs: object) -> object:
+        save_store(prepare([other], options=options), target, overwrite=True)
+        return build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(edges, "build", replacing)
+    with pytest.raises(InputError, match="replaced or changed while this run read it"):
+        detect(target, options=options)
+    monkeypatch.setattr(edges, "build", build)
+    rerun = detect(target, options=options)  # the new store, whole
+    assert rerun.summary["actions"]["posts"] == sim.posts.num_rows
+
+
+def test_a_store_file_rewritten_before_its_rejects_are_read_is_refused(
+    posts_file: Path, tmp_path: Path
+) -> None:
+    target = save_store(prepare([posts_file]), tmp_path / "store")
+    opened = open_store(target)
+    opened.check_unchanged()
+    rejects = target / "rejects.parquet"
+    pq.write_table(pq.read_table(rejects), rejects)  # the same rows, another file
+    with pytest.raises(InputError, match=r"rejects\.parquet is no longer the file it opened"):
+        assert opened.ingested.rejects.num_rows >= 0
+    with pytest.raises(InputError, match="replaced or changed"):
+        opened.check_unchanged()
+
+
 def test_a_store_is_written_whole_and_replaced_only_when_asked(
     posts_file: Path, tmp_path: Path
 ) -> None:

@@ -234,6 +234,7 @@ def _detect_prepared(
         references=prepared.ingested.references,
         timer=timer,
     )
+    prepared.check_unchanged()  # the engine has read all it reads of a store's files
     result.ingested = prepared.ingested
     result.store = prepared.store
     result.summary["actions"] = prepared.stats.as_dict()

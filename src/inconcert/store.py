@@ -150,6 +150,16 @@ class Prepared:
     #: those of the run (all the store's kinds). ``actions`` is read from it when first asked
     #: for (:meth:`actions_table`).
     coded: CodedFile | None = None
+    #: A store's files as they were opened (:func:`_identity`), for :meth:`check_unchanged`.
+    opened: Mapping[Path, tuple[int, ...]] | None = None
+
+    def check_unchanged(self) -> None:
+        """Raise :class:`~inconcert.errors.InputError` when a file of the store this was
+        opened from is no longer the file that was opened (the store was prepared again into
+        the same folder, or a file was rewritten): a run that read it meanwhile may have read
+        parts of two stores. A run checks once the engine has read what it needs."""
+        for file, opened in (self.opened or {}).items():
+            _check_identity(file, opened)
 
     def actions_table(self) -> pa.Table:
         """The actions (read from a store's file the first time)."""
@@ -703,6 +713,8 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
                 hint="prepare the store again",
             )
 
+    opened = {folder / name: _identity(folder / name) for name in (STORE_FILE, *described.sizes)}
+
     def listed(name: str) -> Path:
         file = folder / name
         if name not in described.sizes:
@@ -711,6 +723,7 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
 
     def table(name: str, schema: pa.Schema | None = None, rows: int | None = None) -> pa.Table:
         file = listed(name)
+        _check_identity(file, opened[file])  # read later (rejects): still the store opened
         try:
             got = pq.read_table(file)
         except (OSError, pa.ArrowException) as err:
@@ -772,6 +785,7 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         coded=CodedFile(actions_file, described.kind_codes),
         stats=stats,
         shortened=described.shortened,
+        opened=opened,
         store={
             "path": str(folder),
             "created_at": meta.get("created_at"),
@@ -779,6 +793,27 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
             "sha256": hashlib.sha256(text).hexdigest(),
         },
     )
+
+
+def _identity(file: Path) -> tuple[int, ...]:
+    """What tells one file at a path from another: device, inode, size, modification time."""
+    st = file.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _check_identity(file: Path, opened: tuple[int, ...]) -> None:
+    try:
+        now: tuple[int, ...] | None = _identity(file)
+    except OSError:
+        now = None
+    if now != opened:
+        raise InputError(
+            str(file.parent),
+            f"was replaced or changed while this run read it ({file.name} is no longer the "
+            "file it opened): the run may have read parts of two stores",
+            hint="run again once the store is no longer being prepared (prepare --overwrite "
+            "replaces a store in place)",
+        )
 
 
 def _count(value: object) -> int:
