@@ -158,8 +158,8 @@ class Prepared:
         opened from is no longer the file that was opened (the store was prepared again into
         the same folder, or a file was rewritten): a run that read it meanwhile may have read
         parts of two stores. A run checks once the engine has read what it needs."""
-        for file, opened in (self.opened or {}).items():
-            _check_identity(file, opened)
+        for file, identity in (self.opened or {}).items():
+            _check_identity(file, identity)
 
     def actions_table(self) -> pa.Table:
         """The actions (read from a store's file the first time)."""
@@ -702,18 +702,18 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
         described = _Description.read(meta)
     except (KeyError, TypeError, ValueError, AttributeError, ParameterError) as err:
         raise InputError(str(marker), f"is not a complete store description ({err})") from None
+    opened = {marker: _identity(marker)}  # each file as opened, for Prepared.check_unchanged
     for name, size in described.sizes.items():
         file = folder / name
         if not file.is_file():
             raise InputError(str(file), "is missing from the store")
-        if file.stat().st_size != size:
+        opened[file] = _identity(file)
+        if opened[file][_SIZE] != size:
             raise InputError(
                 str(file),
-                f"has {file.stat().st_size:,} bytes, the store wrote {size:,}: it was changed",
+                f"has {opened[file][_SIZE]:,} bytes, the store wrote {size:,}: it was changed",
                 hint="prepare the store again",
             )
-
-    opened = {folder / name: _identity(folder / name) for name in (STORE_FILE, *described.sizes)}
 
     def listed(name: str) -> Path:
         file = folder / name
@@ -793,6 +793,10 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
             "sha256": hashlib.sha256(text).hexdigest(),
         },
     )
+
+
+#: Where :func:`_identity` puts the file's size.
+_SIZE = 2
 
 
 def _identity(file: Path) -> tuple[int, ...]:
