@@ -217,6 +217,12 @@ VARIANTS = ("inconcert", "compat", "naive", "cli", "coortweet")
 COORTWEET: Path | None = None
 
 
+def _per_repeat(peer: list[dict[str, float]], runs: list[dict[str, float]]) -> list[float]:
+    """CooRTweet's time over a variant's, repeat by repeat (the two ran minutes apart at
+    most)."""
+    return [p["seconds"] / r["seconds"] for p, r in zip(peer, runs, strict=True)]
+
+
 def _coortweet_seconds() -> float | None:
     if not TIMINGS.exists():
         return None
@@ -291,11 +297,8 @@ def main() -> None:
         vs_ct = f"{coortweet / secs:>17.1f}x" if coortweet and args.scale == 1 else f"{'n/a':>18}"
         vs_naive = f"{base / secs:>9.1f}x" if base else f"{'n/a':>10}"
         vs_run = f"{'n/a':>18}"
-        if peer is not None:  # per repeat: the two ran minutes apart at most
-            ratio = statistics.median(
-                p["seconds"] / r["seconds"] for p, r in zip(peer, runs, strict=True)
-            )
-            vs_run = f"{ratio:>17.1f}x"
+        if peer is not None:
+            vs_run = f"{statistics.median(_per_repeat(peer, runs)):>17.1f}x"
         print(f"{variant:<12}{secs:>10.2f}{peak:>10.0f}{vs_naive}{vs_run}{vs_ct}")
         extra = {k: v for k, v in runs[0].items() if k not in ("seconds", "peak_rss_mb", "cpu_s")}
         if "cpu_s" in runs[0]:
@@ -312,7 +315,7 @@ def main() -> None:
         secs = statistics.median(r["seconds"] for r in results["cli"])
         ratio = f"; CooRTweet's reference time is {coortweet / secs:.0f}x that" if coortweet else ""
         if peer is not None:
-            per = [p["seconds"] / r["seconds"] for p, r in zip(peer, results["cli"], strict=True)]
+            per = _per_repeat(peer, results["cli"])
             ratio = (
                 f"; CooRTweet's whole process in this run is {statistics.median(per):.1f}x that "
                 f"({min(per):.1f}-{max(per):.1f} over the repeats)"
