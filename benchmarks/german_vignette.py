@@ -25,7 +25,13 @@ Variants, each in its own process so peak memory is its own:
                           r-cran-igraph``); without them it is skipped, saying why.
 
 Repeats are interleaved (each repeat runs every variant once), so a machine that slows down or
-speeds up during the run moves every variant alike. It prints wall time and peak RSS of each, the
+speeds up during the run moves every variant alike. Each timed run follows ``--warmup`` untimed
+runs of the same variant (default 1), as ``hyperfine --warmup`` does: the files a run reads (the
+data, Python's or R's libraries) are then in the page cache, as on a machine that keeps them.
+This machine kind does not: it gives back page cache that has not been read for some seconds
+(``free`` shows ~0.4 GB of cache with 23 GB free), so the first CLI run after a pause, or after
+CooRTweet's minute of work, reads its libraries from disk again (~55 major page faults, +0.2 s;
+``--warmup 0`` shows it). It prints wall time and peak RSS of each, the
 ratios against the naive baseline measured in this run, against CooRTweet measured in this run
 (the median of the per-repeat ratios), and against CooRTweet 2.1.3's own time for its four
 detect_groups calls on this machine kind (``../shared/reference/coortweet/german_timings.csv``;
@@ -36,7 +42,7 @@ With ``--scale K`` the data is replicated K times as CooRTweet's reference timin
 times, objects kept), so the output is exactly K× the base but every object is K× more popular:
 the per-object self-join grows K², the bucket join K.
 
-Usage: python benchmarks/german_vignette.py [--repeat 3] [--scale 1] [--only cli]
+Usage: python benchmarks/german_vignette.py [--repeat 3] [--warmup 1] [--scale 1] [--only cli]
        [--only coortweet --coortweet CHECKOUT]
 """
 
@@ -236,6 +242,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1, help="replicate the data K times")
     parser.add_argument(
+        "--warmup",
+        type=int,
+        default=1,
+        help="untimed runs of a variant just before each of its timed runs (default 1)",
+    )
+    parser.add_argument(
         "--only", choices=VARIANTS, action="append", help="run only these variants (repeatable)"
     )
     parser.add_argument(
@@ -277,7 +289,8 @@ def main() -> None:
                 command += ["--data", str(plain if variant == "coortweet" else data)]
                 if variant == "coortweet":
                     command += ["--coortweet", str(args.coortweet)]
-                proc = subprocess.run(command, check=True, capture_output=True, text=True)
+                for _ in range(args.warmup + 1):  # the last one is timed
+                    proc = subprocess.run(command, check=True, capture_output=True, text=True)
                 last = proc.stdout.strip().splitlines()[-1]
                 results.setdefault(variant, []).append(json.loads(last))
     base = statistics.median(r["seconds"] for r in results["naive"]) if "naive" in results else 0
@@ -285,7 +298,8 @@ def main() -> None:
     peer = results.get("coortweet")
     print(
         f"German vignette workflow (4 kinds, window 30 s, min_participation 2), "
-        f"data x{args.scale}, median of {args.repeat} runs, interleaved"
+        f"data x{args.scale}, median of {args.repeat} runs, interleaved, "
+        f"{args.warmup} warm-up run(s) before each"
     )
     print(
         f"{'variant':<12}{'wall s':>10}{'peak MB':>10}{'vs naive':>10}"
