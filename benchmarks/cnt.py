@@ -50,7 +50,11 @@ prepared database. Once per kind, after CNT's load, ``inconcert prepare posts.pa
 STORE --kinds K`` (inconcert's *one-time load*: the read and the actions, timed apart); in each
 repeat, right after the run from the posts, ``inconcert detect STORE --out DIR --kinds K
 --window 60``, the whole process again (report included), with the same tables. Its ratio is
-prepared against prepared: CNT's cold compute / inconcert's run from its store.
+prepared against prepared: CNT's cold compute / inconcert's run from its store. Each repeat
+runs on a fresh copy of the store, as CNT's compute runs on a fresh copy of its database: the
+copy is in the page cache for both, which this machine kind otherwise gives back after some
+seconds unread (the store run then reads its files from disk again, up to ~40 major page
+faults, while CNT's just-copied database is in memory).
 
 *Whole processes*: CNT's cold compute is timed inside its process (the call alone), and
 inconcert's run as a whole process from outside (start-up, imports, the report). The column
@@ -613,7 +617,13 @@ def step_inconcert(
     if (work / f"store-{kind}").is_dir():
         sources.append(("inconcert_store", work / f"store-{kind}"))
     for key, source in sources:
+        if key == "inconcert_store":  # a fresh copy, as CNT's database is (step_cnt)
+            copy = work / f"store-{kind}-run"
+            shutil.rmtree(copy, ignore_errors=True)
+            source = Path(shutil.copytree(source, copy))
         x = inconcert_run(source, out, kind, args.window, [], work / f"{kind}.log")
+        if key == "inconcert_store":
+            shutil.rmtree(source)
         r.setdefault(key, []).append(x)
         if rep == 0 and key == "inconcert":
             shutil.copyfile(out / "accounts.csv", work / f"ic-{kind}-accounts.csv")
