@@ -258,6 +258,8 @@ def main() -> None:
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.warmup < 0:
+        parser.error(f"--warmup: 0 or more runs, not {args.warmup}")
     if args.variant:
         global DATA, COORTWEET
         DATA = Path(args.data)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,12 @@ def test_the_r_driver_names_a_folder_that_is_no_checkout(tmp_path: Path) -> None
     )
     assert proc.returncode != 0
     assert "is " + str(tmp_path) + " a CooRTweet checkout?" in proc.stderr
+
+
+def test_a_negative_warmup_is_refused_before_anything_runs() -> None:
+    script = Path(german.__file__)
+    run = subprocess.run(
+        [sys.executable, str(script), "--warmup", "-1"], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 2
+    assert "--warmup: 0 or more runs, not -1" in run.stderr
