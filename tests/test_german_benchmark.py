@@ -1,7 +1,7 @@
-"""The German vignette benchmark's CooRTweet variant (benchmarks/german_vignette.py and
-coortweet_german.R): when it cannot run it says why, and its R driver runs the four kinds and
-reports what the timing needs, checked against a stand-in checkout (CooRTweet itself is not
-available to the tests)."""
+"""The German vignette benchmark (benchmarks/german_vignette.py and coortweet_german.R): when
+its CooRTweet variant cannot run it says why, its R driver runs the four kinds and reports what
+the timing needs, checked against a stand-in checkout (CooRTweet itself is not available to the
+tests), and a negative --warmup is refused."""
 
 from __future__ import annotations
 
