@@ -570,3 +570,22 @@ def test_posts_with_a_repeated_id_describe_it_by_its_first_row() -> None:
         "l1",
         "l2",
     )
+
+
+def test_fetch_batches_hands_over_the_whole_result_in_order() -> None:
+    """``fetch_batches`` yields the rows ``fetch`` returns, in the same order, at most ``rows``
+    at a time, and nothing for an empty result; a query that cannot run fails as ``fetch``
+    does."""
+    import duckdb
+
+    from inconcert.engine import DuckDBEngine
+
+    with DuckDBEngine() as eng:
+        eng.create("t", "SELECT range AS x, range % 7 AS k FROM range(1000)")
+        sql = "SELECT k, x FROM t ORDER BY k, x DESC"
+        batches = list(eng.fetch_batches(sql, 64))
+        assert all(0 < b.num_rows <= 64 for b in batches) and len(batches) >= 16
+        assert pa.Table.from_batches(batches).equals(eng.fetch(sql))
+        assert list(eng.fetch_batches("SELECT x FROM t WHERE x < 0")) == []
+        with pytest.raises(duckdb.Error):
+            list(eng.fetch_batches("SELECT nope FROM t"))

@@ -571,3 +571,33 @@ def test_pool_periods_merge_sparse_days_in_time_order() -> None:
     assert got == expected
     # url: 3000 | 10 + 900 + 95 | 1200 | 4
     assert [p for k, _, _, p in got if k == "url"] == [0, 3, 3, 3, 4, 5]
+
+
+def test_pool_terms_in_small_batches_are_the_same_to_the_last_bit() -> None:
+    """The pool term's rows come a batch at a time (``Engine.fetch_batches``): with batches
+    of 5 rows, every kind's and direction's sum runs over the same rows in the same order as
+    in one batch, so the expected co-actions, p- and q-values are identical, not just close."""
+    from collections.abc import Iterator
+
+    from inconcert.engine import DuckDBEngine
+
+    class SmallBatches(DuckDBEngine):
+        batches = 0
+
+        def fetch_batches(self, sql: str, rows: int = 5) -> Iterator[pa.RecordBatch]:
+            for batch in super().fetch_batches(sql, 5):
+                assert batch.num_rows <= 5
+                SmallBatches.batches += 1
+                yield batch
+
+    sim = simulate(seed=3, n_organic=300, n_groups=3, days=6)
+    opts = DetectOptions(min_weight=1, min_participation=1, min_occasions=1, max_q=None)
+    acts, _ = posts_to_actions(sim.posts, opts.kinds)
+    whole = detect_actions(acts, options=opts, posts=sim.posts).edges
+    with SmallBatches() as eng:
+        small = detect_actions(acts, options=opts, posts=sim.posts, engine=eng).edges
+    kinds = {c.removesuffix("_coactions") for c in whole.column_names if c.endswith("_coactions")}
+    assert len(kinds) >= 3 and whole.num_rows > 500
+    assert SmallBatches.batches > 100
+    assert pc.sum(whole.column("expected_coactions")).as_py() > 0
+    assert small.equals(whole)

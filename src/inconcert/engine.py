@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import ParameterError, ResourceError, unreadable_store_file
-from .plan import DUCKDB, Dialect, identifier
+from .plan import DUCKDB, FETCH_BATCH_ROWS, Dialect, identifier
 
 __all__ = [
     "ENGINES",
@@ -127,6 +127,11 @@ class Engine(Protocol):
 
     def fetch(self, sql: str) -> pa.Table:
         """Run ``sql`` and return the result as an Arrow table."""
+
+    def fetch_batches(self, sql: str, rows: int = FETCH_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Run ``sql`` and yield its result in order, at most ``rows`` rows at a time: for a
+        result too large to hold in Python beside the engine's own memory. No other query may
+        run on the engine until the iterator is exhausted or closed."""
 
     def drop(self, name: str) -> None:
         """Forget table ``name``."""
@@ -276,6 +281,15 @@ class DuckDBEngine:
     def fetch(self, sql: str) -> pa.Table:
         with self._limits():
             return self.con.sql(sql).to_arrow_table()
+
+    def fetch_batches(self, sql: str, rows: int = FETCH_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Streamed: DuckDB keeps the result (spilling past its limit, as for a table) and
+        hands it over a batch at a time."""
+        with self._limits():
+            reader = self.con.sql(sql).to_arrow_reader(rows)
+            for batch in reader:
+                if batch.num_rows:
+                    yield batch
 
     @contextlib.contextmanager
     def _limits(self) -> Iterator[None]:

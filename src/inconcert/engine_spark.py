@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .errors import ParameterError, unreadable_store_file
-from .plan import SPARK, Dialect, identifier
+from .plan import FETCH_BATCH_ROWS, SPARK, Dialect, identifier
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -175,6 +175,11 @@ class SparkEngine:
 
     def fetch(self, sql: str) -> pa.Table:
         return _from_spark(self.spark.sql(sql).toArrow())
+
+    def fetch_batches(self, sql: str, rows: int = FETCH_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The whole result collected on the driver first (Spark's ``toArrow``), then handed
+        over a batch at a time: the driver holds it once, as for :meth:`fetch`."""
+        yield from self.fetch(sql).to_batches(max_chunksize=rows)
 
     def drop(self, name: str) -> None:
         identifier(name)

@@ -37,6 +37,7 @@ from .kinds import KINDS
 __all__ = [
     "ACTS_COLUMNS",
     "DUCKDB",
+    "FETCH_BATCH_ROWS",
     "SOURCE_KINDS",
     "SPARK",
     "Dialect",
@@ -89,6 +90,9 @@ __all__ = [
 ]
 
 MICROS = 1_000_000
+#: Rows per batch when an engine hands a large result over a batch at a time
+#: (``Engine.fetch_batches``): a few tens of MB for a handful of integer columns.
+FETCH_BATCH_ROWS = 1 << 20
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import plan
+from .._arrow import coded_values
 from ..engine import Engine
 from ..options import DetectOptions
 from ..progress import Progress
@@ -137,21 +138,27 @@ def _pool_terms(
             default,
         ),
     )
-    rows = eng.fetch(plan.pool_terms_sql("ic_pool_exposure", "ic_pool_activity"))
+    # One row per edge, side, kind and period: at millions of edges, tens of millions of rows
+    # (1.2 GB at 5.6M posts), so they come a batch at a time while DuckDB keeps the rest.
+    # One sum per (kind, side, edge), each over its periods in time order (the rows' order):
+    # ``np.add.at`` adds row by row in that order, as one ``np.bincount`` over all rows would.
+    sums: dict[str, np.ndarray] = {}
+    for rows in eng.fetch_batches(plan.pool_terms_sql("ic_pool_exposure", "ic_pool_activity")):
+        term = (
+            rows.column("ex").to_numpy().astype(np.float64)
+            * rows.column("ny").to_numpy().astype(np.float64)
+            / rows.column("nt").to_numpy().astype(np.float64)
+        )
+        slot = rows.column("side").to_numpy().astype(np.int64) * n_edges + rows.column(
+            "e"
+        ).to_numpy().astype(np.int64)
+        codes, kinds = coded_values(rows.column("kind"))
+        for code, kind in enumerate(kinds.to_pylist()):
+            mine = codes == code
+            np.add.at(sums.setdefault(kind, np.zeros(2 * n_edges)), slot[mine], term[mine])
     for name in ("ic_pool_exposure", "ic_pool_activity", "ic_pool_days"):
         eng.drop(name)
-    kinds = pc.unique(rows.column("kind")).sort()
-    kind = pc.index_in(rows.column("kind"), kinds).to_numpy(zero_copy_only=False).astype(np.int64)
-    term = (
-        rows.column("ex").to_numpy().astype(np.float64)
-        * rows.column("ny").to_numpy().astype(np.float64)
-        / rows.column("nt").to_numpy().astype(np.float64)
-    )
-    # one sum per (kind, side, edge), each over its periods in time order (the rows' order)
-    side = rows.column("side").to_numpy().astype(np.int64)
-    slot = (kind * 2 + side) * n_edges + rows.column("e").to_numpy().astype(np.int64)
-    sums = np.bincount(slot, term, 2 * len(kinds) * n_edges).reshape(len(kinds), 2, n_edges)
-    return {name: (sums[k, 0], sums[k, 1]) for k, name in enumerate(kinds.to_pylist())}
+    return {kind: (s[:n_edges], s[n_edges:]) for kind, s in sorted(sums.items())}
 
 
 def _habit_terms(
