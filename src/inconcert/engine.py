@@ -167,9 +167,11 @@ def duckdb_budget(limit: int, held: int) -> int:
     The margin is a sixth of the limit, and at least :data:`MARGIN_FLOOR`: what the run keeps
     outside DuckDB does not shrink with the limit. A sixth: with an eighth the 5.6M-post skewed
     world peaked 0.2 GiB above 8GB (7.65 GiB against 7.45) during the null model; with a sixth
-    7.20 GiB, in the same 117 s. The floor: with a sixth alone, the 2.2M-post skewed world under
-    2GB (1,907 MiB) peaked at 2,337 MiB, during DuckDB's candidate-pair count; a floor of 512
-    MiB, 2,073 MiB; of 768 MiB, 1,803 MiB (36 s against 33 s: more of the count spills)."""
+    7.20 GiB, in the same 117 s (later 7.43-7.58 GiB, until the null model's pool-term rows,
+    1.2 GB, came a batch at a time: 6.65 GiB). The floor: with a sixth alone, the 2.2M-post
+    skewed world under 2GB (1,907 MiB) peaked at 2,337 MiB, during DuckDB's candidate-pair
+    count; a floor of 512 MiB, 2,073 MiB; of 768 MiB, 1,803 MiB (36 s against 33 s: more of the
+    count spills)."""
     margin = max(limit // 6, MARGIN_FLOOR)
     return max(limit - max(held, 0) - margin, limit // 4, MIN_MEMORY_BYTES)
 
