@@ -149,9 +149,8 @@ def _pool_terms(
             * rows.column("ny").to_numpy().astype(np.float64)
             / rows.column("nt").to_numpy().astype(np.float64)
         )
-        slot = rows.column("side").to_numpy().astype(np.int64) * n_edges + rows.column(
-            "e"
-        ).to_numpy().astype(np.int64)
+        side = rows.column("side").to_numpy().astype(np.int64)
+        slot = side * n_edges + rows.column("e").to_numpy().astype(np.int64)
         codes, kinds = coded_values(rows.column("kind"))
         for code, kind in enumerate(kinds.to_pylist()):
             mine = codes == code
