@@ -574,11 +574,16 @@ def test_posts_with_a_repeated_id_describe_it_by_its_first_row() -> None:
 
 def test_fetch_batches_hands_over_the_whole_result_in_order() -> None:
     """``fetch_batches`` yields the rows ``fetch`` returns, in the same order, at most ``rows``
-    at a time, and nothing for an empty result; a query that cannot run fails as ``fetch``
-    does."""
+    at a time, and nothing for an empty result; a query that fails before its first batch or
+    while the batches stream raises DuckDB's error (not the ``OSError`` Arrow's reader turns
+    it into), and running out of memory while streaming is a :class:`ResourceError`, as in
+    ``fetch``."""
+    from collections.abc import Iterator
+
     import duckdb
 
     from inconcert.engine import DuckDBEngine
+    from inconcert.errors import ResourceError
 
     with DuckDBEngine() as eng:
         eng.create("t", "SELECT range AS x, range % 7 AS k FROM range(1000)")
@@ -589,3 +594,32 @@ def test_fetch_batches_hands_over_the_whole_result_in_order() -> None:
         assert list(eng.fetch_batches("SELECT x FROM t WHERE x < 0")) == []
         with pytest.raises(duckdb.Error):
             list(eng.fetch_batches("SELECT nope FROM t"))
+        late = "SELECT CASE WHEN range > 5000 THEN error('boom') ELSE range END FROM range(100000)"
+        with pytest.raises(duckdb.Error, match="boom") as failed:
+            list(eng.fetch_batches(late, 8))
+        assert not isinstance(failed.value, OSError)
+        assert eng.fetch("SELECT COUNT(*) AS n FROM t").column("n")[0].as_py() == 1000
+
+        class OutOfMemoryMidway:
+            """DuckDB's connection, whose streamed results run out of memory after a batch."""
+
+            def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+                self.con = con
+
+            def sql(self, query: str) -> OutOfMemoryMidway:
+                return self
+
+            def to_arrow_reader(self, rows: int) -> Iterator[pa.RecordBatch]:
+                yield pa.record_batch({"x": [1, 2]})
+                raise OSError("Out of Memory Error: failed to pin block of size 256.0 KiB")
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(self.con, name)
+
+        eng.con = OutOfMemoryMidway(eng.con)  # type: ignore[assignment]
+        got = []
+        with pytest.raises(ResourceError, match="memory limit"):
+            for batch in eng.fetch_batches("SELECT 1", 8):
+                got.append(batch.num_rows)
+        assert got == [2]
+        eng.con = eng.con.con  # type: ignore[attr-defined]

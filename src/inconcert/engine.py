@@ -156,6 +156,20 @@ def _raise_unreadable(err: Exception) -> None:
         raise unreadable_store_file(found.group("path"), found.group("why")) from err
 
 
+#: DuckDB's errors by the name its messages start with (``"Out of Memory Error: ..."``).
+_DUCKDB_ERRORS: dict[str, type[duckdb.Error]] = {
+    "Out of Memory Error": duckdb.OutOfMemoryException,
+    "IO Error": duckdb.IOException,
+}
+
+
+def _streamed_error(err: Exception) -> duckdb.Error:
+    """The DuckDB error behind a failure that came through Arrow's stream reader (which
+    keeps DuckDB's message but not its exception class)."""
+    text = str(err)
+    return _DUCKDB_ERRORS.get(text.split(":", 1)[0].strip(), duckdb.Error)(text)
+
+
 def duckdb_budget(limit: int, held: int) -> int:
     """DuckDB's share of a run's memory limit of ``limit`` bytes when ``held`` bytes are
     already in use outside it (the input and actions as Arrow tables): the limit less those
@@ -286,10 +300,19 @@ class DuckDBEngine:
 
     def fetch_batches(self, sql: str, rows: int = FETCH_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
         """Streamed: DuckDB keeps the result (spilling past its limit, as for a table) and
-        hands it over a batch at a time."""
+        hands it over a batch at a time. A failure while the batches stream reaches Python
+        through Arrow's reader, as an ``OSError`` with DuckDB's message: it is raised again as
+        the DuckDB error that message names, so that it means what it means for :meth:`fetch`
+        (out of memory or of spill disk: :class:`ResourceError`)."""
         with self._limits():
-            reader = self.con.sql(sql).to_arrow_reader(rows)
-            for batch in reader:
+            batches = iter(self.con.sql(sql).to_arrow_reader(rows))
+            while True:
+                try:
+                    batch = next(batches)
+                except StopIteration:
+                    return
+                except (OSError, pa.ArrowException) as err:
+                    raise _streamed_error(err) from err
                 if batch.num_rows:
                     yield batch
 
