@@ -305,16 +305,12 @@ class DuckDBEngine:
         the DuckDB error that message names, so that it means what it means for :meth:`fetch`
         (out of memory or of spill disk: :class:`ResourceError`)."""
         with self._limits():
-            batches = iter(self.con.sql(sql).to_arrow_reader(rows))
-            while True:
-                try:
-                    batch = next(batches)
-                except StopIteration:
-                    return
-                except (OSError, pa.ArrowException) as err:
-                    raise _streamed_error(err) from err
-                if batch.num_rows:
-                    yield batch
+            try:
+                for batch in self.con.sql(sql).to_arrow_reader(rows):
+                    if batch.num_rows:
+                        yield batch
+            except (OSError, pa.ArrowException) as err:
+                raise _streamed_error(err) from err
 
     @contextlib.contextmanager
     def _limits(self) -> Iterator[None]:
