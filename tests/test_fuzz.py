@@ -12,6 +12,8 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -93,11 +95,27 @@ def _check(path: Path) -> None:
     assert ing.rejects.num_rows == sum(ing.rejected.values())
 
 
-def _write(data: bytes, suffix: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-"))
-    path = folder / f"input{suffix}"
-    path.write_bytes(gzip.compress(data, mtime=0) if suffix.endswith(".gz") else data)
-    return path
+@contextmanager
+def _folder() -> Iterator[Path]:
+    """A fresh folder for one example, removed after it (Hypothesis runs hundreds of examples
+    per test, and pytest's ``tmp_path`` is one folder per test)."""
+    with tempfile.TemporaryDirectory(prefix="inconcert-fuzz-") as folder:
+        yield Path(folder)
+
+
+@contextmanager
+def _written(data: bytes, suffix: str) -> Iterator[Path]:
+    """``data`` as a file named ``input{suffix}`` (gzip-compressed for a ``.gz`` suffix) in a
+    folder of its own, removed afterwards."""
+    with _folder() as folder:
+        path = folder / f"input{suffix}"
+        path.write_bytes(gzip.compress(data, mtime=0) if suffix.endswith(".gz") else data)
+        yield path
+
+
+def _check_data(data: bytes, suffix: str) -> None:
+    with _written(data, suffix) as path:
+        _check(path)
 
 
 # ---- generated tables -------------------------------------------------------------------------
@@ -117,7 +135,7 @@ def test_generated_csv(names: list[str], rows: list[list[str]], delimiter: str, 
     writer.writerows(rows)  # ragged on purpose
     suffix = (".csv" if delimiter == "," else ".tsv") + (".gz" if gz else "")
     data = buffer.getvalue().encode("utf-8", "surrogatepass")
-    _check(_write(data, suffix))
+    _check_data(data, suffix)
 
 
 @FUZZ
@@ -141,7 +159,7 @@ def test_generated_jsonl(records: list[object], blank: bool, gz: bool) -> None:
     if blank:
         lines.insert(len(lines) // 2, "  ")
     data = "\n".join(lines).encode("utf-8", "surrogatepass")
-    _check(_write(data, ".jsonl.gz" if gz else ".jsonl"))
+    _check_data(data, ".jsonl.gz" if gz else ".jsonl")
 
 
 arrow_column = st.sampled_from(
@@ -172,7 +190,7 @@ arrow_column = st.sampled_from(
 def test_generated_parquet(columns: dict[str, pa.Array]) -> None:
     buffer = io.BytesIO()
     pq.write_table(pa.table(columns), buffer)
-    _check(_write(buffer.getvalue(), ".parquet"))
+    _check_data(buffer.getvalue(), ".parquet")
 
 
 # ---- mutated files ----------------------------------------------------------------------------
@@ -242,17 +260,17 @@ def test_mutated_text_files(steps: list[tuple[str, float, bytes]], which: str) -
     good = GOOD_JSONL if ".jsonl" in which else GOOD_CSV
     if which.startswith(".tsv"):
         good = good.replace(b",", b"\t")
-    _check(_write(_mutate(good, steps), which))
+    _check_data(_mutate(good, steps), which)
 
 
 @FUZZ
 @given(steps=st.lists(mutation, min_size=1, max_size=3))
 def test_mutated_gzip_stream(steps: list[tuple[str, float, bytes]]) -> None:
     """The compressed bytes themselves damaged: a clear error, or (rarely) a readable file."""
-    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-"))
-    path = folder / "input.jsonl.gz"
-    path.write_bytes(_mutate(gzip.compress(GOOD_JSONL * 20, mtime=0), steps))
-    _check(path)
+    with _folder() as folder:
+        path = folder / "input.jsonl.gz"
+        path.write_bytes(_mutate(gzip.compress(GOOD_JSONL * 20, mtime=0), steps))
+        _check(path)
 
 
 def _parquet_in_child(paths: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -307,12 +325,13 @@ _PLATFORM_FUZZ = settings(
 )
 
 
-def _platform_samples() -> dict[str, Path]:
+@pytest.fixture(scope="module")
+def platform_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One small sample file of every platform format the samples write (and the TikTok
     comments as a CSV table), written once for the fuzz."""
     from tests import platform_samples as ps
 
-    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-platforms-"))
+    folder = tmp_path_factory.mktemp("platforms")
     story = ps.world()[:48]
     samples: dict[str, Path] = {}
     for name, (writer, _) in sorted(ps.WRITERS.items()):
@@ -327,15 +346,6 @@ def _platform_samples() -> dict[str, Path]:
     samples["tiktok-comments-csv"] = folder / "tiktok_comments.csv"
     samples["tiktok-comments-csv"].write_text(buffer.getvalue(), encoding="utf-8")
     return samples
-
-
-_SAMPLES: dict[str, Path] = {}
-
-
-def _sample(name: str) -> Path:
-    if not _SAMPLES:
-        _SAMPLES.update(_platform_samples())
-    return _SAMPLES[name]
 
 
 def _platform_names() -> list[str]:
@@ -369,13 +379,21 @@ def _replace(document: object, path: tuple[object, ...], new: object, delete: bo
 @pytest.mark.parametrize("name", _platform_names())
 @_PLATFORM_FUZZ
 @given(data=st.data())
-def test_platform_reader_on_damaged_records(name: str, data: st.DataObject) -> None:
+def test_platform_reader_on_damaged_records(
+    name: str, data: st.DataObject, platform_samples: dict[str, Path]
+) -> None:
     """Every platform reader, on its sample with some fields replaced by hostile values
     (nulls, wrong types, nested junk, nasty text) or deleted, and some CSV cells replaced:
     each record used or rejected, or inconcert's own error."""
-    source = _sample(name)
-    folder = Path(tempfile.mkdtemp(prefix="inconcert-fuzz-"))
-    path = folder / source.name
+    source = platform_samples[name]
+    with _folder() as folder:
+        path = folder / source.name
+        path.write_bytes(_damaged(source, data))
+        _check(path)
+
+
+def _damaged(source: Path, data: st.DataObject) -> bytes:
+    """The sample ``source`` with a few fields or cells replaced or deleted, as drawn."""
     steps = data.draw(st.integers(min_value=1, max_value=4))
     if source.suffix == ".csv":
         rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"))))
@@ -385,27 +403,25 @@ def test_platform_reader_on_damaged_records(name: str, data: st.DataObject) -> N
             rows[r][c] = data.draw(text)
         buffer = io.StringIO(newline="")
         csv.writer(buffer, lineterminator="\n").writerows(rows)
-        path.write_bytes(buffer.getvalue().encode("utf-8", "surrogatepass"))
+        return buffer.getvalue().encode("utf-8", "surrogatepass")
+    lines = source.read_text(encoding="utf-8").splitlines()
+    documents = (
+        [json.loads(line) for line in lines]
+        if source.suffix == ".jsonl"
+        else [json.loads(source.read_text(encoding="utf-8"))]
+    )
+    for _ in range(steps):
+        which = data.draw(st.integers(min_value=0, max_value=len(documents) - 1))
+        paths = _leaves(documents[which])
+        if not paths:
+            continue
+        at = paths[data.draw(st.integers(min_value=0, max_value=len(paths) - 1))]
+        _replace(documents[which], at, data.draw(json_value), data.draw(st.booleans()))
+    if source.suffix == ".jsonl":
+        body = "".join(json.dumps(d, allow_nan=True) + "\n" for d in documents)
     else:
-        lines = source.read_text(encoding="utf-8").splitlines()
-        documents = (
-            [json.loads(line) for line in lines]
-            if source.suffix == ".jsonl"
-            else [json.loads(source.read_text(encoding="utf-8"))]
-        )
-        for _ in range(steps):
-            which = data.draw(st.integers(min_value=0, max_value=len(documents) - 1))
-            paths = _leaves(documents[which])
-            if not paths:
-                continue
-            at = paths[data.draw(st.integers(min_value=0, max_value=len(paths) - 1))]
-            _replace(documents[which], at, data.draw(json_value), data.draw(st.booleans()))
-        if source.suffix == ".jsonl":
-            body = "".join(json.dumps(d, allow_nan=True) + "\n" for d in documents)
-        else:
-            body = json.dumps(documents[0], allow_nan=True)
-        path.write_bytes(body.encode("utf-8", "surrogatepass"))
-    _check(path)
+        body = json.dumps(documents[0], allow_nan=True)
+    return body.encode("utf-8", "surrogatepass")
 
 
 # ---- the command line, end to end --------------------------------------------------------------
@@ -422,7 +438,11 @@ def test_detect_on_mutated_files_is_a_result_or_a_message(
     steps: list[tuple[str, float, bytes]], which: str
 ) -> None:
     good = (GOOD_JSONL if ".jsonl" in which else GOOD_CSV) * 3
-    path = _write(_mutate(good, steps), which)
+    with _written(_mutate(good, steps), which) as path:
+        _detect_is_a_result_or_a_message(path)
+
+
+def _detect_is_a_result_or_a_message(path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
