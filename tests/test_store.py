@@ -286,16 +286,22 @@ def test_paraphrase_clusters_go_through_a_store(tmp_path: Path) -> None:
 
 
 def test_prepare_then_detect_on_the_command_line(posts_file: Path, tmp_path: Path) -> None:
-    store, direct, again = tmp_path / "store", tmp_path / "direct", tmp_path / "again"
+    # folder names longer than the 80 columns of a console that is not a terminal: the lines
+    # naming them must not be broken inside a path (a log, or a command copied from it)
+    store = tmp_path / f"store-{'s' * 80}"
+    direct, again = tmp_path / "direct", tmp_path / f"again-{'a' * 80}"
     kinds = ["--kinds", "url,hashtag,text"]
     done = runner.invoke(app_(), ["prepare", str(posts_file), "--out", str(store), *kinds])
     assert done.exit_code == 0, done.output
-    assert "prepared" in done.output.lower() and str(store) in " ".join(done.output.split())
-    for out, source in ((direct, posts_file), (again, store)):
+    assert f"prepared {store}/: detect on it with 'inconcert detect {store} --out RESULT'" in (
+        done.output
+    )
+    for out, source, quiet in ((direct, posts_file, ["-q"]), (again, store, [])):
         done = runner.invoke(
-            app_(), ["detect", str(source), "--out", str(out), *kinds, "--max-q", "1", "-q"]
+            app_(), ["detect", str(source), "--out", str(out), *kinds, "--max-q", "1", *quiet]
         )
         assert done.exit_code == 0, done.output
+    assert f"results in {again}/ (edges.csv," in done.output
     for name in ("edges.csv", "accounts.csv", "groups.csv", "evidence.parquet"):
         assert (direct / name).read_bytes() == (again / name).read_bytes(), name
     manifest = json.loads((again / "manifest.json").read_text())

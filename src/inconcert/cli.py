@@ -696,7 +696,7 @@ def _print_summary(result: object, out_dir: Path) -> None:
         f"{s.get('groups', 0):,} groups"
     )
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     groups = result.groups
     if groups.num_rows:
         table = Table(title="Top groups", show_lines=False)
@@ -725,7 +725,8 @@ def _print_summary(result: object, out_dir: Path) -> None:
         out.print(table)
     out.print(
         f"results in {escape(str(out_dir))}/ (edges.csv, accounts.csv, groups.csv, "
-        "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)"
+        "evidence.parquet, network.graphml, network.gexf, manifest.json, report.html)",
+        soft_wrap=True,
     )
     out.print(
         "Coordination is evidence for review, not proof of inauthenticity or of who is behind it.",
@@ -844,10 +845,11 @@ def prepare(
     _print_rows(prepared.ingested)
     out.print("actions: " + ", ".join(f"{kind} {n:,}" for kind, n in sorted(by_kind.items())))
     for w in usage.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     out.print(
         f"prepared {escape(str(out_dir))}/: detect on it with 'inconcert detect "
-        f"{escape(str(out_dir))} --out RESULT' (any window, thresholds or fewer kinds)"
+        f"{escape(str(out_dir))} --out RESULT' (any window, thresholds or fewer kinds)",
+        soft_wrap=True,
     )
 
 
@@ -946,7 +948,7 @@ def report(
     except KeyboardInterrupt:
         _interrupted()
         return
-    out.print(f"report: {path}")
+    out.print(f"report: {escape(str(path))}", soft_wrap=True)
 
 
 @app.command()
@@ -1035,7 +1037,7 @@ def simulate(
         f"accounts in {n_groups} groups"
     )
     for name, path in sorted(paths.items()):
-        out.print(f"  {name}: {path}")
+        out.print(f"  {name}: {escape(str(path))}", soft_wrap=True)
 
 
 @app.command()
