@@ -14,8 +14,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from inconcert import engine as engine_module
 from inconcert.cli import app
 from inconcert.engine import DuckDBEngine, check_memory_limit, check_threads
 from inconcert.errors import InputError, OutputError, ParameterError
@@ -119,8 +122,11 @@ def test_bad_threads_is_a_parameter_error(value: object) -> None:
 )
 @pytest.mark.parametrize("held_mib", [0, 300])
 def test_good_memory_limits_are_applied(
-    value: str, canonical: str, mib: int, held_mib: int
+    value: str, canonical: str, mib: int, held_mib: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the share as given: a process holding little (the test process may hold more than the
+    # margin, which would lower DuckDB's share for the statement: test_share_follows_...)
+    monkeypatch.setattr(engine_module, "current_rss_bytes", lambda: 0)
     assert check_memory_limit(value) == canonical
     assert DetectOptions(memory_limit=value).memory_limit == canonical
     with DuckDBEngine(memory_limit=value, threads=2, held_bytes=held_mib * 1024**2) as eng:
@@ -154,6 +160,80 @@ def test_duckdb_gets_the_limit_less_what_is_held_and_a_sixth() -> None:
     assert duckdb_budget(2 * gib, 256 * mib) == 1024 * mib
     assert duckdb_budget(1 * gib, 0) == 256 * mib  # a quarter of the limit
     assert duckdb_budget(6 * gib + 6 * 768 * mib, 0) == 5 * gib + 5 * 768 * mib  # a sixth again
+
+
+@given(
+    limit=st.integers(min_value=64 << 20, max_value=1 << 40),
+    held=st.integers(min_value=-(1 << 30), max_value=1 << 40),
+    outside=st.integers(min_value=-(1 << 30), max_value=1 << 41),
+    more=st.integers(min_value=0, max_value=1 << 40),
+)
+def test_the_fitted_share_never_grows_and_never_falls_below_a_quarter(
+    limit: int, held: int, outside: int, more: int
+) -> None:
+    from inconcert.engine import MIN_MEMORY_BYTES, duckdb_budget, fitted_share
+
+    share = duckdb_budget(limit, held)
+    fitted = fitted_share(limit, share, outside)
+    assert max(limit // 4, MIN_MEMORY_BYTES) <= fitted <= share
+    assert fitted_share(limit, share, outside + more) <= fitted  # more outside, less inside
+    if outside + limit // 16 + share <= limit:  # room for the whole share beside it
+        assert fitted == share
+
+
+def test_duckdb_gets_less_while_the_process_holds_more_outside_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before each statement DuckDB's limit is fitted to the process's resident memory less
+    what DuckDB counts as its own (Linux's /proc/self/statm): a run that holds more outside
+    DuckDB than the margin guessed (5.57M posts under 4GB: ~1 GiB in the evidence stage,
+    4.03 GiB against 3.73) lowers DuckDB's share, down to a quarter of the limit; the share
+    comes back when the process holds less again, and results do not change."""
+    from inconcert.engine import duckdb_budget
+
+    mib = 1 << 20
+    limit = 4000 * mib  # "4000MiB"
+    share = duckdb_budget(limit, 0)
+    rss = {"now": 0}
+    monkeypatch.setattr(engine_module, "current_rss_bytes", lambda: rss["now"])
+
+    def setting(eng: DuckDBEngine) -> float:
+        shown = eng.fetch("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()
+        number, unit = shown.split()
+        return float(number) * {"MiB": 1, "GiB": 1024}[unit]
+
+    with DuckDBEngine(memory_limit="4000MiB", threads=1) as eng:
+        assert abs(setting(eng) - share / mib) < 103  # all of it: the process holds little
+        rss["now"] = 2000 * mib  # DuckDB counts next to nothing of it as its own
+        eng.create("t", "SELECT range AS x FROM range(1000)")
+        got = setting(eng)
+        assert abs(got - (limit - 2000 * mib - limit // 16) / mib) < 103, got
+        assert got < share / mib - 500
+        fitted = math.ceil((limit - 2000 * mib - limit // 16) / mib)
+        assert eng.memory_limit == f"4000MiB, of which DuckDB {fitted / 1024:.2f} GiB"  # errors
+        rss["now"] = 10_000 * mib  # far above the limit: a quarter of it, DuckDB spills
+        assert eng.fetch("SELECT SUM(x) AS s FROM t").column("s")[0].as_py() == 499500
+        assert abs(setting(eng) - 1000) < 103
+        rss["now"] = 100 * mib  # let go again: the whole share
+        assert abs(setting(eng) - share / mib) < 103
+    monkeypatch.setattr(engine_module, "current_rss_bytes", lambda: None)  # not Linux
+    with DuckDBEngine(memory_limit="4000MiB", threads=1) as eng:
+        assert abs(setting(eng) - share / mib) < 103
+
+
+def test_the_resident_memory_is_read_where_linux_gives_it() -> None:
+    from inconcert._timer import current_rss_bytes, peak_rss_bytes
+
+    now = current_rss_bytes()
+    if not Path("/proc/self/statm").exists():
+        assert now is None
+        return
+    peak = peak_rss_bytes()
+    assert now is not None and peak is not None and 10 << 20 < now <= peak + (1 << 20)
+    block = bytearray(b"x" * (64 << 20))  # written: resident
+    grown = current_rss_bytes()
+    assert grown is not None and grown >= now + (48 << 20)
+    del block
 
 
 def test_a_run_above_its_memory_limit_says_so_and_where() -> None:

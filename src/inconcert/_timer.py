@@ -3,13 +3,14 @@ limit."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
 
 from .progress import Progress
 
-__all__ = ["Timer", "memory_warning", "peak_rss_bytes"]
+__all__ = ["Timer", "current_rss_bytes", "memory_warning", "peak_rss_bytes"]
 
 
 class Timer:
@@ -66,6 +67,17 @@ def peak_rss_bytes() -> int | None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(peak if sys.platform == "darwin" else peak * 1024)  # macOS: bytes; else KiB
+
+
+def current_rss_bytes() -> int | None:
+    """The process's resident memory now, in bytes; None where the system does not say
+    cheaply (it is read from ``/proc/self/statm``, which Linux has)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            resident = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return resident * os.sysconf("SC_PAGE_SIZE")
 
 
 def memory_warning(

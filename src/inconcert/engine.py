@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._timer import current_rss_bytes
 from .errors import ParameterError, ResourceError, unreadable_store_file
 from .plan import DUCKDB, FETCH_BATCH_ROWS, Dialect, identifier
 
@@ -31,6 +32,7 @@ __all__ = [
     "check_size",
     "check_threads",
     "duckdb_budget",
+    "fitted_share",
     "memory_bytes",
     "open_engine",
 ]
@@ -185,9 +187,24 @@ def duckdb_budget(limit: int, held: int) -> int:
     1.2 GB, came a batch at a time: 6.65 GiB). The floor: with a sixth alone, the 2.2M-post
     skewed world under 2GB (1,907 MiB) peaked at 2,337 MiB, during DuckDB's candidate-pair
     count; a floor of 512 MiB, 2,073 MiB; of 768 MiB, 1,803 MiB (36 s against 33 s: more of the
-    count spills)."""
+    count spills). Before each statement the share may be lowered further, to what the
+    process leaves beside what it holds at that moment (:func:`fitted_share`)."""
     margin = max(limit // 6, MARGIN_FLOOR)
     return max(limit - max(held, 0) - margin, limit // 4, MIN_MEMORY_BYTES)
+
+
+def fitted_share(limit: int, share: int, outside: int) -> int:
+    """DuckDB's share of a memory limit of ``limit`` bytes for its next statement, when the
+    process holds ``outside`` bytes that DuckDB does not count as its own: the share it was
+    given (``share``, :func:`duckdb_budget`), lowered where the limit less those bytes and a
+    sixteenth of the limit (what the statement itself may add outside DuckDB, such as its
+    result in Arrow) leaves less, but never below a quarter of the limit.
+
+    :func:`duckdb_budget`'s margin is a guess made before the run; this is a measurement. At
+    5.57M posts under ``4GB`` (3.73 GiB) the run held ~1 GiB outside DuckDB in its evidence
+    stage (the interpreter, the edges, the evidence rows as Arrow, memory DuckDB's allocator
+    does not count), more than the 768 MiB margin, and peaked at 4.03 GiB."""
+    return max(min(share, limit - max(outside, 0) - limit // 16), limit // 4, MIN_MEMORY_BYTES)
 
 
 class DuckDBEngine:
@@ -226,6 +243,10 @@ class DuckDBEngine:
         self._memory_limit = memory_limit
         self.duckdb_bytes = (
             duckdb_budget(self._limit_bytes, held_bytes) if self._limit_bytes is not None else None
+        )
+        #: DuckDB's limit as set, in MiB (None: DuckDB's default, no run limit)
+        self._share_mib = (
+            math.ceil(self.duckdb_bytes / 1024**2) if self.duckdb_bytes is not None else None
         )
         config: dict[str, str | bool | int | float | list[str]] = {
             # whole MiB computed here: no user text reaches DuckDB
@@ -314,7 +335,10 @@ class DuckDBEngine:
 
     @contextlib.contextmanager
     def _limits(self) -> Iterator[None]:
-        """DuckDB's out-of-memory and spill-disk failures as :class:`ResourceError`."""
+        """Around each statement: DuckDB's share fitted to what the process holds
+        (:meth:`_fit_share`), and DuckDB's out-of-memory and spill-disk failures as
+        :class:`ResourceError`."""
+        self._fit_share()
         try:
             yield
         except duckdb.OutOfMemoryException as err:
@@ -365,14 +389,41 @@ class DuckDBEngine:
         else:
             self.con.sql(f"DROP TABLE IF EXISTS {name}")
 
+    def _fit_share(self) -> None:
+        """With a memory limit, DuckDB's limit for the next statement: :func:`fitted_share`
+        of the process's resident memory less what DuckDB counts as its own. Where the system
+        does not give the resident memory cheaply (not Linux), the share stays as given. The
+        resident memory alone rules most statements out: while it is below the limit less the
+        share and the statement's allowance, DuckDB keeps its whole share and is not asked."""
+        if self._limit_bytes is None or self.duckdb_bytes is None:
+            return
+        rss = current_rss_bytes()
+        if rss is None:
+            return
+        share = self.duckdb_bytes
+        if rss > self._limit_bytes - self._limit_bytes // 16 - share:
+            rows = self.con.execute(
+                "SELECT COALESCE(SUM(memory_usage_bytes), 0) FROM duckdb_memory()"
+            ).fetchall()  # every row: the connection takes no other statement before
+            counted = int(rows[0][0])
+            share = fitted_share(self._limit_bytes, share, rss - counted)
+        mib = math.ceil(share / 1024**2)
+        if mib != self._share_mib:
+            # whole MiB computed here: no user text reaches DuckDB
+            self.con.execute(f"SET memory_limit = '{mib}MiB'")
+            self._share_mib = mib
+            # what an out-of-memory error names: the share this statement had
+            self.memory_limit = f"{self._memory_limit}, of which DuckDB {mib / 1024:.2f} GiB"
+
     def hold(self, held_bytes: int) -> None:
         """DuckDB's share of the memory limit anew for ``held_bytes`` held outside it (e.g. once
         the input's Arrow tables are loaded and let go): :func:`duckdb_budget`."""
         if self._limit_bytes is None:
             return
         self.duckdb_bytes = duckdb_budget(self._limit_bytes, held_bytes)
+        self._share_mib = math.ceil(self.duckdb_bytes / 1024**2)
         # whole MiB computed here: no user text reaches DuckDB
-        self.con.execute(f"SET memory_limit = '{math.ceil(self.duckdb_bytes / 1024**2)}MiB'")
+        self.con.execute(f"SET memory_limit = '{self._share_mib}MiB'")
         self.memory_limit = (
             f"{self._memory_limit}, of which DuckDB {self.duckdb_bytes / 1024**3:.2f} GiB"
         )
