@@ -4,6 +4,7 @@ tables of a run from the inputs."""
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -288,12 +289,13 @@ def test_paraphrase_clusters_go_through_a_store(tmp_path: Path) -> None:
 def test_prepare_then_detect_on_the_command_line(posts_file: Path, tmp_path: Path) -> None:
     # folder names longer than the 80 columns of a console that is not a terminal: the lines
     # naming them must not be broken inside a path (a log, or a command copied from it)
-    store = tmp_path / f"store-{'s' * 80}"
+    store = tmp_path / f"my store-{'s' * 80}"  # a space: the printed command quotes it
     direct, again = tmp_path / "direct", tmp_path / f"again-{'a' * 80}"
     kinds = ["--kinds", "url,hashtag,text"]
     done = runner.invoke(app_(), ["prepare", str(posts_file), "--out", str(store), *kinds])
     assert done.exit_code == 0, done.output
-    assert f"prepared {store}/: detect on it with 'inconcert detect {store} --out RESULT'" in (
+    command = f"inconcert detect {shlex.quote(str(store))} --out RESULT"
+    assert f"prepared {store}/: detect on it" in done.output and f"with: {command}\n" in (
         done.output
     )
     for out, source, quiet in ((direct, posts_file, ["-q"]), (again, store, [])):

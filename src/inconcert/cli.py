@@ -4,6 +4,7 @@ public function, prints with Rich, and maps inconcert's errors to a message and 
 from __future__ import annotations
 
 import gc
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -847,8 +848,8 @@ def prepare(
     for w in usage.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     out.print(
-        f"prepared {escape(str(out_dir))}/: detect on it with 'inconcert detect "
-        f"{escape(str(out_dir))} --out RESULT' (any window, thresholds or fewer kinds)",
+        f"prepared {escape(str(out_dir))}/: detect on it (any window, thresholds or fewer "
+        f"kinds) with: inconcert detect {escape(shlex.quote(str(out_dir)))} --out RESULT",
         soft_wrap=True,
     )
 

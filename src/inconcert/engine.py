@@ -339,6 +339,12 @@ class DuckDBEngine:
         (:meth:`_fit_share`), and DuckDB's out-of-memory and spill-disk failures as
         :class:`ResourceError`."""
         self._fit_share()
+        with self._mapped():
+            yield
+
+    @contextlib.contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """DuckDB's out-of-memory and spill-disk failures as :class:`ResourceError`."""
         try:
             yield
         except duckdb.OutOfMemoryException as err:
@@ -394,39 +400,50 @@ class DuckDBEngine:
         of the process's resident memory less what DuckDB counts as its own. Where the system
         does not give the resident memory cheaply (not Linux), the share stays as given. The
         resident memory alone rules most statements out: while it is below the limit less the
-        share and the statement's allowance, DuckDB keeps its whole share and is not asked."""
-        if self._limit_bytes is None or self.duckdb_bytes is None:
+        share and the statement's allowance, or the share is at its floor already, DuckDB keeps
+        its whole share and is not asked.
+
+        Fitting never fails a statement: DuckDB moves what it holds past a lowered limit to its
+        spill folder as the limit is set, and where it cannot (the folder's size limit), the
+        share stays as it was and the statement runs as it would have."""
+        limit = self._limit_bytes
+        if limit is None or self.duckdb_bytes is None:
             return
         rss = current_rss_bytes()
         if rss is None:
             return
         share = self.duckdb_bytes
-        if rss > self._limit_bytes - self._limit_bytes // 16 - share:
+        if share > max(limit // 4, MIN_MEMORY_BYTES) and rss > limit - limit // 16 - share:
             rows = self.con.execute(
                 "SELECT COALESCE(SUM(memory_usage_bytes), 0) FROM duckdb_memory()"
             ).fetchall()  # every row: the connection takes no other statement before
-            counted = int(rows[0][0])
-            share = fitted_share(self._limit_bytes, share, rss - counted)
-        mib = math.ceil(share / 1024**2)
-        if mib != self._share_mib:
-            # whole MiB computed here: no user text reaches DuckDB
-            self.con.execute(f"SET memory_limit = '{mib}MiB'")
-            self._share_mib = mib
-            # what an out-of-memory error names: the share this statement had
-            self.memory_limit = f"{self._memory_limit}, of which DuckDB {mib / 1024:.2f} GiB"
+            share = fitted_share(limit, share, rss - int(rows[0][0]))
+        self._set_share(math.ceil(share / 1024**2), strict=False)
+
+    def _set_share(self, mib: int, *, strict: bool) -> None:
+        """DuckDB's limit set to ``mib`` MiB (unless it is already). Where DuckDB cannot move
+        what it holds past it to its spill folder, the limit stays as it was: ``strict``
+        raises that (as :class:`ResourceError`), else it is let be."""
+        if mib == self._share_mib:
+            return
+        try:
+            with self._mapped() if strict else contextlib.nullcontext():
+                # whole MiB computed here: no user text reaches DuckDB
+                self.con.execute(f"SET memory_limit = '{mib}MiB'")
+        except duckdb.OutOfMemoryException:  # not strict (strict: a ResourceError by now)
+            return
+        self._share_mib = mib
+        # what an out-of-memory error names: the share this statement had
+        self.memory_limit = f"{self._memory_limit}, of which DuckDB {mib / 1024:.2f} GiB"
 
     def hold(self, held_bytes: int) -> None:
         """DuckDB's share of the memory limit anew for ``held_bytes`` held outside it (e.g. once
         the input's Arrow tables are loaded and let go): :func:`duckdb_budget`."""
         if self._limit_bytes is None:
             return
-        self.duckdb_bytes = duckdb_budget(self._limit_bytes, held_bytes)
-        self._share_mib = math.ceil(self.duckdb_bytes / 1024**2)
-        # whole MiB computed here: no user text reaches DuckDB
-        self.con.execute(f"SET memory_limit = '{self._share_mib}MiB'")
-        self.memory_limit = (
-            f"{self._memory_limit}, of which DuckDB {self.duckdb_bytes / 1024**3:.2f} GiB"
-        )
+        budget = duckdb_budget(self._limit_bytes, held_bytes)
+        self._set_share(math.ceil(budget / 1024**2), strict=True)
+        self.duckdb_bytes = budget
 
     def close(self) -> None:
         self.con.close()
