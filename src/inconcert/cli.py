@@ -376,7 +376,7 @@ def detect(
         str | None,
         typer.Option(
             help="Memory limit of the run, e.g. 8GB, 512MiB or 60% of RAM: DuckDB gets it less "
-            "what the input holds in memory, and spills to disk past that."
+            "what the rest of the process holds, and spills to disk past that."
         ),
     ] = None,
     threads: ThreadsOpt = None,

@@ -103,7 +103,9 @@ class DetectOptions:
     memory_limit / threads:
         The run's memory limit (e.g. "8GB", "512MiB" or "60%" of RAM): DuckDB gets it less
         what the input already holds in memory as Arrow tables and a margin for Python
-        (:func:`inconcert.engine.duckdb_budget`), and spills to disk past that; worker threads
+        (:func:`inconcert.engine.duckdb_budget`), lowered before each statement while the
+        process holds more outside DuckDB (:func:`inconcert.engine.fitted_share`), and spills
+        to disk past that; worker threads
         (1 to 1024; default: the cores this process may use), which also bound the processes
         that share the ``text`` kind's keys and the links' canonical forms (``threads - 1``
         helpers: :func:`inconcert.normalize.text_keys`,
