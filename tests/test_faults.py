@@ -315,3 +315,79 @@ def test_rebuilding_the_report_keeps_the_manifest_true(tmp_path: Path) -> None:
     assert after["report.html"] != before["report.html"]
     assert after["network.svg"] == before["network.svg"]  # not rewritten, still there
     assert verify_result(out) == []
+
+
+# ---- signals: Ctrl-C and SIGTERM during DuckDB's work ------------------------------------------
+
+
+def test_ctrl_c_during_a_duckdb_query_is_a_keyboard_interrupt() -> None:
+    """DuckDB ends a query on Ctrl-C and raises ``RuntimeError('Query interrupted')`` in place
+    of the KeyboardInterrupt: the engine raises the KeyboardInterrupt again, so that a caller
+    (a notebook, the command line) sees the interruption, not a failure."""
+    import _thread
+    import threading
+
+    from inconcert.engine import DuckDBEngine
+
+    with DuckDBEngine(threads=1) as eng:
+        timer = threading.Timer(0.3, _thread.interrupt_main)
+        timer.start()
+        started = time.perf_counter()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                eng.fetch("SELECT SUM(range % 7) AS s FROM range(20000000000)")
+        finally:
+            timer.cancel()
+        assert time.perf_counter() - started < 30  # ended, not run to its end
+        assert eng.fetch("SELECT 1 AS one").column("one")[0].as_py() == 1  # still usable
+
+
+def _crowded_posts(path: Path, n: int) -> Path:
+    """``n`` accounts sharing one link within a minute: ~n²/2 co-actions, so DuckDB works for
+    a while (``--max-burst 0`` keeps the burst, ``--min-participation 1`` the accounts)."""
+    lines = ["post_id,account_id,timestamp,urls"]
+    lines += [f"p{i},a{i},{1_700_000_000 + i * 50 // n},https://example.org/x" for i in range(n)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_a_run_ends_it_cleanly(tmp_path: Path, signum: int) -> None:
+    """SIGTERM (``kill``, a scheduler's time limit) and Ctrl-C while DuckDB works: the run
+    says so and exits with 128 + the signal's number, and leaves neither DuckDB's spill folder
+    (gigabytes under a tight limit) nor a partial result. SIGTERM used to end the process where
+    it stood, leaving the spill folder; a Ctrl-C in a query printed DuckDB's traceback."""
+    src = _crowded_posts(tmp_path / "posts.csv", 6000)
+    spill_parent = tmp_path / "tmp"
+    spill_parent.mkdir()
+    out = tmp_path / "r"
+    env = {**os.environ, "TMPDIR": str(spill_parent)}
+    command = [sys.executable, "-m", "inconcert.cli", "detect", str(src), "--out", str(out)]
+    command += ["--max-burst", "0", "--min-participation", "1", "--memory-limit", "1GB"]
+    command += ["--threads", "1", "-q"]
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # a child of a non-interactive shell may start with SIGINT ignored: restore it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(spill_parent.glob("inconcert-duckdb-*")):  # DuckDB is open
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run did not open DuckDB"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signum, err
+    said = "interrupted" if signum == signal.SIGINT else "terminated (SIGTERM)"
+    assert said in err and "Traceback" not in err, err
+    assert not list(spill_parent.glob("inconcert-duckdb-*"))
+    assert not out.exists() or verify_result(out) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import shlex
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -42,7 +43,44 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(code=2)
 
 
+#: The signals that asked this process to end (:func:`_on_termination`), in order.
+_TERMINATED_BY: list[int] = []
+
+
+def _on_termination(signum: int, frame: object) -> None:
+    """SIGTERM (``kill``, a job scheduler's time limit) or SIGHUP (the terminal closed),
+    raised in the main thread as Ctrl-C raises :class:`KeyboardInterrupt`, so that what the
+    run made is cleaned up as for Ctrl-C: DuckDB's spill folder (gigabytes under a tight
+    ``--memory-limit``) and the outputs' staging folder. Without it the signal ended the
+    process where it stood and left them behind. A second signal ends the process at once,
+    as it would have without this handler."""
+    signal.signal(signum, signal.SIG_DFL)
+    _TERMINATED_BY.append(signum)
+    raise KeyboardInterrupt
+
+
+def _handle_termination() -> None:
+    """:func:`_on_termination` for SIGTERM and SIGHUP (where the system has them)."""
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _on_termination)
+
+
+def _query_interrupted(err: RuntimeError) -> bool:
+    """DuckDB's answer to Ctrl-C or another signal during a query the readers run: it ends the
+    query and raises this in place of the signal's exception (the engine's queries raise
+    :class:`KeyboardInterrupt` again: :meth:`inconcert.engine.DuckDBEngine._mapped`)."""
+    return str(err).strip() == "Query interrupted"
+
+
 def _interrupted(out_dir: Path | None = None) -> None:
+    """Say that the run was interrupted (Ctrl-C) or terminated (a signal), and what that left;
+    exit with 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM), as a shell would."""
+    signum = _TERMINATED_BY[0] if _TERMINATED_BY else int(signal.SIGINT)
+    what = (
+        "interrupted" if signum == signal.SIGINT else f"terminated ({signal.Signals(signum).name})"
+    )
     where = (
         (
             f": {escape(str(out_dir))} holds a complete result (the previous one or the new "
@@ -51,8 +89,8 @@ def _interrupted(out_dir: Path | None = None) -> None:
         if out_dir
         else ""
     )
-    console.print(f"[bold red]interrupted[/]{where}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=130)
+    console.print(f"[bold red]{what}[/]{where}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=128 + signum)
 
 
 class _RichProgress:
@@ -583,6 +621,10 @@ def detect(
         return
     except KeyboardInterrupt:
         _interrupted(out_dir)
+    except RuntimeError as err:
+        if not _query_interrupted(err):
+            raise
+        _interrupted(out_dir)
         return
     if empty is not None:
         # the run read its input but has nothing to analyse: say why, write no results
@@ -838,6 +880,10 @@ def prepare(
         return
     except KeyboardInterrupt:
         _interrupted()
+    except RuntimeError as err:
+        if not _query_interrupted(err):
+            raise
+        _interrupted()
         return
     if usage.empty is not None:
         _nothing_to_analyse(usage.empty)
@@ -947,6 +993,10 @@ def report(
         _fail(OutputError(target, f"the report could not be written ({err.strerror or err})"))
         return
     except KeyboardInterrupt:
+        _interrupted()
+    except RuntimeError as err:
+        if not _query_interrupted(err):
+            raise
         _interrupted()
         return
     out.print(f"report: {escape(str(path))}", soft_wrap=True)
@@ -1145,6 +1195,7 @@ def main() -> None:
     before the process ends anyway."""
     global _OWN_PROCESS
     _OWN_PROCESS = True
+    _handle_termination()
     gc.freeze()
     try:
         app()

@@ -362,6 +362,14 @@ class DuckDBEngine:
                 f"the query needed more than the memory limit ({self.memory_limit})",
                 hint="raise --memory-limit, lower --max-burst, or compare fewer kinds",
             ) from err
+        except duckdb.InterruptException as err:
+            raise KeyboardInterrupt from err
+        except RuntimeError as err:
+            # DuckDB ends a query on Ctrl-C (or a signal whose handler raises) and raises
+            # this in place of the signal's exception: the caller sees the interruption
+            if str(err).strip() == "Query interrupted":
+                raise KeyboardInterrupt from err
+            raise
         except duckdb.IOException as err:
             if "No space left" in str(err) or "disk" in str(err).lower():
                 raise ResourceError(
