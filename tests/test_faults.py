@@ -391,3 +391,44 @@ def test_a_signal_during_a_run_ends_it_cleanly(tmp_path: Path, signum: int) -> N
     assert said in err and "Traceback" not in err, err
     assert not list(spill_parent.glob("inconcert-duckdb-*"))
     assert not out.exists() or verify_result(out) == []
+
+
+@pytest.mark.parametrize("ignored", [True, False])
+def test_a_run_started_with_nohup_outlives_its_terminal(tmp_path: Path, ignored: bool) -> None:
+    """``nohup`` starts a command with SIGHUP ignored, so that it outlives the terminal: the
+    command line handles SIGHUP only where it was not ignored (then as SIGTERM: 128 + 1)."""
+    src = _crowded_posts(tmp_path / "posts.csv", 6000)
+    spill_parent = tmp_path / "tmp"
+    spill_parent.mkdir()
+    out = tmp_path / "r"
+    command = [sys.executable, "-m", "inconcert.cli", "detect", str(src), "--out", str(out)]
+    command += ["--max-burst", "0", "--min-participation", "1", "--memory-limit", "1GB", "-q"]
+
+    def started() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if ignored else signal.SIG_DFL)
+
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(spill_parent)},
+        preexec_fn=started,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list(spill_parent.glob("inconcert-duckdb-*")):  # DuckDB is open
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run did not open DuckDB"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGHUP)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if ignored:
+        assert proc.returncode == 0, err
+        assert verify_result(out) == []
+    else:
+        assert proc.returncode == 128 + signal.SIGHUP, err
+        assert "terminated (SIGHUP)" in err and not list(spill_parent.glob("inconcert-*"))

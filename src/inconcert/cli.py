@@ -60,10 +60,12 @@ def _on_termination(signum: int, frame: object) -> None:
 
 
 def _handle_termination() -> None:
-    """:func:`_on_termination` for SIGTERM and SIGHUP (where the system has them)."""
+    """:func:`_on_termination` for SIGTERM and SIGHUP (where the system has them), unless the
+    process was started with the signal ignored or handled: ``nohup`` ignores SIGHUP so that
+    the run outlives the terminal, and that must stay so."""
     for name in ("SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
-        if number is not None:
+        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
             signal.signal(number, _on_termination)
 
 
