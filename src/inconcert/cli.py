@@ -3,6 +3,7 @@ public function, prints with Rich, and maps inconcert's errors to a message and 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import shlex
 import signal
@@ -52,20 +53,26 @@ def _on_termination(signum: int, frame: object) -> None:
     raised in the main thread as Ctrl-C raises :class:`KeyboardInterrupt`, so that what the
     run made is cleaned up as for Ctrl-C: DuckDB's spill folder (gigabytes under a tight
     ``--memory-limit``) and the outputs' staging folder. Without it the signal ended the
-    process where it stood and left them behind. A second signal ends the process at once,
-    as it would have without this handler."""
-    signal.signal(signum, signal.SIG_DFL)
+    process where it stood and left them behind. A second SIGTERM or SIGHUP ends the process
+    at once, as it would have without this handler."""
+    for other in _TERMINATING:
+        signal.signal(other, signal.SIG_DFL)
     _TERMINATED_BY.append(signum)
     raise KeyboardInterrupt
 
 
+#: The signals :func:`_on_termination` handles (where the system has them).
+_TERMINATING = [
+    number for number in (getattr(signal, n, None) for n in ("SIGTERM", "SIGHUP")) if number
+]
+
+
 def _handle_termination() -> None:
-    """:func:`_on_termination` for SIGTERM and SIGHUP (where the system has them), unless the
-    process was started with the signal ignored or handled: ``nohup`` ignores SIGHUP so that
-    the run outlives the terminal, and that must stay so."""
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+    """:func:`_on_termination` for SIGTERM and SIGHUP, unless the process was started with
+    the signal ignored or handled: ``nohup`` ignores SIGHUP so that the run outlives the
+    terminal, and that must stay so."""
+    for number in _TERMINATING:
+        if signal.getsignal(number) is signal.SIG_DFL:
             signal.signal(number, _on_termination)
 
 
@@ -91,7 +98,8 @@ def _interrupted(out_dir: Path | None = None) -> None:
         if out_dir
         else ""
     )
-    console.print(f"[bold red]{what}[/]{where}", highlight=False, soft_wrap=True)
+    with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+        console.print(f"[bold red]{what}[/]{where}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=128 + signum)
 
 
@@ -120,7 +128,8 @@ class _RichProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            self.progress.stop()
 
 
 _FIGURES_HELP = (
@@ -1203,7 +1212,12 @@ def main() -> None:
         app()
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
-            _exit_now(done.code or 0)
+            code = done.code or 0
+            if _TERMINATED_BY and code == 128 + signal.SIGINT:
+                # a command without its own message (or a signal before the run began):
+                # Typer ends an interrupted command with 130, as for Ctrl-C
+                code = 128 + _TERMINATED_BY[0]
+            _exit_now(code)
         raise
     _exit_now(0)
 

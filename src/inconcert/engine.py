@@ -286,6 +286,9 @@ class DuckDBEngine:
             if memory_limit is None:
                 raise
             raise ParameterError("memory_limit", _MEMORY_RULE, memory_limit) from err
+        # a run shows its own progress by stage; DuckDB's bar (printed on stdout for a query
+        # over 2 s, terminal or not) would mix with it and with a caller's output
+        self.con.execute("SET enable_progress_bar = false")
 
     def load(self, name: str, table: pa.Table) -> None:
         identifier(name)
@@ -362,11 +365,11 @@ class DuckDBEngine:
                 f"the query needed more than the memory limit ({self.memory_limit})",
                 hint="raise --memory-limit, lower --max-burst, or compare fewer kinds",
             ) from err
-        except duckdb.InterruptException as err:
-            raise KeyboardInterrupt from err
         except RuntimeError as err:
             # DuckDB ends a query on Ctrl-C (or a signal whose handler raises) and raises
-            # this in place of the signal's exception: the caller sees the interruption
+            # this in place of the signal's exception: the caller sees the interruption.
+            # (A query cancelled with the connection's interrupt() stays DuckDB's
+            # InterruptException: a caller's own cancel, not the user's Ctrl-C.)
             if str(err).strip() == "Query interrupted":
                 raise KeyboardInterrupt from err
             raise
