@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -369,63 +370,20 @@ def _crowded_posts(path: Path, n: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_during_a_run_ends_it_cleanly(tmp_path: Path, signum: int) -> None:
-    """SIGTERM (``kill``, a scheduler's time limit) and Ctrl-C while DuckDB works: the run
-    says so and exits with 128 + the signal's number, and leaves neither DuckDB's spill folder
-    (gigabytes under a tight limit) nor a partial result. SIGTERM used to end the process where
-    it stood, leaving the spill folder; a Ctrl-C in a query printed DuckDB's traceback."""
+def _signal_a_crowded_run(
+    tmp_path: Path, signum: int, started: Callable[[], None] = _default_signals
+) -> tuple[int, str, Path, Path]:
+    """Start ``inconcert detect`` on :func:`_crowded_posts` (one thread, ``--memory-limit 1GB``,
+    its temporary folder in ``tmp_path``), send ``signum`` once DuckDB has opened its spill
+    folder there, and wait: the exit code, stderr, the result folder and the spill folders'
+    parent. ``started`` runs in the child before the command (its signals)."""
     src = _crowded_posts(tmp_path / "posts.csv", 6000)
     spill_parent = tmp_path / "tmp"
     spill_parent.mkdir()
     out = tmp_path / "r"
-    env = {**os.environ, "TMPDIR": str(spill_parent)}
     command = [sys.executable, "-m", "inconcert.cli", "detect", str(src), "--out", str(out)]
     command += ["--max-burst", "0", "--min-participation", "1", "--memory-limit", "1GB"]
     command += ["--threads", "1", "-q"]
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=_default_signals,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not list(spill_parent.glob("inconcert-duckdb-*")):  # DuckDB is open
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the run did not open DuckDB"
-            time.sleep(0.02)
-        time.sleep(0.3)
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 128 + signum, err
-    said = "interrupted" if signum == signal.SIGINT else "terminated (SIGTERM)"
-    assert said in err and "Traceback" not in err, err
-    assert not list(spill_parent.glob("inconcert-duckdb-*"))
-    assert not out.exists() or verify_result(out) == []
-
-
-@pytest.mark.parametrize("ignored", [True, False])
-def test_a_run_started_with_nohup_outlives_its_terminal(tmp_path: Path, ignored: bool) -> None:
-    """``nohup`` starts a command with SIGHUP ignored, so that it outlives the terminal: the
-    command line handles SIGHUP only where it was not ignored (then as SIGTERM: 128 + 1)."""
-    src = _crowded_posts(tmp_path / "posts.csv", 6000)
-    spill_parent = tmp_path / "tmp"
-    spill_parent.mkdir()
-    out = tmp_path / "r"
-    command = [sys.executable, "-m", "inconcert.cli", "detect", str(src), "--out", str(out)]
-    command += ["--max-burst", "0", "--min-participation", "1", "--memory-limit", "1GB", "-q"]
-
-    def started() -> None:
-        _default_signals()
-        if ignored:
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
     proc = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -440,16 +398,45 @@ def test_a_run_started_with_nohup_outlives_its_terminal(tmp_path: Path, ignored:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the run did not open DuckDB"
             time.sleep(0.02)
-        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
             proc.kill()
+    return proc.returncode, err, out, spill_parent
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_a_run_ends_it_cleanly(tmp_path: Path, signum: int) -> None:
+    """SIGTERM (``kill``, a scheduler's time limit) and Ctrl-C while DuckDB works: the run
+    says so and exits with 128 + the signal's number, and leaves neither DuckDB's spill folder
+    (gigabytes under a tight limit) nor a partial result. SIGTERM used to end the process where
+    it stood, leaving the spill folder; a Ctrl-C in a query printed DuckDB's traceback."""
+    code, err, out, spill_parent = _signal_a_crowded_run(tmp_path, signum)
+    assert code == 128 + signum, err
+    said = "interrupted" if signum == signal.SIGINT else "terminated (SIGTERM)"
+    assert said in err and "Traceback" not in err, err
+    assert not list(spill_parent.glob("inconcert-duckdb-*"))
+    assert not out.exists() or verify_result(out) == []
+
+
+@pytest.mark.parametrize("ignored", [True, False])
+def test_a_run_started_with_nohup_outlives_its_terminal(tmp_path: Path, ignored: bool) -> None:
+    """``nohup`` starts a command with SIGHUP ignored, so that it outlives the terminal: the
+    command line handles SIGHUP only where it was not ignored (then as SIGTERM: 128 + 1)."""
+
+    def started() -> None:
+        _default_signals()
+        if ignored:
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    code, err, out, spill_parent = _signal_a_crowded_run(tmp_path, signal.SIGHUP, started)
     if ignored:
-        assert proc.returncode == 0, err
+        assert code == 0, err
         assert verify_result(out) == []
     else:
-        assert proc.returncode == 128 + signal.SIGHUP, err
+        assert code == 128 + signal.SIGHUP, err
         assert "terminated (SIGHUP)" in err and not list(spill_parent.glob("inconcert-*"))
 
 
