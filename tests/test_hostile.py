@@ -125,7 +125,8 @@ def test_good_memory_limits_are_applied(
     value: str, canonical: str, mib: int, held_mib: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the share as given: a process holding little (the test process may hold more than the
-    # margin, which would lower DuckDB's share for the statement: test_share_follows_...)
+    # margin, which would lower DuckDB's share for the statement:
+    # test_duckdb_gets_less_while_the_process_holds_more_outside_it)
     monkeypatch.setattr(engine_module, "current_rss_bytes", lambda: 0)
     assert check_memory_limit(value) == canonical
     assert DetectOptions(memory_limit=value).memory_limit == canonical
@@ -134,14 +135,20 @@ def test_good_memory_limits_are_applied(
             "SELECT current_setting('memory_limit') AS m, current_setting('threads') AS t"
         ).to_pylist()[0]
     assert got["t"] == 2
-    number, unit = got["m"].split()
-    shown = float(number) * {"MiB": 1, "GiB": 1024}[unit]
+    unit = got["m"].split()[1]
+    shown = _mib(got["m"])
     # DuckDB gets the limit less what the input holds and a margin for Python (a sixth of
     # the limit, at least 768 MiB), at least a quarter of the limit
     margin = max(mib / 6, 768)
     expected = max(math.ceil(mib - held_mib - margin), mib / 4)  # set in whole MiB
     # DuckDB shows whole MiB, or GiB with one decimal, cut off
     assert 0 <= expected - shown < {"MiB": 0.1, "GiB": 102.4}[unit] + 1
+
+
+def _mib(shown: object) -> float:
+    """DuckDB's memory limit as it shows it ("1.5 GiB", "768.0 MiB"), in MiB."""
+    number, unit = str(shown).split()
+    return float(number) * {"MiB": 1, "GiB": 1024}[unit]
 
 
 def test_duckdb_gets_the_limit_less_what_is_held_and_a_sixth() -> None:
@@ -200,9 +207,7 @@ def test_duckdb_gets_less_while_the_process_holds_more_outside_it(
     monkeypatch.setattr(engine_module, "current_rss_bytes", lambda: rss["now"])
 
     def setting(eng: DuckDBEngine) -> float:
-        shown = eng.fetch("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py()
-        number, unit = shown.split()
-        return float(number) * {"MiB": 1, "GiB": 1024}[unit]
+        return _mib(eng.fetch("SELECT current_setting('memory_limit') AS m").column("m")[0].as_py())
 
     with DuckDBEngine(memory_limit="4000MiB", threads=1) as eng:
         assert abs(setting(eng) - share / mib) < 103  # all of it: the process holds little
@@ -509,8 +514,7 @@ def test_hold_sets_duckdbs_share_anew(monkeypatch: pytest.MonkeyPatch) -> None:
         shown = eng.fetch("SELECT current_setting('memory_limit') AS m").to_pylist()[0]["m"]
     assert before is not None and eng.duckdb_bytes is not None
     assert eng.duckdb_bytes - before == 1024**3  # the GiB held is DuckDB's again
-    number, unit = shown.split()
-    assert abs(float(number) * {"MiB": 1, "GiB": 1024}[unit] - eng.duckdb_bytes / 1024**2) < 103
+    assert abs(_mib(shown) - eng.duckdb_bytes / 1024**2) < 103
     with DuckDBEngine() as eng:  # no limit given: nothing to share
         eng.hold(10**9)
         assert eng.duckdb_bytes is None

@@ -46,6 +46,10 @@ def _fail(err: Exception) -> None:
 
 #: The signals that asked this process to end (:func:`_on_termination`), in order.
 _TERMINATED_BY: list[int] = []
+#: The signals :func:`_on_termination` handles (where the system has them).
+_TERMINATING = [
+    number for number in (getattr(signal, n, None) for n in ("SIGTERM", "SIGHUP")) if number
+]
 
 
 def _on_termination(signum: int, frame: object) -> None:
@@ -61,12 +65,6 @@ def _on_termination(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-#: The signals :func:`_on_termination` handles (where the system has them).
-_TERMINATING = [
-    number for number in (getattr(signal, n, None) for n in ("SIGTERM", "SIGHUP")) if number
-]
-
-
 def _handle_termination() -> None:
     """:func:`_on_termination` for SIGTERM and SIGHUP, unless the process was started with
     the signal ignored or handled: ``nohup`` ignores SIGHUP so that the run outlives the
@@ -76,11 +74,16 @@ def _handle_termination() -> None:
             signal.signal(number, _on_termination)
 
 
-def _query_interrupted(err: RuntimeError) -> bool:
-    """DuckDB's answer to Ctrl-C or another signal during a query the readers run: it ends the
-    query and raises this in place of the signal's exception (the engine's queries raise
-    :class:`KeyboardInterrupt` again: :meth:`inconcert.engine.DuckDBEngine._mapped`)."""
-    return str(err).strip() == "Query interrupted"
+def _interruption(err: BaseException) -> bool:
+    """Ctrl-C or a signal (:func:`_on_termination`), also where it reached a query of the
+    readers' own DuckDB connection, which raises ``RuntimeError('Query interrupted')`` in its
+    place (:func:`inconcert.engine.query_interrupted`; the engine's queries raise
+    :class:`KeyboardInterrupt` again themselves)."""
+    if isinstance(err, KeyboardInterrupt):
+        return True
+    from .engine import query_interrupted  # imported here: DuckDB's import costs the CLI
+
+    return query_interrupted(err)
 
 
 def _interrupted(out_dir: Path | None = None) -> None:
@@ -630,10 +633,8 @@ def detect(
     except InconcertError as err:
         _fail(err)
         return
-    except KeyboardInterrupt:
-        _interrupted(out_dir)
-    except RuntimeError as err:
-        if not _query_interrupted(err):
+    except (KeyboardInterrupt, RuntimeError) as err:
+        if not _interruption(err):
             raise
         _interrupted(out_dir)
         return
@@ -889,10 +890,8 @@ def prepare(
     except InconcertError as err:
         _fail(err)
         return
-    except KeyboardInterrupt:
-        _interrupted()
-    except RuntimeError as err:
-        if not _query_interrupted(err):
+    except (KeyboardInterrupt, RuntimeError) as err:
+        if not _interruption(err):
             raise
         _interrupted()
         return
@@ -1003,10 +1002,8 @@ def report(
         target = out_file if out_file is not None else result_dir
         _fail(OutputError(target, f"the report could not be written ({err.strerror or err})"))
         return
-    except KeyboardInterrupt:
-        _interrupted()
-    except RuntimeError as err:
-        if not _query_interrupted(err):
+    except (KeyboardInterrupt, RuntimeError) as err:
+        if not _interruption(err):
             raise
         _interrupted()
         return

@@ -35,6 +35,7 @@ __all__ = [
     "fitted_share",
     "memory_bytes",
     "open_engine",
+    "query_interrupted",
 ]
 
 #: The engines :func:`open_engine` knows.
@@ -170,6 +171,14 @@ def _streamed_error(err: Exception) -> duckdb.Error:
     keeps DuckDB's message but not its exception class)."""
     text = str(err)
     return _DUCKDB_ERRORS.get(text.split(":", 1)[0].strip(), duckdb.Error)(text)
+
+
+def query_interrupted(err: BaseException) -> bool:
+    """Whether ``err`` is DuckDB's answer to Ctrl-C (or a signal whose handler raises) during
+    a query: it ends the query and raises ``RuntimeError('Query interrupted')`` in place of
+    the signal's exception. (A query cancelled with the connection's ``interrupt()`` is
+    DuckDB's ``InterruptException`` instead: a caller's own cancel, not the user's Ctrl-C.)"""
+    return isinstance(err, RuntimeError) and str(err).strip() == "Query interrupted"
 
 
 def duckdb_budget(limit: int, held: int) -> int:
@@ -366,11 +375,7 @@ class DuckDBEngine:
                 hint="raise --memory-limit, lower --max-burst, or compare fewer kinds",
             ) from err
         except RuntimeError as err:
-            # DuckDB ends a query on Ctrl-C (or a signal whose handler raises) and raises
-            # this in place of the signal's exception: the caller sees the interruption.
-            # (A query cancelled with the connection's interrupt() stays DuckDB's
-            # InterruptException: a caller's own cancel, not the user's Ctrl-C.)
-            if str(err).strip() == "Query interrupted":
+            if query_interrupted(err):  # the caller sees the interruption, not a failure
                 raise KeyboardInterrupt from err
             raise
         except duckdb.IOException as err:
