@@ -11,6 +11,7 @@ import math
 import os
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -460,6 +461,8 @@ def test_the_run_lets_go_of_the_input_once_the_engine_holds_it(tmp_path: Path) -
     base = pa.total_allocated_bytes()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(detect_module, "open_engine", spy)
+        # an input too large to be read in place (DuckDBEngine.load), without writing one
+        mp.setattr(engine_module, "ARROW_IN_PLACE_BYTES", 0)
         result = detect_module.detect(
             [posts],
             options=DetectOptions(memory_limit="2GB", kinds=("url", "text")),
@@ -476,9 +479,11 @@ def test_the_run_lets_go_of_the_input_once_the_engine_holds_it(tmp_path: Path) -
     assert budgets[0] < budgets[1] < budgets[2]  # type: ignore[operator]
 
 
-def test_an_in_memory_input_is_let_go_too() -> None:
+def test_an_in_memory_input_is_let_go_too(monkeypatch: pytest.MonkeyPatch) -> None:
     """A pandas DataFrame is read through an Arrow copy: the run lets go of that copy as well
     (the caller keeps its DataFrame)."""
+    # an input too large to be read in place (DuckDBEngine.load), without making one
+    monkeypatch.setattr(engine_module, "ARROW_IN_PLACE_BYTES", 0)
     import importlib
 
     import pandas as pd
@@ -504,6 +509,40 @@ def test_an_in_memory_input_is_let_go_too() -> None:
     loaded = held["load:0"] - base
     assert loaded > n * 200, loaded
     assert held["co-actions:0"] - base < loaded / 10, (held, base)
+
+
+def test_small_tables_are_read_in_place_up_to_a_bounded_total() -> None:
+    """DuckDBEngine.load reads a small Arrow table in place (no copy into DuckDB) while the
+    tables read in place come to at most ARROW_IN_PLACE_BYTES, or a 32nd of a memory limit;
+    past that a table is copied, so that DuckDB can spill it. Either way SQL sees the same
+    rows, and a name can be dropped or replaced."""
+    small = pa.table({"x": pa.array(range(1000), pa.int64())})  # 8,000 bytes
+    with DuckDBEngine() as eng:
+        eng.load("t1", small)
+        eng.load("t2", small)
+        assert eng.held_in_place == 2 * small.nbytes
+        # DuckDB's own tables: none (both are read in place)
+        assert eng.fetch("SELECT table_name FROM duckdb_tables()").num_rows == 0
+        assert eng.fetch("SELECT SUM(x) AS s FROM t1").to_pylist() == [{"s": 499_500}]
+        assert eng.create("t1", "SELECT x * 2 AS x FROM t2") == 1000  # replaces the view
+        assert eng.held_in_place == small.nbytes
+        assert eng.fetch("SELECT SUM(x) AS s FROM t1").to_pylist() == [{"s": 999_000}]
+        eng.load("t1", small)  # and back: the table is dropped, the view made again
+        assert eng.fetch("SELECT SUM(x) AS s FROM t1").to_pylist() == [{"s": 499_500}]
+        eng.drop("t2")
+        assert eng.held_in_place == small.nbytes
+        with pytest.raises(duckdb.CatalogException):
+            eng.fetch("SELECT * FROM t2")
+    # a memory limit of 64 MiB reads at most 2 MiB in place: the third 1 MB table is copied
+    mib = pa.table({"x": pa.array(range(125_000), pa.int64())})  # 1,000,000 bytes
+    with DuckDBEngine(memory_limit="64MiB") as eng:
+        for name in ("a", "b", "c"):
+            eng.load(name, mib)
+        assert eng.held_in_place == 2 * mib.nbytes
+        tables = eng.fetch("SELECT table_name FROM duckdb_tables()").column(0).to_pylist()
+        assert tables == ["c"]
+        total = eng.fetch("SELECT (SELECT SUM(x) FROM a) + (SELECT SUM(x) FROM c) AS s")
+        assert total.to_pylist() == [{"s": 2 * sum(range(125_000))}]
 
 
 def test_hold_sets_duckdbs_share_anew(monkeypatch: pytest.MonkeyPatch) -> None:
