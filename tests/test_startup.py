@@ -84,7 +84,8 @@ def _actions_csv(path: Path) -> Path:
 @pytest.mark.skipif(not HAS_MPL, reason="matplotlib (the png extra) is not installed")
 def test_cli_process_imports_igraph_without_pyplot(tmp_path: Path) -> None:
     """The console script's process: igraph without pyplot, matplotlib still there for the PNG
-    figures, pandas not imported (pyarrow asked for it while it could not be found)."""
+    figures, pandas not imported (pyarrow asked for it while it could not be found), nor, with
+    --quiet, Rich's progress display."""
     src = _actions_csv(tmp_path / "actions.csv")
     out = tmp_path / "res"
     argv = ["inconcert", "detect", str(src), "--out", str(out), "--quiet", "--max-q", "1"]
@@ -95,7 +96,7 @@ def test_cli_process_imports_igraph_without_pyplot(tmp_path: Path) -> None:
             "from inconcert.cli import main\n"
             f"sys.argv = {argv!r}\n"
             "def report():  # main() ends the process; its exit handlers still run\n"
-            "    names = ('igraph', 'matplotlib', 'matplotlib.pyplot', 'pandas')\n"
+            "    names = ('igraph', 'matplotlib', 'matplotlib.pyplot', 'pandas', 'rich.progress')\n"
             "    loaded = sorted(m for m in names if m in sys.modules)\n"
             "    # pyarrow was told pandas is absent, yet it can be found\n"
             "    assert importlib.util.find_spec('pandas') is not None\n"

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ._version import VERSION as __version__
@@ -23,6 +22,8 @@ from .kinds import KINDS
 from .kinds import describe as describe_kinds
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from .ingest import Ingested, InputOptions
 
 app = typer.Typer(
@@ -107,30 +108,39 @@ def _interrupted(out_dir: Path | None = None) -> None:
 
 
 class _RichProgress:
-    """A progress callback that draws one line per stage."""
+    """A progress callback that draws one line per stage; with ``enabled`` false (``--quiet``)
+    it draws nothing, and Rich's progress display is not even imported."""
 
     def __init__(self, enabled: bool) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:<12}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not enabled,
-            transient=False,
-        )
+        self.progress: Progress | None = None
+        if enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description:<12}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            )
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: float, total: float | None) -> None:
+        if self.progress is None:
+            return
         task = self.tasks.get(stage)
         if task is None:
             task = self.tasks[stage] = self.progress.add_task(stage, total=total)
         self.progress.update(task, completed=done, total=total)
 
     def __enter__(self) -> _RichProgress:
-        self.progress.start()
+        if self.progress is not None:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self.progress is None:
+            return
         with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
             self.progress.stop()
 
