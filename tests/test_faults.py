@@ -4,6 +4,7 @@ manifest hashes every file, the report included; every failure is the tool's own
 
 from __future__ import annotations
 
+import ast
 import errno
 import json
 import os
@@ -17,10 +18,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner, Result
 
 from inconcert.cli import app
+from inconcert.engine import DuckDBEngine, query_interrupted
 from inconcert.errors import OutputError
 from inconcert.outputs import verify_result, write_result
 
@@ -352,6 +355,85 @@ def test_ctrl_c_during_a_duckdb_query_is_a_keyboard_interrupt() -> None:
     assert said[:2] == ["interrupted", "after"] and float(said[2]) < 30, done.stdout
     assert said[3] == "1"  # the engine still answers
     assert "remaining" not in done.stdout + done.stderr  # no DuckDB progress bar
+
+
+_CTRL_C_IN_AN_ARROW_SOURCE = textwrap.dedent(
+    """
+    import collections, random, signal
+    import numpy as np
+    import pyarrow as pa
+    from inconcert.engine import DuckDBEngine
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, interrupt)
+    random.seed(0)
+    seen = collections.Counter()
+    n = 200_000
+    with DuckDBEngine(threads=1) as eng:
+        eng.load("ic_x", pa.table({
+            "acc": pa.array(np.arange(n) % 997),
+            "kind": pa.array(["text", "url"] * (n // 2)),
+        }))
+        assert eng.held_in_place > 0  # read in place: DuckDB runs Python code to read it
+        for _ in range(150):
+            signal.setitimer(signal.ITIMER_REAL, random.uniform(0.0005, 0.02))
+            try:
+                for _ in range(50):
+                    eng.fetch(
+                        "SELECT kind, COUNT(*) AS n FROM ic_x WHERE kind IN ('text') "
+                        "AND acc < 500 GROUP BY kind"
+                    )
+                seen["finished"] += 1
+            except KeyboardInterrupt:
+                seen["interrupted"] += 1
+            except BaseException as err:
+                seen[f"{type(err).__name__}: {err}"] += 1
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    print(dict(seen))
+    """
+)
+
+
+def test_ctrl_c_in_python_code_duckdb_runs_is_a_keyboard_interrupt() -> None:
+    """A table read in place (``DuckDBEngine.load``) is an Arrow table DuckDB reads through
+    Python code (its row count, a filter offered to it, its stream): a Ctrl-C that lands
+    there reaches the caller as DuckDB's ``InvalidInputException`` "... registered as 'ic_x'
+    failed: KeyboardInterrupt" (38 of 300 interruptions in a loop of such queries). The engine
+    raises the KeyboardInterrupt again for those too. In a process of its own (signal handlers
+    run in the main thread only)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_IN_AN_ARROW_SOURCE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert set(seen) <= {"finished", "interrupted"}, seen
+    assert seen.get("interrupted", 0) > 50, seen  # the signals did land during queries
+
+
+def test_duckdbs_report_of_an_interrupted_source_is_an_interruption() -> None:
+    """The message DuckDB gives when Python code of a source it reads raised
+    KeyboardInterrupt is recognised (engine and command line share ``query_interrupted``),
+    and nothing else of its kind is."""
+    said = (
+        "Invalid Input Error: counting the rows of the object registered as 'ic_x' failed: "
+        "KeyboardInterrupt: "
+    )
+    assert query_interrupted(duckdb.InvalidInputException(said))
+    assert query_interrupted(RuntimeError("Query interrupted"))
+    other = "Invalid Input Error: counting the rows of the object registered as 'ic_x' failed"
+    assert not query_interrupted(duckdb.InvalidInputException(other + ": ValueError: bad"))
+    assert not query_interrupted(duckdb.InvalidInputException("KeyboardInterrupt"))
+    with DuckDBEngine() as eng:
+        with pytest.raises(KeyboardInterrupt), eng._mapped():
+            raise duckdb.InvalidInputException(said)
+        with pytest.raises(duckdb.InvalidInputException), eng._mapped():
+            raise duckdb.InvalidInputException(other + ": ValueError: bad")
 
 
 def _default_signals() -> None:

@@ -543,6 +543,13 @@ def test_small_tables_are_read_in_place_up_to_a_bounded_total() -> None:
         assert tables == ["c"]
         total = eng.fetch("SELECT (SELECT SUM(x) FROM a) + (SELECT SUM(x) FROM c) AS s")
         assert total.to_pylist() == [{"s": 2 * sum(range(125_000))}]
+    # the bytes read in place are the caller's to count (a run passes all of Arrow's): hold()
+    # does not add them a second time
+    with DuckDBEngine(memory_limit="4GB") as eng:
+        eng.load("a", mib)
+        assert eng.held_in_place == mib.nbytes
+        eng.hold(0)
+        assert eng.duckdb_bytes == engine_module.duckdb_budget(4 * 1000**3, 0)
 
 
 def test_hold_sets_duckdbs_share_anew(monkeypatch: pytest.MonkeyPatch) -> None:
