@@ -1211,10 +1211,12 @@ def _arrow_allocates_with_malloc() -> None:
     (``madvise``) then hands out 2 MiB at a time, zeroed and, under memory fragmentation,
     compacted first: reading the 1M-post file (251 MB as Arrow) touched 641 MB of huge pages,
     and the system time of a run moved 2-3x between runs with the machine's state. Alternated
-    with mimalloc (farm-bench): the 1M-post run with ``--kinds url`` 2.18 s against 2.58 s
-    (0.84), peak 654 MB against 742 MB, its slowest run 2.26 s against 3.07 s; the 0.94M-post
-    world, default kinds, 8.53 s against 9.37 s (0.90), system time 1.7 s against 3.0 s, peak
-    3% higher (1,020 MB against 986 MB). A program that calls the library keeps its own pool.
+    with mimalloc (farm-bench): the 1M-post run with ``--kinds url`` 2.20 s against 2.51 s
+    (0.87), peak 662 MB against 800 MB, its slowest run 2.25 s against 2.79 s; the 0.94M-post
+    world, default kinds, 8.53 s against 9.37 s (0.90), peak 1,020 MB against 986 MB; the
+    German vignette right after CooRTweet's run 1.05-1.08 s against 1.31 s. Larger runs take
+    as long, with a higher peak at 10.4M posts (README, "Arrow's allocator"). A program that
+    calls the library keeps its own pool.
     """
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return
