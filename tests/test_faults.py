@@ -171,6 +171,33 @@ def test_ctrl_c_while_detecting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert not (tmp_path / "r").exists()
 
 
+def test_ctrl_c_in_a_query_of_the_readers_is_an_interruption(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The readers' own DuckDB connection registers Arrow tables (the duplicate check): a
+    Ctrl-C that lands in DuckDB's Python code for one reaches the command line as DuckDB's
+    InvalidInputException, which is an interruption like DuckDB's 'Query interrupted'."""
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise duckdb.InvalidInputException(
+            "Invalid Input Error: offering a filter to the source registered as "
+            "'_inconcert_keys' failed: KeyboardInterrupt: "
+        )
+
+    monkeypatch.setattr(sys.modules["inconcert.detect"], "detect", interrupted)
+    result = _detect(_posts(tmp_path), tmp_path / "r")
+    assert result.exit_code == 130, (result.exit_code, result.output)
+    assert "interrupted" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+    def failed(*args: object, **kwargs: object) -> None:
+        raise duckdb.InvalidInputException("Invalid Input Error: something else")
+
+    monkeypatch.setattr(sys.modules["inconcert.detect"], "detect", failed)
+    result = _detect(_posts(tmp_path), tmp_path / "r")
+    assert isinstance(result.exception, duckdb.InvalidInputException)  # not an interruption
+
+
 def test_ctrl_c_while_writing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src, out = _posts(tmp_path), tmp_path / "r"
     assert _detect(src, out, "--window", "30").exit_code == 0

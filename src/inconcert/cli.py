@@ -78,8 +78,10 @@ def _handle_termination() -> None:
 
 def _interruption(err: BaseException) -> bool:
     """Ctrl-C or a signal (:func:`_on_termination`), also where it reached a query of the
-    readers' own DuckDB connection, which raises ``RuntimeError('Query interrupted')`` in its
-    place (:func:`inconcert.engine.query_interrupted`; the engine's queries raise
+    readers' own DuckDB connection, which raises an error of its own in its place: its
+    ``RuntimeError('Query interrupted')``, or an ``InvalidInputException`` where the signal
+    landed in Python code of an Arrow table the readers registered
+    (:func:`inconcert.engine.query_interrupted` tells both; the engine's queries raise
     :class:`KeyboardInterrupt` again themselves)."""
     if isinstance(err, KeyboardInterrupt):
         return True
@@ -644,7 +646,7 @@ def detect(
     except InconcertError as err:
         _fail(err)
         return
-    except (KeyboardInterrupt, RuntimeError) as err:
+    except (KeyboardInterrupt, Exception) as err:  # re-raised unless an interruption
         if not _interruption(err):
             raise
         _interrupted(out_dir)
@@ -901,7 +903,7 @@ def prepare(
     except InconcertError as err:
         _fail(err)
         return
-    except (KeyboardInterrupt, RuntimeError) as err:
+    except (KeyboardInterrupt, Exception) as err:  # re-raised unless an interruption
         if not _interruption(err):
             raise
         _interrupted()
@@ -1013,7 +1015,7 @@ def report(
         target = out_file if out_file is not None else result_dir
         _fail(OutputError(target, f"the report could not be written ({err.strerror or err})"))
         return
-    except (KeyboardInterrupt, RuntimeError) as err:
+    except (KeyboardInterrupt, Exception) as err:  # re-raised unless an interruption
         if not _interruption(err):
             raise
         _interrupted()
