@@ -324,10 +324,8 @@ class DuckDBEngine:
         A larger one is copied, so that DuckDB can spill it past its memory limit and the
         caller can let go of it."""
         identifier(name)
-        if name in self._views or name in self._arrows:
-            self.drop(name)
+        self.drop(name)  # whatever it was: a table, a view over a file, a table read in place
         if self.in_place(table.nbytes):
-            self.con.execute(f"DROP TABLE IF EXISTS {name}")
             self.con.register(name, table)
             self._arrows[name] = table
             return
