@@ -37,3 +37,28 @@ def test_a_run_s_peak_is_its_own_not_the_benchmark_s() -> None:
         assert "failed (1)" in str(exc) and "broken" in str(exc)
     else:
         raise AssertionError("a failing command must stop the benchmark")
+
+
+def test_memory_limit_none_runs_detect_without_one(tmp_path, monkeypatch) -> None:
+    """``--memory-limit none`` measures growth apart from a limit's spilling: detect's command
+    has no ``--memory-limit``; by default it has the one given."""
+    commands: list[list[str]] = []
+
+    def fake_run(cmd: list[str]) -> dict[str, object]:
+        commands.append(cmd)
+        out = tmp_path / "result"
+        out.mkdir(exist_ok=True)
+        (out / "manifest.json").write_text('{"timings_s": {"read": 1.0}}')
+        return {"s": 2.0, "cpu_s": 2.0, "mb": 10.0, "load": [0.0, 0.0]}
+
+    monkeypatch.setattr(scale, "_run", fake_run)
+    for given, expected in (("none", None), ("NONE", None), ("8GB", "8GB")):
+        args = scale.build_parser().parse_args(["--memory-limit", given, "--no-naive"])
+        runs: dict[str, object] = {}
+        scale.run_once(tmp_path / "posts.parquet", tmp_path, args, 10, runs)
+        cmd = commands.pop()
+        if expected is None:
+            assert "--memory-limit" not in cmd
+        else:
+            assert cmd[cmd.index("--memory-limit") + 1] == expected
+        assert runs["detect"][0]["rest_s"] == 1.0  # type: ignore[index]
