@@ -175,6 +175,10 @@ def _streamed_error(err: Exception) -> duckdb.Error:
     return _DUCKDB_ERRORS.get(text.split(":", 1)[0].strip(), duckdb.Error)(text)
 
 
+#: DuckDB's message for an interruption raised in Python code of a source it reads
+_SOURCE_INTERRUPTED = re.compile(r"registered as '[^']*' failed: KeyboardInterrupt\b")
+
+
 def query_interrupted(err: BaseException) -> bool:
     """Whether ``err`` is DuckDB's answer to Ctrl-C (or a signal whose handler raises) during
     a query: it ends the query and raises ``RuntimeError('Query interrupted')`` in place of
@@ -191,10 +195,6 @@ def query_interrupted(err: BaseException) -> bool:
     return isinstance(err, duckdb.InvalidInputException) and bool(
         _SOURCE_INTERRUPTED.search(str(err))
     )
-
-
-#: DuckDB's message for an interruption raised in Python code of a source it reads
-_SOURCE_INTERRUPTED = re.compile(r"registered as '[^']*' failed: KeyboardInterrupt\b")
 
 
 def duckdb_budget(limit: int, held: int) -> int:
