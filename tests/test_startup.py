@@ -111,6 +111,35 @@ def test_cli_process_imports_igraph_without_pyplot(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAS_MPL, reason="matplotlib (the png extra) is not installed")
+def test_store_run_never_imports_the_readers(tmp_path: Path) -> None:
+    """A detect run on a prepared store reads nothing itself: its process never imports the
+    readers (``inconcert.ingest``: the file formats, the platforms, the mapping), while the
+    run that prepared the store does; the store's rejects and the manifest's inputs are still
+    there."""
+    src = _actions_csv(tmp_path / "actions.csv")
+    store, out = tmp_path / "store", tmp_path / "res"
+    script = (
+        "import atexit, sys, json\n"
+        "from inconcert.cli import main\n"
+        "sys.argv = {argv!r}\n"
+        "atexit.register(lambda: print(json.dumps(sorted(\n"
+        "    m for m in ('inconcert.ingest', 'inconcert.ingest._build') if m in sys.modules))))\n"
+        "main()\n"
+    )
+    prepare = ["inconcert", "prepare", str(src), "--out", str(store), "--quiet"]
+    assert json.loads(_python(script.format(argv=prepare))) == [
+        "inconcert.ingest",
+        "inconcert.ingest._build",
+    ]
+    detect = ["inconcert", "detect", str(store), "--out", str(out), "--quiet", "--max-q", "1"]
+    detect += ["--rejects", str(tmp_path / "rejects.csv")]
+    assert json.loads(_python(script.format(argv=detect))) == []
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["summary"]["groups"] == 1
+    assert [i["rows_read"] for i in manifest["inputs"]] == [36]
+    assert (tmp_path / "rejects.csv").read_text().splitlines()[0].startswith('"file","line"')
+
+
 def test_library_igraph_keeps_its_plotting() -> None:
     out = _python(
         "import sys\n"

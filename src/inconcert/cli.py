@@ -499,8 +499,8 @@ def detect(
     _igraph_without_plotting()
     if engine == "duckdb":
         _pyarrow_without_pandas()
+    from ._assignments import parse_assignments
     from .detect import detect as run_detect
-    from .ingest import parse_assignments
     from .options import DetectOptions
     from .outputs import check_out_dir, check_rejects_path, write_rejects, write_result
     from .report import parse_formats
@@ -595,22 +595,29 @@ def detect(
                     "to read it otherwise)",
                     "given",
                 )
-        mapping, obj, read_options = _reading(
-            map_,
-            objects,
-            input_format,
-            list_sep,
-            time_format,
-            tz,
-            permalink,
-            mapping_file,
-            reject_warning,
+        # a store's reading options are its own: its runs never import the readers
+        reading = (
+            None
+            if store is not None
+            else _reading(
+                map_,
+                objects,
+                input_format,
+                list_sep,
+                time_format,
+                tz,
+                permalink,
+                mapping_file,
+                reject_warning,
+            )
         )
         with _RichProgress(not quiet) as progress:
-            result = (
-                run_detect(store, options=options, progress=progress, given=_given(ctx))
-                if store is not None
-                else run_detect(
+            if reading is None:
+                assert store is not None
+                result = run_detect(store, options=options, progress=progress, given=_given(ctx))
+            else:
+                mapping, obj, read_options = reading
+                result = run_detect(
                     inputs,
                     options=options,
                     mapping=mapping,
@@ -619,7 +626,6 @@ def detect(
                     progress=progress,
                     read_options=read_options,
                 )
-            )
             empty = _check_usage(result, reject_warning)
             if pseudonymiser is not None:  # links to the source name the accounts
                 result.evidence = result.evidence.drop_columns(
@@ -676,7 +682,7 @@ def _reading(
 ) -> tuple[dict[str, str] | None, dict[str, str] | None, InputOptions]:
     """The reading options of detect's and prepare's command lines: the column mapping
     (--map, with a --mapping file's), the wide table's object columns and the rest."""
-    from .ingest import parse_assignments
+    from ._assignments import parse_assignments
 
     mapping = parse_assignments(_split(map_), option="--map") if map_ else None
     obj = parse_assignments(_split(objects), option="--objects") if objects else None
@@ -716,11 +722,12 @@ def _input_options(
 def _check_usage(result: object, reject_warning: float) -> str | None:
     """Add the input's warnings to the result; the reason it is empty, if it is."""
     from .detect import DetectResult
-    from .ingest import usage_problems
 
     assert isinstance(result, DetectResult)
     if result.ingested is None:
         return None
+    from ._ingested import usage_problems
+
     actions = result.summary.get("actions", {})
     by_kind = actions.get("actions_by_kind") if isinstance(actions, dict) else None
     usage = usage_problems(result.ingested, by_kind, reject_warning_share=reject_warning)
@@ -847,7 +854,7 @@ def prepare(
     (--out) that 'inconcert detect STORE' reads: runs with other windows, thresholds or fewer
     kinds then skip the reading and the actions stage, with the same tables."""
     _pyarrow_without_pandas()
-    from .ingest import usage_problems
+    from ._ingested import usage_problems
     from .options import DetectOptions
     from .outputs import check_rejects_path, write_rejects
     from .store import check_store_path, save_store

@@ -678,7 +678,7 @@ def open_store(path: str | os.PathLike[str]) -> Prepared:
     description gives, is an :class:`~inconcert.errors.InputError` naming the file. (Each
     file's SHA-256 is in ``store.json``, whose own SHA-256 a run's manifest gives; they are
     not recomputed on every run.)"""
-    from .ingest import REJECTS_SCHEMA, Ingested
+    from ._ingested import REJECTS_SCHEMA, Ingested
 
     folder = Path(path).resolve()
     marker = folder / STORE_FILE
@@ -855,7 +855,7 @@ class _Description:
 
     @classmethod
     def read(cls, meta: Mapping[str, Any]) -> _Description:
-        from .ingest import FileReport
+        from ._ingested import FileReport
 
         shape = meta["shape"]
         if shape not in ("posts", "actions"):

@@ -29,20 +29,19 @@ is a record (rejected as ``empty_row``); blank lines in JSON Lines are skipped, 
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from inconcert._assignments import parse_assignments
+from inconcert._ingested import REJECTS_SCHEMA, FileReport, Ingested, Usage, usage_problems
 from inconcert.errors import InputError, ParameterError
 from inconcert.ingest._build import (
     MAPPABLE_FIELDS,
     REJECT_REASONS,
-    REJECTS_SCHEMA,
     Connection,
     FilePart,
     assemble,
@@ -60,7 +59,6 @@ from inconcert.ingest._mapping import (
     localize_times,
     split_on,
 )
-from inconcert.ingest._usage import Usage, usage_problems
 from inconcert.ingest._values import EPOCH_MAX, EPOCH_MS_THRESHOLD, as_text, id_text
 from inconcert.ingest.platforms import FORMATS
 from inconcert.ingest.platforms import load as load_platform
@@ -87,179 +85,6 @@ __all__ = [
 ]
 
 _SHAPES = ("auto", "posts", "actions")
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What happened to one input file.
-
-    Attributes
-    ----------
-    path
-        The file, as given by the user (files found in a folder: folder path + relative path).
-    sha256
-        Hex digest of the raw file bytes (compressed bytes for ``.gz``).
-    format
-        ``"csv"`` (also TSV), ``"jsonl"`` or ``"parquet"``.
-    rows_read
-        Records in the file (CSV: data records, including those with a wrong field count).
-    rows_used
-        Rows that made it into the table. Wide actions table: rows that gave at least one
-        action.
-    rejected
-        Reason -> number of rows rejected for it, sorted by reason. Reasons are the keys of
-        :data:`REJECT_REASONS`. ``rows_read == rows_used + sum(rejected.values())``.
-    """
-
-    path: str
-    sha256: str
-    format: str
-    rows_read: int
-    rows_used: int
-    rejected: dict[str, int]
-
-    def as_dict(self) -> dict[str, object]:
-        """The report as JSON-ready values (the manifest's ``inputs``, a store's)."""
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "format": self.format,
-            "rows_read": self.rows_read,
-            "rows_used": self.rows_used,
-            "rejected": dict(self.rejected),
-        }
-
-
-class _Made:
-    """A dataclass field holding a table, given either as the table or as a function that
-    makes it, called on the first read of the field (the dataclasses module's
-    "descriptor-typed fields")."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._key = f"_{name}"
-
-    def __get__(self, obj: object, owner: type | None = None) -> pa.Table:
-        if obj is None:
-            raise AttributeError("no default")  # a field without default
-        value = obj.__dict__[self._key]
-        if not isinstance(value, pa.Table):
-            value = value()
-            obj.__dict__[self._key] = value
-        return value
-
-    def __set__(self, obj: object, value: pa.Table | Callable[[], pa.Table]) -> None:
-        obj.__dict__[self._key] = value
-
-
-@dataclass(frozen=True)
-class Ingested:
-    """The result of :func:`read_inputs`.
-
-    Attributes
-    ----------
-    shape
-        ``"posts"`` or ``"actions"``.
-    table
-        Exactly :data:`~inconcert.schema.POST_SCHEMA` (posts) or
-        :data:`~inconcert.schema.ACTION_SCHEMA` (actions); rows in file order, then row order
-        (wide actions table: then in the order of the ``objects`` mapping).
-    files
-        One :class:`FileReport` per file, in reading order.
-    rejects
-        One row per rejected input row (:data:`REJECTS_SCHEMA`), made on first access (the
-        constructor also takes a function that returns it): ``file``, ``line``,
-        ``reason``, ``detail`` (what exactly is wrong, e.g. the unreadable value or where the
-        first copy of a duplicate is) and ``record`` (the input row as JSON text, truncated to
-        2,000 characters; for a CSV record with a wrong field count, its raw text as a JSON
-        string). In file order, then line order.
-    permalinks
-        ``post_id, permalink``: the link back to each post that has one (platform exports,
-        or a ``permalink`` template), or None when no post has one.
-    account_names
-        ``post_id, account_name``: the name (handle) of each post's account where the input
-        gives one (a platform export's ``username``, ``acct``, handle; an ``account_name``
-        column or ``--map account_name=...``), in the table's order; None when no post has
-        one. See :mod:`inconcert.ingest._embedded` for the rules.
-    references
-        The referenced posts a platform export embeds that are not posts of the input
-        (:data:`~inconcert.schema.EMBEDDED_SCHEMA`: ``post_id``, ``account_id``,
-        ``account_name``, ``text``, ``permalink``; a retweet's or quote's original, a
-        boost's status), one row per post, sorted by ``post_id``; None when there are none.
-    """
-
-    shape: str
-    table: pa.Table
-    files: tuple[FileReport, ...]
-    rejects: _Made = _Made()
-    permalinks: pa.Table | None = None
-    account_names: pa.Table | None = None
-    references: pa.Table | None = None
-
-    def without_table(self) -> Ingested:
-        """This read's report (files, rejects, references) without its rows: :attr:`table`
-        empty, :attr:`permalinks` and :attr:`account_names` None (one row per post each; the
-        run has them in its posts). :func:`inconcert.detect` keeps this in its result and lets
-        go of the rows once its engine holds them. The rejects stay as they are (made on first
-        access)."""
-        report = copy.copy(self)
-        object.__setattr__(report, "table", self.table.schema.empty_table())
-        object.__setattr__(report, "permalinks", None)
-        object.__setattr__(report, "account_names", None)
-        return report
-
-    @property
-    def rows_read(self) -> int:
-        """Records read, over all files."""
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_used(self) -> int:
-        """Rows used, over all files."""
-        return sum(f.rows_used for f in self.files)
-
-    @property
-    def rejected(self) -> dict[str, int]:
-        """Reason -> rows rejected for it, over all files, sorted by reason."""
-        total: dict[str, int] = {}
-        for report in self.files:
-            for reason, count in report.rejected.items():
-                total[reason] = total.get(reason, 0) + count
-        return dict(sorted(total.items()))
-
-
-def parse_assignments(items: Sequence[str], *, option: str) -> dict[str, str]:
-    """Parse command-line values such as ``["a=b", "c=d,e=f"]`` into ``{"a": "b", ...}``.
-
-    Each item holds one or more comma-separated ``name=value`` pairs; spaces around names and
-    values are removed; the value may contain ``=`` (only the first one splits). A name given
-    twice with different values is an error (twice with the same value is fine).
-
-    Parameters
-    ----------
-    items
-        The values given to the option, one per occurrence.
-    option
-        The option's name as the user typed it (``"--map"``), used in error messages.
-
-    Raises
-    ------
-    ParameterError
-        Naming the option and the malformed item.
-    """
-    if isinstance(items, str):
-        items = [items]
-    result: dict[str, str] = {}
-    shape = "comma-separated name=value pairs, e.g. 'post_id=id,timestamp=created_at'"
-    for item in items:
-        for pair in item.split(","):
-            name, sep, value = pair.partition("=")
-            name, value = name.strip(), value.strip()
-            if not sep or not name or not value:
-                raise ParameterError(option, shape, item)
-            if result.get(name, value) != value:
-                raise ParameterError(option, f"{shape}, each name at most once", item)
-            result[name] = value
-    return result
 
 
 def _check_parameters(shape: str, mapping: Mapping[str, str], objects: Mapping[str, str]) -> None:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from inconcert._arrow import first_rows
+from inconcert._ingested import REJECTS_SCHEMA
 from inconcert.errors import InputError
 from inconcert.ingest._files import BadRow, RawFile
 from inconcert.ingest._values import (
@@ -82,15 +83,6 @@ REJECT_REASONS: dict[str, str] = {
 _CODES: dict[str, int] = {reason: code for code, reason in enumerate(REJECT_REASONS, start=1)}
 _NAMES = np.array(["", *list(REJECT_REASONS)], dtype=object)
 
-REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("file", pa.string()),
-        pa.field("line", pa.int64()),
-        pa.field("reason", pa.string()),
-        pa.field("detail", pa.string()),
-        pa.field("record", pa.string()),
-    ]
-)
 
 _ACTION_FIELDS: tuple[str, ...] = ("account_id", "object_id", "timestamp", "post_id", "kind")
 #: Fields a mapping may name: every post column, the account's name (read beside the posts)
