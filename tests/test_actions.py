@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from inconcert import _arrow
+from inconcert._arrow import one_array
 from inconcert.actions import posts_to_actions
 from inconcert.errors import ParameterError
+from inconcert.normalize import canonical_urls, extract_hashtags, extract_mentions, extract_urls
 from inconcert.schema import ACTION_SCHEMA, ALL_KINDS, POST_SCHEMA
 
 T = datetime(2024, 5, 1, tzinfo=UTC)
@@ -188,3 +193,89 @@ def test_a_reposts_text_is_not_its_own_text_for_each_text_kind(kind: str) -> Non
         ]
     )
     assert {a[0] for a in _acts(posts, (kind,))} == {"p1", "p3"}
+
+
+# texts built from the pieces each extractor looks for (and near misses), so that links,
+# hashtags and mentions in every form turn up
+_PIECES = st.sampled_from(
+    [
+        *(" ", "a", "W", "w", "#", "＃", "@", "＠", "#tag", "＃タグ", "@who", "＠誰", "http://"),
+        *("HTTPS://", "hTtP://", "www.", "WWW.", "wWw.", "x.org/a", "ſ", "é", ".", "/", "&", "9"),
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(st.lists(_PIECES, max_size=12).map("".join), min_size=1, max_size=8))
+def test_links_tags_and_mentions_in_text_are_found_in_every_text(texts: list[str]) -> None:
+    """Only the texts that hold an extractor's marker are given to it (a cheap Arrow scan
+    first); every text's links, hashtags and mentions are still found, as the extractors
+    find them one text at a time."""
+    posts = _posts(
+        [{"post_id": f"p{i}", "account_id": "a", "text": t} for i, t in enumerate(texts)]
+    )
+    expected = set()
+    for i, t in enumerate(texts):
+        expected |= {(f"p{i}", "hashtag", v) for v in extract_hashtags(t)}
+        expected |= {(f"p{i}", "mention", v) for v in extract_mentions(t)}
+        urls = canonical_urls(pa.array(extract_urls(t), pa.string())).to_pylist()
+        expected |= {(f"p{i}", "url", v) for v in urls if v is not None}
+    assert _acts(posts, ("url", "hashtag", "mention")) == expected
+
+
+def test_texts_in_chunks_past_32_bit_offsets_are_joined_as_large_strings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Posts whose texts come in chunks that together pass what 32-bit offsets address are
+    joined as large strings (here with the limit lowered to a few bytes): the same actions."""
+    rows = [
+        {"post_id": f"p{i}", "account_id": f"a{i % 3}", "text": f"#tag{i % 2} words here {i}"}
+        for i in range(6)
+    ]
+    rows[4]["repost_of"] = "p0"
+    whole = _posts(rows)
+    chunked = pa.Table.from_batches(whole.to_batches(max_chunksize=2))
+    assert chunked.column("text").num_chunks == 3
+    kinds = ("hashtag", "text", "repost")
+    expected = _acts(whole, kinds)
+    monkeypatch.setattr(_arrow, "OFFSET_LIMIT", 8)
+    assert one_array(chunked.column("text")).type == pa.large_string()
+    assert _acts(chunked, kinds) == expected
+
+
+@pytest.mark.slow
+def test_more_than_2_gib_of_texts_make_actions() -> None:
+    """2.2 GiB of texts in two chunks (a few hundred thousand scraped articles' worth): the
+    actions stage used to stop with Arrow's offset overflow when it joined them."""
+    n = 1_100_000
+    body = pa.array(["x" * 1_000] * (n - 1) + ["#wanted and https://example.org/a"], pa.string())
+    text = pa.chunked_array([body, body])
+    assert text.nbytes > 2**31
+    posts = pa.table(
+        {
+            f.name: (
+                text
+                if f.name == "text"
+                else pa.array([f"p{i}" for i in range(2 * n)], pa.string())
+                if f.name == "post_id"
+                else pa.repeat(pa.scalar("a", pa.string()), 2 * n)
+                if f.name == "account_id"
+                else pa.repeat(pa.scalar(T, f.type), 2 * n)
+                if f.name == "timestamp"
+                else pa.nulls(2 * n, f.type)
+            )
+            for f in POST_SCHEMA
+        },
+        schema=POST_SCHEMA,
+    )
+    actions, stats = posts_to_actions(posts, ("url", "hashtag"))
+    got = zip(
+        actions.column("post_id").to_pylist(), actions.column("object_id").to_pylist(), strict=True
+    )
+    assert sorted(got) == [
+        (f"p{n - 1}", "https://example.org/a"),
+        (f"p{n - 1}", "wanted"),
+        (f"p{2 * n - 1}", "https://example.org/a"),
+        (f"p{2 * n - 1}", "wanted"),
+    ]
+    assert stats.actions_by_kind == {"url": 2, "hashtag": 2}

@@ -40,11 +40,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import one_array
+from ._arrow import nulled, one_array
 from .errors import ParameterError
 from .kinds import KINDS
 from .normalize import (
     MIN_TEXT_CHARS,
+    batch_rows,
     canonical_urls,
     extract_hashtags,
     extract_mentions,
@@ -118,27 +119,52 @@ def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     return tuple(k for k in ALL_KINDS if k in set(kinds))
 
 
+#: What a text must hold for each extractor to find anything in it, as an RE2 pattern that
+#: matches a superset of those texts: the link, hashtag and mention patterns each start at one of
+#: these markers (:func:`inconcert.normalize.extract_urls` and the token patterns).
+_MARKERS: dict[Callable[[str], list[str]], str] = {
+    extract_urls: r"(?i)(?:https?://|www\.)",
+    extract_hashtags: "[#＃]",
+    extract_mentions: "[@＠]",
+}
+#: Distinct texts given to an extractor at once: Python holds one batch of them as strings.
+_EXTRACT_BATCH = 16_384
+
+
 def _exploded(
     lists: pa.ChunkedArray | pa.Array,
-    text: pa.ChunkedArray | pa.Array,
+    text: pa.Array,
     extract: Callable[[str], list[str]],
     copied: pa.Array | None,
 ) -> tuple[pa.Array, pa.Array]:
     """(parent row, value) for every element of a list column. A row whose list is null takes
-    the values its text holds (extracted once per distinct text); a row marked in ``copied``
-    (a repost: its lists are the original's) gives none. Rows come in no particular order
-    (:func:`dedupe_actions` sorts)."""
+    the values its text holds (extracted once per distinct text, a batch of texts at a time,
+    and only from texts that hold the extractor's marker: :data:`_MARKERS`); a row marked in
+    ``copied`` (a repost: its lists are the original's) gives none. Rows come in no particular
+    order (:func:`dedupe_actions` sorts)."""
     lists = one_array(lists)
-    text_arr = one_array(text)
     parents = pc.cast(pc.list_parent_indices(lists), pa.int64())
     flat = pc.list_flatten(lists)
-    need = pc.and_(pc.is_null(lists), pc.is_valid(text_arr))
+    need = pc.and_(pc.is_null(lists), pc.is_valid(text))
     if copied is not None:
         need = pc.and_(need, pc.invert(copied))
+    marker = _MARKERS.get(extract)
+    if marker is not None and pc.any(need).as_py():
+        need = pc.and_(need, pc.fill_null(pc.match_substring_regex(text, marker), False))
     if pc.any(need).as_py():
         idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
-        sub = text_arr.take(pa.array(idx)).dictionary_encode()
-        found = pa.array([extract(t) for t in sub.dictionary.to_pylist()], pa.list_(pa.string()))
+        sub = text.take(pa.array(idx)).dictionary_encode()
+        texts = sub.dictionary
+        size = batch_rows([texts], _EXTRACT_BATCH)
+        found = pa.concat_arrays(
+            [
+                pa.array(
+                    [extract(t) for t in texts.slice(i, size).to_pylist()],
+                    pa.list_(pa.string()),
+                )
+                for i in range(0, len(texts), size)
+            ]
+        )
         filled = found.take(sub.indices)
         within = np.asarray(pc.list_parent_indices(filled).to_numpy(), dtype=np.int64)
         parents = pa.concat_arrays([parents, pa.array(idx[within], pa.int64())])
@@ -223,11 +249,13 @@ def posts_to_actions(
     parts: list[pa.Table] = []
     copied = _reposts(posts)
     stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
-    text = posts.column("text")
+    # one array for every kind that reads the texts (joined once, where the posts are in
+    # chunks)
+    text = one_array(posts.column("text"))
     if copied is not None and _OWN_TEXT.intersection(kinds):
         # a repost's text is the original's, not the reposter's (the lists' kinds leave
         # reposts out themselves: _exploded)
-        text = pc.if_else(copied, pa.scalar(None, text.type), one_array(text))
+        text = nulled(text, copied)
 
     for kind in kinds:
         if kind in _REFERENCE_KINDS:

@@ -1271,7 +1271,7 @@ def _map_distinct(
         and sum(len(d) for d in dictionaries) >= HELPER_MIN_DISTINCT
     )
     # a batch of distinct values at a time: Python strings stay bounded whatever the input
-    size = _HELPER_BATCH if helped else _BATCH
+    size = batch_rows(dictionaries, _HELPER_BATCH if helped else _BATCH)
     batches = [d.slice(i, size) for d in dictionaries for i in range(0, len(d), size)]
     if helped and shared is not None:
         name, kwargs, helpers = shared
@@ -1376,6 +1376,19 @@ HELPER_MIN_DISTINCT = 50_000
 _HELPER_BATCH = 8_192
 
 _BATCH = 65_536
+#: Most bytes of strings in one batch (:func:`batch_rows`): 65,536 tweets are ~10 MB, but
+#: as many scraped articles hundreds of MB, and Python holds a batch as its own strings.
+_BATCH_BYTES = 32 * 1024**2
+
+
+def batch_rows(arrays: Sequence[pa.Array], most: int) -> int:
+    """Rows per batch of the string ``arrays``: at most ``most``, fewer where their strings are
+    long, so that a batch holds about :data:`_BATCH_BYTES` (at least one row)."""
+    rows = sum(len(a) for a in arrays)
+    if not rows:
+        return most
+    mean = sum(a.nbytes for a in arrays) / rows
+    return max(1, min(most, int(_BATCH_BYTES // max(mean, 1.0))))
 
 
 def _is_text_type(t: pa.DataType) -> bool:
