@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -236,7 +237,7 @@ def test_texts_in_chunks_past_32_bit_offsets_are_joined_as_large_strings(
     whole = _posts(rows)
     chunked = pa.Table.from_batches(whole.to_batches(max_chunksize=2))
     assert chunked.column("text").num_chunks == 3
-    kinds = ("hashtag", "text", "repost")
+    kinds = ("hashtag", "text", "neartext", "repost")
     expected = _acts(whole, kinds)
     monkeypatch.setattr(_arrow, "OFFSET_LIMIT", 8)
     assert one_array(chunked.column("text")).type == pa.large_string()
@@ -246,7 +247,8 @@ def test_texts_in_chunks_past_32_bit_offsets_are_joined_as_large_strings(
 @pytest.mark.slow
 def test_more_than_2_gib_of_texts_make_actions() -> None:
     """2.2 GiB of texts in two chunks (a few hundred thousand scraped articles' worth): the
-    actions stage used to stop with Arrow's offset overflow when it joined them."""
+    actions stage used to stop with Arrow's offset overflow when it joined them, and the
+    near-duplicate clustering when it cast them back to 32-bit offsets."""
     n = 1_100_000
     body = pa.array(["x" * 1_000] * (n - 1) + ["#wanted and https://example.org/a"], pa.string())
     text = pa.chunked_array([body, body])
@@ -268,7 +270,10 @@ def test_more_than_2_gib_of_texts_make_actions() -> None:
         },
         schema=POST_SCHEMA,
     )
-    actions, stats = posts_to_actions(posts, ("url", "hashtag"))
+    actions, stats = posts_to_actions(posts, ("url", "hashtag", "neartext"))
+    near = actions.filter(pc.equal(actions.column("kind"), "neartext"))
+    assert near.num_rows == 2 * n - 2 and len(pc.unique(near.column("object_id"))) == 1
+    actions = actions.filter(pc.not_equal(actions.column("kind"), "neartext"))
     got = zip(
         actions.column("post_id").to_pylist(), actions.column("object_id").to_pylist(), strict=True
     )
@@ -278,4 +283,4 @@ def test_more_than_2_gib_of_texts_make_actions() -> None:
         (f"p{2 * n - 1}", "https://example.org/a"),
         (f"p{2 * n - 1}", "wanted"),
     ]
-    assert stats.actions_by_kind == {"url": 2, "hashtag": 2}
+    assert stats.actions_by_kind == {"url": 2, "hashtag": 2, "neartext": 2 * n - 2}

@@ -41,12 +41,91 @@ def large_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
-def nulled(values: pa.Array, mask: pa.Array) -> pa.Array:
+def gather(values: pa.Array, indices: pa.Array) -> pa.ChunkedArray:
+    """``values.take(indices)`` in as few slices as hold at most 2 GiB each (by the longest
+    value; one slice where the result fits one array): one array of strings could not hold
+    more, and long texts taken for every row (an article quoted by each co-action that cites
+    it) pass that."""
+    longest = 0
+    if len(values) and (
+        pa.types.is_string(values.type)
+        or pa.types.is_large_string(values.type)
+        or pa.types.is_binary(values.type)
+        or pa.types.is_large_binary(values.type)
+    ):
+        longest = pc.max(pc.binary_length(values)).as_py() or 0
+    step = max(1, OFFSET_LIMIT // max(1, longest))
+    indices = one_array(indices)
+    chunks = [values.take(indices.slice(i, step)) for i in range(0, len(indices), step)]
+    return pa.chunked_array(chunks, type=values.type)
+
+
+def take_rows(column: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``column``'s values at ``rows`` (positions, in that order), taken chunk by chunk: the
+    chunks are never joined, so a column of long texts past 2 GiB gives the few rows wanted."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if not isinstance(column, pa.ChunkedArray):
+        return column.take(pa.array(rows))
+    if column.num_chunks == 1:
+        return column.chunk(0).take(pa.array(rows))
+    bounds = np.cumsum([0] + [len(c) for c in column.chunks])
+    which = np.searchsorted(bounds, rows, side="right") - 1
+    parts: list[pa.Array] = []
+    placed: list[np.ndarray] = []
+    for k, chunk in enumerate(column.chunks):
+        sel = np.flatnonzero(which == k)
+        if sel.size:
+            parts.append(chunk.take(pa.array(rows[sel] - bounds[k])))
+            placed.append(sel)
+    if not parts:
+        return pa.array([], column.type)
+    joined = one_array(pa.chunked_array(parts, type=column.type))
+    order = np.empty(rows.size, dtype=np.int64)
+    order[np.concatenate(placed)] = np.arange(rows.size, dtype=np.int64)
+    return joined.take(pa.array(order))
+
+
+def take_table(table: pa.Table, indices: pa.Array | np.ndarray) -> pa.Table:
+    """``table.take(indices)``, its string and binary columns taken in as few slices as hold
+    at most 2 GiB each (:func:`take_rows`; by their longest value): a table of co-actions that
+    quote long texts may hold more than one array of strings can."""
+    rows = np.asarray(
+        indices.to_numpy(zero_copy_only=False) if isinstance(indices, pa.Array) else indices,
+        dtype=np.int64,
+    )
+    columns = []
+    for column in table.columns:
+        t = column.type
+        if not (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t)
+        ):
+            columns.append(column.take(pa.array(rows)))
+            continue
+        longest = pc.max(pc.binary_length(column)).as_py() or 0 if len(column) else 0
+        step = max(1, OFFSET_LIMIT // max(1, longest))
+        chunks = [take_rows(column, rows[i : i + step]) for i in range(0, len(rows), step)]
+        columns.append(pa.chunked_array([c.cast(t) for c in chunks], type=t))
+    return pa.table(columns, schema=table.schema)
+
+
+def nulled(
+    values: pa.Array | pa.ChunkedArray, mask: pa.Array | pa.ChunkedArray
+) -> pa.Array | pa.ChunkedArray:
     """``values`` with null where ``mask`` is true (a null in ``mask`` changes nothing). A
     string or binary array keeps its offsets and characters: only a new validity bitmap is
     made, where ``pc.if_else`` would copy every string (a quarter of a GiB for 3.3M posts'
-    texts)."""
-    drop = pc.fill_null(mask, False)
+    texts). A chunked array, chunk by chunk."""
+    if isinstance(values, pa.ChunkedArray):
+        mask = one_array(mask)
+        parts, start = [], 0
+        for chunk in values.chunks:
+            parts.append(nulled(chunk, mask.slice(start, len(chunk))))
+            start += len(chunk)
+        return pa.chunked_array(parts, type=values.type)
+    drop = pc.fill_null(one_array(mask), False)
     flat = (
         pa.types.is_string(values.type)
         or pa.types.is_large_string(values.type)

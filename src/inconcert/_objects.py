@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import one_array
+from ._arrow import gather, nulled, one_array, sort_ranks
 from .kinds import KINDS
 
 __all__ = [
@@ -77,27 +77,51 @@ def _in(values: pa.Array, names: Sequence[str]) -> pa.Array:
 def _representatives(
     kind: pa.Array,
     obj: pa.Array,
-    sides: Sequence[tuple[pa.Array, pa.Array]],
+    sides: Sequence[tuple[pa.Array, pa.Array | pa.ChunkedArray]],
     mask: pa.Array,
 ) -> tuple[pa.Array, pa.Array]:
     """Per (kind, object) of the rows in ``mask``: the text its distinct posts (``sides``:
-    post and text columns) carry most often, ties to the smallest. Returns (keys, texts)."""
-    parts = []
+    post and text columns) carry most often, ties to the smallest. Returns (keys, texts).
+
+    The texts are grouped and ordered by their rank among the distinct texts (equal texts,
+    equal ranks; byte order), not as strings: an article's 8 KB are hashed once, not in every
+    grouping and sort."""
+    kinds, objs, post_ids, sides_codes, dictionaries = [], [], [], [], []
     for post, text in sides:
-        keep = pc.and_(mask, pc.is_valid(text))
-        parts.append(
-            pa.table(
-                {
-                    "kind": kind.filter(keep),
-                    "object_id": obj.filter(keep),
-                    "post": post.filter(keep),
-                    "text": text.filter(keep),
-                }
+        keep = one_array(pc.and_(mask, pc.is_valid(text)))
+        kinds.append(kind.filter(keep))
+        objs.append(obj.filter(keep))
+        post_ids.append(post.filter(keep))
+        start = 0
+        for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
+            encoded = pc.dictionary_encode(chunk)  # each chunk's texts, once each
+            dictionaries.append(encoded.dictionary)
+            part = keep.slice(start, len(chunk))
+            start += len(chunk)
+            sides_codes.append(
+                np.asarray(encoded.indices.filter(part).to_numpy(zero_copy_only=False), np.int64)
             )
-        )
-    posts = pa.concat_tables(parts)
-    if posts.num_rows == 0:
+    # one code for equal texts of either side, and each code's rank in byte order
+    joined = pc.dictionary_encode(
+        one_array(pa.chunked_array(dictionaries, type=dictionaries[0].type))
+    )
+    distinct = joined.dictionary
+    remap = np.asarray(joined.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    shift = np.cumsum([0] + [len(d) for d in dictionaries[:-1]])
+    codes = np.concatenate(
+        [np.zeros(0, np.int64)] + [remap[c + at] for c, at in zip(sides_codes, shift, strict=True)]
+    )
+    if codes.size == 0:
         return pa.array([], pa.string()), pa.array([], pa.string())
+    by_rank, rank = sort_ranks(distinct)
+    posts = pa.table(
+        {
+            "kind": pa.concat_arrays(kinds),
+            "object_id": pa.concat_arrays(objs),
+            "post": pa.concat_arrays(post_ids),
+            "text": pa.array(rank[codes], pa.int64()),
+        }
+    )
     posts = posts.group_by(["kind", "object_id", "post", "text"], use_threads=False).aggregate([])
     counts = posts.group_by(["kind", "object_id", "text"], use_threads=False).aggregate(
         [([], "count_all")]
@@ -117,7 +141,8 @@ def _representatives(
             zero_copy_only=False
         )
     take = pa.array(np.flatnonzero(first))
-    return keys.take(take), _one(counts.column("text")).take(take)
+    chosen = np.asarray(_one(counts.column("text")).take(take).to_numpy(), dtype=np.int64)
+    return keys.take(take), distinct.take(pa.array(by_rank[chosen], pa.int64()))
 
 
 def describe_objects(
@@ -150,14 +175,14 @@ def describe_objects(
     has_text = {"text_a", "text_b"} <= set(evidence.column_names)
     carried_author = empty
     if has_text and n:
+        # the texts as they are (in chunks: a column of long texts may pass 2 GiB)
         sides = [
-            (_one(evidence.column(f"post_{s}")), _one(evidence.column(f"text_{s}")))
-            for s in ("a", "b")
+            (_one(evidence.column(f"post_{s}")), evidence.column(f"text_{s}")) for s in ("a", "b")
         ]
         mask = pc.or_(text_rows, repost_rows)
         keys, texts = _representatives(kind, obj, sides, mask)
-        rep = texts.take(pc.index_in(_key(kind, obj), value_set=keys))
-        rep = pc.if_else(mask, rep, empty)
+        rep = gather(texts, pc.index_in(_key(kind, obj), value_set=keys))
+        rep = _texts(nulled(rep, pc.invert(pc.fill_null(mask, False))))  # no copy of the texts
         # a retweet's text names the original author: "RT @name: the text"
         retweet = pc.fill_null(pc.match_substring_regex(rep, _RETWEET), False)
         retweet = pc.and_(retweet, repost_rows)
@@ -182,14 +207,27 @@ def describe_objects(
             out_link = _one(found.column("permalink")).take(at)
         if "account_name" in found.column_names:
             out_name = _one(found.column("account_name")).take(at)
-    out_text = pc.if_else(pc.or_(text_rows, source_rows), out_text, empty)
+    out_text = nulled(
+        _texts(out_text), pc.invert(pc.fill_null(pc.or_(text_rows, source_rows), False))
+    )
     values = {
         "object_text": out_text,
         "object_author": out_author,
         "object_author_name": out_name,
         "object_link": out_link,
     }
-    return {c: _one(values[c]) for c in OBJECT_COLUMNS if c in columns}
+    return {
+        c: values[c] if c == "object_text" else _one(values[c])
+        for c in OBJECT_COLUMNS
+        if c in columns
+    }
+
+
+def _texts(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column of texts as ``string`` chunks as they come (each under 2 GiB), never joined
+    into one array."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return pa.chunked_array([_one(c) for c in chunks], type=pa.string())
 
 
 # -- labels ---------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import sort_ranks
+from ._arrow import one_array, sort_ranks
 from .errors import ParameterError
 from .normalize import MIN_TEXT_CHARS, normalize_text
 
@@ -549,9 +549,9 @@ def cluster_texts(
             ],
             pa.string(),
         )
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.string())
+    arr = one_array(arr)  # large strings where the chunks hold more than 2 GiB of text
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
     n_in = len(arr)
     enc = arr.dictionary_encode()
     raw = enc.dictionary.to_pylist()

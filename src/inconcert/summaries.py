@@ -7,7 +7,7 @@ edges; the results are Arrow tables in a deterministic order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import plan
+from ._arrow import gather, one_array
 from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_objects
 from .engine import Engine
 from .options import DetectOptions
@@ -79,17 +80,10 @@ def evidence_table(
             ", CASE WHEN c.kind = 'text' THEN 1.0 ELSE CAST(NULL AS DOUBLE) END AS similarity"
         )
     own = [c for c in ("text", "permalink") if posts is not None and c in posts.columns]
+    cited = None
     if posts is not None and own:
         # the posts the evidence cites, in one pass over the posts (which may be a file)
-        eng.create("ic_cited", plan.cited_posts_sql(posts.name, coactions, "ic_kept", own))
-        text_join += (
-            " LEFT JOIN ic_cited pa ON c.post_a = pa.post_id"
-            " LEFT JOIN ic_cited pb ON c.post_b = pb.post_id"
-        )
-        if "text" in own:
-            text_cols += ", pa.text AS text_a, pb.text AS text_b"
-        if "permalink" in own:
-            text_cols += ", pa.permalink AS link_a, pb.permalink AS link_b"
+        cited = eng.fetch(plan.cited_posts_sql(posts.name, coactions, "ic_kept", own))
     table = eng.fetch(
         f"""
 SELECT k.group_id, c.account_a, c.account_b, c.kind, c.object_id,
@@ -101,7 +95,10 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
          CASE WHEN c.t_a < c.t_b THEN c.t_a ELSE c.t_b END, c.kind, c.object_id, c.post_a, c.post_b
 """
     )
-    eng.drop("ic_cited")
+    if cited is not None:
+        # each co-action's two posts' texts and links, gathered after the sort: the engine
+        # sorts the co-actions without them (a co-action of two articles carries 16 KB)
+        table = _with_cited(table, cited, own)
     described = _described(eng, table, posts, options, references)
     out: dict[str, Any] = {}
     for name in table.column_names:
@@ -115,6 +112,24 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
         if name == "object_id":
             out.update(described)
     return pa.table(out)
+
+
+def _with_cited(table: pa.Table, cited: pa.Table, own: Sequence[str]) -> pa.Table:
+    """``table`` with ``text_a, text_b`` and ``link_a, link_b`` (of ``own``: ``text``,
+    ``permalink``) of its ``post_a``, ``post_b`` from ``cited`` (``post_id`` and ``own``; null
+    for a post it does not hold), gathered in slices (:func:`inconcert._arrow.gather`)."""
+    ids = one_array(cited.column("post_id"))
+    columns = dict(zip(table.column_names, table.columns, strict=True))
+    for column, names in (("text", ("text_a", "text_b")), ("permalink", ("link_a", "link_b"))):
+        if column not in own:
+            continue
+        values = one_array(cited.column(column))
+        out_type = cited.schema.field(column).type
+        for side, name in zip(("a", "b"), names, strict=True):
+            at = pc.index_in(table.column(f"post_{side}"), value_set=ids)
+            taken = gather(values, at)
+            columns[name] = pa.chunked_array([c.cast(out_type) for c in taken.chunks], out_type)
+    return pa.table(columns)
 
 
 def _described(

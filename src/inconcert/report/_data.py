@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .._arrow import one_array
+from .._arrow import one_array, take_rows
 from .._objects import SOURCE_KINDS, TEXT_KINDS
 from ..errors import InputError
 from ..safety import restore_formula
@@ -432,15 +432,15 @@ class _Strings:
     ) -> np.ndarray:
         """Indices of a column's values (of its ``rows`` only, in that order; -1 for null);
         values not yet in the table are added in order of first appearance."""
-        arr = one_array(values)
+        # the rows wanted first (the page embeds a bounded number of co-actions, whose texts
+        # may be long), then their distinct values
+        arr = one_array(values) if rows is None else take_rows(values, rows)
         if not pa.types.is_dictionary(arr.type):
             if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
                 arr = arr.cast(pa.string())
             arr = pc.dictionary_encode(arr)
         codes = one_array(pc.fill_null(arr.indices, -1)).to_numpy(zero_copy_only=False)
         codes = codes.astype(np.int64)
-        if rows is not None:
-            codes = codes[rows]
         present = codes >= 0
         used, first = np.unique(codes[present], return_index=True)
         used = used[np.argsort(first, kind="stable")]  # in order of first appearance
@@ -930,14 +930,16 @@ def _add_objects_and_examples(
     sel = np.flatnonzero((ev_rank >= 0) & (ev_rank < n_detail))
     if not len(sel):
         return
-    needed = ["kind", "object_id", "text_a", "object_text", "object_author", "object_link"]
-    needed.append("object_author_name")
-    sub = evidence.select([c for c in needed if c in evidence.column_names]).take(pa.array(sel))
+    # the texts stay in the evidence: a few top objects' rows are read from it (_object_parts),
+    # not every co-action's two long texts copied
+    taken = pa.array(sel)
+    sub = evidence.select(["kind", "object_id"]).take(taken)
     sub = sub.append_column("__rank", pa.array(ev_rank[sel]))
     sub = sub.append_column("__row", pa.array(np.arange(len(sel), dtype=np.int64)))
-    has_text = "text_a" in sub.column_names
+    has_text = "text_a" in evidence.column_names
     if has_text:
-        sub = sub.append_column("__notext", pc.cast(pc.is_null(sub.column("text_a")), pa.int8()))
+        notext = one_array(pc.cast(pc.is_null(evidence.column("text_a")), pa.int8()))
+        sub = sub.append_column("__notext", notext.take(taken))
     counts = sub.group_by(["__rank", "kind", "object_id"], use_threads=False).aggregate(
         [("__row", "count"), ("__row", "min")]
     )
@@ -979,7 +981,8 @@ def _add_objects_and_examples(
         for r in range(n_detail)
         for i in range(int(bounds[r]), min(int(bounds[r + 1]), int(bounds[r]) + _TOP_OBJECTS))
     ]
-    described = _object_parts(sub, top_rows, strings, lim)
+    parts = _object_parts(evidence, [int(sel[i]) for i in top_rows], strings, lim)
+    described = {i: parts[int(sel[i])] for i in top_rows}
     wanted: dict[int, list[int]] = {}
     for r in range(n_detail):
         lo, hi = int(bounds[r]), int(bounds[r + 1])

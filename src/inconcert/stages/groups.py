@@ -8,7 +8,9 @@ scores groups and accounts (:mod:`inconcert.scoring`) and numbers groups by scor
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from .._arrow import take_table
 from ..network import edge_groups, partition
 from ..options import DetectOptions
 from ..scoring import account_scores, apply_group_ids, group_scores, renumber_groups
@@ -38,5 +40,7 @@ def rank(
     accounts = accounts.append_column("score", account_scores(edges, accounts)).sort_by(
         [("group_id", "ascending"), ("account_id", "ascending")]
     )
-    evidence = apply_group_ids(evidence, mapping).sort_by("group_id")  # stable: keeps order
+    evidence = apply_group_ids(evidence, mapping)
+    # stable: keeps the order within a group; texts taken in slices (take_table)
+    evidence = take_table(evidence, pc.sort_indices(evidence, [("group_id", "ascending")]))
     return edges, accounts, groups, evidence
