@@ -41,20 +41,30 @@ def large_type(t: pa.DataType) -> pa.DataType:
     return t
 
 
+def _variable_width(t: pa.DataType) -> bool:
+    """Strings or binaries: values of any length behind offsets."""
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+    )
+
+
+def _rows_per_slice(values: pa.Array | pa.ChunkedArray) -> int:
+    """Rows of ``values`` that surely fit one array with 32-bit offsets (by the longest)."""
+    longest = 0
+    if len(values) and _variable_width(values.type):
+        longest = pc.max(pc.binary_length(values)).as_py() or 0
+    return max(1, OFFSET_LIMIT // max(1, longest))
+
+
 def gather(values: pa.Array, indices: pa.Array) -> pa.ChunkedArray:
     """``values.take(indices)`` in as few slices as hold at most 2 GiB each (by the longest
     value; one slice where the result fits one array): one array of strings could not hold
     more, and long texts taken for every row (an article quoted by each co-action that cites
     it) pass that."""
-    longest = 0
-    if len(values) and (
-        pa.types.is_string(values.type)
-        or pa.types.is_large_string(values.type)
-        or pa.types.is_binary(values.type)
-        or pa.types.is_large_binary(values.type)
-    ):
-        longest = pc.max(pc.binary_length(values)).as_py() or 0
-    step = max(1, OFFSET_LIMIT // max(1, longest))
+    step = _rows_per_slice(values)
     indices = one_array(indices)
     chunks = [values.take(indices.slice(i, step)) for i in range(0, len(indices), step)]
     return pa.chunked_array(chunks, type=values.type)
@@ -96,16 +106,10 @@ def take_table(table: pa.Table, indices: pa.Array | np.ndarray) -> pa.Table:
     columns = []
     for column in table.columns:
         t = column.type
-        if not (
-            pa.types.is_string(t)
-            or pa.types.is_large_string(t)
-            or pa.types.is_binary(t)
-            or pa.types.is_large_binary(t)
-        ):
+        if not _variable_width(t):
             columns.append(column.take(pa.array(rows)))
             continue
-        longest = pc.max(pc.binary_length(column)).as_py() or 0 if len(column) else 0
-        step = max(1, OFFSET_LIMIT // max(1, longest))
+        step = _rows_per_slice(column)
         chunks = [take_rows(column, rows[i : i + step]) for i in range(0, len(rows), step)]
         columns.append(pa.chunked_array([c.cast(t) for c in chunks], type=t))
     return pa.table(columns, schema=table.schema)
@@ -126,13 +130,7 @@ def nulled(
             start += len(chunk)
         return pa.chunked_array(parts, type=values.type)
     drop = pc.fill_null(one_array(mask), False)
-    flat = (
-        pa.types.is_string(values.type)
-        or pa.types.is_large_string(values.type)
-        or pa.types.is_binary(values.type)
-        or pa.types.is_large_binary(values.type)
-    )
-    if not flat or values.offset != 0:
+    if not _variable_width(values.type) or values.offset != 0:
         return pc.if_else(drop, pa.scalar(None, values.type), values)
     keep = pc.and_not(pc.is_valid(values), drop)  # a fresh array: offset 0, no nulls
     return pa.Array.from_buffers(
