@@ -17,12 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inconcert import _arrow
 from inconcert.errors import InputError, ParameterError
 from inconcert.ingest import (
     REJECT_REASONS,
     REJECTS_SCHEMA,
     FileReport,
     Ingested,
+    _files,
     parse_assignments,
     read_inputs,
 )
@@ -296,6 +298,34 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert [r["timestamp"] for r in rows] == [utc(1970, 1, 1), utc(1970, 1, 1, 1)]
     assert rows[0]["hashtags"] == ["#a"] and rows[1]["hashtags"] is None
     assert result.files[0].format == "parquet"
+
+
+def test_large_parquet_files_are_read_a_few_row_groups_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file too large to read whole (here the limits lowered to a few hundred bytes) is read
+    in groups of row groups: the same rows, rejects and line numbers as read whole."""
+    rows = [
+        {"post_id": str(i), "account_id": f"a{i % 3}", "text": f"text {i} " * (i % 5),
+         "timestamp": None if i == 7 else datetime(2024, 1, 1, 0, i, tzinfo=UTC)}
+        for i in range(40)
+    ]  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "p.parquet", row_group_size=6)
+    whole = read_inputs([tmp_path / "p.parquet"])
+    monkeypatch.setattr(_arrow, "OFFSET_LIMIT", 100)
+    monkeypatch.setattr(_files, "PARQUET_READ_BYTES", 400)
+    reads: list[list[int]] = []
+    real = pq.ParquetFile.read_row_groups
+    monkeypatch.setattr(
+        pq.ParquetFile,
+        "read_row_groups",
+        lambda self, groups, **kw: reads.append(list(groups)) or real(self, groups, **kw),
+    )
+    grouped = read_inputs([tmp_path / "p.parquet"])
+    assert len(reads) > 1 and sorted(g for r in reads for g in r) == list(range(7))
+    assert grouped.table.to_pylist() == whole.table.to_pylist()
+    assert grouped.rejects.to_pylist() == whole.rejects.to_pylist()
+    assert [r["line"] for r in grouped.rejects.to_pylist()] == [8]
 
 
 def test_pq_suffix_and_naive_timestamp_and_date(tmp_path: Path) -> None:

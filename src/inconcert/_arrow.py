@@ -12,6 +12,11 @@ import pyarrow.compute as pc
 OFFSET_LIMIT = 2**31 - 1
 
 
+def fits_one_array(nbytes: int) -> bool:
+    """Whether ``nbytes`` of strings fit one array with 32-bit offsets (:data:`OFFSET_LIMIT`)."""
+    return nbytes <= OFFSET_LIMIT
+
+
 def one_array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """The column as one contiguous array (a chunked column's chunks joined; its only chunk as
     it is, where joining would copy it).

@@ -40,7 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import nulled, one_array
+from ._arrow import fits_one_array, nulled, one_array, take_rows
 from .errors import ParameterError
 from .kinds import KINDS
 from .normalize import (
@@ -133,7 +133,7 @@ _EXTRACT_BATCH = 16_384
 
 def _exploded(
     lists: pa.ChunkedArray | pa.Array,
-    text: pa.Array,
+    text: pa.Array | pa.ChunkedArray,
     extract: Callable[[str], list[str]],
     copied: pa.Array | None,
 ) -> tuple[pa.Array, pa.Array]:
@@ -153,7 +153,7 @@ def _exploded(
         need = pc.and_(need, pc.fill_null(pc.match_substring_regex(text, marker), False))
     if pc.any(need).as_py():
         idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
-        sub = text.take(pa.array(idx)).dictionary_encode()
+        sub = take_rows(text, idx).dictionary_encode()
         texts = sub.dictionary
         size = batch_rows([texts], _EXTRACT_BATCH)
         found = pa.concat_arrays(
@@ -249,9 +249,11 @@ def posts_to_actions(
     parts: list[pa.Table] = []
     copied = _reposts(posts)
     stats.reposts = int(pc.sum(copied).as_py() or 0) if copied is not None else 0
-    # one array for every kind that reads the texts (joined once, where the posts are in
-    # chunks)
-    text = one_array(posts.column("text"))
+    # one array for every kind that reads the texts (joined once where the posts are in
+    # chunks), unless the chunks hold more than one array of strings can: then each stage
+    # reads them chunk by chunk
+    column = posts.column("text")
+    text = one_array(column) if fits_one_array(column.nbytes) else column
     if copied is not None and _OWN_TEXT.intersection(kinds):
         # a repost's text is the original's, not the reposter's (the lists' kinds leave
         # reposts out themselves: _exploded)

@@ -124,7 +124,7 @@ import pyarrow.compute as pc
 
 from inconcert.errors import ParameterError
 
-from ._arrow import one_array
+from ._arrow import fits_one_array, one_array
 from ._helper import apply_each, map_batches
 
 if TYPE_CHECKING:
@@ -1301,6 +1301,16 @@ def _distinct(
     own thread) from :data:`_SLICED_FROM` strings, else in one; and the type of results for
     them (``large_string`` for ``large_string``, else ``string``); or, for an array of nulls
     only, the result itself."""
+    if (
+        isinstance(values, pa.ChunkedArray)
+        and values.num_chunks > 1
+        and not fits_one_array(values.nbytes)
+        and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type))
+    ):
+        # more than one array of strings holds: each chunk is a slice of its own (a value in
+        # two chunks is mapped twice, to the same result)
+        out_type = pa.large_string() if pa.types.is_large_string(values.type) else pa.string()
+        return _encode_in_threads(list(values.chunks)), out_type
     array = one_array(values)
     if pa.types.is_dictionary(array.type) and not _is_text_type(array.type.value_type):
         array = array.dictionary_decode()

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from inconcert._arrow import fits_one_array
 from inconcert.errors import InputError, ParameterError
 from inconcert.ingest._values import NULL_MARKERS
 
@@ -892,9 +893,35 @@ def _read_jsonl(source: InputFile) -> tuple[pa.Table, np.ndarray, list[BadRow]]:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Uncompressed bytes of row groups read at once from a Parquet file too large to be read whole
+#: (:func:`_read_parquet`); a larger row group is read alone.
+PARQUET_READ_BYTES = 512 * 1024**2
+
+
 def _read_parquet(source: InputFile) -> pa.Table:
+    """The file's rows. A file whose row groups hold more than 2 GiB uncompressed (one column
+    of strings could not hold them as one array anyway) is read a few row groups at a time
+    (:data:`PARQUET_READ_BYTES`): read whole, its pages and its columns were held together.
+    300,000 articles in six row groups of 413 MB: read in 7.8-8.0 s with a 3.2 GB peak against
+    9.0-9.7 s and 4.8 GB. A smaller file is read whole, its columns each one array, as the
+    later stages want them (10.4M posts in 22 row groups of 50 MB: read in groups, 0.3 GB more
+    at the peak)."""
     try:
-        table = pq.ParquetFile(str(source.path)).read()
+        file = pq.ParquetFile(str(source.path))
+        meta = file.metadata
+        sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
+        groups: list[list[int]] = [[]]
+        total = 0
+        for i, size in enumerate(sizes):
+            if groups[-1] and total + size > PARQUET_READ_BYTES:
+                groups.append([])
+                total = 0
+            groups[-1].append(i)
+            total += size
+        if fits_one_array(sum(sizes)) or len(groups) == 1:
+            table = file.read()
+        else:
+            table = pa.concat_tables([file.read_row_groups(g) for g in groups])
     except (OSError, pa.ArrowException) as exc:
         raise InputError(
             source.display,
