@@ -70,6 +70,9 @@ def test_slices_keep_values_and_order() -> None:
     assert take_rows(texts, rows).to_pylist() == expected
     flat = texts.combine_chunks()
     assert gather(flat, pa.array(rows)).to_pylist() == expected
+    for outside in ([5], [0, -1]):
+        with pytest.raises(IndexError):
+            take_rows(texts, np.array(outside))
     table = pa.table({"t": texts, "n": pa.array(range(5))})
     assert take_table(table, rows).to_pylist() == [table.to_pylist()[i] for i in rows]
 

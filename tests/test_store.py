@@ -413,6 +413,22 @@ def test_the_command_line_tells_a_default_value_given_from_one_left_out(
     assert json.loads((out / "manifest.json").read_text())["parameters"]["similarity"] == 0.8
 
 
+@pytest.mark.parametrize("share", ["5", "-0.5"])
+def test_a_store_run_checks_the_reject_warning_share(
+    posts_file: Path, tmp_path: Path, share: str
+) -> None:
+    """The share of rejected rows that warns applies to a store's run too (its reads are
+    reported), so it is checked there as on a run from the posts."""
+    store = save_store(prepare([posts_file]), tmp_path / "store")
+    out = tmp_path / "out"
+    done = runner.invoke(
+        app_(), ["detect", str(store), "--out", str(out), "--reject-warning", share, "-q"]
+    )
+    assert done.exit_code == 2, done.output
+    assert "a share in [0, 1]" in " ".join(done.output.split())
+    assert not out.exists()
+
+
 def test_a_store_is_not_an_input_among_others_nor_inside_an_input_folder(
     posts_file: Path, tmp_path: Path
 ) -> None:

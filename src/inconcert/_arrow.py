@@ -79,6 +79,8 @@ def take_rows(column: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
     """``column``'s values at ``rows`` (positions, in that order), taken chunk by chunk: the
     chunks are never joined, so a column of long texts past 2 GiB gives the few rows wanted."""
     rows = np.asarray(rows, dtype=np.int64)
+    if rows.size and (rows.min() < 0 or rows.max() >= len(column)):
+        raise IndexError(f"rows outside 0..{len(column) - 1}")
     if not isinstance(column, pa.ChunkedArray):
         return column.take(pa.array(rows))
     if column.num_chunks == 1:

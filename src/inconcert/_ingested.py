@@ -15,7 +15,16 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-__all__ = ["REJECTS_SCHEMA", "FileReport", "Ingested", "Usage", "usage_problems"]
+from .errors import ParameterError
+
+__all__ = [
+    "REJECTS_SCHEMA",
+    "FileReport",
+    "Ingested",
+    "Usage",
+    "check_reject_share",
+    "usage_problems",
+]
 
 REJECTS_SCHEMA = pa.schema(
     [
@@ -196,6 +205,14 @@ def _first_reject(ingested: Ingested) -> str:
         return ""
     row = rows[0]
     return f"; first: {row['file']}, line {row['line']}: {row['reason']} ({row['detail']})"
+
+
+def check_reject_share(share: float) -> float:
+    """``share``, the share of rejected rows past which a run warns (:func:`usage_problems`),
+    if it is in [0, 1]; else a :class:`~inconcert.errors.ParameterError`."""
+    if not 0 <= share <= 1:
+        raise ParameterError("reject_warning_share", "a share in [0, 1]", share)
+    return share
 
 
 def usage_problems(

@@ -201,7 +201,7 @@ def describe_objects(
         author = _one(found.column("account_id")).take(at)
         out_author = pc.if_else(pc.is_valid(author), author, out_author)
         if "text" in found.column_names:
-            text = _one(found.column("text")).take(at)
+            text = gather(_one(found.column("text")), at)  # in slices: long originals
             out_text = pc.if_else(pc.is_valid(text), text, out_text)
         if "permalink" in found.column_names:
             out_link = _one(found.column("permalink")).take(at)

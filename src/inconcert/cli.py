@@ -595,7 +595,12 @@ def detect(
                     "to read it otherwise)",
                     "given",
                 )
-        # a store's reading options are its own: its runs never import the readers
+        # a store's reading options are its own: its runs never import the readers (the
+        # share of rejected rows that warns still applies: the store's reads are reported)
+        if store is not None:
+            from ._ingested import check_reject_share
+
+            check_reject_share(reject_warning)
         reading = (
             None
             if store is not None

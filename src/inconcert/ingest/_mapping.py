@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from inconcert._ingested import check_reject_share
 from inconcert.errors import InputError, ParameterError
 
 from .._arrow import one_array
@@ -213,10 +214,7 @@ class InputOptions:
         for rule in self.files:
             if rule.tz is not None:
                 parse_tz(rule.tz)
-        if not 0 <= self.reject_warning_share <= 1:
-            raise ParameterError(
-                "reject_warning_share", "a share in [0, 1]", self.reject_warning_share
-            )
+        check_reject_share(self.reject_warning_share)
         if self.list_sep == "":
             raise ParameterError("--list-sep", "a non-empty separator", self.list_sep)
 
