@@ -62,7 +62,7 @@ import pyarrow.compute as pc
 
 from ._arrow import one_array, sort_ranks
 from .errors import ParameterError
-from .normalize import MIN_TEXT_CHARS, normalize_text
+from .normalize import MIN_TEXT_CHARS, batch_rows, normalize_text
 
 __all__ = [
     "NearTextOptions",
@@ -554,8 +554,15 @@ def cluster_texts(
         arr = arr.cast(pa.string())
     n_in = len(arr)
     enc = arr.dictionary_encode()
-    raw = enc.dictionary.to_pylist()
-    norm = [normalize_text(t, strip_hashtags=opts.strip_hashtags) for t in raw]
+    # each distinct text normalised, a batch of them at a time: Python holds the normalised
+    # texts and one batch of the originals, not all of both (articles: gigabytes each)
+    texts = enc.dictionary
+    size = batch_rows([texts], 65_536)
+    norm = [
+        normalize_text(t, strip_hashtags=opts.strip_hashtags)
+        for i in range(0, len(texts), size)
+        for t in texts.slice(i, size).to_pylist()
+    ]
     # distinct normalised texts long enough to compare
     # numbered in sorted order, not in order of appearance: the LSH buckets, hence the pairs
     # verified and the clusters, must not depend on the order of the input rows
