@@ -44,9 +44,7 @@ FUNCTIONS: Mapping[str, str] = {
 _FIELD = "v"
 
 
-def apply_each(
-    func: Callable[[str], str | None], values: pa.Array, out_type: pa.DataType
-) -> pa.Array:
+def apply_each(func: Callable[[str], Any], values: pa.Array, out_type: pa.DataType) -> pa.Array:
     """``func`` of each string of ``values`` (null stays null), as an array of ``out_type``:
     the one loop every per-string function runs in, here, in a helper or in
     :func:`inconcert.normalize.map_unique` (through its ``_map_distinct``)."""

@@ -45,7 +45,6 @@ from .errors import ParameterError
 from .kinds import KINDS
 from .normalize import (
     MIN_TEXT_CHARS,
-    batch_rows,
     canonical_urls,
     extract_hashtags,
     extract_mentions,
@@ -127,8 +126,6 @@ _MARKERS: dict[Callable[[str], list[str]], str] = {
     extract_hashtags: "[#＃]",
     extract_mentions: "[@＠]",
 }
-#: Distinct texts given to an extractor at once: Python holds one batch of them as strings.
-_EXTRACT_BATCH = 16_384
 
 
 def _exploded(
@@ -138,8 +135,8 @@ def _exploded(
     copied: pa.Array | None,
 ) -> tuple[pa.Array, pa.Array]:
     """(parent row, value) for every element of a list column. A row whose list is null takes
-    the values its text holds (extracted once per distinct text, a batch of texts at a time,
-    and only from texts that hold the extractor's marker: :data:`_MARKERS`); a row marked in
+    the values its text holds (extracted once per distinct text: :func:`map_unique`, and only
+    from texts that hold the extractor's marker: :data:`_MARKERS`); a row marked in
     ``copied`` (a repost: its lists are the original's) gives none. Rows come in no particular
     order (:func:`dedupe_actions` sorts)."""
     lists = one_array(lists)
@@ -153,19 +150,7 @@ def _exploded(
         need = pc.and_(need, pc.fill_null(pc.match_substring_regex(text, marker), False))
     if pc.any(need).as_py():
         idx = np.flatnonzero(need.to_numpy(zero_copy_only=False))
-        sub = take_rows(text, idx).dictionary_encode()
-        texts = sub.dictionary
-        size = batch_rows([texts], _EXTRACT_BATCH)
-        found = pa.concat_arrays(
-            [
-                pa.array(
-                    [extract(t) for t in texts.slice(i, size).to_pylist()],
-                    pa.list_(pa.string()),
-                )
-                for i in range(0, len(texts), size)
-            ]
-        )
-        filled = found.take(sub.indices)
+        filled = map_unique(take_rows(text, idx), extract, pa.list_(pa.string()))
         within = np.asarray(pc.list_parent_indices(filled).to_numpy(), dtype=np.int64)
         parents = pa.concat_arrays([parents, pa.array(idx[within], pa.int64())])
         flat = pa.concat_arrays([flat.cast(pa.string()), pc.list_flatten(filled)])

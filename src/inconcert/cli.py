@@ -595,16 +595,13 @@ def detect(
                     "to read it otherwise)",
                     "given",
                 )
-        # a store's reading options are its own: its runs never import the readers (the
-        # share of rejected rows that warns still applies: the store's reads are reported)
-        if store is not None:
+            # its runs never import the readers; the share of rejected rows that warns still
+            # applies (the store's reads are reported)
             from ._ingested import check_reject_share
 
             check_reject_share(reject_warning)
-        reading = (
-            None
-            if store is not None
-            else _reading(
+        else:
+            mapping, obj, read_options = _reading(
                 map_,
                 objects,
                 input_format,
@@ -615,13 +612,10 @@ def detect(
                 mapping_file,
                 reject_warning,
             )
-        )
         with _RichProgress(not quiet) as progress:
-            if reading is None:
-                assert store is not None
+            if store is not None:
                 result = run_detect(store, options=options, progress=progress, given=_given(ctx))
             else:
-                mapping, obj, read_options = reading
                 result = run_detect(
                     inputs,
                     options=options,

@@ -1211,7 +1211,11 @@ def extract_mentions(text: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | None]) -> pa.Array:
+def map_unique(
+    values: pa.Array | pa.ChunkedArray,
+    func: Callable[[str], Any],
+    out_type: pa.DataType | None = None,
+) -> pa.Array:
     """Apply a per-string function to an Arrow string array, once per distinct value.
 
     Posts repeat their links, hashtags and texts (retweets, copy-paste campaigns), so the
@@ -1225,14 +1229,17 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
         may hold nulls.
     func : callable
         ``str -> str | None``; for example :func:`canonical_url` or :func:`text_key`.
+    out_type : pyarrow.DataType, optional
+        The type of ``func``'s results where they are not strings, e.g.
+        ``pa.list_(pa.string())`` for :func:`extract_hashtags`.
 
     Returns
     -------
     pyarrow.Array
         ``func`` of each value, of the same length; null where the value is null or ``func``
-        returned None. Its type is ``large_string`` for ``large_string`` input, else
-        ``string`` (whose offsets limit one array to 2 GiB of text: pass ``large_string``, or
-        batches, beyond that).
+        returned None. Its type is ``out_type`` if given, else ``large_string`` for
+        ``large_string`` input, else ``string`` (whose offsets limit one array to 2 GiB of
+        text: pass ``large_string``, or batches, beyond that).
 
     Raises
     ------
@@ -1246,16 +1253,16 @@ def map_unique(values: pa.Array | pa.ChunkedArray, func: Callable[[str], str | N
     ['a', None, 'a', None]
     """
     distinct = _distinct(values, "map_unique")
-    if isinstance(distinct, pa.Array):
-        return distinct
-    encoded, out_type = distinct
-    return _map_distinct(encoded, out_type, func)
+    if isinstance(distinct, pa.Array):  # nulls only
+        return distinct if out_type is None else pa.nulls(len(distinct), out_type)
+    encoded, strings = distinct
+    return _map_distinct(encoded, strings if out_type is None else out_type, func)
 
 
 def _map_distinct(
     encoded: Sequence[pa.DictionaryArray],
     out_type: pa.DataType,
-    func: Callable[[str], str | None],
+    func: Callable[[str], Any],
     shared: tuple[str, Mapping[str, Any], int] | None = None,
 ) -> pa.Array:
     """``func`` of each distinct string of each slice in ``encoded`` (consecutive slices of

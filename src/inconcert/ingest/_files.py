@@ -910,17 +910,17 @@ def _read_parquet(source: InputFile) -> pa.Table:
         file = pq.ParquetFile(str(source.path))
         meta = file.metadata
         sizes = [meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)]
-        groups: list[list[int]] = [[]]
-        total = 0
-        for i, size in enumerate(sizes):
-            if groups[-1] and total + size > PARQUET_READ_BYTES:
-                groups.append([])
-                total = 0
-            groups[-1].append(i)
-            total += size
-        if fits_one_array(sum(sizes)) or len(groups) == 1:
+        if fits_one_array(sum(sizes)):
             table = file.read()
         else:
+            groups: list[list[int]] = [[]]
+            total = 0
+            for i, size in enumerate(sizes):
+                if groups[-1] and total + size > PARQUET_READ_BYTES:
+                    groups.append([])
+                    total = 0
+                groups[-1].append(i)
+                total += size
             table = pa.concat_tables([file.read_row_groups(g) for g in groups])
     except (OSError, pa.ArrowException) as exc:
         raise InputError(
