@@ -205,7 +205,13 @@ def test_every_command_and_option_is_documented(command: str) -> None:
 
 
 def test_version() -> None:
-    assert "inconcert" in _run("--version")
+    """The version printed is the installed package's (``pyproject.toml``)."""
+    import importlib.metadata
+
+    from inconcert._version import VERSION
+
+    assert _run("--version").split() == ["inconcert", VERSION]
+    assert importlib.metadata.version("inconcert") == VERSION
 
 
 def test_neartext_end_to_end(tmp_path: Path) -> None:
