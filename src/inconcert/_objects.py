@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._arrow import gather, nulled, one_array, sort_ranks
+from ._arrow import encode_texts, one_array, sort_ranks
 from .kinds import KINDS
 
 __all__ = [
@@ -86,7 +86,8 @@ def _representatives(
     The texts are grouped and ordered by their rank among the distinct texts (equal texts,
     equal ranks; byte order), not as strings: an article's 8 KB are hashed once, not in every
     grouping and sort."""
-    kinds, objs, post_ids, sides_codes, dictionaries = [], [], [], [], []
+    kinds, objs, post_ids, sides_codes = [], [], [], []
+    dictionaries: list[pa.Array] = []
     for post, text in sides:
         keep = one_array(pc.and_(mask, pc.is_valid(text)))
         kinds.append(kind.filter(keep))
@@ -94,23 +95,24 @@ def _representatives(
         post_ids.append(post.filter(keep))
         start = 0
         for chunk in text.chunks if isinstance(text, pa.ChunkedArray) else [text]:
-            encoded = pc.dictionary_encode(chunk)  # each chunk's texts, once each
-            dictionaries.append(encoded.dictionary)
+            # each chunk's texts, once each (the evidence's texts are encoded already)
+            encoded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
             part = keep.slice(start, len(chunk))
             start += len(chunk)
+            shift = _dictionary_at(dictionaries, encoded.dictionary)
             sides_codes.append(
-                np.asarray(encoded.indices.filter(part).to_numpy(zero_copy_only=False), np.int64)
+                shift
+                + np.asarray(encoded.indices.filter(part).to_numpy(zero_copy_only=False), np.int64)
             )
     # one code for equal texts of either side, and each code's rank in byte order
     joined = pc.dictionary_encode(
-        one_array(pa.chunked_array(dictionaries, type=dictionaries[0].type))
+        one_array(
+            pa.chunked_array([d.cast(pa.large_string()) for d in dictionaries], pa.large_string())
+        )
     )
     distinct = joined.dictionary
     remap = np.asarray(joined.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    shift = np.cumsum([0] + [len(d) for d in dictionaries[:-1]])
-    codes = np.concatenate(
-        [np.zeros(0, np.int64)] + [remap[c + at] for c, at in zip(sides_codes, shift, strict=True)]
-    )
+    codes = np.concatenate([np.zeros(0, np.int64)] + [remap[c] for c in sides_codes])
     if codes.size == 0:
         return pa.array([], pa.string()), pa.array([], pa.string())
     by_rank, rank = sort_ranks(distinct)
@@ -145,6 +147,23 @@ def _representatives(
     return keys.take(take), distinct.take(pa.array(by_rank[chosen], pa.int64()))
 
 
+def _dictionary_at(dictionaries: list[pa.Array], dictionary: pa.Array) -> int:
+    """Where ``dictionary`` starts among ``dictionaries`` joined, appended unless the very same
+    array (its buffers: the two sides of the evidence share one) is there already."""
+    start = 0
+    for known in dictionaries:
+        if (
+            len(known) == len(dictionary)
+            and known.offset == dictionary.offset
+            and [b.address if b is not None else 0 for b in known.buffers()]
+            == [b.address if b is not None else 0 for b in dictionary.buffers()]
+        ):
+            return start
+        start += len(known)
+    dictionaries.append(dictionary)
+    return start
+
+
 def describe_objects(
     evidence: pa.Table,
     known: pa.Table | None,
@@ -168,29 +187,36 @@ def describe_objects(
     kind = _one(evidence.column("kind"))
     obj = _one(evidence.column("object_id"))
     empty = pa.nulls(n, pa.string())
-    out_text, out_author, out_name, out_link = empty, empty, empty, empty
+    out_author, out_name, out_link = empty, empty, empty
     text_rows = _in(kind, TEXT_KINDS)
     repost_rows = pc.equal(kind, "repost")
     source_rows = _in(kind, SOURCE_KINDS)
     has_text = {"text_a", "text_b"} <= set(evidence.column_names)
     carried_author = empty
+    # object_text: each row a position in these texts (null: none), encoded once at the end,
+    # so that no text is copied for every row that quotes it
+    pieces: list[pa.Array] = []
+    where: pa.Array = pa.nulls(n, pa.int64())
     if has_text and n:
-        # the texts as they are (in chunks: a column of long texts may pass 2 GiB)
         sides = [
             (_one(evidence.column(f"post_{s}")), evidence.column(f"text_{s}")) for s in ("a", "b")
         ]
-        mask = pc.or_(text_rows, repost_rows)
-        keys, texts = _representatives(kind, obj, sides, mask)
-        rep = gather(texts, pc.index_in(_key(kind, obj), value_set=keys))
-        rep = _texts(nulled(rep, pc.invert(pc.fill_null(mask, False))))  # no copy of the texts
+        mask = pc.fill_null(pc.or_(text_rows, repost_rows), False)
+        keys, texts = _representatives(kind, obj, sides, mask)  # one text per key
+        texts = one_array(texts)
+        at_key = pc.cast(pc.index_in(_key(kind, obj), value_set=keys), pa.int64())
+        where = pc.if_else(mask, at_key, pa.scalar(None, pa.int64()))
+        pieces.append(texts)
         # a retweet's text names the original author: "RT @name: the text"
-        retweet = pc.fill_null(pc.match_substring_regex(rep, _RETWEET), False)
+        retweet = pc.fill_null(pc.match_substring_regex(texts, _RETWEET).take(where), False)
         retweet = pc.and_(retweet, repost_rows)
         if pc.any(retweet).as_py():
-            name = pc.struct_field(pc.extract_regex(rep, _RETWEET), [0])
+            name = pc.struct_field(pc.extract_regex(texts, _RETWEET), [0]).take(where)
+            name = name.cast(pa.string())  # a handle: short
             carried_author = pc.if_else(retweet, pc.binary_join_element_wise("@", name, ""), empty)
-            rep = pc.if_else(retweet, pc.replace_substring_regex(rep, _RETWEET, ""), rep)
-        out_text = rep
+            stripped = pc.replace_substring_regex(texts, _RETWEET, "")
+            where = pc.if_else(retweet, pc.add(where, len(texts)), where)
+            pieces.append(stripped)
     out_author = carried_author
     if known is not None and known.num_rows and n and pc.any(source_rows).as_py():
         referenced = pc.unique(obj.filter(source_rows))
@@ -201,14 +227,19 @@ def describe_objects(
         author = _one(found.column("account_id")).take(at)
         out_author = pc.if_else(pc.is_valid(author), author, out_author)
         if "text" in found.column_names:
-            text = gather(_one(found.column("text")), at)  # in slices: long originals
-            out_text = pc.if_else(pc.is_valid(text), text, out_text)
+            text = _one(found.column("text"))  # each referenced post's text, once
+            use = pc.fill_null(pc.is_valid(text).take(at), False)
+            shift = sum(len(p) for p in pieces)
+            where = pc.if_else(use, pc.add(pc.cast(at, pa.int64()), shift), where)
+            pieces.append(text)
         if "permalink" in found.column_names:
             out_link = _one(found.column("permalink")).take(at)
         if "account_name" in found.column_names:
             out_name = _one(found.column("account_name")).take(at)
-    out_text = nulled(
-        _texts(out_text), pc.invert(pc.fill_null(pc.or_(text_rows, source_rows), False))
+    described = pc.fill_null(pc.or_(text_rows, source_rows), False)
+    where = pc.if_else(described, where, pa.scalar(None, pa.int64()))
+    (out_text,) = encode_texts(
+        pa.chunked_array([p.cast(pa.large_string()) for p in pieces], pa.large_string()), where
     )
     values = {
         "object_text": out_text,
@@ -221,13 +252,6 @@ def describe_objects(
         for c in OBJECT_COLUMNS
         if c in columns
     }
-
-
-def _texts(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column of texts as ``string`` chunks as they come (each under 2 GiB), never joined
-    into one array."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    return pa.chunked_array([_one(c) for c in chunks], type=pa.string())
 
 
 # -- labels ---------------------------------------------------------------------------------
@@ -295,6 +319,13 @@ def top_objects(
         ev = ev.filter(_in(_one(ev.column("kind")), kinds))
     if ev.num_rows == 0:
         return {}
+    # texts (a dictionary) as their codes: one value per object, so the least code picks it
+    dictionaries = {}
+    for c in extra:
+        if pa.types.is_dictionary(ev.schema.field(c).type):
+            codes = one_array(ev.column(c))
+            dictionaries[c] = codes.dictionary
+            ev = ev.set_column(ev.column_names.index(c), c, codes.indices)
     aggs: list[tuple[Any, ...]] = [([], "count_all")]
     aggs += [(c, "min") for c in extra]  # one value per object: min picks it
     counts = ev.group_by(cols, use_threads=False).aggregate(aggs)
@@ -310,6 +341,9 @@ def top_objects(
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     rank = np.arange(len(group)) - np.repeat(starts, np.diff(np.r_[starts, len(group)]))
     counts = counts.take(pa.array(np.flatnonzero(rank < limit)))
+    for c, dictionary in dictionaries.items():
+        i = counts.column_names.index(f"{c}_min")
+        counts = counts.set_column(i, f"{c}_min", dictionary.take(counts.column(i)))
     name = label or (lambda k, o, t, a, m: object_label(k, o, t, a, m))
     rows = zip(
         counts.column("group_id").to_pylist(),

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ._arrow import one_array
+from ._arrow import one_array, plain_texts, texts_nbytes
 from ._manifest import refresh_manifest, sha256_file
 from ._paths import exchange as _exchange
 from ._paths import inside as _inside
@@ -610,11 +610,43 @@ def _switch(staging: Path, real: Path, names: list[str]) -> None:
     os.replace(staging / "manifest.json", real / "manifest.json")
 
 
+#: Bytes of texts :func:`write_evidence` decodes at a time (past it, a row group each).
+EVIDENCE_WRITE_BYTES = 256 * 1024**2
+
+
+def write_evidence(evidence: pa.Table, path: Path) -> None:
+    """``evidence.parquet``: the evidence, its texts as plain strings (the file's columns are
+    ``string``, as readers of it expect). The texts are held once each in memory
+    (:data:`~inconcert._arrow.TEXTS_TYPE`) and decoded here: all at once when they come to at
+    most :data:`EVIDENCE_WRITE_BYTES`, else a slice of rows at a time, one row group each."""
+    texts = [i for i, f in enumerate(evidence.schema) if pa.types.is_dictionary(f.type)]
+    schema = pa.schema(
+        [
+            pa.field(f.name, pa.string(), f.nullable, f.metadata) if i in texts else f
+            for i, f in enumerate(evidence.schema)
+        ],
+        metadata=evidence.schema.metadata,
+    )
+
+    def decoded(part: pa.Table) -> pa.Table:
+        columns = [plain_texts(c) if i in texts else c for i, c in enumerate(part.columns)]
+        return pa.table(columns, schema=schema)
+
+    total = sum(texts_nbytes(evidence.column(i)) for i in texts)
+    if total <= EVIDENCE_WRITE_BYTES:
+        pq.write_table(decoded(evidence), path, compression="zstd")
+        return
+    step = max(1, evidence.num_rows * EVIDENCE_WRITE_BYTES // total)
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for start in range(0, evidence.num_rows, step):
+            writer.write_table(decoded(evidence.slice(start, step)))
+
+
 def _write_tables(result: DetectResult, folder: Path, raw_csv: bool) -> None:
     write_csv(result.edges, folder / "edges.csv", raw=raw_csv)
     write_csv(result.accounts, folder / "accounts.csv", raw=raw_csv)
     write_csv(result.groups, folder / "groups.csv", raw=raw_csv)
-    pq.write_table(result.evidence, folder / "evidence.parquet", compression="zstd")
+    write_evidence(result.evidence, folder / "evidence.parquet")
     typed = _typed(result)  # the attribute values, for both graph files
     _write_graphml(result, folder / "network.graphml", typed)
     with open(folder / "network.gexf", "w", encoding="utf-8", newline="\n") as fh:

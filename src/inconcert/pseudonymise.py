@@ -170,10 +170,12 @@ class Pseudonymiser:
     # -- columns and tables -------------------------------------------------------------------
 
     def _map(self, column: pa.Array | pa.ChunkedArray, one: Callable[[str], str]) -> pa.Array:
-        """Every value of a string column through ``one`` (once per distinct value)."""
+        """Every value of a string column through ``one`` (once per distinct value). A
+        dictionary column (the evidence's texts) keeps its indices: its dictionary is mapped."""
         array = one_array(column)
         if pa.types.is_dictionary(array.type):
-            array = array.dictionary_decode()
+            mapped = self._map(array.dictionary, one).cast(array.type.value_type)
+            return pa.DictionaryArray.from_arrays(array.indices, mapped)
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
             array = array.cast(pa.string())
         distinct = pc.unique(array).drop_null()

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import plan
-from ._arrow import gather, one_array
+from ._arrow import encode_texts, gather, one_array
 from ._objects import SOURCE_KINDS, TEXT_KINDS, describe_objects, short, top_objects
 from .engine import Engine
 from .options import DetectOptions
@@ -117,18 +117,17 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
 def _with_cited(table: pa.Table, cited: pa.Table, own: Sequence[str]) -> pa.Table:
     """``table`` with ``text_a, text_b`` and ``link_a, link_b`` (of ``own``: ``text``,
     ``permalink``) of its ``post_a``, ``post_b`` from ``cited`` (``post_id`` and ``own``; null
-    for a post it does not hold), gathered in slices (:func:`inconcert._arrow.gather`)."""
+    for a post it does not hold). The texts are :data:`~inconcert._arrow.TEXTS_TYPE`: each
+    cited text once (in ``cited``'s order), each co-action two indices into them."""
     ids = one_array(cited.column("post_id"))
+    at = [pc.index_in(table.column(f"post_{side}"), value_set=ids) for side in ("a", "b")]
     columns = dict(zip(table.column_names, table.columns, strict=True))
-    for column, names in (("text", ("text_a", "text_b")), ("permalink", ("link_a", "link_b"))):
-        if column not in own:
-            continue
-        values = one_array(cited.column(column))
-        out_type = cited.schema.field(column).type
-        for side, name in zip(("a", "b"), names, strict=True):
-            at = pc.index_in(table.column(f"post_{side}"), value_set=ids)
-            taken = gather(values, at)
-            columns[name] = pa.chunked_array([c.cast(out_type) for c in taken.chunks], out_type)
+    if "text" in own:
+        columns["text_a"], columns["text_b"] = encode_texts(cited.column("text"), *at)
+    if "permalink" in own:
+        links = one_array(cited.column("permalink"))
+        for side, name in zip(at, ("link_a", "link_b"), strict=True):
+            columns[name] = gather(links, side).cast(cited.schema.field("permalink").type)
     return pa.table(columns)
 
 
@@ -237,7 +236,14 @@ def _top_texts(eng: Engine, actions: str, evidence: pa.Table) -> dict[int, str]:
     co-acting posts) and how many accounts posted it or a variant."""
     if "object_text" not in evidence.column_names:
         return {}
-    eng.load("ic_gtext", evidence.select(["group_id", "kind", "object_id", "object_text"]))
+    table = evidence.select(["group_id", "kind", "object_id", "object_text"])
+    dictionary = None
+    if pa.types.is_dictionary(table.schema.field("object_text").type):
+        # the texts' codes (one text per object: the least code is its text), never the texts
+        codes = one_array(table.column("object_text"))
+        dictionary = codes.dictionary
+        table = table.set_column(3, "object_text", codes.indices)
+    eng.load("ic_gtext", table)
     rows = eng.fetch(
         f"""
 WITH t AS (
@@ -256,6 +262,10 @@ FROM r JOIN a ON r.kind = a.kind AND r.object_id = a.object_id
 WHERE r.rk <= 3 ORDER BY r.group_id NULLS LAST, r.rk
 """
     ).to_pylist()
+    if dictionary is not None:
+        samples = dictionary.take(pa.array([r["sample"] for r in rows], pa.int64())).to_pylist()
+        for r, sample in zip(rows, samples, strict=True):
+            r["sample"] = sample
     out: dict[int, list[str]] = {}
     for r in rows:
         text = short(str(r["sample"] or ""), 120)
