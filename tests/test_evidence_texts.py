@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import inconcert as ic
 from inconcert import outputs
 from inconcert._arrow import TEXTS_TYPE, encode_texts, plain_texts, texts_nbytes
+from inconcert.report._data import read_result
 from inconcert.schema import POST_SCHEMA
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
@@ -76,6 +77,12 @@ def test_evidence_quotes_each_text_once(tmp_path: Path) -> None:
     for name in TEXT_COLUMNS:
         assert written.schema.field(name).type == pa.string()
         assert written.column(name).to_pylist() == ev.column(name).to_pylist()
+    # the report reads them back as dictionaries too (inconcert report on a result folder)
+    read = read_result(tmp_path / "out").evidence
+    assert read.nbytes < 2_000_000
+    for name in TEXT_COLUMNS:
+        assert pa.types.is_dictionary(read.schema.field(name).type)
+        assert read.column(name).to_pylist() == ev.column(name).to_pylist()
 
 
 def test_evidence_file_written_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

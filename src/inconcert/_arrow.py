@@ -159,24 +159,32 @@ def encode_texts(
     null for none), that share one dictionary: the distinct texts they use, in order of first
     use (along the first array, then the next), whatever the order of ``values``: the same
     rows give the same columns. A null index or a null text gives null."""
-    texts = one_array(values)
-    if not pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.large_string())
+    # as large strings (the characters are not copied), encoded chunk by chunk: every chunk
+    # gets the one dictionary of the whole column, and the chunks are never joined
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    texts = pa.chunked_array([c.cast(pa.large_string()) for c in chunks], pa.large_string())
     encoded = pc.dictionary_encode(texts)
+    if encoded.num_chunks:
+        known = encoded.chunk(encoded.num_chunks - 1).dictionary
+        positions = pa.concat_arrays([c.indices for c in encoded.chunks])
+    else:
+        known, positions = pa.array([], pa.large_string()), pa.array([], pa.int32())
     codes = [
         np.asarray(
-            pc.fill_null(encoded.indices.take(one_array(at)), -1).to_numpy(zero_copy_only=False),
+            pc.fill_null(positions.take(one_array(at)), -1).to_numpy(zero_copy_only=False),
             np.int64,
         )
         for at in indices
     ]
+    del encoded, texts
     used = np.concatenate([np.zeros(0, np.int64), *codes])
     used = used[used >= 0]
     distinct, first = np.unique(used, return_index=True)
     order = distinct[np.argsort(first, kind="stable")]  # codes in order of first use
-    renumber = np.full(len(encoded.dictionary) + 1, -1, np.int64)  # the last slot: null
+    renumber = np.full(len(known) + 1, -1, np.int64)  # the last slot: null
     renumber[order] = np.arange(order.size, dtype=np.int64)
-    dictionary = encoded.dictionary.take(pa.array(order, pa.int64()))
+    dictionary = known.take(pa.array(order, pa.int64()))
+    del known
     out = []
     for c in codes:
         new = renumber[c]

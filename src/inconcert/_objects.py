@@ -104,15 +104,22 @@ def _representatives(
                 shift
                 + np.asarray(encoded.indices.filter(part).to_numpy(zero_copy_only=False), np.int64)
             )
-    # one code for equal texts of either side, and each code's rank in byte order
-    joined = pc.dictionary_encode(
-        one_array(
-            pa.chunked_array([d.cast(pa.large_string()) for d in dictionaries], pa.large_string())
+    # one code for equal texts of either side, and each code's rank in byte order (the
+    # evidence's texts: one dictionary of distinct texts, whose codes are those already)
+    if len(dictionaries) == 1 and all(pa.types.is_dictionary(t.type) for _, t in sides):
+        distinct = dictionaries[0]
+        codes = np.concatenate([np.zeros(0, np.int64), *sides_codes])
+    else:
+        joined = pc.dictionary_encode(
+            one_array(
+                pa.chunked_array(
+                    [d.cast(pa.large_string()) for d in dictionaries], pa.large_string()
+                )
+            )
         )
-    )
-    distinct = joined.dictionary
-    remap = np.asarray(joined.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    codes = np.concatenate([np.zeros(0, np.int64)] + [remap[c] for c in sides_codes])
+        distinct = joined.dictionary
+        remap = np.asarray(joined.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        codes = np.concatenate([np.zeros(0, np.int64)] + [remap[c] for c in sides_codes])
     if codes.size == 0:
         return pa.array([], pa.string()), pa.array([], pa.string())
     by_rank, rank = sort_ranks(distinct)
@@ -176,7 +183,8 @@ def describe_objects(
     ----------
     evidence:
         ``kind``, ``object_id``, ``post_a``, ``post_b`` and, when the posts have text,
-        ``text_a``, ``text_b``.
+        ``text_a``, ``text_b`` (strings, or :data:`~inconcert._arrow.TEXTS_TYPE` columns of
+        distinct texts as :func:`~inconcert._arrow.encode_texts` makes them).
     known:
         Posts whose author, text and link can describe a referenced post: ``post_id``,
         ``account_id`` and optionally ``text``, ``permalink``, ``account_name`` (the input's

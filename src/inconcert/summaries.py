@@ -99,6 +99,7 @@ ORDER BY k.group_id NULLS LAST, c.account_a, c.account_b,
         # each co-action's two posts' texts and links, gathered after the sort: the engine
         # sorts the co-actions without them (a co-action of two articles carries 16 KB)
         table = _with_cited(table, cited, own)
+        cited = None  # the texts are in the evidence now, once each
     described = _described(eng, table, posts, options, references)
     out: dict[str, Any] = {}
     for name in table.column_names:

@@ -231,7 +231,13 @@ def read_result(
         notes.append("manifest.json is missing: the overview lacks input details.")
     try:
         if evidence is None:
-            evidence = pq.read_table(path / "evidence.parquet")
+            # the texts as dictionaries, as detect holds them: each text once per row group,
+            # not once per co-action that quotes it (an article quoted 1,225 times)
+            names = pq.read_schema(path / "evidence.parquet").names
+            evidence = pq.read_table(
+                path / "evidence.parquet",
+                read_dictionary=[c for c in ("object_text", "text_a", "text_b") if c in names],
+            )
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path / "evidence.parquet", f"cannot be read: {err}") from err
     groups = _read_csv(path / "groups.csv")
