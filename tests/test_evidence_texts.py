@@ -99,6 +99,15 @@ def test_evidence_file_written_in_slices(tmp_path: Path, monkeypatch: pytest.Mon
     assert pq.ParquetFile(sliced).metadata.num_row_groups > 10
     assert pq.read_table(sliced).equals(pq.read_table(whole))
     assert pq.read_table(whole).to_pylist() == result.evidence.to_pylist()
+    # read back for the report: one dictionary per column, not one per row group (taking rows
+    # across row groups would join them, as strings past 2 GiB for an article collection)
+    ic.write_result(result, tmp_path / "out", report=False)
+    read = read_result(tmp_path / "out").evidence
+    assert pq.ParquetFile(tmp_path / "out" / "evidence.parquet").metadata.num_row_groups > 10
+    for name in TEXT_COLUMNS:
+        assert read.column(name).num_chunks == 1
+        assert read.column(name).type == TEXTS_TYPE
+    assert read.to_pylist() == result.evidence.to_pylist()
 
 
 texts = st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=30)

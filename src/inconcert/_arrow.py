@@ -193,6 +193,20 @@ def encode_texts(
     return out
 
 
+def as_texts(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column of texts (strings, or dictionaries of strings such as Parquet's reader gives,
+    one per row group) as one chunk of :data:`TEXTS_TYPE`: one dictionary, so that taking rows
+    never joins dictionaries again (joined as ``string``, an article collection's texts pass
+    2 GiB)."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not all(pa.types.is_dictionary(c.type) for c in chunks):
+        return encode_texts(column, pa.array(np.arange(len(column)), pa.int64()))[0]
+    large = [c.cast(TEXTS_TYPE) for c in chunks]  # the characters are not copied
+    if not large:
+        return pa.chunked_array([], TEXTS_TYPE)
+    return pa.chunked_array([pa.chunked_array(large, TEXTS_TYPE).combine_chunks()], TEXTS_TYPE)
+
+
 def plain_texts(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     """A column of texts as ``string`` chunks, each under 2 GiB (a :data:`TEXTS_TYPE` column
     decoded in slices; a column of strings as it is)."""

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .._arrow import one_array, take_rows
+from .._arrow import as_texts, one_array, take_rows
 from .._objects import SOURCE_KINDS, TEXT_KINDS
 from ..errors import InputError
 from ..safety import restore_formula
@@ -234,10 +234,11 @@ def read_result(
             # the texts as dictionaries, as detect holds them: each text once per row group,
             # not once per co-action that quotes it (an article quoted 1,225 times)
             names = pq.read_schema(path / "evidence.parquet").names
-            evidence = pq.read_table(
-                path / "evidence.parquet",
-                read_dictionary=[c for c in ("object_text", "text_a", "text_b") if c in names],
-            )
+            texts = [c for c in ("object_text", "text_a", "text_b") if c in names]
+            evidence = pq.read_table(path / "evidence.parquet", read_dictionary=texts)
+            for name in texts:  # one dictionary per column, not one per row group
+                i = evidence.column_names.index(name)
+                evidence = evidence.set_column(i, name, as_texts(evidence.column(name)))
     except (pa.ArrowInvalid, OSError) as err:
         raise InputError(path / "evidence.parquet", f"cannot be read: {err}") from err
     groups = _read_csv(path / "groups.csv")
