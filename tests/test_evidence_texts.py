@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import inconcert as ic
-from inconcert import outputs
+from inconcert import _arrow, outputs
 from inconcert._arrow import TEXTS_TYPE, encode_texts, plain_texts, texts_nbytes
 from inconcert.report._data import read_result
 from inconcert.schema import POST_SCHEMA
@@ -119,6 +119,17 @@ def test_encode_texts_keeps_values_and_is_canonical(values: list[str | None], da
     """Decoded, each column is ``values`` taken at its indices (null for a null index or
     text); the one dictionary is the distinct texts used, in order of first use; and it does
     not depend on the order of ``values``."""
+    # texts told apart by Arrow's hash table, or by digest (as long texts are)
+    digest = data.draw(st.booleans())
+    saved = _arrow.DIGEST_FROM_BYTES
+    _arrow.DIGEST_FROM_BYTES = 0 if digest else 10**9
+    try:
+        _check_encode_texts(values, data)
+    finally:
+        _arrow.DIGEST_FROM_BYTES = saved
+
+
+def _check_encode_texts(values: list[str | None], data: st.DataObject) -> None:
     n = len(values)
     index = st.one_of(st.none(), st.integers(0, max(n - 1, 0))) if n else st.none()
     a = data.draw(st.lists(index, max_size=20))
@@ -134,6 +145,16 @@ def test_encode_texts_keeps_values_and_is_canonical(values: list[str | None], da
     used = [v for v in col_a.to_pylist() + col_b.to_pylist() if v is not None]
     assert dictionary == list(dict.fromkeys(used))
     assert plain_texts(col_a).to_pylist() == col_a.to_pylist()
+    # by place: the same columns' values, the texts in order of their first place in values
+    by_place = encode_texts(
+        pa.array(values, pa.string()),
+        pa.array(a, pa.int32()),
+        pa.array(b, pa.int32()),
+        by_use=False,
+    )
+    assert [c.to_pylist() for c in by_place] == [col_a.to_pylist(), col_b.to_pylist()]
+    placed = [v for v in dict.fromkeys(v for v in values if v is not None) if v in set(used)]
+    assert by_place[0].chunk(0).dictionary.to_pylist() == placed
     # the same rows from the values in another order: the same columns
     perm = data.draw(st.permutations(range(n)))
     where = {old: new for new, old in enumerate(perm)}
@@ -144,3 +165,22 @@ def test_encode_texts_keeps_values_and_is_canonical(values: list[str | None], da
         pa.array([None if i is None else where[i] for i in b], pa.int32()),
     )
     assert again[0].equals(col_a) and again[1].equals(col_b)
+
+
+@pytest.mark.parametrize("digest_from", [0, 10**9])
+def test_as_texts_joins_row_groups_dictionaries(
+    digest_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dictionaries per chunk (one per row group, as Parquet's reader gives them, with texts in
+    common) become one chunk with one dictionary of the distinct texts; plain strings too."""
+    monkeypatch.setattr(_arrow, "DIGEST_FROM_BYTES", digest_from)
+    a = pa.DictionaryArray.from_arrays(pa.array([1, 0, None, 1], pa.int32()), pa.array(["x", "y"]))
+    b = pa.DictionaryArray.from_arrays(pa.array([0, 1, 1], pa.int32()), pa.array(["y", "z"]))
+    column = pa.chunked_array([a, b])
+    joined = _arrow.as_texts(column)
+    assert joined.num_chunks == 1 and joined.type == TEXTS_TYPE
+    assert joined.to_pylist() == column.to_pylist() == ["y", "x", None, "y", "y", "z", "z"]
+    assert joined.chunk(0).dictionary.to_pylist() == ["x", "y", "z"]  # by first place
+    plain = _arrow.as_texts(pa.chunked_array([pa.array(["q", None]), pa.array(["q", "r"])]))
+    assert plain.to_pylist() == ["q", None, "q", "r"]
+    assert plain.chunk(0).dictionary.to_pylist() == ["q", "r"]

@@ -650,7 +650,7 @@ ORDER BY account_id
 def cited_posts_sql(posts: str, coactions: str, kept: str, columns: Sequence[str]) -> str:
     """``post_id`` and ``columns`` of the posts of the co-actions of the ``kept`` pairs
     (``account_a, account_b``): what the evidence quotes of them, read in one pass over
-    ``posts``."""
+    ``posts``, by post id (an order the input's order does not change)."""
     extra = "".join(f", p.{c}" for c in columns)
     return f"""
 SELECT p.post_id{extra}
@@ -662,6 +662,7 @@ WHERE p.post_id IN (
     SELECT c.post_b FROM {coactions} c
     JOIN {kept} k ON c.account_a = k.account_a AND c.account_b = k.account_b
 )
+ORDER BY p.post_id
 """
 
 

@@ -119,12 +119,12 @@ def _with_cited(table: pa.Table, cited: pa.Table, own: Sequence[str]) -> pa.Tabl
     """``table`` with ``text_a, text_b`` and ``link_a, link_b`` (of ``own``: ``text``,
     ``permalink``) of its ``post_a``, ``post_b`` from ``cited`` (``post_id`` and ``own``; null
     for a post it does not hold). The texts are :data:`~inconcert._arrow.TEXTS_TYPE`: each
-    cited text once (in ``cited``'s order), each co-action two indices into them."""
+    cited text once (in ``cited``'s order: by post id), each co-action two indices into them."""
     ids = one_array(cited.column("post_id"))
     at = [pc.index_in(table.column(f"post_{side}"), value_set=ids) for side in ("a", "b")]
     columns = dict(zip(table.column_names, table.columns, strict=True))
     if "text" in own:
-        columns["text_a"], columns["text_b"] = encode_texts(cited.column("text"), *at)
+        columns["text_a"], columns["text_b"] = encode_texts(cited.column("text"), *at, by_use=False)
     if "permalink" in own:
         links = one_array(cited.column("permalink"))
         for side, name in zip(at, ("link_a", "link_b"), strict=True):
